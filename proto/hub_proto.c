@@ -1,0 +1,337 @@
+/*  hub_proto: type names, topics, and descriptor walks (deep check and
+    personal-data redaction) over the generated cyclehub.v1 code.
+    The walks are generic: adding a message or field to the .proto needs no
+    change here, and a field moved into PersonalData becomes personal.
+*/
+#include "hub_proto.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    Cyclehub__V1__Envelope__BodyCase body_case;
+    const char *name;
+} s_type_t;
+
+//  One row per Envelope body; tests/test_proto.c checks that every oneof
+//  member of the descriptor has a row here.
+static const s_type_t s_types [] = {
+    { CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED,      "commission.opened" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_NEEDS_ASSESSED,         "needs.assessed" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_PRIORITIES_AGREED,      "priorities.agreed" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_STRATEGY_APPROVED,      "strategy.approved" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_STAGE_CHANGE_REQUESTED, "stage.change_requested" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_PARTNER_UPDATE,         "partner.update" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_OPENED,    "consultation.opened" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED,     "consultation.response" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_CLOSED,    "consultation.closed" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_OUTCOME,   "consultation.outcome" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_PROCUREMENT_PLANNED,    "procurement.planned" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_MARKET_ENGAGEMENT,      "procurement.engagement" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_TENDER_PUBLISHED,       "tender.published" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_TENDER_AMENDED,         "tender.amended" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_TENDER_CLOSED,          "tender.closed" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_PROCUREMENT_TERMINATED, "procurement.terminated" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_DIRECT_AWARD,           "award.direct" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_AWARD_MADE,             "award.made" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_SIGNED,        "contract.signed" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_CHANGED,       "contract.changed" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_ENDED,         "contract.ended" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_KPI_REPORTED,           "kpi.reported" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_MILESTONE_UPDATED,      "milestone.updated" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_SOCIAL_VALUE_REPORTED,  "social_value.reported" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_PAYMENT_REPORTED,       "payment.reported" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_EVALUATION_PUBLISHED,   "evaluation.published" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_REVIEW_DECISION,        "review.decision" },
+    { CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED,       "erasure.recorded" },
+};
+#define S_NTYPES (sizeof (s_types) / sizeof (s_types [0]))
+
+const char *
+hub_proto_type_name (Cyclehub__V1__Envelope__BodyCase body_case)
+{
+    for (size_t i = 0; i < S_NTYPES; i++)
+        if (s_types [i].body_case == body_case)
+            return s_types [i].name;
+    return NULL;
+}
+
+Cyclehub__V1__Envelope__BodyCase
+hub_proto_type_case (const char *type_name)
+{
+    if (type_name)
+        for (size_t i = 0; i < S_NTYPES; i++)
+            if (strcmp (s_types [i].name, type_name) == 0)
+                return s_types [i].body_case;
+    return CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET;
+}
+
+Cyclehub__V1__Envelope__BodyCase
+hub_proto_type_at (size_t i)
+{
+    return i < S_NTYPES? s_types [i].body_case: CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET;
+}
+
+static const char *s_stage_names [] = {
+    "unspecified", "analyse", "plan", "do", "review", "closed"
+};
+
+const char *
+hub_proto_stage_name (Cyclehub__V1__Stage stage)
+{
+    if ((int) stage < 0 || (size_t) stage >= sizeof (s_stage_names) / sizeof (s_stage_names [0]))
+        return "unspecified";
+    return s_stage_names [stage];
+}
+
+Cyclehub__V1__Stage
+hub_proto_stage_from_name (const char *name)
+{
+    if (name)
+        for (int i = 1; i < (int) (sizeof (s_stage_names) / sizeof (s_stage_names [0])); i++)
+            if (strcmp (s_stage_names [i], name) == 0)
+                return (Cyclehub__V1__Stage) i;
+    return CYCLEHUB__V1__STAGE__STAGE_UNSPECIFIED;
+}
+
+const char *
+hub_proto_reject_name (Cyclehub__V1__RejectCode code)
+{
+    const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value (
+        &cyclehub__v1__reject_code__descriptor, (int) code);
+    //  Enum value names are REJECT_CODE_<NAME>; the stable name drops the prefix
+    if (value && strncmp (value->name, "REJECT_CODE_", 12) == 0)
+        return value->name + 12;
+    return "UNSPECIFIED";
+}
+
+int
+hub_proto_topic (char *buf, size_t size, Cyclehub__V1__Stage stage,
+                 const char *commission_id, const char *type_name)
+{
+    int len = snprintf (buf, size, "%s/%s/%s", hub_proto_stage_name (stage),
+                        commission_id? commission_id: "", type_name? type_name: "");
+    if (len < 0 || (size_t) len >= size) {
+        if (size)
+            buf [0] = 0;
+        return -1;
+    }
+    return len;
+}
+
+//  --------------------------------------------------------------------------
+//  UTF-8 validation (RFC 3629): no overlong forms, no surrogates, <= U+10FFFF
+
+bool
+hub_proto_utf8_valid (const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s [i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF)      { need = 1; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; }
+        else
+            return false;
+        if (i + need >= len)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            if ((s [i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s [i + k] & 0x3F);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))
+        ||  (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+//  Descriptor walks
+
+//  Is this field present in msg? Repeated fields report their count.
+static size_t
+s_field_count (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field)
+{
+    const char *base = (const char *) msg;
+    if (field->label == PROTOBUF_C_LABEL_REPEATED)
+        return *(const size_t *) (base + field->quantifier_offset);
+    if (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        return *(const uint32_t *) (base + field->quantifier_offset) == field->id;
+    if (field->type == PROTOBUF_C_TYPE_MESSAGE)
+        return *(void * const *) (base + field->offset) != NULL;
+    return 1;       //  proto3 scalars are always "there"
+}
+
+static void
+s_path_push (char *path, size_t size, size_t at, const char *name)
+{
+    if (at >= size)
+        return;
+    snprintf (path + at, size - at, "%s%s", at? ".": "", name);
+}
+
+static hub_check_t
+s_check (const ProtobufCMessage *msg, char *path, size_t size, int depth)
+{
+    if (depth > HUB_PROTO_MAX_DEPTH)
+        return HUB_CHECK_TOO_LARGE;
+    size_t at = strlen (path);
+    if (msg->n_unknown_fields > 0) {
+        char num [32];
+        snprintf (num, sizeof num, "#%u", msg->unknown_fields [0].tag);
+        s_path_push (path, size, at, num);
+        return HUB_CHECK_UNKNOWN_FIELD;
+    }
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    const char *base = (const char *) msg;
+    for (unsigned f = 0; f < desc->n_fields; f++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields [f];
+        size_t count = s_field_count (msg, field);
+        if (count == 0)
+            continue;
+        s_path_push (path, size, at, field->name);
+        bool repeated = field->label == PROTOBUF_C_LABEL_REPEATED;
+        if (repeated && count > HUB_PROTO_MAX_REPEATED)
+            return HUB_CHECK_TOO_LARGE;
+        for (size_t i = 0; i < count; i++) {
+            const void *slot = repeated
+                ? *(void * const *) (base + field->offset)
+                : (const void *) (base + field->offset);
+            if (field->type == PROTOBUF_C_TYPE_STRING) {
+                const char *str = ((const char * const *) slot) [repeated? i: 0];
+                size_t len = str? strlen (str): 0;
+                if (len > HUB_PROTO_MAX_STRING)
+                    return HUB_CHECK_TOO_LARGE;
+                if (!hub_proto_utf8_valid (str, len))
+                    return HUB_CHECK_BAD_UTF8;
+            }
+            else
+            if (field->type == PROTOBUF_C_TYPE_BYTES) {
+                const ProtobufCBinaryData *bin = &((const ProtobufCBinaryData *) slot) [repeated? i: 0];
+                if (bin->len > HUB_PROTO_MAX_STRING)
+                    return HUB_CHECK_TOO_LARGE;
+            }
+            else
+            if (field->type == PROTOBUF_C_TYPE_ENUM) {
+                int value = ((const int *) slot) [repeated? i: 0];
+                if (!protobuf_c_enum_descriptor_get_value (field->descriptor, value))
+                    return HUB_CHECK_UNKNOWN_ENUM;
+            }
+            else
+            if (field->type == PROTOBUF_C_TYPE_MESSAGE) {
+                const ProtobufCMessage *sub = ((const ProtobufCMessage * const *) slot) [repeated? i: 0];
+                if (sub) {
+                    hub_check_t rc = s_check (sub, path, size, depth + 1);
+                    if (rc != HUB_CHECK_OK)
+                        return rc;
+                }
+            }
+        }
+        path [at < size? at: size - 1] = 0;
+    }
+    return HUB_CHECK_OK;
+}
+
+hub_check_t
+hub_proto_check (const ProtobufCMessage *msg, char *path, size_t size)
+{
+    char scratch [1];
+    if (!path || size == 0) {
+        path = scratch;
+        size = sizeof scratch;
+    }
+    path [0] = 0;
+    hub_check_t rc = s_check (msg, path, size, 0);
+    if (rc == HUB_CHECK_OK)
+        path [0] = 0;
+    return rc;
+}
+
+static bool
+s_personal_has_data (const Cyclehub__V1__PersonalData *pd)
+{
+    return (pd->full_name && *pd->full_name) || (pd->email && *pd->email)
+        || (pd->phone && *pd->phone) || (pd->postal_address && *pd->postal_address)
+        || pd->n_free_text > 0;
+}
+
+//  Calls fn on every PersonalData slot (a pointer to the field) below msg.
+typedef int (s_personal_fn) (ProtobufCMessage **slot, void *arg);
+
+static int
+s_walk_personal (ProtobufCMessage *msg, s_personal_fn *fn, void *arg, int depth)
+{
+    if (depth > HUB_PROTO_MAX_DEPTH)
+        return 0;
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    char *base = (char *) msg;
+    int total = 0;
+    for (unsigned f = 0; f < desc->n_fields; f++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields [f];
+        if (field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        size_t count = s_field_count (msg, field);
+        bool repeated = field->label == PROTOBUF_C_LABEL_REPEATED;
+        ProtobufCMessage **slots = repeated
+            ? *(ProtobufCMessage ***) (base + field->offset)
+            : (ProtobufCMessage **) (base + field->offset);
+        for (size_t i = 0; i < count; i++) {
+            if (!slots [i])
+                continue;
+            int rc = field->descriptor == &cyclehub__v1__personal_data__descriptor
+                   ? fn (&slots [i], arg)
+                   : s_walk_personal (slots [i], fn, arg, depth + 1);
+            if (rc < 0)
+                return -1;
+            total += rc;
+        }
+    }
+    return total;
+}
+
+static int
+s_redact_one (ProtobufCMessage **slot, void *arg)
+{
+    (void) arg;
+    Cyclehub__V1__PersonalData *old = (Cyclehub__V1__PersonalData *) *slot;
+    int had_data = s_personal_has_data (old);
+    if (!had_data && old->redacted)
+        return 0;
+    Cyclehub__V1__PersonalData *fresh = malloc (sizeof *fresh);
+    if (!fresh)
+        return -1;
+    cyclehub__v1__personal_data__init (fresh);
+    fresh->redacted = true;
+    protobuf_c_message_free_unpacked (*slot, NULL);
+    *slot = &fresh->base;
+    return had_data;
+}
+
+int
+hub_proto_redact (ProtobufCMessage *msg)
+{
+    return s_walk_personal (msg, s_redact_one, NULL, 0);
+}
+
+static int
+s_has_one (ProtobufCMessage **slot, void *arg)
+{
+    (void) arg;
+    return s_personal_has_data ((const Cyclehub__V1__PersonalData *) *slot);
+}
+
+bool
+hub_proto_has_personal (const ProtobufCMessage *msg)
+{
+    return s_walk_personal ((ProtobufCMessage *) msg, s_has_one, NULL, 0) > 0;
+}

@@ -1,0 +1,94 @@
+/*  hub_proto: helpers over the generated cyclehub.v1 descriptors.
+
+    The wire format itself is proto/cyclehub.proto, compiled by protoc-c into
+    the build tree. This module adds what every part needs and protobuf-c does
+    not give: message type names and topics, a deep check of an unpacked
+    message (unknown fields, UTF-8, sizes), and personal-data redaction driven
+    by the schema (every PersonalData message found by a descriptor walk).
+*/
+#ifndef HUB_PROTO_H
+#define HUB_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "cyclehub.pb-c.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Limits every unpacked message is held to (hub_proto_check). */
+#define HUB_PROTO_MAX_STRING   65536   /* bytes in one string field */
+#define HUB_PROTO_MAX_REPEATED 1000    /* elements in one repeated field */
+#define HUB_PROTO_MAX_DEPTH    16
+
+/* Returns the type name of an Envelope body case ("tender.published"), or
+   NULL for NOT_SET or a case this build does not know. Static storage. */
+const char *
+    hub_proto_type_name (Cyclehub__V1__Envelope__BodyCase body_case);
+
+/* Returns the body case named by a type name, or 0 (NOT_SET) if unknown. */
+Cyclehub__V1__Envelope__BodyCase
+    hub_proto_type_case (const char *type_name);
+
+/* Iterates over every known type: returns the i-th body case for i from 0,
+   or 0 past the end. */
+Cyclehub__V1__Envelope__BodyCase
+    hub_proto_type_at (size_t i);
+
+/* Returns the lower-case stage name ("analyse", "plan", "do", "review",
+   "closed"), or "unspecified". Static storage. */
+const char *
+    hub_proto_stage_name (Cyclehub__V1__Stage stage);
+
+/* Returns the stage named, or STAGE_UNSPECIFIED (0) if unknown. */
+Cyclehub__V1__Stage
+    hub_proto_stage_from_name (const char *name);
+
+/* Returns the stable upper-case name of a reject code ("ILLEGAL_TRANSITION"). */
+const char *
+    hub_proto_reject_name (Cyclehub__V1__RejectCode code);
+
+/* Writes the topic of an event, "<stage>/<commission-id>/<type>", into buf.
+   Returns the topic's length, or -1 if it does not fit (buf is then ""). */
+int
+    hub_proto_topic (char *buf, size_t size, Cyclehub__V1__Stage stage,
+                     const char *commission_id, const char *type_name);
+
+/* Outcome of a deep check. */
+typedef enum {
+    HUB_CHECK_OK = 0,
+    HUB_CHECK_UNKNOWN_FIELD,      /* a field number this schema does not have */
+    HUB_CHECK_BAD_UTF8,           /* a string field is not valid UTF-8 */
+    HUB_CHECK_TOO_LARGE,          /* over HUB_PROTO_MAX_STRING / _REPEATED / _DEPTH */
+    HUB_CHECK_UNKNOWN_ENUM        /* an enum value the schema does not define */
+} hub_check_t;
+
+/* Walks an unpacked message and everything below it. On the first problem
+   returns its kind and writes the dotted field path ("tender_published.
+   value.currency") into path (always NUL-terminated, truncated to size).
+   Returns HUB_CHECK_OK with path "" if the message is clean. */
+hub_check_t
+    hub_proto_check (const ProtobufCMessage *msg, char *path, size_t size);
+
+/* Clears every PersonalData found below msg: its fields are emptied and
+   `redacted` is set. msg must come from protobuf_c_message_unpack with the
+   default allocator (it frees and allocates with it). Returns the number of
+   PersonalData messages that held data before, or -1 if out of memory. */
+int
+    hub_proto_redact (ProtobufCMessage *msg);
+
+/* Returns true if msg holds a PersonalData message anywhere below it with
+   any field set (redacted or not, a PersonalData counts only if it holds data). */
+bool
+    hub_proto_has_personal (const ProtobufCMessage *msg);
+
+/* Returns true if the bytes are valid UTF-8 (no overlongs, no surrogates). */
+bool
+    hub_proto_utf8_valid (const char *s, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that cyclehub's build, tests and run need,
+# only those missing. Run as root on Debian 12 (make run / make test call it).
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config        # toolchain
+  libczmq-dev libzmq3-dev                 # sockets
+  libprotobuf-c-dev protobuf-c-compiler   # wire format
+  liblmdb-dev lmdb-utils                  # history store (+ mdb_stat, mdb_dump)
+  libjansson-dev                          # JSON codec
+  libsodium-dev                           # HMAC for webhooks
+  libcurl4-openssl-dev                    # webhook relay
+  python3                                 # test helpers
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing packages: ${missing[*]}" >&2
+  echo "deps: run 'sudo scripts/deps.sh' (or as root) to install them" >&2
+  exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: installed ${#missing[@]} packages"

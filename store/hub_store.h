@@ -1,0 +1,213 @@
+/*  hub_store: cyclehub's history, an embedded LMDB environment.
+
+    The only code that includes lmdb.h. Holds the event log (seq -> packed
+    Event bytes, exactly what the events socket sends), indexes by
+    commission, sender agency and message type, the current state of each
+    commission, dedupe keys, counts per stage and type, and a meta database
+    (format version, hub id).
+
+    One process writes (the broker, from one thread); any number of threads
+    and processes read. Every function returns 0 on success or a negative
+    hub_store_rc_t; "not found" is HUB_STORE_NOTFOUND (1), a normal result.
+*/
+#ifndef HUB_STORE_H
+#define HUB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    HUB_STORE_OK = 0,
+    HUB_STORE_NOTFOUND = 1,      /* a normal result: no such key */
+    HUB_STORE_ERROR = -1,        /* an LMDB or system error; see hub_store_strerror */
+    HUB_STORE_FULL = -2,         /* the map is at its configured maximum */
+    HUB_STORE_VERSION = -3,      /* the store has a format this build cannot read */
+    HUB_STORE_INVALID = -4       /* a bad argument (seq out of order, empty key...) */
+} hub_store_rc_t;
+
+#define HUB_STORE_FORMAT_VERSION 1
+#define HUB_STORE_DIGEST_SIZE    16
+
+typedef struct _hub_store_t hub_store_t;
+typedef struct _hub_store_txn_t hub_store_txn_t;    /* a read snapshot */
+typedef struct _hub_store_batch_t hub_store_batch_t;
+
+typedef struct {
+    size_t map_size;          /* initial map size, bytes (default 64 MiB) */
+    size_t map_size_max;      /* the map grows by doubling up to this (default 16 GiB) */
+    unsigned max_readers;     /* reader slots (default 126) */
+    bool nosync;              /* true: no fsync at commit (benchmarks only; logged) */
+    bool read_only;           /* open for reading only (tools, backup) */
+} hub_store_options_t;
+
+/* Fills opts with the defaults above. */
+void
+    hub_store_options_default (hub_store_options_t *opts);
+
+/* Opens (creating if needed) the store in directory dir, which is created
+   if missing. opts may be NULL for the defaults. Clears stale reader slots.
+   On error returns HUB_STORE_ERROR or HUB_STORE_VERSION and, if err is not
+   NULL, a sentence for a person in err. */
+int
+    hub_store_open (hub_store_t **store_p, const char *dir,
+                    const hub_store_options_t *opts, char *err, size_t errsize);
+
+/* Closes the store and NULLs *store_p. Idempotent. */
+void
+    hub_store_destroy (hub_store_t **store_p);
+
+/* Returns a sentence describing the last error of this store (static or
+   owned by the store; valid until the next call on it). */
+const char *
+    hub_store_strerror (hub_store_t *self);
+
+/* The hub id: 16 hex characters chosen at creation, stable for the store's
+   life (used as the dedupe prefix of bridges). Owned by the store. */
+const char *
+    hub_store_hub_id (hub_store_t *self);
+
+/* ---- read snapshots ---------------------------------------------------
+   Every read function takes a snapshot, or NULL to use a private one for
+   that call only. A snapshot sees the store as at its begin; data pointers
+   handed out under it are valid until hub_store_read_end. */
+
+int
+    hub_store_read_begin (hub_store_t *self, hub_store_txn_t **txn_p);
+void
+    hub_store_read_end (hub_store_txn_t **txn_p);
+
+/* Last seq stored (0 for an empty store). */
+int
+    hub_store_last_seq (hub_store_t *self, hub_store_txn_t *txn, uint64_t *seq);
+
+/* The event stored under seq: *data is a malloc'd copy the caller frees. */
+int
+    hub_store_get (hub_store_t *self, hub_store_txn_t *txn, uint64_t seq,
+                   void **data, size_t *size);
+
+/* The state bytes of a commission (as written by the broker): a malloc'd
+   copy the caller frees. HUB_STORE_NOTFOUND if there is none. */
+int
+    hub_store_commission_get (hub_store_t *self, hub_store_txn_t *txn,
+                              const char *commission_id, void **data, size_t *size);
+
+/* Dedupe lookup of (agency, msg_id): the seq it was stored under and the
+   digest of its content. HUB_STORE_NOTFOUND if never stored. */
+int
+    hub_store_dedupe_get (hub_store_t *self, hub_store_txn_t *txn,
+                          const char *agency, const char *msg_id,
+                          uint64_t *seq, uint8_t digest [HUB_STORE_DIGEST_SIZE]);
+
+/* First seq whose recorded_at_ms >= time_ms, by binary search (the broker
+   keeps recorded_at non-decreasing). last_seq + 1 if none. */
+int
+    hub_store_seq_at_time (hub_store_t *self, hub_store_txn_t *txn,
+                           int64_t time_ms, uint64_t *seq);
+
+typedef struct {
+    const char *commission_id;   /* NULL or "" = any */
+    const char *agency;          /* sender org-id; NULL or "" = any */
+    const char *type;            /* message type name; NULL or "" = any */
+    int stage;                   /* Cyclehub__V1__Stage after the event; 0 = any */
+    int64_t since_ms;            /* recorded_at_ms >= since_ms; 0 = any */
+    int64_t until_ms;            /* recorded_at_ms < until_ms; 0 = any */
+    uint64_t to_seq;             /* seq <= to_seq; 0 = no bound */
+} hub_store_filter_t;
+
+/* Called once per matching event, in seq order. data is valid only during
+   the call. Return 0 to go on, non-zero to stop after this event. */
+typedef int (hub_store_visit_fn) (uint64_t seq, const void *data, size_t size, void *arg);
+
+/* Visits up to limit events with seq >= from_seq that match filter (NULL =
+   all), in seq order. *next_seq (if not NULL) is where the next page starts;
+   *end (if not NULL) is true when no matching event exists past the page.
+   max_bytes (0 = no bound) stops the page once the visited bytes reach it. */
+int
+    hub_store_scan (hub_store_t *self, hub_store_txn_t *txn,
+                    const hub_store_filter_t *filter, uint64_t from_seq,
+                    size_t limit, size_t max_bytes,
+                    hub_store_visit_fn *visit, void *arg,
+                    uint64_t *next_seq, bool *end);
+
+/* Counts of stored events per stage name and per type name. Calls fn once
+   per key ("stage:<name>" or "type:<name>"). */
+typedef void (hub_store_count_fn) (const char *key, uint64_t count, void *arg);
+int
+    hub_store_counts (hub_store_t *self, hub_store_txn_t *txn,
+                      hub_store_count_fn *fn, void *arg);
+
+typedef struct {
+    uint64_t last_seq;
+    uint64_t commissions;        /* number of commission states */
+    size_t map_size;             /* current map size, bytes */
+    size_t used_bytes;           /* pages in use * page size */
+} hub_store_stat_t;
+
+int
+    hub_store_stat (hub_store_t *self, hub_store_txn_t *txn, hub_store_stat_t *stat);
+
+/* ---- write batches ----------------------------------------------------
+   A batch is one LMDB write transaction, run at commit. Adding only records
+   pointers: every pointer handed to a batch must stay valid until commit or
+   abort returns. Only one batch at a time, from the writer thread. */
+
+typedef struct {
+    uint64_t seq;                /* must be last_seq + 1, then +1 per event */
+    int64_t recorded_at_ms;      /* non-decreasing */
+    const char *commission_id;   /* index keys */
+    const char *agency;
+    const char *type;
+    int stage;                   /* stage after the event (counts) */
+    const char *msg_id;          /* dedupe key with agency; NULL = none */
+    uint8_t digest [HUB_STORE_DIGEST_SIZE];
+    const void *data;            /* the packed Event */
+    size_t size;
+} hub_store_event_t;
+
+int
+    hub_store_batch_begin (hub_store_t *self, hub_store_batch_t **batch_p);
+
+/* Appends an event. Returns HUB_STORE_INVALID if its seq is not the next. */
+int
+    hub_store_batch_append (hub_store_batch_t *self, const hub_store_event_t *event);
+
+/* Sets a commission's state bytes (the last put for an id wins). */
+int
+    hub_store_batch_put_commission (hub_store_batch_t *self, const char *commission_id,
+                                    const void *data, size_t size);
+
+/* Replaces the stored bytes of an existing event (redaction for erasure);
+   its index entries are unchanged. HUB_STORE_NOTFOUND at commit if absent. */
+int
+    hub_store_batch_replace (hub_store_batch_t *self, uint64_t seq,
+                             const void *data, size_t size);
+
+/* Runs the batch in one write transaction and commits it (synced unless
+   nosync). On MDB_MAP_FULL it aborts, doubles the map (up to the maximum)
+   and retries. Any failure aborts everything: nothing is half written.
+   Returns 0, HUB_STORE_FULL, HUB_STORE_NOTFOUND or HUB_STORE_ERROR; the
+   batch is destroyed either way and *batch_p is NULLed. */
+int
+    hub_store_batch_commit (hub_store_batch_t **batch_p);
+
+/* Drops a batch without writing. Idempotent. */
+void
+    hub_store_batch_abort (hub_store_batch_t **batch_p);
+
+/* ---- backup ------------------------------------------------------------ */
+
+/* Hot backup: a compacting copy (mdb_env_copy2, MDB_CP_COMPACT) of the store
+   in src_dir into dest_dir (created if missing; must not hold a store).
+   Safe while a broker writes to src_dir. */
+int
+    hub_store_backup (const char *src_dir, const char *dest_dir, char *err, size_t errsize);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
