@@ -120,6 +120,79 @@ hub_proto_topic (char *buf, size_t size, Cyclehub__V1__Stage stage,
 }
 
 //  --------------------------------------------------------------------------
+//  Wire format
+
+size_t
+hub_proto_varint (uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        out [n++] = (uint8_t) (v | 0x80);
+        v >>= 7;
+    }
+    out [n++] = (uint8_t) v;
+    return n;
+}
+
+static int
+s_read_varint (const uint8_t *buf, size_t size, size_t *at, uint64_t *v)
+{
+    uint64_t result = 0;
+    for (int shift = 0; shift < 64 && *at < size; shift += 7) {
+        uint8_t byte = buf [(*at)++];
+        result |= (uint64_t) (byte & 0x7F) << shift;
+        if (!(byte & 0x80)) {
+            *v = result;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int
+hub_proto_wire_field (const uint8_t *buf, size_t size, uint32_t number,
+                      const uint8_t **data, size_t *len)
+{
+    size_t at = 0;
+    int found = 0;
+    while (at < size) {
+        uint64_t key, value;
+        if (s_read_varint (buf, size, &at, &key))
+            return -1;
+        switch (key & 7) {
+            case 0:                         //  varint
+                if (s_read_varint (buf, size, &at, &value))
+                    return -1;
+                break;
+            case 1:                         //  64-bit
+                if (size - at < 8)
+                    return -1;
+                at += 8;
+                break;
+            case 2:                         //  length-delimited
+                if (s_read_varint (buf, size, &at, &value) || value > size - at)
+                    return -1;
+                if ((key >> 3) == number) {
+                    if (found++ == 0) {
+                        *data = buf + at;
+                        *len = (size_t) value;
+                    }
+                }
+                at += (size_t) value;
+                break;
+            case 5:                         //  32-bit
+                if (size - at < 4)
+                    return -1;
+                at += 4;
+                break;
+            default:                        //  groups are not proto3
+                return -1;
+        }
+    }
+    return found;
+}
+
+//  --------------------------------------------------------------------------
 //  UTF-8 validation (RFC 3629): no overlong forms, no surrogates, <= U+10FFFF
 
 bool

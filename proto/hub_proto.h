@@ -84,6 +84,19 @@ int
 bool
     hub_proto_has_personal (const ProtobufCMessage *msg);
 
+/* Finds length-delimited field `number` at the top level of the protobuf
+   bytes buf. Returns how many times it occurs (0, 1, ...) or -1 if buf is
+   not well-formed wire format; *data and *len point at the first
+   occurrence's payload (inside buf). */
+int
+    hub_proto_wire_field (const uint8_t *buf, size_t size, uint32_t number,
+                          const uint8_t **data, size_t *len);
+
+/* Writes v as a protobuf varint at out (at least 10 bytes); returns the
+   number of bytes written. */
+size_t
+    hub_proto_varint (uint8_t *out, uint64_t v);
+
 /* Returns true if the bytes are valid UTF-8 (no overlongs, no surrogates). */
 bool
     hub_proto_utf8_valid (const char *s, size_t len);

@@ -61,6 +61,13 @@ int
 void
     hub_store_destroy (hub_store_t **store_p);
 
+/* FOR TESTS AND MIGRATION TOOLS ONLY: rewrites the format version recorded
+   in the store's meta database, so that a later hub_store_open meets a
+   store of another format (HUB_STORE_VERSION). Returns 0, HUB_STORE_INVALID
+   (read-only store or a batch open) or HUB_STORE_ERROR. */
+int
+    hub_store_test_set_format_version (hub_store_t *self, int version);
+
 /* Returns a sentence describing the last error of this store (static or
    owned by the store; valid until the next call on it). */
 const char *
@@ -74,7 +81,12 @@ const char *
 /* ---- read snapshots ---------------------------------------------------
    Every read function takes a snapshot, or NULL to use a private one for
    that call only. A snapshot sees the store as at its begin; data pointers
-   handed out under it are valid until hub_store_read_end. */
+   handed out under it are valid until hub_store_read_end. A snapshot may
+   be used and ended from any thread, but by one thread at a time.
+   Growing the map (at commit) waits until every snapshot of this process
+   has ended, so keep snapshots short, and never hold one on the writer
+   thread across hub_store_batch_commit (the commit would fail with
+   HUB_STORE_ERROR after 30 s instead of growing). */
 
 int
     hub_store_read_begin (hub_store_t *self, hub_store_txn_t **txn_p);
@@ -123,10 +135,19 @@ typedef struct {
    the call. Return 0 to go on, non-zero to stop after this event. */
 typedef int (hub_store_visit_fn) (uint64_t seq, const void *data, size_t size, void *arg);
 
-/* Visits up to limit events with seq >= from_seq that match filter (NULL =
-   all), in seq order. *next_seq (if not NULL) is where the next page starts;
-   *end (if not NULL) is true when no matching event exists past the page.
-   max_bytes (0 = no bound) stops the page once the visited bytes reach it. */
+/* Visits up to limit (0 = no bound) events with seq >= from_seq (0 = 1)
+   that match filter (NULL = all), in seq order. *next_seq (if not NULL) is
+   where the next page starts: the seq of the next matching event, or, at
+   the end, one past the last seq the filter could still match in this
+   snapshot (last_seq + 1, to_seq + 1, or the first event at or past
+   until_ms), so a follower can resume from it later. *end (if not NULL)
+   is true when no matching event exists past the page in this snapshot;
+   finding that out may read past the page up to the next match.
+   max_bytes (0 = no bound) stops the page once the visited bytes reach it
+   (a page always holds at least one event). The stored bytes are read
+   with a small wire-format reader for the filter's fields; events whose
+   bytes do not parse match no filter. Returns 0, HUB_STORE_INVALID (a
+   filter key over 511 bytes) or HUB_STORE_ERROR. */
 int
     hub_store_scan (hub_store_t *self, hub_store_txn_t *txn,
                     const hub_store_filter_t *filter, uint64_t from_seq,
@@ -172,7 +193,10 @@ typedef struct {
 int
     hub_store_batch_begin (hub_store_t *self, hub_store_batch_t **batch_p);
 
-/* Appends an event. Returns HUB_STORE_INVALID if its seq is not the next. */
+/* Appends an event (the struct is copied; its strings and data are not).
+   Returns HUB_STORE_INVALID if its seq is not the next, or a key is over
+   511 bytes (agency + msg_id together). msg_id NULL or "" stores no dedupe
+   key; an empty commission_id, agency or type adds no index entry. */
 int
     hub_store_batch_append (hub_store_batch_t *self, const hub_store_event_t *event);
 
@@ -182,7 +206,10 @@ int
                                     const void *data, size_t size);
 
 /* Replaces the stored bytes of an existing event (redaction for erasure);
-   its index entries are unchanged. HUB_STORE_NOTFOUND at commit if absent. */
+   its index entries are unchanged. HUB_STORE_NOTFOUND at commit if absent.
+   The old bytes are zeroed in the page before the new ones are written, so
+   no later snapshot or compacting backup holds them; the live data file
+   may keep them in a freed page until LMDB reuses it. */
 int
     hub_store_batch_replace (hub_store_batch_t *self, uint64_t seq,
                              const void *data, size_t size);
@@ -190,8 +217,10 @@ int
 /* Runs the batch in one write transaction and commits it (synced unless
    nosync). On MDB_MAP_FULL it aborts, doubles the map (up to the maximum)
    and retries. Any failure aborts everything: nothing is half written.
-   Returns 0, HUB_STORE_FULL, HUB_STORE_NOTFOUND or HUB_STORE_ERROR; the
-   batch is destroyed either way and *batch_p is NULLed. */
+   Returns 0, HUB_STORE_FULL, HUB_STORE_NOTFOUND (a replace of a missing
+   seq), HUB_STORE_INVALID (a seq or (agency, msg_id) already stored) or
+   HUB_STORE_ERROR; the batch is destroyed either way and *batch_p is
+   NULLed. After a failure the store is as before the batch. */
 int
     hub_store_batch_commit (hub_store_batch_t **batch_p);
 
@@ -203,7 +232,11 @@ void
 
 /* Hot backup: a compacting copy (mdb_env_copy2, MDB_CP_COMPACT) of the store
    in src_dir into dest_dir (created if missing; must not hold a store).
-   Safe while a broker writes to src_dir. */
+   Safe while a broker in another process writes to src_dir. LMDB forbids
+   opening one environment twice in a process, so do not call this from a
+   process that has src_dir open with hub_store_open. Returns 0,
+   HUB_STORE_INVALID (dest_dir already holds data.mdb) or HUB_STORE_ERROR,
+   with a sentence in err. */
 int
     hub_store_backup (const char *src_dir, const char *dest_dir, char *err, size_t errsize);
 

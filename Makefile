@@ -1,0 +1,42 @@
+# cyclehub: the two commands of the README, and a few more.
+#   make run    install what is missing, build, start cyclehubd (store in ./var/cyclehub)
+#   make test   install what is missing, build, run every test, then again under ASan+UBSan
+#   make bench  build, start a broker on a temp store, print the figures
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+STORE      ?= var/cyclehub
+ARGS       ?=
+
+.PHONY: all deps build run test test-fast test-asan bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	@mkdir -p $(STORE)
+	$(BUILD)/broker/cyclehubd --store $(STORE) $(ARGS)
+
+test-fast: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHUB_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
+
+test: test-fast test-asan
+
+bench: build
+	@scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,664 @@
+/*  hub_commission: one commission's state in plain C structs, its deep copy,
+    and its encoding as cyclehub.v1.CommissionState. Decoding checks the
+    state as strictly as the state machine would have built it, because a
+    stored state is the only input the broker trusts after a restart.
+*/
+#include "hub_commission_priv.h"
+#include <stdlib.h>
+#include <string.h>
+
+//  --------------------------------------------------------------------------
+//  Org-id lists
+
+int
+hub_orgs_set (hub_orgs_t *self, size_t n, char *const *ids)
+{
+    self->n = 0;
+    self->ids = NULL;
+    if (n == 0)
+        return 0;
+    self->ids = calloc (n, sizeof (hub_org_id_t));
+    if (!self->ids)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        hub_commission_copy (self->ids [i], sizeof (hub_org_id_t), ids [i]);
+    self->n = n;
+    return 0;
+}
+
+void
+hub_orgs_free (hub_orgs_t *self)
+{
+    free (self->ids);
+    self->ids = NULL;
+    self->n = 0;
+}
+
+bool
+hub_orgs_contains (const hub_orgs_t *self, const char *org_id)
+{
+    if (!org_id)
+        return false;
+    for (size_t i = 0; i < self->n; i++)
+        if (strcmp (self->ids [i], org_id) == 0)
+            return true;
+    return false;
+}
+
+int
+hub_orgs_dup (hub_orgs_t *dest, const hub_orgs_t *src)
+{
+    dest->n = 0;
+    dest->ids = NULL;
+    if (src->n == 0)
+        return 0;
+    dest->ids = malloc (src->n * sizeof (hub_org_id_t));
+    if (!dest->ids)
+        return -1;
+    memcpy (dest->ids, src->ids, src->n * sizeof (hub_org_id_t));
+    dest->n = src->n;
+    return 0;
+}
+
+void
+hub_commission_copy (char *dest, size_t size, const char *src)
+{
+    size_t len = src? strnlen (src, size - 1): 0;
+    if (len)
+        memcpy (dest, src, len);
+    dest [len] = 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Life cycle
+
+hub_commission_t *
+hub_commission_new (const char *commission_id)
+{
+    if (!hub_validate_ocid (commission_id))
+        return NULL;
+    hub_commission_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    hub_commission_copy (self->id, sizeof self->id, commission_id);
+    self->stage = CYCLEHUB__V1__STAGE__STAGE_ANALYSE;
+    self->cycle = 1;
+    return self;
+}
+
+void
+hub_commission_destroy (hub_commission_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hub_commission_t *self = *self_p;
+    hub_orgs_free (&self->partners);
+    for (size_t i = 0; i < self->n_awards; i++)
+        hub_orgs_free (&self->awards [i].suppliers);
+    for (size_t i = 0; i < self->n_contracts; i++)
+        hub_orgs_free (&self->contracts [i].suppliers);
+    free (self->consultations);
+    free (self->procurements);
+    free (self->awards);
+    free (self->contracts);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Grows an array to hold at least `need` elements (doubling), leaving its
+//  contents alone. Returns 0 or -1.
+static int
+s_grow (void **array, size_t *max, size_t need, size_t elem)
+{
+    if (need <= *max)
+        return 0;
+    size_t size = *max? *max: 4;
+    while (size < need)
+        size *= 2;
+    void *grown = realloc (*array, size * elem);
+    if (!grown)
+        return -1;
+    *array = grown;
+    *max = size;
+    return 0;
+}
+
+int
+hub_commission_reserve (hub_commission_t *self, size_t consultations,
+                        size_t procurements, size_t awards, size_t contracts)
+{
+    return s_grow ((void **) &self->consultations, &self->max_consultations,
+                   self->n_consultations + consultations, sizeof (hub_consultation_t))
+        || s_grow ((void **) &self->procurements, &self->max_procurements,
+                   self->n_procurements + procurements, sizeof (hub_procurement_t))
+        || s_grow ((void **) &self->awards, &self->max_awards,
+                   self->n_awards + awards, sizeof (hub_award_t))
+        || s_grow ((void **) &self->contracts, &self->max_contracts,
+                   self->n_contracts + contracts, sizeof (hub_contract_t))
+        ? -1: 0;
+}
+
+//  Copies n elements of elem bytes into a fresh array (NULL when n is 0)
+static int
+s_array_dup (void **dest, size_t *max, const void *src, size_t n, size_t elem)
+{
+    *dest = NULL;
+    *max = 0;
+    if (n == 0)
+        return 0;
+    *dest = malloc (n * elem);
+    if (!*dest)
+        return -1;
+    memcpy (*dest, src, n * elem);
+    *max = n;
+    return 0;
+}
+
+hub_commission_t *
+hub_commission_dup (const hub_commission_t *self)
+{
+    if (!self)
+        return NULL;
+    hub_commission_t *copy = malloc (sizeof *copy);
+    if (!copy)
+        return NULL;
+    *copy = *self;
+    //  Detach every pointer first, so destroy is safe after a partial copy
+    copy->partners.ids = NULL;
+    copy->partners.n = 0;
+    copy->consultations = NULL;
+    copy->procurements = NULL;
+    copy->awards = NULL;
+    copy->contracts = NULL;
+    copy->n_consultations = copy->n_procurements = copy->n_awards = copy->n_contracts = 0;
+    copy->max_consultations = copy->max_procurements = copy->max_awards = copy->max_contracts = 0;
+
+    if (hub_orgs_dup (&copy->partners, &self->partners)
+    ||  s_array_dup ((void **) &copy->consultations, &copy->max_consultations,
+                     self->consultations, self->n_consultations, sizeof (hub_consultation_t))
+    ||  s_array_dup ((void **) &copy->procurements, &copy->max_procurements,
+                     self->procurements, self->n_procurements, sizeof (hub_procurement_t)))
+        goto failed;
+    copy->n_consultations = self->n_consultations;
+    copy->n_procurements = self->n_procurements;
+
+    if (self->n_awards) {
+        copy->awards = calloc (self->n_awards, sizeof (hub_award_t));
+        if (!copy->awards)
+            goto failed;
+        copy->max_awards = self->n_awards;
+        for (size_t i = 0; i < self->n_awards; i++) {
+            copy->awards [i] = self->awards [i];
+            if (hub_orgs_dup (&copy->awards [i].suppliers, &self->awards [i].suppliers))
+                goto failed;
+            copy->n_awards = i + 1;
+        }
+    }
+    if (self->n_contracts) {
+        copy->contracts = calloc (self->n_contracts, sizeof (hub_contract_t));
+        if (!copy->contracts)
+            goto failed;
+        copy->max_contracts = self->n_contracts;
+        for (size_t i = 0; i < self->n_contracts; i++) {
+            copy->contracts [i] = self->contracts [i];
+            if (hub_orgs_dup (&copy->contracts [i].suppliers, &self->contracts [i].suppliers))
+                goto failed;
+            copy->n_contracts = i + 1;
+        }
+    }
+    return copy;
+
+failed:
+    hub_commission_destroy (&copy);
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Encoding. The protobuf structs point into self's own storage: nothing is
+//  copied but the arrays of pointers protobuf-c wants.
+
+int
+hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *size)
+{
+    *data = NULL;
+    *size = 0;
+    int rc = -1;
+    Cyclehub__V1__CommissionState state = CYCLEHUB__V1__COMMISSION_STATE__INIT;
+    Cyclehub__V1__ConsultationState *consultations = NULL, **consultation_p = NULL;
+    Cyclehub__V1__ProcurementState *procurements = NULL, **procurement_p = NULL;
+    Cyclehub__V1__AwardState *awards = NULL, **award_p = NULL;
+    Cyclehub__V1__ContractState *contracts = NULL, **contract_p = NULL;
+    //  One pointer per org-id of partners, award and contract suppliers
+    size_t n_orgs = self->partners.n;
+    for (size_t i = 0; i < self->n_awards; i++)
+        n_orgs += self->awards [i].suppliers.n;
+    for (size_t i = 0; i < self->n_contracts; i++)
+        n_orgs += self->contracts [i].suppliers.n;
+    char **orgs = calloc (n_orgs + 1, sizeof (char *));
+    if (!orgs)
+        goto done;
+    size_t org_at = 0;
+
+    state.commission_id = (char *) self->id;
+    state.title = (char *) self->title;
+    state.owner = (char *) self->owner;
+    state.n_partners = self->partners.n;
+    state.partners = orgs + org_at;
+    for (size_t i = 0; i < self->partners.n; i++)
+        orgs [org_at++] = (char *) self->partners.ids [i];
+    state.stage = self->stage;
+    state.cycle = self->cycle;
+    state.opened_at_ms = self->opened_at_ms;
+    state.updated_at_ms = self->updated_at_ms;
+    state.last_seq = self->last_seq;
+
+    //  calloc (n + 1, ...) so that zero-length lists still get a pointer
+    consultations = calloc (self->n_consultations + 1, sizeof *consultations);
+    consultation_p = calloc (self->n_consultations + 1, sizeof *consultation_p);
+    procurements = calloc (self->n_procurements + 1, sizeof *procurements);
+    procurement_p = calloc (self->n_procurements + 1, sizeof *procurement_p);
+    awards = calloc (self->n_awards + 1, sizeof *awards);
+    award_p = calloc (self->n_awards + 1, sizeof *award_p);
+    contracts = calloc (self->n_contracts + 1, sizeof *contracts);
+    contract_p = calloc (self->n_contracts + 1, sizeof *contract_p);
+    if (!consultations || !consultation_p || !procurements || !procurement_p
+    ||  !awards || !award_p || !contracts || !contract_p)
+        goto done;
+
+    for (size_t i = 0; i < self->n_consultations; i++) {
+        const hub_consultation_t *c = &self->consultations [i];
+        cyclehub__v1__consultation_state__init (&consultations [i]);
+        consultations [i].consultation_id = (char *) c->id;
+        consultations [i].status = c->status;
+        consultations [i].stage = c->stage;
+        consultations [i].opens_at_ms = c->opens_at_ms;
+        consultations [i].closes_at_ms = c->closes_at_ms;
+        consultations [i].responses = c->responses;
+        consultation_p [i] = &consultations [i];
+    }
+    state.n_consultations = self->n_consultations;
+    state.consultations = consultation_p;
+
+    for (size_t i = 0; i < self->n_procurements; i++) {
+        const hub_procurement_t *p = &self->procurements [i];
+        cyclehub__v1__procurement_state__init (&procurements [i]);
+        procurements [i].procurement_id = (char *) p->id;
+        procurements [i].status = p->status;
+        procurements [i].title = (char *) p->title;
+        procurements [i].tender_deadline_ms = p->tender_deadline_ms;
+        procurement_p [i] = &procurements [i];
+    }
+    state.n_procurements = self->n_procurements;
+    state.procurements = procurement_p;
+
+    for (size_t i = 0; i < self->n_awards; i++) {
+        const hub_award_t *a = &self->awards [i];
+        cyclehub__v1__award_state__init (&awards [i]);
+        awards [i].award_id = (char *) a->id;
+        awards [i].procurement_id = (char *) a->procurement_id;
+        awards [i].n_suppliers = a->suppliers.n;
+        awards [i].suppliers = orgs + org_at;
+        for (size_t j = 0; j < a->suppliers.n; j++)
+            orgs [org_at++] = (char *) a->suppliers.ids [j];
+        awards [i].standstill_ends_ms = a->standstill_ends_ms;
+        awards [i].contract_id = (char *) a->contract_id;
+        award_p [i] = &awards [i];
+    }
+    state.n_awards = self->n_awards;
+    state.awards = award_p;
+
+    for (size_t i = 0; i < self->n_contracts; i++) {
+        const hub_contract_t *k = &self->contracts [i];
+        cyclehub__v1__contract_state__init (&contracts [i]);
+        contracts [i].contract_id = (char *) k->id;
+        contracts [i].award_id = (char *) k->award_id;
+        contracts [i].n_suppliers = k->suppliers.n;
+        contracts [i].suppliers = orgs + org_at;
+        for (size_t j = 0; j < k->suppliers.n; j++)
+            orgs [org_at++] = (char *) k->suppliers.ids [j];
+        contracts [i].status = k->status;
+        contract_p [i] = &contracts [i];
+    }
+    state.n_contracts = self->n_contracts;
+    state.contracts = contract_p;
+
+    size_t packed_size = cyclehub__v1__commission_state__get_packed_size (&state);
+    //  + 1: malloc (0) may return NULL, and an empty state is still a state
+    *data = malloc (packed_size + 1);
+    if (!*data)
+        goto done;
+    *size = cyclehub__v1__commission_state__pack (&state, *data);
+    rc = 0;
+
+done:
+    free (orgs);
+    free (consultations);
+    free (consultation_p);
+    free (procurements);
+    free (procurement_p);
+    free (awards);
+    free (award_p);
+    free (contracts);
+    free (contract_p);
+    return rc;
+}
+
+//  Copies a decoded org-id list, refusing ill-formed or repeated org-ids
+static int
+s_decode_orgs (hub_orgs_t *dest, size_t n, char **ids)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!hub_validate_org_id (ids [i]))
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp (ids [i], ids [j]) == 0)
+                return -1;
+    }
+    return hub_orgs_set (dest, n, ids);
+}
+
+static bool
+s_fits (const char *s, size_t size)
+{
+    return s && strlen (s) < size;
+}
+
+hub_commission_t *
+hub_commission_decode (const void *data, size_t size)
+{
+    if (!data && size)
+        return NULL;
+    Cyclehub__V1__CommissionState *state =
+        cyclehub__v1__commission_state__unpack (NULL, size, data);
+    if (!state)
+        return NULL;
+    hub_commission_t *self = NULL;
+    char path [128];
+    if (hub_proto_check (&state->base, path, sizeof path) != HUB_CHECK_OK)
+        goto failed;
+    if (!hub_validate_org_id (state->owner)
+    ||  !s_fits (state->title, HUB_COMMISSION_TITLE_SIZE)
+    ||  state->stage < CYCLEHUB__V1__STAGE__STAGE_ANALYSE
+    ||  state->stage > CYCLEHUB__V1__STAGE__STAGE_CLOSED
+    ||  state->cycle < 1)
+        goto failed;
+    self = hub_commission_new (state->commission_id);
+    if (!self)
+        goto failed;
+    hub_commission_copy (self->title, sizeof self->title, state->title);
+    hub_commission_copy (self->owner, sizeof self->owner, state->owner);
+    if (s_decode_orgs (&self->partners, state->n_partners, state->partners))
+        goto failed;
+    self->stage = state->stage;
+    self->cycle = state->cycle;
+    self->opened_at_ms = state->opened_at_ms;
+    self->updated_at_ms = state->updated_at_ms;
+    self->last_seq = state->last_seq;
+    if (hub_commission_reserve (self, state->n_consultations, state->n_procurements,
+                                state->n_awards, state->n_contracts))
+        goto failed;
+
+    for (size_t i = 0; i < state->n_consultations; i++) {
+        const Cyclehub__V1__ConsultationState *c = state->consultations [i];
+        if (!hub_validate_local_id (c->consultation_id)
+        ||  hub_commission_find_consultation (self, c->consultation_id)
+        ||  c->status < CYCLEHUB__V1__CONSULTATION_STATE__STATUS__STATUS_OPEN
+        ||  c->status > CYCLEHUB__V1__CONSULTATION_STATE__STATUS__STATUS_OUTCOME_PUBLISHED
+        ||  c->stage < CYCLEHUB__V1__STAGE__STAGE_ANALYSE
+        ||  c->stage > CYCLEHUB__V1__STAGE__STAGE_REVIEW)
+            goto failed;
+        hub_consultation_t *to = &self->consultations [self->n_consultations++];
+        hub_commission_copy (to->id, sizeof to->id, c->consultation_id);
+        to->status = c->status;
+        to->stage = c->stage;
+        to->opens_at_ms = c->opens_at_ms;
+        to->closes_at_ms = c->closes_at_ms;
+        to->responses = c->responses;
+    }
+    for (size_t i = 0; i < state->n_procurements; i++) {
+        const Cyclehub__V1__ProcurementState *p = state->procurements [i];
+        if (!hub_validate_local_id (p->procurement_id)
+        ||  hub_commission_find_procurement (self, p->procurement_id)
+        ||  p->status < CYCLEHUB__V1__PROCUREMENT_STATE__STATUS__STATUS_PLANNED
+        ||  p->status > CYCLEHUB__V1__PROCUREMENT_STATE__STATUS__STATUS_TERMINATED
+        ||  !s_fits (p->title, HUB_COMMISSION_TITLE_SIZE))
+            goto failed;
+        hub_procurement_t *to = &self->procurements [self->n_procurements++];
+        hub_commission_copy (to->id, sizeof to->id, p->procurement_id);
+        to->status = p->status;
+        hub_commission_copy (to->title, sizeof to->title, p->title);
+        to->tender_deadline_ms = p->tender_deadline_ms;
+    }
+    for (size_t i = 0; i < state->n_awards; i++) {
+        const Cyclehub__V1__AwardState *a = state->awards [i];
+        if (!hub_validate_local_id (a->award_id)
+        ||  hub_commission_find_award (self, a->award_id)
+        ||  !hub_commission_find_procurement (self, a->procurement_id)
+        ||  a->n_suppliers == 0
+        ||  (*a->contract_id && !hub_validate_local_id (a->contract_id)))
+            goto failed;
+        hub_award_t *to = &self->awards [self->n_awards];
+        memset (to, 0, sizeof *to);
+        if (s_decode_orgs (&to->suppliers, a->n_suppliers, a->suppliers))
+            goto failed;
+        self->n_awards++;
+        hub_commission_copy (to->id, sizeof to->id, a->award_id);
+        hub_commission_copy (to->procurement_id, sizeof to->procurement_id, a->procurement_id);
+        to->standstill_ends_ms = a->standstill_ends_ms;
+        hub_commission_copy (to->contract_id, sizeof to->contract_id, a->contract_id);
+    }
+    for (size_t i = 0; i < state->n_contracts; i++) {
+        const Cyclehub__V1__ContractState *k = state->contracts [i];
+        const hub_award_t *award = hub_commission_find_award (self, k->award_id);
+        if (!hub_validate_local_id (k->contract_id)
+        ||  hub_commission_find_contract (self, k->contract_id)
+        ||  !award || strcmp (award->contract_id, k->contract_id) != 0
+        ||  k->n_suppliers == 0
+        ||  k->status < CYCLEHUB__V1__CONTRACT_STATE__STATUS__STATUS_ACTIVE
+        ||  k->status > CYCLEHUB__V1__CONTRACT_STATE__STATUS__STATUS_EXPIRED)
+            goto failed;
+        hub_contract_t *to = &self->contracts [self->n_contracts];
+        memset (to, 0, sizeof *to);
+        if (s_decode_orgs (&to->suppliers, k->n_suppliers, k->suppliers))
+            goto failed;
+        self->n_contracts++;
+        hub_commission_copy (to->id, sizeof to->id, k->contract_id);
+        hub_commission_copy (to->award_id, sizeof to->award_id, k->award_id);
+        to->status = k->status;
+    }
+    //  An award that names a contract must have it
+    for (size_t i = 0; i < self->n_awards; i++)
+        if (*self->awards [i].contract_id
+        &&  !hub_commission_find_contract (self, self->awards [i].contract_id))
+            goto failed;
+    cyclehub__v1__commission_state__free_unpacked (state, NULL);
+    return self;
+
+failed:
+    hub_commission_destroy (&self);
+    cyclehub__v1__commission_state__free_unpacked (state, NULL);
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Lookups and accessors
+
+#define S_FIND(list, n) \
+    if (id) \
+        for (size_t i = 0; i < self->n; i++) \
+            if (strcmp (self->list [i].id, id) == 0) \
+                return &self->list [i]; \
+    return NULL
+
+hub_consultation_t *
+hub_commission_find_consultation (const hub_commission_t *self, const char *id)
+{
+    S_FIND (consultations, n_consultations);
+}
+
+hub_procurement_t *
+hub_commission_find_procurement (const hub_commission_t *self, const char *id)
+{
+    S_FIND (procurements, n_procurements);
+}
+
+hub_award_t *
+hub_commission_find_award (const hub_commission_t *self, const char *id)
+{
+    S_FIND (awards, n_awards);
+}
+
+hub_contract_t *
+hub_commission_find_contract (const hub_commission_t *self, const char *id)
+{
+    S_FIND (contracts, n_contracts);
+}
+
+const char *
+hub_commission_id (const hub_commission_t *self)
+{
+    return self->id;
+}
+
+const char *
+hub_commission_title (const hub_commission_t *self)
+{
+    return self->title;
+}
+
+const char *
+hub_commission_owner (const hub_commission_t *self)
+{
+    return self->owner;
+}
+
+Cyclehub__V1__Stage
+hub_commission_stage (const hub_commission_t *self)
+{
+    return self->stage;
+}
+
+uint32_t
+hub_commission_cycle (const hub_commission_t *self)
+{
+    return self->cycle;
+}
+
+int64_t
+hub_commission_opened_at (const hub_commission_t *self)
+{
+    return self->opened_at_ms;
+}
+
+int64_t
+hub_commission_updated_at (const hub_commission_t *self)
+{
+    return self->updated_at_ms;
+}
+
+uint64_t
+hub_commission_last_seq (const hub_commission_t *self)
+{
+    return self->last_seq;
+}
+
+void
+hub_commission_set_last_seq (hub_commission_t *self, uint64_t seq, int64_t at_ms)
+{
+    self->last_seq = seq;
+    self->updated_at_ms = at_ms;
+}
+
+size_t
+hub_commission_partner_count (const hub_commission_t *self)
+{
+    return self->partners.n;
+}
+
+const char *
+hub_commission_partner (const hub_commission_t *self, size_t i)
+{
+    return i < self->partners.n? self->partners.ids [i]: NULL;
+}
+
+bool
+hub_commission_is_partner (const hub_commission_t *self, const char *org_id)
+{
+    return hub_orgs_contains (&self->partners, org_id);
+}
+
+Cyclehub__V1__ConsultationState__Status
+hub_commission_consultation_status (const hub_commission_t *self, const char *consultation_id)
+{
+    const hub_consultation_t *c = hub_commission_find_consultation (self, consultation_id);
+    return c? c->status: CYCLEHUB__V1__CONSULTATION_STATE__STATUS__STATUS_UNSPECIFIED;
+}
+
+uint32_t
+hub_commission_consultation_responses (const hub_commission_t *self, const char *consultation_id)
+{
+    const hub_consultation_t *c = hub_commission_find_consultation (self, consultation_id);
+    return c? c->responses: 0;
+}
+
+size_t
+hub_commission_consultation_count (const hub_commission_t *self)
+{
+    return self->n_consultations;
+}
+
+Cyclehub__V1__ProcurementState__Status
+hub_commission_procurement_status (const hub_commission_t *self, const char *procurement_id)
+{
+    const hub_procurement_t *p = hub_commission_find_procurement (self, procurement_id);
+    return p? p->status: CYCLEHUB__V1__PROCUREMENT_STATE__STATUS__STATUS_UNSPECIFIED;
+}
+
+int64_t
+hub_commission_procurement_deadline (const hub_commission_t *self, const char *procurement_id)
+{
+    const hub_procurement_t *p = hub_commission_find_procurement (self, procurement_id);
+    return p? p->tender_deadline_ms: 0;
+}
+
+size_t
+hub_commission_procurement_count (const hub_commission_t *self)
+{
+    return self->n_procurements;
+}
+
+const char *
+hub_commission_award_procurement (const hub_commission_t *self, const char *award_id)
+{
+    const hub_award_t *a = hub_commission_find_award (self, award_id);
+    return a? a->procurement_id: NULL;
+}
+
+const char *
+hub_commission_award_contract (const hub_commission_t *self, const char *award_id)
+{
+    const hub_award_t *a = hub_commission_find_award (self, award_id);
+    return a? a->contract_id: NULL;
+}
+
+Cyclehub__V1__ContractState__Status
+hub_commission_contract_status (const hub_commission_t *self, const char *contract_id)
+{
+    const hub_contract_t *k = hub_commission_find_contract (self, contract_id);
+    return k? k->status: CYCLEHUB__V1__CONTRACT_STATE__STATUS__STATUS_UNSPECIFIED;
+}
+
+const char *
+hub_commission_contract_supplier (const hub_commission_t *self, const char *contract_id, size_t i)
+{
+    const hub_contract_t *k = hub_commission_find_contract (self, contract_id);
+    return k && i < k->suppliers.n? k->suppliers.ids [i]: NULL;
+}
+
+bool
+hub_commission_is_contract_supplier (const hub_commission_t *self, const char *contract_id,
+                                     const char *org_id)
+{
+    const hub_contract_t *k = hub_commission_find_contract (self, contract_id);
+    return k && hub_orgs_contains (&k->suppliers, org_id);
+}

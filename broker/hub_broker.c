@@ -1,0 +1,164 @@
+/*  hub_broker: the broker actor. One thread owns the sockets and the store.
+    The publish path drains up to batch_max requests, checks each against
+    the schema, the dedupe keys and the commission's state (including changes
+    made earlier in the same batch), stores the accepted ones in one LMDB
+    transaction, and only after the commit replies and publishes.
+*/
+#include "hub_broker.h"
+#include "hub_zap.h"
+#include "hub_ingest.h"
+#include "hub_query.h"
+
+void
+hub_broker_config_default (hub_broker_config_t *config)
+{
+    memset (config, 0, sizeof *config);
+    config->api_endpoint = "tcp://127.0.0.1:7400";
+    config->events_endpoint = "tcp://127.0.0.1:7401";
+    config->store_dir = "./var/cyclehub";
+    hub_store_options_default (&config->store);
+    config->batch_max = 4096;
+    config->request_max = 1024 * 1024;
+    config->events_hwm = 100000;
+    config->heartbeat_ms = 1000;
+    config->page_max = 1000;
+    config->page_max_bytes = 4 * 1024 * 1024;
+}
+
+//  Is every tcp endpoint on a loopback address? The plain (no CURVE) mode
+//  is for development on one machine only.
+static bool
+s_is_loopback (const char *endpoint)
+{
+    if (strncmp (endpoint, "tcp://", 6) != 0)
+        return strncmp (endpoint, "ipc://", 6) == 0 || strncmp (endpoint, "inproc://", 9) == 0;
+    const char *host = endpoint + 6;
+    return strncmp (host, "127.", 4) == 0 || strncmp (host, "localhost:", 10) == 0
+        || strncmp (host, "[::1]:", 6) == 0;
+}
+
+static zsock_t *
+s_bind (int type, const char *endpoint, int hwm, int64_t maxmsgsize, char *bound, size_t size)
+{
+    zsock_t *sock = zsock_new (type);
+    if (!sock)
+        return NULL;
+    zsock_set_zap_domain (sock, HUB_ZAP_DOMAIN);
+    zsock_set_plain_server (sock, 1);
+    zsock_set_linger (sock, 1000);
+    if (hwm >= 0) {
+        zsock_set_sndhwm (sock, hwm);
+        zsock_set_rcvhwm (sock, hwm);
+    }
+    if (maxmsgsize > 0)
+        zsock_set_maxmsgsize (sock, (int) maxmsgsize);
+    if (type == ZMQ_ROUTER)
+        zsock_set_router_mandatory (sock, 0);
+    if (zsock_bind (sock, "%s", endpoint) < 0) {
+        zsock_destroy (&sock);
+        return NULL;
+    }
+    char *last = zsock_last_endpoint (sock);
+    snprintf (bound, size, "%s", last? last: endpoint);
+    zstr_free (&last);
+    return sock;
+}
+
+void
+hub_broker_actor (zsock_t *pipe, void *args)
+{
+    hub_broker_config_t config = *(hub_broker_config_t *) args;
+    //  The caller's strings are valid only during zactor_new: copy them
+    char *api_endpoint = strdup (config.api_endpoint);
+    char *events_endpoint = strdup (config.events_endpoint);
+    char *store_dir = strdup (config.store_dir);
+    config.api_endpoint = api_endpoint;
+    config.events_endpoint = events_endpoint;
+    config.store_dir = store_dir;
+    zsock_signal (pipe, 0);
+
+    hub_store_t *store = NULL;
+    zactor_t *zap = NULL;
+    zsock_t *api = NULL, *events = NULL;
+    hub_ingest_t *ingest = NULL;
+    char error [512] = "";
+    char api_bound [256], events_bound [256];
+
+    if (!s_is_loopback (api_endpoint) || !s_is_loopback (events_endpoint)) {
+        snprintf (error, sizeof error, "refusing to bind %s / %s: plain (no CURVE) mode "
+                  "is for loopback addresses only", api_endpoint, events_endpoint);
+        goto done;
+    }
+    if (hub_store_open (&store, store_dir, &config.store, error, sizeof error))
+        goto done;
+    zap = zactor_new (hub_zap_actor, &config.verbose);
+    if (!zap) {
+        snprintf (error, sizeof error, "cannot start the ZAP handler");
+        goto done;
+    }
+    api = s_bind (ZMQ_ROUTER, api_endpoint, -1, (int64_t) config.request_max * 4,
+                  api_bound, sizeof api_bound);
+    if (!api) {
+        snprintf (error, sizeof error, "cannot bind the api socket to %s: %s",
+                  api_endpoint, zmq_strerror (zmq_errno ()));
+        goto done;
+    }
+    events = s_bind (ZMQ_PUB, events_endpoint, config.events_hwm, 0,
+                     events_bound, sizeof events_bound);
+    if (!events) {
+        snprintf (error, sizeof error, "cannot bind the events socket to %s: %s",
+                  events_endpoint, zmq_strerror (zmq_errno ()));
+        goto done;
+    }
+    ingest = hub_ingest_new (&config, store, api, events);
+    if (!ingest) {
+        snprintf (error, sizeof error, "cannot read the store's state: %s",
+                  hub_store_strerror (store));
+        goto done;
+    }
+    zsys_warning ("broker: plain mode: agencies identify with a PLAIN username "
+                  "(no CURVE); use only on loopback for development");
+    zstr_sendf (pipe, "READY %s %s", api_bound, events_bound);
+
+    zmq_pollitem_t items [] = {
+        { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (api), 0, ZMQ_POLLIN, 0 },
+    };
+    int64_t next_heartbeat = zclock_mono () + config.heartbeat_ms;
+    while (true) {
+        int64_t wait = next_heartbeat - zclock_mono ();
+        if (wait < 0)
+            wait = 0;
+        int rc = zmq_poll (items, 2, (long) wait);
+        if (rc < 0 && zmq_errno () != EINTR)
+            break;
+        if (rc > 0 && (items [0].revents & ZMQ_POLLIN)) {
+            char *command = zstr_recv (pipe);
+            bool term = !command || streq (command, "$TERM");
+            zstr_free (&command);
+            if (term)
+                break;
+        }
+        if (rc > 0 && (items [1].revents & ZMQ_POLLIN))
+            hub_ingest_batch (ingest);
+        if (zclock_mono () >= next_heartbeat) {
+            hub_ingest_heartbeat (ingest);
+            next_heartbeat = zclock_mono () + config.heartbeat_ms;
+        }
+    }
+    zsys_info ("broker: stopping");
+
+done:
+    if (*error) {
+        zsys_error ("broker: %s", error);
+        zstr_sendf (pipe, "ERROR %s", error);
+    }
+    hub_ingest_destroy (&ingest);
+    zsock_destroy (&events);
+    zsock_destroy (&api);
+    zactor_destroy (&zap);
+    hub_store_destroy (&store);
+    free (api_endpoint);
+    free (events_endpoint);
+    free (store_dir);
+}

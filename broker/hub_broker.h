@@ -1,0 +1,44 @@
+/*  hub_broker: the cyclehub broker, a czmq actor.
+
+    Owns the api ROUTER socket, the events PUB socket and the store. Runs the
+    publish path (drain, check, one commit, ack, publish), serves history,
+    commission and status queries, and sends a $heartbeat once a second.
+
+    Start it with zactor_new (hub_broker_actor, &config); the config is read
+    during zactor_new only. The actor then sends one string on its pipe:
+    "READY <api-endpoint> <events-endpoint>" (the endpoints as bound, with
+    real port numbers), or "ERROR <sentence>" after which it ends. Send
+    "$TERM" (or destroy the actor) to stop: the batch in flight is finished,
+    committed and replied to before the actor returns.
+*/
+#ifndef HUB_BROKER_H
+#define HUB_BROKER_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include "hub_store.h"
+
+typedef struct {
+    const char *api_endpoint;        /* default tcp://127.0.0.1:7400 */
+    const char *events_endpoint;     /* default tcp://127.0.0.1:7401 */
+    const char *store_dir;           /* default ./var/cyclehub */
+    hub_store_options_t store;       /* map sizes, sync mode */
+    size_t batch_max;                /* requests drained into one commit (default 4096) */
+    size_t request_max;              /* largest request handled, bytes (default 1 MiB);
+                                        a frame over 4x this disconnects the peer */
+    int events_hwm;                  /* events queued per subscriber before drops (default 100000) */
+    int heartbeat_ms;                /* $heartbeat period (default 1000) */
+    unsigned page_max;               /* events per history page, at most (default 1000) */
+    size_t page_max_bytes;           /* bytes per history page, at most (default 4 MiB) */
+    bool verbose;
+} hub_broker_config_t;
+
+/* Fills config with the defaults above. */
+void
+    hub_broker_config_default (hub_broker_config_t *config);
+
+/* The actor function, for zactor_new; args is a hub_broker_config_t *. */
+void
+    hub_broker_actor (zsock_t *pipe, void *args);
+
+#endif

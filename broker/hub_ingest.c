@@ -1,0 +1,605 @@
+/*  hub_ingest: the publish path. A batch is every request waiting on the
+    api socket (up to batch_max): each is checked in arrival order against
+    the schema, the dedupe keys and the commission states as changed by the
+    requests before it; the accepted ones are written in one transaction;
+    only after the commit does any sender get its reply and any subscriber
+    its event. Queries in the batch are answered after the commit, so a
+    reader sees every write acknowledged before its reply.
+*/
+#include "hub_ingest.h"
+#include "hub_query.h"
+#include "hub_validate.h"
+#include "hub_cycle.h"
+#include "hub_commission.h"
+#include "hub_proto.h"
+
+typedef enum {
+    S_REJECT,               //  reply with slot->verdict
+    S_PUBLISH,              //  accepted: ack with slot->seq after the commit
+    S_DUPLICATE,            //  stored before: ack with slot->seq, duplicate
+    S_QUERY                 //  answered from a read snapshot after the commit
+} s_kind_t;
+
+typedef struct {
+    zmq_msg_t routing;                  //  the ROUTER's routing id of the sender
+    zmq_msg_t body;                     //  the request frame (envelope bytes point into it)
+    Cyclehub__V1__Request *request;     //  unpacked, or NULL
+    uint64_t request_id;                //  echoed in the reply
+    s_kind_t kind;
+    hub_verdict_t verdict;              //  why, when kind is S_REJECT
+    char sender [128];                  //  agency org-id from the connection
+    const uint8_t *envelope;            //  the raw Envelope bytes inside body
+    size_t envelope_size;
+    uint8_t digest [HUB_STORE_DIGEST_SIZE];
+    uint64_t seq;                       //  assigned (S_PUBLISH) or original (S_DUPLICATE)
+    int same_as;                        //  slot index of an earlier publish in this batch, or -1
+    int64_t recorded_ms;                //  the event's recorded_at
+    Cyclehub__V1__Stage stage;          //  the commission's stage after the event
+    const char *type;                   //  type name (static)
+    bool personal;                      //  the event holds personal data
+    hub_buf_t event;                    //  the packed Event (buffer reused across batches)
+} s_slot_t;
+
+struct _hub_ingest_t {
+    const hub_broker_config_t *config;  //  the actor's copy
+    hub_store_t *store;                 //  borrowed
+    void *api;                          //  raw libzmq handles (borrowed)
+    void *events;
+    zhashx_t *states;                   //  commission id -> hub_commission_t *, committed + this batch
+    zhashx_t *touched;                  //  commission ids changed in this batch (values unused)
+    zhashx_t *batch_ids;                //  "agency\x1fmsg_id" -> slot index + 1, this batch
+    s_slot_t *slots;                    //  batch_max slots
+    size_t nslots;                      //  in use this batch
+    uint64_t last_seq;                  //  last committed seq
+    uint64_t next_seq;                  //  next seq to assign in this batch
+    int64_t last_recorded_ms;           //  recorded_at is kept non-decreasing
+    int64_t started_ms;
+    uint64_t rate_buckets [10];         //  accepted publishes per second, a ring
+    int64_t rate_second [10];
+    hub_buf_t reply;                    //  reply scratch
+    hub_buf_t redacted;                 //  redacted-event scratch
+};
+
+//  128-bit content digest of the envelope bytes (two FNV-1a 64 lanes). Not
+//  cryptographic: it only tells a retry from a reused msg_id.
+static void
+s_digest (const uint8_t *data, size_t size, uint8_t out [HUB_STORE_DIGEST_SIZE])
+{
+    uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL ^ size;
+    for (size_t i = 0; i < size; i++) {
+        a = (a ^ data [i]) * 0x100000001b3ULL;
+        b = (b ^ data [i] ^ (b >> 29)) * 0x100000001b3ULL;
+    }
+    memcpy (out, &a, 8);
+    memcpy (out + 8, &b, 8);
+}
+
+static void
+s_commission_free (void **item)
+{
+    hub_commission_destroy ((hub_commission_t **) item);
+}
+
+hub_ingest_t *
+hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
+                zsock_t *api, zsock_t *events)
+{
+    hub_ingest_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = config;
+    self->store = store;
+    self->api = zsock_resolve (api);
+    self->events = zsock_resolve (events);
+    self->states = zhashx_new ();
+    zhashx_set_destructor (self->states, s_commission_free);
+    self->touched = zhashx_new ();
+    self->batch_ids = zhashx_new ();
+    self->slots = calloc (config->batch_max, sizeof (s_slot_t));
+    self->started_ms = zclock_time ();
+    if (!self->states || !self->touched || !self->batch_ids || !self->slots
+    ||  hub_store_last_seq (store, NULL, &self->last_seq)) {
+        hub_ingest_destroy (&self);
+        return NULL;
+    }
+    //  recorded_at continues from the last stored event
+    if (self->last_seq > 0) {
+        void *data;
+        size_t size;
+        if (hub_store_get (store, NULL, self->last_seq, &data, &size) == 0) {
+            Cyclehub__V1__Event *last = cyclehub__v1__event__unpack (NULL, size, data);
+            if (last) {
+                self->last_recorded_ms = last->recorded_at_ms;
+                cyclehub__v1__event__free_unpacked (last, NULL);
+            }
+            free (data);
+        }
+    }
+    zsys_info ("ingest: ready last_seq=%" PRIu64 " hub_id=%s",
+               self->last_seq, hub_store_hub_id (store));
+    return self;
+}
+
+void
+hub_ingest_destroy (hub_ingest_t **self_p)
+{
+    hub_ingest_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->slots) {
+        for (size_t i = 0; i < self->config->batch_max; i++)
+            hub_buf_free (&self->slots [i].event);
+        free (self->slots);
+    }
+    zhashx_destroy (&self->batch_ids);
+    zhashx_destroy (&self->touched);
+    zhashx_destroy (&self->states);
+    hub_buf_free (&self->reply);
+    hub_buf_free (&self->redacted);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Receives one request into slot; returns false when nothing is waiting.
+static bool
+s_receive (hub_ingest_t *self, s_slot_t *slot)
+{
+    zmq_msg_init (&slot->routing);
+    if (zmq_msg_recv (&slot->routing, self->api, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&slot->routing);
+        return false;
+    }
+    zmq_msg_init (&slot->body);
+    slot->request = NULL;
+    slot->request_id = 0;
+    slot->kind = S_REJECT;
+    slot->same_as = -1;
+    slot->personal = false;
+    slot->sender [0] = 0;
+    hub_verdict_clear (&slot->verdict);
+    if (!zmq_msg_more (&slot->routing)
+    ||  zmq_msg_recv (&slot->body, self->api, 0) < 0) {
+        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, "",
+                         "a request is exactly one frame holding a packed Request");
+        return true;
+    }
+    //  Any frame past the first makes the request malformed; drain them
+    if (zmq_msg_more (&slot->body)) {
+        zmq_msg_t extra;
+        zmq_msg_init (&extra);
+        while (zmq_msg_recv (&extra, self->api, 0) >= 0 && zmq_msg_more (&extra))
+            ;
+        zmq_msg_close (&extra);
+        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, "",
+                         "a request is exactly one frame holding a packed Request; "
+                         "this one had several");
+        return true;
+    }
+    const char *user = zmq_msg_gets (&slot->body, "User-Id");
+    if (user)
+        snprintf (slot->sender, sizeof slot->sender, "%s", user);
+    return true;
+}
+
+//  Checks the shape of one request: size, unpack, unknown fields, UTF-8.
+static void
+s_check_request (hub_ingest_t *self, s_slot_t *slot)
+{
+    size_t size = zmq_msg_size (&slot->body);
+    const uint8_t *data = zmq_msg_data (&slot->body);
+    if (size == 0) {
+        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, "",
+                         "the request frame is empty; send a packed cyclehub.v1.Request");
+        return;
+    }
+    if (size > self->config->request_max) {
+        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_TOO_LARGE, "",
+                         "the request is %zu bytes; the limit is %zu", size, self->config->request_max);
+        return;
+    }
+    slot->request = cyclehub__v1__request__unpack (NULL, size, data);
+    if (!slot->request) {
+        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, "",
+                         "the frame is not a cyclehub.v1.Request protobuf");
+        return;
+    }
+    slot->request_id = slot->request->request_id;
+    char path [128];
+    hub_check_t check = hub_proto_check (&slot->request->base, path, sizeof path);
+    switch (check) {
+        case HUB_CHECK_OK:
+            break;
+        case HUB_CHECK_UNKNOWN_FIELD:
+            hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, path,
+                             "field %s is not in the cyclehub.v1 schema; upgrade the client "
+                             "or drop the field", path);
+            return;
+        case HUB_CHECK_BAD_UTF8:
+            hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, path,
+                             "field %s is not valid UTF-8", path);
+            return;
+        case HUB_CHECK_TOO_LARGE:
+            hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_TOO_LARGE, path,
+                             "field %s is over its limit (%d bytes per string, %d elements per list)",
+                             path, HUB_PROTO_MAX_STRING, HUB_PROTO_MAX_REPEATED);
+            return;
+        case HUB_CHECK_UNKNOWN_ENUM:
+            hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE, path,
+                             "field %s holds an enum value the schema does not define", path);
+            return;
+    }
+    if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY__NOT_SET) {
+        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_UNKNOWN_TYPE, "",
+                         "the request has no body: set publish, history, commission, status or erase");
+        return;
+    }
+    if (slot->request->body_case != CYCLEHUB__V1__REQUEST__BODY_PUBLISH) {
+        slot->kind = S_QUERY;
+        return;
+    }
+    //  The stored event embeds the envelope bytes exactly as sent, so the
+    //  request must carry one envelope field (protobuf would merge several)
+    int found = hub_proto_wire_field (data, size, CYCLEHUB__V1__REQUEST__BODY_PUBLISH,
+                                      &slot->envelope, &slot->envelope_size);
+    if (found != 1)
+        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, "publish",
+                         "a request carries exactly one publish envelope");
+    else
+        slot->kind = S_PUBLISH;     //  for now: s_check_publish decides
+}
+
+//  The commission's state as of this point in the batch, loaded into the
+//  cache from the store on first use. NULL if there is no such commission.
+static hub_commission_t *
+s_state (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_id)
+{
+    hub_commission_t *state = zhashx_lookup (self->states, commission_id);
+    if (state)
+        return state;
+    void *data;
+    size_t size;
+    if (hub_store_commission_get (self->store, snapshot, commission_id, &data, &size) != 0)
+        return NULL;
+    state = hub_commission_decode (data, size);
+    free (data);
+    if (state)
+        zhashx_insert (self->states, commission_id, state);
+    else
+        zsys_error ("ingest: stored state of %s does not decode", commission_id);
+    return state;
+}
+
+//  Checks a publish against the schema rules, dedupe and the state machine,
+//  and on success assigns its seq and builds its Event.
+static void
+s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
+{
+    s_slot_t *slot = &self->slots [index];
+    const Cyclehub__V1__Envelope *env = slot->request->publish;
+    slot->kind = S_REJECT;
+    if (!*slot->sender) {
+        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED, "",
+                         "the connection carries no agency identity");
+        return;
+    }
+    if (hub_validate_envelope (env, &slot->verdict))
+        return;
+
+    //  Dedupe: the same (agency, msg_id) earlier in this batch, or stored
+    s_digest (slot->envelope, slot->envelope_size, slot->digest);
+    char key [300];
+    snprintf (key, sizeof key, "%s\x1f%s", slot->sender, env->msg_id);
+    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->batch_ids, key);
+    uint64_t stored_seq = 0;
+    uint8_t stored_digest [HUB_STORE_DIGEST_SIZE];
+    if (earlier) {
+        s_slot_t *first = &self->slots [earlier - 1];
+        memcpy (stored_digest, first->digest, sizeof stored_digest);
+        stored_seq = first->seq;
+        slot->same_as = (int) earlier - 1;
+    }
+    else
+    if (hub_store_dedupe_get (self->store, snapshot, slot->sender, env->msg_id,
+                              &stored_seq, stored_digest) != 0)
+        stored_seq = 0;
+    if (stored_seq) {
+        if (memcmp (stored_digest, slot->digest, sizeof stored_digest) != 0) {
+            slot->same_as = -1;
+            hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_DUPLICATE_CONFLICT,
+                             "msg_id", "msg_id %s was already used by %s for different content "
+                             "(seq %" PRIu64 "); use a new msg_id for a new message",
+                             env->msg_id, slot->sender, stored_seq);
+            return;
+        }
+        slot->kind = S_DUPLICATE;
+        slot->seq = stored_seq;
+        return;
+    }
+
+    //  The state machine, against the state as changed earlier in the batch
+    hub_commission_t *state = s_state (self, snapshot, env->commission_id);
+    hub_commission_t *before = state;
+    int64_t now = zclock_time ();
+    if (now < self->last_recorded_ms)
+        now = self->last_recorded_ms;
+    hub_cycle_outcome_t outcome;
+    if (hub_cycle_apply (&state, env, slot->sender, now, &outcome, &slot->verdict))
+        return;
+    if (state != before)
+        zhashx_update (self->states, env->commission_id, state);
+    zhashx_insert (self->touched, env->commission_id, (void *) 1);
+
+    slot->kind = S_PUBLISH;
+    slot->seq = self->next_seq++;
+    slot->recorded_ms = now;
+    slot->stage = outcome.to;
+    slot->type = hub_proto_type_name (env->body_case);
+    slot->personal = hub_proto_has_personal (&env->base);
+    self->last_recorded_ms = now;
+    hub_commission_set_last_seq (state, slot->seq, now);
+    zhashx_insert (self->batch_ids, key, (void *) (uintptr_t) (index + 1));
+
+    //  The Event: its own fields packed, then the envelope bytes as sent
+    //  appended as field 7 (protobuf-c packs fields in number order, so the
+    //  result is what packing the whole Event would give)
+    Cyclehub__V1__Event event = CYCLEHUB__V1__EVENT__INIT;
+    Cyclehub__V1__StageChange change = CYCLEHUB__V1__STAGE_CHANGE__INIT;
+    event.seq = slot->seq;
+    event.recorded_at_ms = now;
+    event.sender = slot->sender;
+    event.stage = outcome.to;
+    event.type = (char *) slot->type;
+    if (outcome.changed) {
+        change.from = outcome.from;
+        change.to = outcome.to;
+        event.change = &change;
+    }
+    size_t head = cyclehub__v1__event__get_packed_size (&event);
+    slot->event.size = 0;
+    if (hub_buf_reserve (&slot->event, head + 11 + slot->envelope_size)) {
+        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
+                         "the broker is out of memory; retry later");
+        slot->kind = S_REJECT;
+        self->next_seq--;
+        return;
+    }
+    uint8_t *out = slot->event.data;
+    size_t at = cyclehub__v1__event__pack (&event, out);
+    out [at++] = (7 << 3) | 2;
+    at += hub_proto_varint (out + at, slot->envelope_size);
+    memcpy (out + at, slot->envelope, slot->envelope_size);
+    slot->event.size = at + slot->envelope_size;
+}
+
+//  Writes the batch's accepted events and touched states in one
+//  transaction. Returns 0 or a hub_store_rc_t.
+static int
+s_commit (hub_ingest_t *self)
+{
+    hub_store_batch_t *batch;
+    int rc = hub_store_batch_begin (self->store, &batch);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < self->nslots && rc == 0; i++) {
+        s_slot_t *slot = &self->slots [i];
+        if (slot->kind != S_PUBLISH)
+            continue;
+        const Cyclehub__V1__Envelope *env = slot->request->publish;
+        hub_store_event_t event = {
+            .seq = slot->seq,
+            .recorded_at_ms = slot->recorded_ms,
+            .commission_id = env->commission_id,
+            .agency = slot->sender,
+            .type = slot->type,
+            .stage = slot->stage,
+            .msg_id = env->msg_id,
+            .data = slot->event.data,
+            .size = slot->event.size
+        };
+        memcpy (event.digest, slot->digest, sizeof event.digest);
+        rc = hub_store_batch_append (batch, &event);
+    }
+    //  Encoded states must live until the commit returns
+    zlistx_t *encoded = zlistx_new ();
+    zlistx_set_destructor (encoded, (zlistx_destructor_fn *) zstr_free);
+    const char *id = NULL;
+    for (void *item = zhashx_first (self->touched); item && rc == 0; item = zhashx_next (self->touched)) {
+        id = zhashx_cursor (self->touched);
+        hub_commission_t *state = zhashx_lookup (self->states, id);
+        uint8_t *data;
+        size_t size;
+        if (!state || hub_commission_encode (state, &data, &size)) {
+            rc = HUB_STORE_ERROR;
+            break;
+        }
+        zlistx_add_end (encoded, data);
+        rc = hub_store_batch_put_commission (batch, id, data, size);
+    }
+    if (rc == 0)
+        rc = hub_store_batch_commit (&batch);
+    else
+        hub_store_batch_abort (&batch);
+    zlistx_destroy (&encoded);
+    return rc;
+}
+
+//  Publishes one stored event on the events socket; personal fields never
+//  leave on the stream, so such events go out redacted.
+static void
+s_publish (hub_ingest_t *self, s_slot_t *slot)
+{
+    char topic [512];
+    if (hub_proto_topic (topic, sizeof topic, slot->stage,
+                         slot->request->publish->commission_id, slot->type) < 0)
+        return;
+    const uint8_t *data = slot->event.data;
+    size_t size = slot->event.size;
+    if (slot->personal) {
+        Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
+        if (!event || hub_proto_redact (&event->base) < 0) {
+            zsys_error ("ingest: cannot redact seq=%" PRIu64 "; not published", slot->seq);
+            if (event)
+                cyclehub__v1__event__free_unpacked (event, NULL);
+            return;
+        }
+        self->redacted.size = 0;
+        size = cyclehub__v1__event__get_packed_size (event);
+        if (hub_buf_reserve (&self->redacted, size) == 0)
+            cyclehub__v1__event__pack (event, self->redacted.data);
+        cyclehub__v1__event__free_unpacked (event, NULL);
+        data = self->redacted.data;
+    }
+    zmq_send (self->events, topic, strlen (topic), ZMQ_SNDMORE);
+    zmq_send (self->events, data, size, 0);
+}
+
+static double
+s_rate (hub_ingest_t *self, int64_t now_s, uint64_t add)
+{
+    size_t at = (size_t) (now_s % 10);
+    if (self->rate_second [at] != now_s) {
+        self->rate_second [at] = now_s;
+        self->rate_buckets [at] = 0;
+    }
+    self->rate_buckets [at] += add;
+    uint64_t total = 0;
+    for (size_t i = 0; i < 10; i++)
+        if (now_s - self->rate_second [i] < 10)
+            total += self->rate_buckets [i];
+    return total / 10.0;
+}
+
+static void
+s_answer_query (hub_ingest_t *self, s_slot_t *slot)
+{
+    Cyclehub__V1__Request *request = slot->request;
+    switch (request->body_case) {
+        case CYCLEHUB__V1__REQUEST__BODY_HISTORY:
+            hub_query_history (self->store, self->config, slot->request_id,
+                               request->history, &self->reply);
+            break;
+        case CYCLEHUB__V1__REQUEST__BODY_COMMISSION:
+            hub_query_commission (self->store, slot->request_id, request->commission, &self->reply);
+            break;
+        case CYCLEHUB__V1__REQUEST__BODY_STATUS: {
+            hub_query_figures_t figures = {
+                .started_ms = self->started_ms,
+                .publish_rate = s_rate (self, zclock_time () / 1000, 0),
+                .commissions_cached = zhashx_size (self->states)
+            };
+            hub_query_status (self->store, slot->request_id, &figures, &self->reply);
+            break;
+        }
+        default: {
+            hub_verdict_t verdict;
+            hub_verdict_set (&verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_UNKNOWN_TYPE, "erase",
+                             "erasure is not available in this version of the broker");
+            hub_query_reject (slot->request_id, &verdict, &self->reply);
+        }
+    }
+}
+
+void
+hub_ingest_batch (hub_ingest_t *self)
+{
+    //  1. Drain
+    self->nslots = 0;
+    while (self->nslots < self->config->batch_max
+        && s_receive (self, &self->slots [self->nslots]))
+        self->nslots++;
+    if (self->nslots == 0)
+        return;
+
+    //  2. Check each, in arrival order
+    hub_store_txn_t *snapshot = NULL;
+    if (hub_store_read_begin (self->store, &snapshot))
+        snapshot = NULL;        //  each lookup then takes its own
+    self->next_seq = self->last_seq + 1;
+    size_t accepted = 0;
+    for (size_t i = 0; i < self->nslots; i++) {
+        s_slot_t *slot = &self->slots [i];
+        if (*slot->verdict.reason == 0)
+            s_check_request (self, slot);
+        if (slot->kind == S_PUBLISH) {
+            s_check_publish (self, snapshot, i);
+            accepted += slot->kind == S_PUBLISH;
+        }
+    }
+    hub_store_read_end (&snapshot);
+
+    //  3. One commit
+    int64_t commit_start = zclock_usecs ();
+    int rc = accepted? s_commit (self): 0;
+    int64_t commit_us = zclock_usecs () - commit_start;
+    if (rc == 0)
+        self->last_seq = self->next_seq - 1;
+    else {
+        //  Nothing of the batch is stored: every publish it accepted is
+        //  refused, and the states it changed are read again from the store
+        hub_verdict_t verdict;
+        if (rc == HUB_STORE_FULL)
+            hub_verdict_set (&verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_STORE_FULL, "",
+                             "the store is at its maximum size; the operator must make room "
+                             "(raise the map maximum or free disk), then retry");
+        else
+            hub_verdict_set (&verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
+                             "the broker could not store the message (%s); retry later",
+                             hub_store_strerror (self->store));
+        zsys_error ("ingest: commit of %zu events failed: %s", accepted,
+                    hub_store_strerror (self->store));
+        for (size_t i = 0; i < self->nslots; i++) {
+            s_slot_t *slot = &self->slots [i];
+            if (slot->kind == S_PUBLISH || (slot->kind == S_DUPLICATE && slot->same_as >= 0)) {
+                slot->kind = S_REJECT;
+                slot->verdict = verdict;
+            }
+        }
+        for (void *item = zhashx_first (self->touched); item; item = zhashx_next (self->touched))
+            zhashx_delete (self->states, zhashx_cursor (self->touched));
+    }
+    if (self->config->verbose)
+        zsys_debug ("ingest: batch requests=%zu accepted=%zu commit_us=%" PRId64 " rc=%d",
+                    self->nslots, accepted, commit_us, rc);
+    zhashx_purge (self->touched);
+    zhashx_purge (self->batch_ids);
+    s_rate (self, zclock_time () / 1000, rc == 0? accepted: 0);
+
+    //  4. Reply to each sender, in arrival order
+    for (size_t i = 0; i < self->nslots; i++) {
+        s_slot_t *slot = &self->slots [i];
+        if (slot->kind == S_PUBLISH || slot->kind == S_DUPLICATE)
+            hub_query_ack (slot->request_id, slot->seq, slot->kind == S_DUPLICATE, &self->reply);
+        else
+        if (slot->kind == S_QUERY)
+            s_answer_query (self, slot);
+        else
+            hub_query_reject (slot->request_id, &slot->verdict, &self->reply);
+        if (zmq_msg_send (&slot->routing, self->api, ZMQ_SNDMORE) >= 0)
+            zmq_send (self->api, self->reply.data, self->reply.size, 0);
+        else
+            zmq_msg_close (&slot->routing);
+    }
+    //  5. Publish the events, in seq order
+    for (size_t i = 0; i < self->nslots; i++) {
+        s_slot_t *slot = &self->slots [i];
+        if (slot->kind == S_PUBLISH)
+            s_publish (self, slot);
+        if (slot->request)
+            cyclehub__v1__request__free_unpacked (slot->request, NULL);
+        slot->request = NULL;
+        zmq_msg_close (&slot->body);
+    }
+}
+
+void
+hub_ingest_heartbeat (hub_ingest_t *self)
+{
+    Cyclehub__V1__Event beat = CYCLEHUB__V1__EVENT__INIT;
+    beat.seq = self->last_seq;
+    beat.recorded_at_ms = zclock_time ();
+    beat.type = "$heartbeat";
+    uint8_t buf [128];
+    size_t size = cyclehub__v1__event__pack (&beat, buf);
+    zmq_send (self->events, "$heartbeat", 10, ZMQ_SNDMORE);
+    zmq_send (self->events, buf, size, 0);
+}

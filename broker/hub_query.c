@@ -1,0 +1,261 @@
+/*  hub_query: builds the replies of the api socket. History pages and
+    commission states are assembled from the stored bytes as they are (each
+    event is copied once, never decoded or re-encoded): the Reply wire format
+    is written by hand around them.
+*/
+#include "hub_query.h"
+#include "hub_proto.h"
+
+int
+hub_buf_reserve (hub_buf_t *self, size_t more)
+{
+    if (self->capacity - self->size >= more)
+        return 0;
+    size_t capacity = self->capacity? self->capacity: 256;
+    while (capacity - self->size < more)
+        capacity *= 2;
+    uint8_t *data = realloc (self->data, capacity);
+    if (!data)
+        return -1;
+    self->data = data;
+    self->capacity = capacity;
+    return 0;
+}
+
+void
+hub_buf_free (hub_buf_t *self)
+{
+    free (self->data);
+    memset (self, 0, sizeof *self);
+}
+
+//  Appends a varint-typed field (skipped when zero, as protobuf does).
+static void
+s_put_varint_field (hub_buf_t *buf, uint32_t number, uint64_t value)
+{
+    if (value == 0 || hub_buf_reserve (buf, 20))
+        return;
+    buf->size += hub_proto_varint (buf->data + buf->size, (uint64_t) number << 3);
+    buf->size += hub_proto_varint (buf->data + buf->size, value);
+}
+
+//  Appends a length-delimited field holding size bytes of data.
+static int
+s_put_bytes_field (hub_buf_t *buf, uint32_t number, const void *data, size_t size)
+{
+    if (hub_buf_reserve (buf, 20 + size))
+        return -1;
+    buf->size += hub_proto_varint (buf->data + buf->size, ((uint64_t) number << 3) | 2);
+    buf->size += hub_proto_varint (buf->data + buf->size, size);
+    memcpy (buf->data + buf->size, data, size);
+    buf->size += size;
+    return 0;
+}
+
+static void
+s_pack_reply (const Cyclehub__V1__Reply *reply, hub_buf_t *out)
+{
+    out->size = 0;
+    size_t size = cyclehub__v1__reply__get_packed_size (reply);
+    if (hub_buf_reserve (out, size) == 0)
+        out->size = cyclehub__v1__reply__pack (reply, out->data);
+}
+
+void
+hub_query_ack (uint64_t request_id, uint64_t seq, bool duplicate, hub_buf_t *out)
+{
+    Cyclehub__V1__Ack ack = CYCLEHUB__V1__ACK__INIT;
+    ack.seq = seq;
+    ack.duplicate = duplicate;
+    Cyclehub__V1__Reply reply = CYCLEHUB__V1__REPLY__INIT;
+    reply.request_id = request_id;
+    reply.body_case = CYCLEHUB__V1__REPLY__BODY_ACK;
+    reply.ack = &ack;
+    s_pack_reply (&reply, out);
+}
+
+void
+hub_query_reject (uint64_t request_id, const hub_verdict_t *verdict, hub_buf_t *out)
+{
+    Cyclehub__V1__Reject reject = CYCLEHUB__V1__REJECT__INIT;
+    reject.code = verdict->code;
+    reject.reason = (char *) verdict->reason;
+    reject.field = (char *) verdict->field;
+    Cyclehub__V1__Reply reply = CYCLEHUB__V1__REPLY__INIT;
+    reply.request_id = request_id;
+    reply.body_case = CYCLEHUB__V1__REPLY__BODY_REJECT;
+    reply.reject = &reject;
+    s_pack_reply (&reply, out);
+}
+
+static void
+s_reject (uint64_t request_id, Cyclehub__V1__RejectCode code, const char *field,
+          const char *reason, hub_buf_t *out)
+{
+    hub_verdict_t verdict;
+    hub_verdict_set (&verdict, code, field, "%s", reason);
+    hub_query_reject (request_id, &verdict, out);
+}
+
+typedef struct {
+    hub_buf_t page;             //  the HistoryPage's repeated events, as written
+    size_t count;
+} s_page_t;
+
+static int
+s_page_visit (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    s_page_t *page = arg;
+    if (s_put_bytes_field (&page->page, 1, data, size))
+        return 1;
+    page->count++;
+    return 0;
+}
+
+void
+hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
+                   uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
+                   hub_buf_t *out)
+{
+    if (query->until_ms && query->until_ms <= query->since_ms) {
+        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE, "history.until_ms",
+                  "until must be later than since", out);
+        return;
+    }
+    size_t limit = query->limit && query->limit < config->page_max? query->limit: config->page_max;
+    hub_store_filter_t filter = {
+        .commission_id = query->commission_id,
+        .agency = query->agency,
+        .type = query->type,
+        .stage = query->stage,
+        .since_ms = query->since_ms,
+        .until_ms = query->until_ms,
+        .to_seq = query->to_seq
+    };
+    hub_store_txn_t *snapshot;
+    if (hub_store_read_begin (store, &snapshot)) {
+        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
+                  "the store cannot be read just now; retry later", out);
+        return;
+    }
+    uint64_t last_seq = 0, next_seq = 0;
+    bool end = false;
+    s_page_t page = { { NULL, 0, 0 }, 0 };
+    int rc = hub_store_last_seq (store, snapshot, &last_seq);
+    if (rc == 0)
+        rc = hub_store_scan (store, snapshot, &filter, query->from_seq? query->from_seq: 1,
+                             limit, config->page_max_bytes, s_page_visit, &page, &next_seq, &end);
+    hub_store_read_end (&snapshot);
+    if (rc != 0) {
+        hub_buf_free (&page.page);
+        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
+                  "the history could not be read; retry later", out);
+        return;
+    }
+    //  HistoryPage: events (1), next_seq (2), end (3), last_seq (4)
+    s_put_varint_field (&page.page, 2, next_seq);
+    s_put_varint_field (&page.page, 3, end);
+    s_put_varint_field (&page.page, 4, last_seq);
+    //  Reply: request_id (1), page (12)
+    out->size = 0;
+    s_put_varint_field (out, 1, request_id);
+    if (s_put_bytes_field (out, CYCLEHUB__V1__REPLY__BODY_PAGE, page.page.data, page.page.size))
+        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
+                  "the broker is out of memory; ask for a smaller page", out);
+    hub_buf_free (&page.page);
+}
+
+void
+hub_query_commission (hub_store_t *store, uint64_t request_id,
+                      const Cyclehub__V1__CommissionQuery *query, hub_buf_t *out)
+{
+    void *data = NULL;
+    size_t size = 0;
+    int rc = hub_store_commission_get (store, NULL, query->commission_id, &data, &size);
+    if (rc == HUB_STORE_NOTFOUND) {
+        char reason [300];
+        snprintf (reason, sizeof reason, "there is no commission %.200s; check the ocid",
+                  query->commission_id);
+        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_UNKNOWN_COMMISSION,
+                  "commission.commission_id", reason, out);
+        return;
+    }
+    if (rc != 0) {
+        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
+                  "the store cannot be read just now; retry later", out);
+        return;
+    }
+    out->size = 0;
+    s_put_varint_field (out, 1, request_id);
+    s_put_bytes_field (out, CYCLEHUB__V1__REPLY__BODY_COMMISSION, data, size);
+    free (data);
+}
+
+typedef struct {
+    Cyclehub__V1__Count *counts;        //  storage for every count
+    Cyclehub__V1__Count **stage;        //  pointers into counts
+    Cyclehub__V1__Count **type;
+    size_t nstage, ntype, used, capacity;
+} s_counts_t;
+
+static void
+s_count_visit (const char *key, uint64_t count, void *arg)
+{
+    s_counts_t *counts = arg;
+    if (counts->used == counts->capacity)
+        return;
+    Cyclehub__V1__Count *item = &counts->counts [counts->used++];
+    cyclehub__v1__count__init (item);
+    if (strncmp (key, "stage:", 6) == 0) {
+        item->key = (char *) key + 6;
+        counts->stage [counts->nstage++] = item;
+    }
+    else {
+        item->key = (char *) key + (strncmp (key, "type:", 5) == 0? 5: 0);
+        counts->type [counts->ntype++] = item;
+    }
+    item->key = strdup (item->key);
+    item->count = count;
+}
+
+void
+hub_query_status (hub_store_t *store, uint64_t request_id,
+                  const hub_query_figures_t *figures, hub_buf_t *out)
+{
+    hub_store_stat_t stat;
+    if (hub_store_stat (store, NULL, &stat)) {
+        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
+                  "the store cannot be read just now; retry later", out);
+        return;
+    }
+    s_counts_t counts = { 0 };
+    counts.capacity = 256;
+    counts.counts = calloc (counts.capacity, sizeof (Cyclehub__V1__Count));
+    counts.stage = calloc (counts.capacity, sizeof (void *));
+    counts.type = calloc (counts.capacity, sizeof (void *));
+    if (counts.counts && counts.stage && counts.type)
+        hub_store_counts (store, NULL, s_count_visit, &counts);
+
+    Cyclehub__V1__Status status = CYCLEHUB__V1__STATUS__INIT;
+    status.last_seq = stat.last_seq;
+    status.uptime_ms = (uint64_t) (zclock_time () - figures->started_ms);
+    status.store_bytes = stat.used_bytes;
+    status.commissions = stat.commissions;
+    status.per_stage = counts.stage;
+    status.n_per_stage = counts.nstage;
+    status.per_type = counts.type;
+    status.n_per_type = counts.ntype;
+    status.publish_rate = figures->publish_rate;
+    status.hub_id = (char *) hub_store_hub_id (store);
+    Cyclehub__V1__Reply reply = CYCLEHUB__V1__REPLY__INIT;
+    reply.request_id = request_id;
+    reply.body_case = CYCLEHUB__V1__REPLY__BODY_STATUS;
+    reply.status = &status;
+    s_pack_reply (&reply, out);
+    for (size_t i = 0; i < counts.used; i++)
+        free (counts.counts [i].key);
+    free (counts.counts);
+    free (counts.stage);
+    free (counts.type);
+}

@@ -1,0 +1,173 @@
+/*  cyclehubd: the cyclehub broker. Thin: flags and config file, logging,
+    signals and --backup; the work is done by the hub_broker actor.
+*/
+#include "hub_broker.h"
+#include <getopt.h>
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: cyclehubd [OPTION]...\n"
+        "The cyclehub broker: takes publishes on the api socket, checks them, stores\n"
+        "them durably in LMDB, acknowledges them, and publishes stage events.\n"
+        "\n"
+        "  --api ENDPOINT        api ROUTER socket (default tcp://127.0.0.1:7400)\n"
+        "  --events ENDPOINT     events PUB socket (default tcp://127.0.0.1:7401)\n"
+        "  --store DIR           the LMDB store, created if missing (default ./var/cyclehub)\n"
+        "  --config FILE         read settings from a czmq zconfig file (flags win)\n"
+        "  --backup DIR          copy the store at --store (live or not) into DIR and exit\n"
+        "  --map-max MIB         largest the store may grow to, MiB (default 16384)\n"
+        "  --nosync              do not fsync at commit: for benchmarks only, loses\n"
+        "                        acknowledged messages on power loss\n"
+        "  --endpoints-file FILE write the bound endpoints (api, events; one a line)\n"
+        "                        to FILE once ready (useful with port 0 or '*')\n"
+        "  --verbose             log every connection and batch\n"
+        "  --help                print this help and exit\n"
+        "\n"
+        "Endpoints must be loopback addresses: this version authenticates agencies in\n"
+        "plain development mode (a PLAIN username giving the org-id).\n"
+        "The config file holds the same settings under 'cyclehubd':\n"
+        "  cyclehubd\n"
+        "      api = tcp://127.0.0.1:7400\n"
+        "      events = tcp://127.0.0.1:7401\n"
+        "      store = ./var/cyclehub\n"
+        "      map_max_mib = 16384\n"
+        "      verbose = 0\n"
+        "Stop with SIGINT or SIGTERM: the batch in flight is committed and answered.\n");
+}
+
+static int
+s_load_config (const char *path, hub_broker_config_t *config, zconfig_t **root_p)
+{
+    zconfig_t *root = zconfig_load (path);
+    if (!root) {
+        fprintf (stderr, "cyclehubd: cannot read config file %s\n", path);
+        return -1;
+    }
+    config->api_endpoint = zconfig_get (root, "cyclehubd/api", config->api_endpoint);
+    config->events_endpoint = zconfig_get (root, "cyclehubd/events", config->events_endpoint);
+    config->store_dir = zconfig_get (root, "cyclehubd/store", config->store_dir);
+    const char *map_max = zconfig_get (root, "cyclehubd/map_max_mib", NULL);
+    if (map_max)
+        config->store.map_size_max = (size_t) strtoull (map_max, NULL, 10) << 20;
+    config->verbose = atoi (zconfig_get (root, "cyclehubd/verbose", "0")) != 0;
+    *root_p = root;         //  the strings above live as long as root
+    return 0;
+}
+
+int
+main (int argc, char *argv [])
+{
+    hub_broker_config_t config;
+    hub_broker_config_default (&config);
+    const char *backup_dir = NULL;
+    const char *endpoints_file = NULL;
+    zconfig_t *file_config = NULL;
+
+    //  The config file first, so that flags override it
+    for (int i = 1; i < argc - 1; i++)
+        if (streq (argv [i], "--config") && s_load_config (argv [i + 1], &config, &file_config))
+            return 2;
+
+    static struct option options [] = {
+        { "api", required_argument, 0, 'a' },
+        { "events", required_argument, 0, 'e' },
+        { "store", required_argument, 0, 's' },
+        { "config", required_argument, 0, 'c' },
+        { "backup", required_argument, 0, 'b' },
+        { "map-max", required_argument, 0, 'm' },
+        { "nosync", no_argument, 0, 'n' },
+        { "endpoints-file", required_argument, 0, 'f' },
+        { "verbose", no_argument, 0, 'v' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+            case 'a': config.api_endpoint = optarg; break;
+            case 'e': config.events_endpoint = optarg; break;
+            case 's': config.store_dir = optarg; break;
+            case 'c': break;
+            case 'b': backup_dir = optarg; break;
+            case 'm': {
+                char *end;
+                unsigned long long mib = strtoull (optarg, &end, 10);
+                if (*end || mib == 0) {
+                    fprintf (stderr, "cyclehubd: --map-max takes a size in MiB, e.g. 4096\n");
+                    return 2;
+                }
+                config.store.map_size_max = (size_t) mib << 20;
+                break;
+            }
+            case 'n': config.store.nosync = true; break;
+            case 'f': endpoints_file = optarg; break;
+            case 'v': config.verbose = true; break;
+            case 'h': s_usage (stdout); return 0;
+            default:
+                fprintf (stderr, "Try 'cyclehubd --help'.\n");
+                return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "cyclehubd: unexpected argument '%s'\nTry 'cyclehubd --help'.\n", argv [optind]);
+        return 2;
+    }
+    zsys_init ();
+    zsys_set_logident ("cyclehubd");
+
+    if (backup_dir) {
+        char error [512];
+        if (hub_store_backup (config.store_dir, backup_dir, error, sizeof error)) {
+            fprintf (stderr, "cyclehubd: backup failed: %s\n", error);
+            zconfig_destroy (&file_config);
+            return 1;
+        }
+        printf ("cyclehubd: backup of %s written to %s\n", config.store_dir, backup_dir);
+        zconfig_destroy (&file_config);
+        return 0;
+    }
+
+    zactor_t *broker = zactor_new (hub_broker_actor, &config);
+    char *status = broker? zstr_recv (broker): NULL;
+    if (!status || strncmp (status, "READY ", 6) != 0) {
+        fprintf (stderr, "cyclehubd: %s\n", status && strncmp (status, "ERROR ", 6) == 0
+                 ? status + 6: "the broker did not start");
+        zstr_free (&status);
+        zactor_destroy (&broker);
+        zconfig_destroy (&file_config);
+        return 1;
+    }
+    char api [256] = "", events [256] = "";
+    sscanf (status + 6, "%255s %255s", api, events);
+    zsys_info ("cyclehubd: ready api=%s events=%s store=%s%s", api, events, config.store_dir,
+               config.store.nosync? " (nosync: benchmarks only)": "");
+    if (endpoints_file) {
+        char tmp [PATH_MAX];
+        snprintf (tmp, sizeof tmp, "%s.tmp", endpoints_file);
+        FILE *file = fopen (tmp, "w");
+        if (!file || fprintf (file, "%s\n%s\n", api, events) < 0 || fclose (file) != 0
+        ||  rename (tmp, endpoints_file) != 0)
+            zsys_error ("cyclehubd: cannot write %s", endpoints_file);
+    }
+    zstr_free (&status);
+
+    //  Wait for SIGINT/SIGTERM (czmq sets zsys_interrupted) or the actor's end
+    zpoller_t *poller = zpoller_new (broker, NULL);
+    while (!zsys_interrupted) {
+        if (zpoller_wait (poller, 250)) {
+            char *message = zstr_recv (broker);
+            if (message)
+                zsys_error ("cyclehubd: %s", message);
+            zstr_free (&message);
+            break;
+        }
+    }
+    zpoller_destroy (&poller);
+    zsys_info ("cyclehubd: shutting down");
+    zactor_destroy (&broker);
+    zconfig_destroy (&file_config);
+    zsys_info ("cyclehubd: stopped");
+    return 0;
+}

@@ -1,0 +1,640 @@
+/*  hub_client: the api-socket client of libcyclehub. See hub_client.h.
+    Every request in flight keeps its packed frame until its reply comes, so
+    a fresh connection (after resend_ms of silence) can re-send the same
+    bytes; the broker's dedupe makes re-sent publishes safe.
+*/
+#include "hub_client.h"
+#include <czmq.h>
+#include <errno.h>
+#include <inttypes.h>
+
+typedef struct {
+    uint64_t request_id;            //  echoed by the broker
+    uint64_t token;                 //  given to the caller (async publishes)
+    bool publish;                   //  a publish (counts against the window)
+    bool sync;                      //  a caller is waiting for it: keep the reply
+    bool sent;                      //  written to the current socket
+    bool done;                      //  sync only: reply has arrived
+    int64_t sent_at;                //  mono ms of the last send
+    uint8_t *frame;                 //  the packed Request
+    size_t size;
+    char msg_id [129];              //  publishes: the msg_id in frame
+    Cyclehub__V1__Reply *reply;     //  sync only: the reply, once done
+} s_pending_t;
+
+struct _hub_client_t {
+    char *api_endpoint;             //  where to connect
+    char *agency;                   //  PLAIN username (org-id)
+    char *password;                 //  PLAIN password
+    int timeout_ms;                 //  default limit of every call
+    int window;                     //  async publishes in flight, at most
+    int resend_ms;                  //  silence before reconnecting and re-sending
+    zsock_t *sock;                  //  the DEALER; recreated on reconnect
+    zlistx_t *pending;              //  s_pending_t *, in send order
+    size_t unsent;                  //  pending entries not yet on the socket
+    size_t publishes;               //  async publishes in pending
+    zlistx_t *completions;          //  hub_result_t *, when no handler is set
+    hub_client_fn *handler;         //  completion callback, or NULL
+    void *handler_arg;
+    uint64_t next_request_id;
+    uint64_t next_token;
+    uint64_t id_prefix;             //  random, per client: msg_id uniqueness
+    uint64_t id_counter;
+    int64_t last_reply;             //  mono ms of the last reply
+};
+
+static const char *s_errors [] = {
+    "success",
+    "rejected by the broker",
+    "no reply from the broker within the timeout",
+    "the broker cannot be reached (is cyclehubd running, and is the endpoint right?)",
+    "invalid argument",
+    "the broker's reply could not be read",
+    "out of memory",
+    "a file could not be read or written",
+    "interrupted"
+};
+
+const char *
+hub_strerror (int rc)
+{
+    if (rc >= 0 && (size_t) rc < sizeof s_errors / sizeof s_errors [0])
+        return s_errors [rc];
+    return "unknown error";
+}
+
+void
+hub_connect_options_default (hub_connect_options_t *options)
+{
+    memset (options, 0, sizeof *options);
+    options->api_endpoint = "tcp://127.0.0.1:7400";
+    options->events_endpoint = "tcp://127.0.0.1:7401";
+    options->password = "dev";
+    options->timeout_ms = 5000;
+    options->window = 64;
+    options->resend_ms = 2000;
+}
+
+static void
+s_pending_destroy (s_pending_t **self_p)
+{
+    s_pending_t *self = *self_p;
+    if (!self)
+        return;
+    free (self->frame);
+    if (self->reply)
+        cyclehub__v1__reply__free_unpacked (self->reply, NULL);
+    free (self);
+    *self_p = NULL;
+}
+
+static uint64_t
+s_random64 (void)
+{
+    uint64_t value = 0;
+    FILE *file = fopen ("/dev/urandom", "rb");
+    if (file) {
+        if (fread (&value, sizeof value, 1, file) != 1)
+            value = 0;
+        fclose (file);
+    }
+    if (value == 0)                 //  no urandom: time, pid and an address
+        value = ((uint64_t) zclock_usecs () << 20) ^ (uint64_t) getpid ()
+              ^ (uint64_t) (uintptr_t) &value;
+    return value;
+}
+
+//  Creates (or recreates) the DEALER and connects it. Everything pending
+//  becomes unsent: it will go out again on the new connection.
+static int
+s_connect (hub_client_t *self)
+{
+    zsock_destroy (&self->sock);
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    if (!sock)
+        return -1;
+    zsock_set_linger (sock, 0);
+    //  Queue only on completed connections, so that a broker that is down
+    //  shows as "cannot send" rather than messages silently queued
+    zsock_set_immediate (sock, 1);
+    zsock_set_sndhwm (sock, self->window * 2 + 1000);
+    zsock_set_rcvhwm (sock, 0);
+    zsock_set_plain_username (sock, self->agency);
+    zsock_set_plain_password (sock, self->password);
+    if (zsock_connect (sock, "%s", self->api_endpoint) < 0) {
+        zsock_destroy (&sock);
+        return -1;
+    }
+    self->sock = sock;
+    self->unsent = 0;
+    for (s_pending_t *p = zlistx_first (self->pending); p; p = zlistx_next (self->pending)) {
+        p->sent = false;
+        self->unsent++;
+    }
+    self->last_reply = zclock_mono ();
+    return 0;
+}
+
+hub_client_t *
+hub_client_new (const hub_connect_options_t *options)
+{
+    hub_connect_options_t defaults;
+    hub_connect_options_default (&defaults);
+    if (!options)
+        options = &defaults;
+    const char *agency = options->agency? options->agency: getenv ("CYCLEHUB_AGENCY");
+    if (!agency || !*agency)
+        return NULL;
+    hub_client_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->api_endpoint = strdup (options->api_endpoint? options->api_endpoint: defaults.api_endpoint);
+    self->agency = strdup (agency);
+    self->password = strdup (options->password? options->password: defaults.password);
+    self->timeout_ms = options->timeout_ms > 0? options->timeout_ms: defaults.timeout_ms;
+    self->window = options->window > 0? options->window: defaults.window;
+    self->resend_ms = options->resend_ms > 0? options->resend_ms: defaults.resend_ms;
+    self->pending = zlistx_new ();
+    self->completions = zlistx_new ();
+    self->next_request_id = 1;
+    self->next_token = 1;
+    self->id_prefix = s_random64 ();
+    if (!self->api_endpoint || !self->agency || !self->password
+    ||  !self->pending || !self->completions || s_connect (self)) {
+        hub_client_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+hub_client_destroy (hub_client_t **self_p)
+{
+    hub_client_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->pending) {
+        s_pending_t *p;
+        while ((p = zlistx_detach (self->pending, NULL)))
+            s_pending_destroy (&p);
+        zlistx_destroy (&self->pending);
+    }
+    if (self->completions) {
+        hub_result_t *result;
+        while ((result = zlistx_detach (self->completions, NULL)))
+            free (result);
+        zlistx_destroy (&self->completions);
+    }
+    zsock_destroy (&self->sock);
+    free (self->api_endpoint);
+    free (self->agency);
+    free (self->password);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *
+hub_client_agency (hub_client_t *self)
+{
+    return self->agency;
+}
+
+void
+hub_client_set_handler (hub_client_t *self, hub_client_fn *handler, void *arg)
+{
+    self->handler = handler;
+    self->handler_arg = arg;
+}
+
+size_t
+hub_client_in_flight (hub_client_t *self)
+{
+    return self->publishes;
+}
+
+//  Fills result from a reply to a publish (or any request).
+static void
+s_result_from_reply (hub_result_t *result, const Cyclehub__V1__Reply *reply)
+{
+    if (reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK && reply->ack) {
+        result->rc = HUB_OK;
+        result->seq = reply->ack->seq;
+        result->duplicate = reply->ack->duplicate;
+    }
+    else
+    if (reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT && reply->reject) {
+        result->rc = HUB_REJECTED;
+        result->code = reply->reject->code;
+        snprintf (result->reason, sizeof result->reason, "%s",
+                  reply->reject->reason? reply->reject->reason: "");
+        snprintf (result->field, sizeof result->field, "%s",
+                  reply->reject->field? reply->reject->field: "");
+    }
+    else
+        result->rc = HUB_EPROTO;
+}
+
+static void
+s_result_init (hub_result_t *result, const s_pending_t *p)
+{
+    memset (result, 0, sizeof *result);
+    if (p) {
+        result->token = p->token;
+        snprintf (result->msg_id, sizeof result->msg_id, "%s", p->msg_id);
+    }
+}
+
+static void
+s_complete (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *reply)
+{
+    hub_result_t result;
+    s_result_init (&result, p);
+    s_result_from_reply (&result, reply);
+    if (self->handler)
+        self->handler (&result, self->handler_arg);
+    else {
+        hub_result_t *copy = malloc (sizeof *copy);
+        if (copy) {
+            *copy = result;
+            zlistx_add_end (self->completions, copy);
+        }
+    }
+}
+
+//  Matches one reply frame to its request.
+static void
+s_dispatch (hub_client_t *self, const uint8_t *data, size_t size)
+{
+    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, size, data);
+    if (!reply) {
+        zsys_warning ("client: unreadable reply size=%zu", size);
+        return;
+    }
+    void *handle = NULL;
+    s_pending_t *p = NULL;
+    //  Replies come in request order, so the match is nearly always first
+    for (p = zlistx_first (self->pending); p; p = zlistx_next (self->pending))
+        if (p->request_id == reply->request_id) {
+            handle = zlistx_cursor (self->pending);
+            break;
+        }
+    if (!p) {                       //  a late reply to an abandoned request
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+        return;
+    }
+    if (!p->sent)
+        self->unsent--;
+    if (p->sync) {
+        p->reply = reply;
+        p->done = true;
+        p->sent = true;
+        zlistx_detach (self->pending, handle);
+        return;                     //  the waiting caller owns p now
+    }
+    zlistx_detach (self->pending, handle);
+    self->publishes--;
+    s_complete (self, p, reply);
+    cyclehub__v1__reply__free_unpacked (reply, NULL);
+    s_pending_destroy (&p);
+}
+
+static void
+s_recv_all (hub_client_t *self)
+{
+    void *handle = zsock_resolve (self->sock);
+    while (true) {
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        self->last_reply = zclock_mono ();
+        bool more = zmq_msg_more (&msg);
+        s_dispatch (self, zmq_msg_data (&msg), zmq_msg_size (&msg));
+        zmq_msg_close (&msg);
+        while (more) {              //  one frame per reply; skip any extra
+            zmq_msg_init (&msg);
+            if (zmq_msg_recv (&msg, handle, 0) < 0)
+                more = false;
+            else
+                more = zmq_msg_more (&msg);
+            zmq_msg_close (&msg);
+        }
+    }
+}
+
+//  Writes unsent requests, in order, until the socket would block.
+static void
+s_send_unsent (hub_client_t *self)
+{
+    if (self->unsent == 0)
+        return;
+    void *handle = zsock_resolve (self->sock);
+    for (s_pending_t *p = zlistx_first (self->pending); p; p = zlistx_next (self->pending)) {
+        if (p->sent)
+            continue;
+        if (zmq_send (handle, p->frame, p->size, ZMQ_DONTWAIT) < 0)
+            break;
+        p->sent = true;
+        p->sent_at = zclock_mono ();
+        self->unsent--;
+    }
+}
+
+//  One round of I/O: send what can be sent, wait up to `until` (mono ms)
+//  for a reply or for room to send, read every reply waiting. Reconnects
+//  when requests were sent and nothing came back for resend_ms.
+static int
+s_pump (hub_client_t *self, int64_t until)
+{
+    s_send_unsent (self);
+    int64_t now = zclock_mono ();
+    s_pending_t *oldest = zlistx_first (self->pending);
+    if (oldest && self->unsent == 0
+    &&  now - self->last_reply >= self->resend_ms && now - oldest->sent_at >= self->resend_ms) {
+        zsys_debug ("client: no reply for %d ms: reconnecting, re-sending %zu",
+                    self->resend_ms, zlistx_size (self->pending));
+        if (s_connect (self))
+            return HUB_ENOMEM;
+        s_send_unsent (self);
+        now = zclock_mono ();
+    }
+    int64_t wait = until - now;
+    if (oldest && self->unsent == 0) {
+        int64_t resend_in = self->resend_ms - (now - self->last_reply);
+        if (resend_in < wait)
+            wait = resend_in < 1? 1: resend_in;
+    }
+    if (wait < 0)
+        wait = 0;
+    zmq_pollitem_t item = {
+        zsock_resolve (self->sock), 0, (short) (ZMQ_POLLIN | (self->unsent? ZMQ_POLLOUT: 0)), 0
+    };
+    int rc = zmq_poll (&item, 1, (long) wait);
+    if (rc < 0)
+        return zmq_errno () == EINTR? HUB_EINTR: HUB_EPROTO;
+    if (item.revents & ZMQ_POLLIN)
+        s_recv_all (self);
+    return HUB_OK;
+}
+
+//  What to say when a wait ran out: never connected, or no answer.
+static int
+s_timeout_rc (hub_client_t *self)
+{
+    return self->unsent? HUB_UNREACHABLE: HUB_TIMEOUT;
+}
+
+//  Packs request into a new pending entry (not yet queued).
+static s_pending_t *
+s_pending_new (hub_client_t *self, Cyclehub__V1__Request *request, bool publish, bool sync)
+{
+    s_pending_t *p = calloc (1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->request_id = self->next_request_id++;
+    p->publish = publish;
+    p->sync = sync;
+    request->request_id = p->request_id;
+    p->size = cyclehub__v1__request__get_packed_size (request);
+    p->frame = malloc (p->size? p->size: 1);
+    if (!p->frame) {
+        free (p);
+        return NULL;
+    }
+    cyclehub__v1__request__pack (request, p->frame);
+    return p;
+}
+
+static void
+s_enqueue (hub_client_t *self, s_pending_t *p)
+{
+    zlistx_add_end (self->pending, p);
+    self->unsent++;
+    if (p->publish && !p->sync)
+        self->publishes++;
+    s_send_unsent (self);
+}
+
+//  Builds the pending entry of a publish, generating the msg_id if needed.
+static int
+s_publish_new (hub_client_t *self, const Cyclehub__V1__Envelope *env, bool sync,
+               s_pending_t **p_p)
+{
+    if (!env || env->body_case == CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET)
+        return HUB_EINVAL;
+    Cyclehub__V1__Envelope copy = *env;     //  shallow: only msg_id may change
+    char msg_id [129];
+    if (env->msg_id && *env->msg_id)
+        snprintf (msg_id, sizeof msg_id, "%s", env->msg_id);
+    else {
+        snprintf (msg_id, sizeof msg_id, "%016" PRIx64 "-%" PRIu64,
+                  self->id_prefix, ++self->id_counter);
+        copy.msg_id = msg_id;
+    }
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH;
+    request.publish = &copy;
+    s_pending_t *p = s_pending_new (self, &request, true, sync);
+    if (!p)
+        return HUB_ENOMEM;
+    snprintf (p->msg_id, sizeof p->msg_id, "%s", msg_id);
+    *p_p = p;
+    return HUB_OK;
+}
+
+//  Waits for a sync request's reply until the deadline. Takes p (queued);
+//  on return p is destroyed and *reply_p holds the reply, if any.
+static int
+s_wait (hub_client_t *self, s_pending_t *p, int64_t deadline, Cyclehub__V1__Reply **reply_p)
+{
+    int rc = HUB_OK;
+    while (!p->done) {
+        if (zclock_mono () >= deadline) {
+            rc = s_timeout_rc (self);
+            break;
+        }
+        rc = s_pump (self, deadline);
+        if (rc != HUB_OK)
+            break;
+    }
+    if (!p->done) {                 //  abandon it: a late reply is ignored
+        if (!p->sent)
+            self->unsent--;
+        void *handle = zlistx_find (self->pending, p);
+        if (handle)
+            zlistx_detach (self->pending, handle);
+        s_pending_destroy (&p);
+        return rc == HUB_OK? HUB_TIMEOUT: rc;
+    }
+    *reply_p = p->reply;
+    p->reply = NULL;
+    s_pending_destroy (&p);
+    return HUB_OK;
+}
+
+int
+hub_client_publish (hub_client_t *self, const Cyclehub__V1__Envelope *env,
+                    hub_result_t *result)
+{
+    hub_result_t scratch;
+    if (!result)
+        result = &scratch;
+    s_result_init (result, NULL);
+    s_pending_t *p = NULL;
+    int rc = s_publish_new (self, env, true, &p);
+    if (rc != HUB_OK) {
+        result->rc = rc;
+        return rc;
+    }
+    snprintf (result->msg_id, sizeof result->msg_id, "%s", p->msg_id);
+    s_enqueue (self, p);
+    Cyclehub__V1__Reply *reply = NULL;
+    rc = s_wait (self, p, zclock_mono () + self->timeout_ms, &reply);
+    if (rc == HUB_OK) {
+        s_result_from_reply (result, reply);
+        rc = result->rc;
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    }
+    result->rc = rc;
+    return rc;
+}
+
+int
+hub_client_publish_async (hub_client_t *self, const Cyclehub__V1__Envelope *env,
+                          uint64_t *token_p, char *msg_id)
+{
+    int64_t deadline = zclock_mono () + self->timeout_ms;
+    while (self->publishes >= (size_t) self->window) {
+        if (zclock_mono () >= deadline)
+            return s_timeout_rc (self);
+        int rc = s_pump (self, deadline);
+        if (rc != HUB_OK)
+            return rc;
+    }
+    s_pending_t *p = NULL;
+    int rc = s_publish_new (self, env, false, &p);
+    if (rc != HUB_OK)
+        return rc;
+    p->token = self->next_token++;
+    if (token_p)
+        *token_p = p->token;
+    if (msg_id)
+        snprintf (msg_id, 129, "%s", p->msg_id);
+    s_enqueue (self, p);
+    s_recv_all (self);              //  collect whatever is already answered
+    return HUB_OK;
+}
+
+int
+hub_client_flush (hub_client_t *self, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + (timeout_ms < 0? self->timeout_ms: timeout_ms);
+    while (self->publishes > 0) {
+        if (zclock_mono () >= deadline)
+            return s_timeout_rc (self);
+        int rc = s_pump (self, deadline);
+        if (rc != HUB_OK)
+            return rc;
+    }
+    return HUB_OK;
+}
+
+int
+hub_client_poll (hub_client_t *self, hub_result_t *result, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + (timeout_ms > 0? timeout_ms: 0);
+    while (true) {
+        hub_result_t *first = zlistx_first (self->completions);
+        if (first) {
+            *result = *first;
+            zlistx_detach_cur (self->completions);
+            free (first);
+            return HUB_OK;
+        }
+        if (zlistx_size (self->pending) == 0 || zclock_mono () >= deadline) {
+            if (zlistx_size (self->pending))
+                s_recv_all (self);
+            if (zlistx_size (self->completions))
+                continue;
+            return HUB_TIMEOUT;
+        }
+        int rc = s_pump (self, deadline);
+        if (rc != HUB_OK)
+            return rc;
+    }
+}
+
+int
+hub_client_request (hub_client_t *self, Cyclehub__V1__Request *request,
+                    Cyclehub__V1__Reply **reply_p, hub_result_t *result)
+{
+    *reply_p = NULL;
+    hub_result_t scratch;
+    if (!result)
+        result = &scratch;
+    s_result_init (result, NULL);
+    s_pending_t *p = s_pending_new (self, request, false, true);
+    if (!p)
+        return result->rc = HUB_ENOMEM;
+    s_enqueue (self, p);
+    Cyclehub__V1__Reply *reply = NULL;
+    int rc = s_wait (self, p, zclock_mono () + self->timeout_ms, &reply);
+    if (rc != HUB_OK)
+        return result->rc = rc;
+    if (reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT) {
+        s_result_from_reply (result, reply);
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+        return HUB_REJECTED;
+    }
+    *reply_p = reply;
+    return result->rc = HUB_OK;
+}
+
+//  Checks that a reply holds the body asked for.
+static int
+s_expect (Cyclehub__V1__Reply **reply_p, Cyclehub__V1__Reply__BodyCase body_case, int rc)
+{
+    if (rc == HUB_OK && (*reply_p)->body_case != body_case) {
+        cyclehub__v1__reply__free_unpacked (*reply_p, NULL);
+        *reply_p = NULL;
+        return HUB_EPROTO;
+    }
+    return rc;
+}
+
+int
+hub_client_history (hub_client_t *self, const Cyclehub__V1__HistoryQuery *query,
+                    Cyclehub__V1__Reply **reply_p, hub_result_t *result)
+{
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_HISTORY;
+    request.history = (Cyclehub__V1__HistoryQuery *) query;
+    return s_expect (reply_p, CYCLEHUB__V1__REPLY__BODY_PAGE,
+                     hub_client_request (self, &request, reply_p, result));
+}
+
+int
+hub_client_commission (hub_client_t *self, const char *commission_id,
+                       Cyclehub__V1__Reply **reply_p, hub_result_t *result)
+{
+    Cyclehub__V1__CommissionQuery query = CYCLEHUB__V1__COMMISSION_QUERY__INIT;
+    query.commission_id = (char *) commission_id;
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_COMMISSION;
+    request.commission = &query;
+    return s_expect (reply_p, CYCLEHUB__V1__REPLY__BODY_COMMISSION,
+                     hub_client_request (self, &request, reply_p, result));
+}
+
+int
+hub_client_status (hub_client_t *self, Cyclehub__V1__Reply **reply_p, hub_result_t *result)
+{
+    Cyclehub__V1__StatusQuery query = CYCLEHUB__V1__STATUS_QUERY__INIT;
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_STATUS;
+    request.status = &query;
+    return s_expect (reply_p, CYCLEHUB__V1__REPLY__BODY_STATUS,
+                     hub_client_request (self, &request, reply_p, result));
+}

@@ -1,0 +1,192 @@
+/*  hub_client: a connection to cyclehubd's api socket, for publishers and
+    for queries (history pages, commission state, status).
+
+    One DEALER socket, one request frame out and one reply frame back per
+    request, matched by request_id. Publishes can be synchronous
+    (hub_client_publish) or kept in flight up to a window
+    (hub_client_publish_async + hub_client_flush). A publish without a
+    msg_id gets one generated (a random 64-bit prefix per client plus a
+    counter, so unique per sender); the packed bytes of every publish are
+    kept until its ack or rejection, and re-sent as they are (same bytes,
+    same msg_id) after a reconnect, so the broker's dedupe answers a retry
+    with the original seq instead of storing it twice.
+
+    A hub_client_t is not thread-safe: use it from one thread.
+
+    Return codes (hub_rc_t) used by every call here and in hub_subscriber:
+    0 (HUB_OK) on success, otherwise one of the HUB_E* values below, which
+    hub_strerror turns into a sentence.
+*/
+#ifndef HUB_CLIENT_H
+#define HUB_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "hub_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    HUB_OK = 0,
+    HUB_REJECTED = 1,       /* the broker refused the request: see the hub_result_t */
+    HUB_TIMEOUT = 2,        /* sent, but no reply came within the timeout */
+    HUB_UNREACHABLE = 3,    /* no connection to the broker within the timeout */
+    HUB_EINVAL = 4,         /* a bad argument (e.g. an envelope without a body) */
+    HUB_EPROTO = 5,         /* the broker's reply could not be read */
+    HUB_ENOMEM = 6,         /* out of memory */
+    HUB_EIO = 7,            /* a file (cursor) could not be read or written */
+    HUB_EINTR = 8           /* interrupted (SIGINT/SIGTERM seen by czmq) */
+} hub_rc_t;
+
+/* Returns a static sentence describing rc. */
+const char *
+    hub_strerror (int rc);
+
+/* How to reach the broker. Fill with hub_connect_options_default, then
+   change what you need: fields may be added at the end in later versions
+   (CURVE keys, issue 6), and the defaults keep old callers working. The
+   strings are borrowed: they must outlive hub_client_new /
+   hub_subscriber_new only (both copy what they keep). */
+typedef struct {
+    const char *api_endpoint;     /* default tcp://127.0.0.1:7400 */
+    const char *events_endpoint;  /* default tcp://127.0.0.1:7401 (subscribers) */
+    const char *agency;           /* the org-id this client speaks for (PLAIN
+                                     username); NULL = $CYCLEHUB_AGENCY */
+    const char *password;         /* PLAIN password; default "dev" */
+    int timeout_ms;               /* every call's limit; default 5000 */
+    int window;                   /* async publishes in flight, default 64 */
+    int resend_ms;                /* re-send un-answered requests on a fresh
+                                     connection after this long without a
+                                     reply; default 2000 */
+    int rcvhwm;                   /* subscriber: ZMQ_RCVHWM of the events
+                                     socket; 0 = libzmq's default */
+    int live_max;                 /* subscriber: live events held while
+                                     catching up before dropping (then
+                                     backfilled from history); 0 = rcvhwm if
+                                     set, else 10000 */
+    /* Reserved for CURVE (issue 6): NULL means PLAIN development mode. */
+    const char *server_public_key;  /* Z85 public key of the broker */
+    const char *client_cert;        /* path of the client's certificate */
+} hub_connect_options_t;
+
+/* Fills options with the defaults above. */
+void
+    hub_connect_options_default (hub_connect_options_t *options);
+
+/* The outcome of one request: an ack, or a rejection. */
+typedef struct {
+    uint64_t token;               /* the token hub_client_publish_async gave */
+    int rc;                       /* HUB_OK (acked), HUB_REJECTED, or an error */
+    uint64_t seq;                 /* acked: the event's seq */
+    bool duplicate;               /* acked: stored before under this msg_id */
+    Cyclehub__V1__RejectCode code;/* rejected: the machine-readable code */
+    char reason [512];            /* rejected: a sentence (truncated) */
+    char field [128];             /* rejected: the offending field path, or "" */
+    char msg_id [129];            /* the publish's msg_id (generated or given) */
+} hub_result_t;
+
+/* Called once per completed async publish, from inside publish_async,
+   flush, poll or any other call that reads replies. result is valid only
+   during the call. */
+typedef void (hub_client_fn) (const hub_result_t *result, void *arg);
+
+typedef struct _hub_client_t hub_client_t;
+
+/* Creates a client and starts connecting (ZeroMQ connects in the
+   background: a broker that is down is found out by the first request).
+   options may be NULL for all defaults. Returns NULL if no agency is given
+   (neither options->agency nor $CYCLEHUB_AGENCY), or out of memory. */
+hub_client_t *
+    hub_client_new (const hub_connect_options_t *options);
+
+/* Destroys the client; un-acked publishes are abandoned (a later publish of
+   the same bytes with the same msg_id is safe). Nulls *self_p. */
+void
+    hub_client_destroy (hub_client_t **self_p);
+
+/* The agency (org-id) the client speaks for. Borrowed. */
+const char *
+    hub_client_agency (hub_client_t *self);
+
+/* Publishes env and waits for the broker's answer, up to the timeout. If
+   env->msg_id is NULL or "", a msg_id is generated for this publish (env
+   itself is left as it was; result->msg_id tells the id). env is borrowed.
+   Returns HUB_OK (result->seq, ->duplicate), HUB_REJECTED (result->code,
+   ->reason, ->field), HUB_UNREACHABLE, HUB_TIMEOUT (the publish may or may
+   not be stored: re-publish the same envelope with result->msg_id to find
+   out safely), HUB_EINVAL (no body), HUB_ENOMEM, HUB_EPROTO, HUB_EINTR.
+   result may be NULL. Async publishes in flight complete meanwhile. */
+int
+    hub_client_publish (hub_client_t *self, const Cyclehub__V1__Envelope *env,
+                        hub_result_t *result);
+
+/* Sets the function called for each completed async publish. Without one,
+   completions queue up for hub_client_poll. */
+void
+    hub_client_set_handler (hub_client_t *self, hub_client_fn *handler, void *arg);
+
+/* Sends env without waiting for its answer. While the window is full it
+   reads replies (completing earlier publishes) until there is room. The
+   packed bytes are kept and re-sent as they are on a fresh connection if
+   no reply comes for resend_ms. *token_p (if not NULL) receives the token
+   that the publish's hub_result_t will carry, and msg_id (if not NULL, at
+   least 129 bytes) the msg_id used. Returns HUB_OK (queued), HUB_TIMEOUT
+   or HUB_UNREACHABLE (the window stayed full for the whole timeout; the
+   publish was not queued, those in flight stay queued), HUB_EINVAL,
+   HUB_ENOMEM, HUB_EINTR. */
+int
+    hub_client_publish_async (hub_client_t *self, const Cyclehub__V1__Envelope *env,
+                              uint64_t *token_p, char *msg_id);
+
+/* Waits until every publish in flight has its answer, re-sending on fresh
+   connections as needed, for at most timeout_ms (-1 = the client's
+   timeout). Returns HUB_OK when none is left in flight, HUB_TIMEOUT or
+   HUB_UNREACHABLE if some still are (they stay in flight), HUB_EINTR. */
+int
+    hub_client_flush (hub_client_t *self, int timeout_ms);
+
+/* Takes the oldest queued completion (only when no handler is set) into
+   result, reading replies for up to timeout_ms (0 = do not wait). Returns
+   HUB_OK with a completion, HUB_TIMEOUT with none. */
+int
+    hub_client_poll (hub_client_t *self, hub_result_t *result, int timeout_ms);
+
+/* Publishes sent and not yet answered. */
+size_t
+    hub_client_in_flight (hub_client_t *self);
+
+/* Sends any request (request_id is set by the client) and waits for its
+   Reply, up to the timeout. On HUB_OK *reply_p is the reply (ack, page,
+   commission or status), which the caller frees with
+   cyclehub__v1__reply__free_unpacked (reply, NULL). On HUB_REJECTED
+   *reply_p is NULL and result (if not NULL) holds the rejection. Other
+   returns as for hub_client_publish. */
+int
+    hub_client_request (hub_client_t *self, Cyclehub__V1__Request *request,
+                        Cyclehub__V1__Reply **reply_p, hub_result_t *result);
+
+/* One history page for query (borrowed). On HUB_OK *reply_p holds the
+   page (reply->page); free as for hub_client_request. Each entry of
+   page->events is a packed Event (cyclehub__v1__event__unpack). */
+int
+    hub_client_history (hub_client_t *self, const Cyclehub__V1__HistoryQuery *query,
+                        Cyclehub__V1__Reply **reply_p, hub_result_t *result);
+
+/* The state of one commission: on HUB_OK reply->commission. HUB_REJECTED
+   with code UNKNOWN_COMMISSION if there is none. */
+int
+    hub_client_commission (hub_client_t *self, const char *commission_id,
+                           Cyclehub__V1__Reply **reply_p, hub_result_t *result);
+
+/* The broker's status: on HUB_OK reply->status. */
+int
+    hub_client_status (hub_client_t *self, Cyclehub__V1__Reply **reply_p,
+                       hub_result_t *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

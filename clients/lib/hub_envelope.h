@@ -1,0 +1,139 @@
+/*  hub_envelope: building Envelopes without touching the oneof by hand, and
+    the conversions a client needs at its edges: money as exact minor units
+    from decimal text, RFC 3339 times to and from epoch milliseconds.
+
+    Ownership: an Envelope from hub_envelope_new, every body and sub-message
+    from these helpers and every string set with hub_set_string come from
+    malloc, so hub_envelope_destroy (protobuf_c_message_free_unpacked with
+    the default allocator) frees the whole tree. Messages decoded by
+    hub_json_decode follow the same rule and mix freely with these.
+
+    Typical use, a tender notice:
+
+        Cyclehub__V1__Envelope *env = hub_envelope_new ("ocds-h6vhtk-056931", NULL);
+        Cyclehub__V1__TenderPublished *tender = hub_envelope_tender_published (env);
+        hub_set_string (&tender->procurement_id, "lot-1");
+        hub_set_string (&tender->title, "Community falls prevention");
+        tender->value = hub_money_new (12500000, "GBP");
+        tender->tender_period = hub_period_new (now_ms, now_ms + 30 * 86400000LL);
+        tender->social_value_weight_pct = 20;
+        hub_client_publish (client, env, &result);
+        hub_envelope_destroy (&env);
+*/
+#ifndef HUB_ENVELOPE_H
+#define HUB_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hub_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A new Envelope for commission_id, with msg_id (NULL or "": the client
+   generates one when publishing). Returns NULL if out of memory. */
+Cyclehub__V1__Envelope *
+    hub_envelope_new (const char *commission_id, const char *msg_id);
+
+/* Frees an Envelope (or any message built by these helpers or decoded by
+   hub_json) and everything in it; nulls *env_p. */
+void
+    hub_envelope_destroy (Cyclehub__V1__Envelope **env_p);
+
+/* The message descriptor of a body case, or NULL if the case is unknown. */
+const ProtobufCMessageDescriptor *
+    hub_envelope_body_descriptor (Cyclehub__V1__Envelope__BodyCase body_case);
+
+/* Replaces env's body with a new, empty message of body_case and returns it
+   (borrowed: env owns it). Returns NULL if body_case is unknown or out of
+   memory (env is then unchanged). */
+ProtobufCMessage *
+    hub_envelope_body (Cyclehub__V1__Envelope *env, Cyclehub__V1__Envelope__BodyCase body_case);
+
+/* Replaces env's body with *body_p (a message of one of the body types),
+   taking ownership and nulling *body_p. Returns 0, or -1 if the message is
+   not a body type (ownership then stays with the caller). */
+int
+    hub_envelope_set_body (Cyclehub__V1__Envelope *env, ProtobufCMessage **body_p);
+
+/* env's body, or NULL if none is set. Borrowed. */
+const ProtobufCMessage *
+    hub_envelope_get_body (const Cyclehub__V1__Envelope *env);
+
+/* Typed shortcuts for hub_envelope_body, one per message type: each
+   replaces env's body with a new empty message and returns it. */
+#define HUB_ENVELOPE_BODIES(X) \
+    X (commission_opened, CommissionOpened, COMMISSION_OPENED) \
+    X (needs_assessed, NeedsAssessed, NEEDS_ASSESSED) \
+    X (priorities_agreed, PrioritiesAgreed, PRIORITIES_AGREED) \
+    X (strategy_approved, StrategyApproved, STRATEGY_APPROVED) \
+    X (stage_change_requested, StageChangeRequested, STAGE_CHANGE_REQUESTED) \
+    X (partner_update, PartnerUpdatePosted, PARTNER_UPDATE) \
+    X (consultation_opened, ConsultationOpened, CONSULTATION_OPENED) \
+    X (response_submitted, ResponseSubmitted, RESPONSE_SUBMITTED) \
+    X (consultation_closed, ConsultationClosed, CONSULTATION_CLOSED) \
+    X (consultation_outcome, ConsultationOutcomePublished, CONSULTATION_OUTCOME) \
+    X (procurement_planned, ProcurementPlanned, PROCUREMENT_PLANNED) \
+    X (market_engagement, MarketEngagement, MARKET_ENGAGEMENT) \
+    X (tender_published, TenderPublished, TENDER_PUBLISHED) \
+    X (tender_amended, TenderAmended, TENDER_AMENDED) \
+    X (tender_closed, TenderClosed, TENDER_CLOSED) \
+    X (procurement_terminated, ProcurementTerminated, PROCUREMENT_TERMINATED) \
+    X (direct_award, DirectAward, DIRECT_AWARD) \
+    X (award_made, AwardMade, AWARD_MADE) \
+    X (contract_signed, ContractSigned, CONTRACT_SIGNED) \
+    X (contract_changed, ContractChanged, CONTRACT_CHANGED) \
+    X (contract_ended, ContractEnded, CONTRACT_ENDED) \
+    X (kpi_reported, KpiReported, KPI_REPORTED) \
+    X (milestone_updated, MilestoneUpdated, MILESTONE_UPDATED) \
+    X (social_value_reported, SocialValueReported, SOCIAL_VALUE_REPORTED) \
+    X (payment_reported, PaymentReported, PAYMENT_REPORTED) \
+    X (evaluation_published, EvaluationPublished, EVALUATION_PUBLISHED) \
+    X (review_decision, ReviewDecision, REVIEW_DECISION)
+
+#define HUB_ENVELOPE_DECLARE(name, Type, CASE) \
+    Cyclehub__V1__##Type *hub_envelope_##name (Cyclehub__V1__Envelope *env);
+HUB_ENVELOPE_BODIES (HUB_ENVELOPE_DECLARE)
+#undef HUB_ENVELOPE_DECLARE
+
+/* Sets a string field to a malloc'd copy of value (NULL = ""), freeing
+   what was there. Returns 0, or -1 if out of memory (field unchanged). */
+int
+    hub_set_string (char **field, const char *value);
+
+/* Appends a copy of value to a repeated string field (*n, *items).
+   Returns 0, or -1 if out of memory. */
+int
+    hub_add_string (size_t *n, char ***items, const char *value);
+
+/* New Money / Period messages (malloc'd; owned by whatever field they are
+   stored in). NULL if out of memory. */
+Cyclehub__V1__Money *
+    hub_money_new (int64_t amount, const char *currency);
+Cyclehub__V1__Period *
+    hub_period_new (int64_t start_ms, int64_t end_ms);
+
+/* Parses a decimal amount in major units with at most two decimals
+   ("125000", "125000.5", "125000.00", "0.07") into exact minor units
+   (pence), with no floating point. Returns 0, or -1 if text is not such a
+   number, is negative, has more than two decimals, or overflows. */
+int
+    hub_money_parse (const char *text, int64_t *minor);
+
+/* Parses a time into UTC epoch milliseconds: RFC 3339
+   ("2026-03-01T09:00:00Z", "2026-03-01T09:00:00.250+01:00"), a date
+   ("2026-03-01", midnight UTC), "now", or "now" plus or minus a count of
+   s, m, h or d ("now+30d", "now-1h"). Returns 0, or -1 if ill-formed. */
+int
+    hub_time_parse (const char *text, int64_t *ms);
+
+/* Writes ms as RFC 3339 UTC with milliseconds ("2026-03-01T09:00:00.000Z")
+   into buf. Returns the length, or -1 if it does not fit. */
+int
+    hub_time_format (int64_t ms, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,2 @@
+hub_test(test_broker SOURCES test_broker.c LIBS hub_proto PkgConfig::CZMQ PkgConfig::ZMQ TIMEOUT 300)
+add_dependencies(test_broker cyclehubd)

@@ -1,0 +1,2 @@
+# Domain rules (broker/domain): validation, commission state, cycle state machine.
+hub_test(test_cycle SOURCES test_cycle.c LIBS hub_domain hub_proto)

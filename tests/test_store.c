@@ -1,0 +1,969 @@
+/*  Tests of the LMDB history store on real environments in temp dirs: a
+    100k-event log checked against a brute-force model, every scan filter,
+    map growth and the full map, crashes mid-commit, format versions,
+    dedupe, commission state, counts, redaction and hot backup.
+*/
+#include "hub_store.h"
+#include "hub_proto.h"
+#include "hub_test.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define BASE_MS   1764000000000LL
+#define NEVENTS   100000
+#define BATCH     1000
+
+//  ---------------------------------------------------------------------
+//  A deterministic event log: every field of event seq is a function of
+//  seq, so the brute-force model needs no storage.
+
+static const char *s_commissions [] = {
+    "ocds-h6vhtk-000001", "ocds-h6vhtk-000002", "ocds-h6vhtk-000003",
+    "ocds-h6vhtk-000004", "ocds-h6vhtk-000005", "ocds-h6vhtk-000006",
+    "ocds-h6vhtk-000007", "ocds-h6vhtk-000008",
+    "ocds-h6vhtk-rare01",           //  seq 777 only: a key with one seq
+    "ocds-h6vhtk-pair01"            //  seqs 5000 and 90000
+};
+static const char *s_agencies [] = {
+    "GB-LAE-LDS", "GB-NHS-RR8", "GB-CHC-1089464", "GB-COH-0123456", "GB-LAE-BRD"
+};
+static const Cyclehub__V1__Envelope__BodyCase s_cases [] = {
+    CYCLEHUB__V1__ENVELOPE__BODY_PARTNER_UPDATE,
+    CYCLEHUB__V1__ENVELOPE__BODY_TENDER_PUBLISHED,
+    CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED,
+    CYCLEHUB__V1__ENVELOPE__BODY_NEEDS_ASSESSED
+};
+
+typedef struct {
+    int commission;
+    int agency;
+    int type;
+    int stage;
+    int64_t recorded_at_ms;
+} meta_t;
+
+static meta_t
+s_meta (uint64_t seq)
+{
+    meta_t m;
+    m.commission = (int) ((seq * 7 + seq / 13) % 8);
+    if (seq == 777)
+        m.commission = 8;
+    if (seq == 5000 || seq == 90000)
+        m.commission = 9;
+    m.agency = (int) ((seq / 3) % 5);
+    m.type = (int) ((seq * 11 + seq / 100) % 4);
+    m.stage = (int) ((seq / 1000 + seq % 3) % 5) + 1;
+    m.recorded_at_ms = BASE_MS + (int64_t) (seq * 2 / 3);
+    return m;
+}
+
+static const char *
+s_type_name (int type)
+{
+    return hub_proto_type_name (s_cases [type]);
+}
+
+//  Packs event seq (with optional personal text) into a malloc'd buffer
+static void *
+s_pack (uint64_t seq, size_t pad, size_t *size)
+{
+    meta_t m = s_meta (seq);
+    char msg_id [32], title [64], email [64];
+    snprintf (email, sizeof email, "resident-%" PRIu64 "@example.org", seq);
+    snprintf (msg_id, sizeof msg_id, "m-%" PRIu64, seq);
+    snprintf (title, sizeof title, "update number %" PRIu64 " for the partners", seq);
+    char *padding = calloc (1, pad + 1);
+    memset (padding, 'x', pad);
+
+    Cyclehub__V1__Envelope env = CYCLEHUB__V1__ENVELOPE__INIT;
+    env.msg_id = msg_id;
+    env.commission_id = (char *) s_commissions [m.commission];
+    env.sent_at_ms = m.recorded_at_ms - 5;
+    Cyclehub__V1__PartnerUpdatePosted update = CYCLEHUB__V1__PARTNER_UPDATE_POSTED__INIT;
+    Cyclehub__V1__TenderPublished tender = CYCLEHUB__V1__TENDER_PUBLISHED__INIT;
+    Cyclehub__V1__Money money = CYCLEHUB__V1__MONEY__INIT;
+    Cyclehub__V1__ResponseSubmitted response = CYCLEHUB__V1__RESPONSE_SUBMITTED__INIT;
+    Cyclehub__V1__PersonalData pd = CYCLEHUB__V1__PERSONAL_DATA__INIT;
+    Cyclehub__V1__NeedsAssessed needs = CYCLEHUB__V1__NEEDS_ASSESSED__INIT;
+    env.body_case = s_cases [m.type];
+    switch (m.type) {
+        case 0:
+            update.title = title;
+            update.body = padding;
+            env.partner_update = &update;
+            break;
+        case 1:
+            tender.procurement_id = "proc-1";
+            tender.title = title;
+            tender.description = padding;
+            money.amount = (int64_t) seq * 100;
+            money.currency = "GBP";
+            tender.value = &money;
+            tender.social_value_weight_pct = 10;
+            env.tender_published = &tender;
+            break;
+        case 2:
+            response.consultation_id = "cons-1";
+            response.response_id = msg_id;
+            response.respondent_type = CYCLEHUB__V1__RESPONDENT_TYPE__RESPONDENT_TYPE_RESIDENT;
+            pd.full_name = "A Resident";
+            pd.email = email;
+            pd.postal_address = padding;
+            response.personal = &pd;
+            env.response_submitted = &response;
+            break;
+        default:
+            needs.population = padding;
+            env.needs_assessed = &needs;
+            break;
+    }
+    Cyclehub__V1__Event ev = CYCLEHUB__V1__EVENT__INIT;
+    ev.seq = seq;
+    ev.recorded_at_ms = m.recorded_at_ms;
+    ev.sender = (char *) s_agencies [m.agency];
+    ev.stage = (Cyclehub__V1__Stage) m.stage;
+    ev.type = (char *) s_type_name (m.type);
+    ev.envelope = &env;
+    *size = cyclehub__v1__event__get_packed_size (&ev);
+    void *buf = malloc (*size);
+    cyclehub__v1__event__pack (&ev, buf);
+    free (padding);
+    return buf;
+}
+
+static void
+s_digest (uint64_t seq, uint8_t digest [HUB_STORE_DIGEST_SIZE])
+{
+    for (int i = 0; i < HUB_STORE_DIGEST_SIZE; i++)
+        digest [i] = (uint8_t) (seq * 31 + (uint64_t) i * 7);
+}
+
+//  Appends events [first, last] to an open batch; buffers go in bufs
+typedef struct {
+    char msg_ids [BATCH * 4][24];
+    void *bufs [BATCH * 4];
+    size_t n;
+} batchbuf_t;
+
+static int
+s_append_range (hub_store_batch_t *batch, batchbuf_t *bb, uint64_t first, uint64_t last,
+                size_t pad)
+{
+    bb->n = 0;
+    for (uint64_t seq = first; seq <= last; seq++) {
+        if (bb->n == BATCH * 4)
+            return HUB_STORE_INVALID;       //  a test asked for too big a batch
+        meta_t m = s_meta (seq);
+        hub_store_event_t e;
+        memset (&e, 0, sizeof e);
+        e.seq = seq;
+        e.recorded_at_ms = m.recorded_at_ms;
+        e.commission_id = s_commissions [m.commission];
+        e.agency = s_agencies [m.agency];
+        e.type = s_type_name (m.type);
+        e.stage = m.stage;
+        snprintf (bb->msg_ids [bb->n], sizeof bb->msg_ids [0], "m-%" PRIu64, seq);
+        e.msg_id = bb->msg_ids [bb->n];
+        s_digest (seq, e.digest);
+        e.data = bb->bufs [bb->n] = s_pack (seq, pad, &e.size);
+        bb->n++;
+        int rc = hub_store_batch_append (batch, &e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void
+s_batchbuf_free (batchbuf_t *bb)
+{
+    for (size_t i = 0; i < bb->n; i++)
+        free (bb->bufs [i]);
+    bb->n = 0;
+}
+
+//  Appends and commits [first, last] as one batch
+static int
+s_write_range (hub_store_t *store, uint64_t first, uint64_t last, size_t pad)
+{
+    static batchbuf_t bb;       //  test-only scratch, too big for the stack
+    hub_store_batch_t *batch;
+    int rc = hub_store_batch_begin (store, &batch);
+    if (rc)
+        return rc;
+    rc = s_append_range (batch, &bb, first, last, pad);
+    if (rc)
+        hub_store_batch_abort (&batch);
+    else
+        rc = hub_store_batch_commit (&batch);
+    s_batchbuf_free (&bb);
+    return rc;
+}
+
+//  Reads the seq field of stored bytes with the real unpacker
+static uint64_t
+s_unpacked_seq (const void *data, size_t size)
+{
+    Cyclehub__V1__Event *ev = cyclehub__v1__event__unpack (NULL, size, data);
+    if (!ev)
+        return 0;
+    uint64_t seq = ev->seq;
+    cyclehub__v1__event__free_unpacked (ev, NULL);
+    return seq;
+}
+
+//  ---------------------------------------------------------------------
+//  Scans against the model
+
+typedef struct {
+    uint64_t *seqs;
+    size_t n;
+    size_t max;
+    size_t bytes;
+    size_t last_size;
+    bool bad;           //  a visited event's bytes do not decode to its seq
+} collect_t;
+
+static int
+s_collect (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    collect_t *c = arg;
+    if (c->n == c->max) {
+        c->max = c->max? c->max * 2: 1024;
+        c->seqs = realloc (c->seqs, c->max * sizeof (uint64_t));
+    }
+    c->seqs [c->n++] = seq;
+    c->bytes += size;
+    c->last_size = size;
+    if (s_unpacked_seq (data, size) != seq)
+        c->bad = true;
+    return 0;
+}
+
+static bool
+s_model_match (uint64_t seq, const hub_store_filter_t *f)
+{
+    meta_t m = s_meta (seq);
+    if (f->commission_id && *f->commission_id && strcmp (f->commission_id, s_commissions [m.commission]))
+        return false;
+    if (f->agency && *f->agency && strcmp (f->agency, s_agencies [m.agency]))
+        return false;
+    if (f->type && *f->type && strcmp (f->type, s_type_name (m.type)))
+        return false;
+    if (f->stage && f->stage != m.stage)
+        return false;
+    if (f->since_ms && m.recorded_at_ms < f->since_ms)
+        return false;
+    if (f->until_ms && m.recorded_at_ms >= f->until_ms)
+        return false;
+    if (f->to_seq && seq > f->to_seq)
+        return false;
+    return true;
+}
+
+//  Pages through a filter and checks every page against the model
+static void
+s_check_filter (hub_store_t *store, const hub_store_filter_t *f, uint64_t from,
+                size_t limit, size_t max_bytes, uint64_t last, const char *label)
+{
+    //  The model's answer
+    size_t nexp = 0;
+    uint64_t *exp = malloc ((last + 1) * sizeof (uint64_t));
+    for (uint64_t seq = from? from: 1; seq <= last; seq++)
+        if (s_model_match (seq, f))
+            exp [nexp++] = seq;
+
+    size_t pos = 0;
+    uint64_t cursor = from;
+    bool ok = true;
+    for (int pages = 0; pages < 100000 && ok; pages++) {
+        collect_t c = { 0 };
+        uint64_t next = 0;
+        bool end = false;
+        int rc = hub_store_scan (store, NULL, f, cursor, limit, max_bytes, s_collect, &c,
+                                 &next, &end);
+        CHECK_MSG (rc == 0, "%s: scan rc=%d", label, rc);
+        CHECK_MSG (!c.bad, "%s: visited bytes do not hold their seq", label);
+        //  The page is the model's next slice
+        ok = c.n <= nexp - pos && (c.n == 0 || memcmp (c.seqs, exp + pos, c.n * 8) == 0);
+        CHECK_MSG (ok, "%s: page at %" PRIu64 " differs from the model (%zu events)",
+                   label, cursor, c.n);
+        if (limit)
+            CHECK_MSG (c.n <= limit, "%s: page over limit", label);
+        if (max_bytes && c.n > 1)
+            CHECK_MSG (c.bytes - c.last_size < max_bytes, "%s: page went past max_bytes", label);
+        //  A short page must be the end or have hit max_bytes
+        if (!end && limit && c.n < limit)
+            CHECK_MSG (max_bytes && c.bytes >= max_bytes, "%s: short page without cause", label);
+        pos += c.n;
+        bool model_end = pos == nexp;
+        CHECK_MSG (end == model_end, "%s: end=%d but model end=%d at pos %zu/%zu",
+                   label, end, model_end, pos, nexp);
+        if (!model_end)
+            CHECK_MSG (next == exp [pos], "%s: next_seq %" PRIu64 " expected %" PRIu64,
+                       label, next, exp [pos]);
+        else
+            CHECK_MSG (next > (pos? exp [pos - 1]: 0), "%s: next_seq at end", label);
+        free (c.seqs);
+        if (end || !ok || next != (model_end? next: exp [pos]))
+            break;
+        cursor = next;
+    }
+    CHECK_MSG (pos == nexp, "%s: scanned %zu of %zu matches", label, pos, nexp);
+    free (exp);
+}
+
+//  A reader that scans with private snapshots while the writer commits
+//  (and grows the map): checks the resize gate under load.
+typedef struct {
+    hub_store_t *store;
+    volatile int stop;
+    int errors;
+    long scans;
+} reader_t;
+
+static void *
+s_reader (void *arg)
+{
+    reader_t *r = arg;
+    while (!r->stop) {
+        uint64_t last = 0;
+        if (hub_store_last_seq (r->store, NULL, &last))
+            r->errors++;
+        collect_t c = { 0 };
+        hub_store_filter_t f = { .agency = s_agencies [1] };
+        if (hub_store_scan (r->store, NULL, &f, last > 300? last - 300: 1, 50, 0,
+                            s_collect, &c, NULL, NULL))
+            r->errors++;
+        if (c.bad)
+            r->errors++;
+        free (c.seqs);
+        r->scans++;
+    }
+    return NULL;
+}
+
+typedef struct {
+    char keys [32][64];
+    uint64_t counts [32];
+    int n;
+} counts_t;
+
+static void
+s_count_cb (const char *key, uint64_t count, void *arg)
+{
+    counts_t *c = arg;
+    if (c->n < 32) {
+        snprintf (c->keys [c->n], sizeof c->keys [0], "%s", key);
+        c->counts [c->n++] = count;
+    }
+}
+
+static uint64_t
+s_count_of (counts_t *c, const char *key)
+{
+    for (int i = 0; i < c->n; i++)
+        if (strcmp (c->keys [i], key) == 0)
+            return c->counts [i];
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+
+static void
+test_log (const char *root)
+{
+    char dir [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/log/a/b", root);       //  mkdir -p
+    hub_store_options_t opts;
+    hub_store_options_default (&opts);
+    opts.map_size = 64 << 10;
+    char err [256];
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, &opts, err, sizeof err) == 0);
+    char hub_id [17];
+    snprintf (hub_id, sizeof hub_id, "%s", hub_store_hub_id (store));
+    CHECK (strlen (hub_id) == 16 && strspn (hub_id, "0123456789abcdef") == 16);
+    uint64_t last = 99;
+    CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == 0);
+
+    reader_t reader = { .store = store };
+    pthread_t thread;
+    REQUIRE (pthread_create (&thread, NULL, s_reader, &reader) == 0);
+    int64_t t0 = zclock_mono ();
+    for (uint64_t first = 1; first <= NEVENTS; first += BATCH) {
+        int rc = s_write_range (store, first, first + BATCH - 1, 40);
+        if (rc) {
+            CHECK_MSG (rc == 0, "commit at %" PRIu64 ": %s", first, hub_store_strerror (store));
+            break;
+        }
+    }
+    reader.stop = 1;
+    pthread_join (thread, NULL);
+    CHECK_MSG (reader.errors == 0, "reader errors=%d", reader.errors);
+    printf ("log: %d events in %" PRId64 " ms, %ld concurrent scans\n", NEVENTS,
+            zclock_mono () - t0, reader.scans);
+
+    hub_store_stat_t st;
+    CHECK (hub_store_stat (store, NULL, &st) == 0);
+    CHECK (st.last_seq == NEVENTS);
+    CHECK_MSG (st.map_size > (64 << 10) && st.used_bytes <= st.map_size,
+               "map grew to %zu, used %zu", st.map_size, st.used_bytes);
+
+    //  Every event reads back as packed
+    int mismatches = 0;
+    for (uint64_t seq = 1; seq <= NEVENTS; seq++) {
+        void *data = NULL;
+        size_t size = 0;
+        size_t esize;
+        void *expect = s_pack (seq, 40, &esize);
+        if (hub_store_get (store, NULL, seq, &data, &size) != 0
+        ||  size != esize || memcmp (data, expect, size))
+            mismatches++;
+        free (data);
+        free (expect);
+    }
+    CHECK_MSG (mismatches == 0, "%d events differ", mismatches);
+    void *data = (void *) 1;
+    size_t size = 1;
+    CHECK (hub_store_get (store, NULL, NEVENTS + 1, &data, &size) == HUB_STORE_NOTFOUND);
+    CHECK (data == NULL && size == 0);
+
+    //  Sequence discipline
+    hub_store_batch_t *batch;
+    REQUIRE (hub_store_batch_begin (store, &batch) == 0);
+    hub_store_batch_t *second = NULL;
+    CHECK (hub_store_batch_begin (store, &second) == HUB_STORE_INVALID && !second);
+    hub_store_event_t e = { .seq = NEVENTS, .data = "x", .size = 1 };
+    CHECK (hub_store_batch_append (batch, &e) == HUB_STORE_INVALID);
+    e.seq = NEVENTS + 2;
+    CHECK (hub_store_batch_append (batch, &e) == HUB_STORE_INVALID);
+    CHECK (strstr (hub_store_strerror (store), "out of order") != NULL);
+    hub_store_batch_abort (&batch);
+    hub_store_batch_abort (&batch);
+    CHECK (batch == NULL);
+
+    //  Filters against the model
+    hub_store_filter_t f;
+    const int64_t t_mid = BASE_MS + 30000, t_late = BASE_MS + 61000;
+    struct { hub_store_filter_t f; uint64_t from; size_t limit, max_bytes; const char *label; } cases [] = {
+        { { 0 }, 0, 0, 0, "all" },
+        { { 0 }, 99001, 250, 0, "all paged" },
+        { { .commission_id = s_commissions [3] }, 0, 1000, 0, "commission" },
+        { { .commission_id = s_commissions [3] }, 50000, 333, 20000, "commission bytes" },
+        { { .commission_id = s_commissions [8] }, 0, 10, 0, "rare commission" },
+        { { .commission_id = s_commissions [8] }, 778, 10, 0, "rare commission past" },
+        { { .commission_id = s_commissions [9] }, 0, 1, 0, "pair commission" },
+        { { .commission_id = "ocds-nonexistent" }, 0, 10, 0, "unknown commission" },
+        { { .agency = s_agencies [2] }, 0, 997, 0, "agency" },
+        { { .type = "tender.published" }, 10, 5000, 0, "type" },
+        { { .stage = 3 }, 0, 2500, 0, "stage" },
+        { { .stage = 5, .agency = s_agencies [4] }, 0, 400, 0, "stage agency" },
+        { { .commission_id = s_commissions [1], .type = "partner.update", .agency = s_agencies [0] },
+          0, 100, 0, "commission type agency" },
+        { { .since_ms = t_mid }, 0, 3000, 0, "since" },
+        { { .since_ms = t_mid, .until_ms = t_late }, 0, 3000, 0, "since until" },
+        { { .until_ms = BASE_MS + 1000 }, 0, 100, 0, "until early" },
+        { { .type = "needs.assessed", .since_ms = t_mid, .until_ms = t_late, .stage = 2 },
+          0, 77, 0, "type time stage" },
+        { { .to_seq = 12345, .agency = s_agencies [3] }, 0, 500, 0, "to_seq" },
+        { { .to_seq = 12345 }, 12000, 100, 3000, "to_seq bytes" },
+        { { .commission_id = s_commissions [5], .to_seq = 60000, .since_ms = t_mid },
+          0, 200, 0, "commission window" },
+        { { 0 }, 0, 0, 5000, "all max_bytes" },
+        { { .since_ms = BASE_MS + 1000000 }, 0, 10, 0, "since future" },
+        { { 0 }, NEVENTS + 5, 10, 0, "from past end" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        uint64_t from = cases [i].from;
+        s_check_filter (store, &cases [i].f, from, cases [i].limit, cases [i].max_bytes,
+                        NEVENTS, cases [i].label);
+    }
+    //  Page end and next_seq at the log's end
+    memset (&f, 0, sizeof f);
+    uint64_t next = 0;
+    bool end = false;
+    collect_t c = { 0 };
+    CHECK (hub_store_scan (store, NULL, &f, NEVENTS - 9, 10, 0, s_collect, &c, &next, &end) == 0);
+    CHECK (c.n == 10 && end && next == NEVENTS + 1);
+    c.n = 0;
+    CHECK (hub_store_scan (store, NULL, &f, NEVENTS - 9, 9, 0, s_collect, &c, &next, &end) == 0);
+    CHECK (c.n == 9 && !end && next == NEVENTS);
+    free (c.seqs);
+
+    //  seq_at_time against the model
+    int64_t probes [] = { 0, BASE_MS, BASE_MS + 1, BASE_MS + 2, t_mid, t_late,
+                          BASE_MS + 66666, BASE_MS + 66667, BASE_MS + 10000000 };
+    for (size_t i = 0; i < sizeof probes / sizeof probes [0]; i++) {
+        uint64_t expect = NEVENTS + 1;
+        for (uint64_t seq = 1; seq <= NEVENTS; seq++)
+            if (s_meta (seq).recorded_at_ms >= probes [i]) {
+                expect = seq;
+                break;
+            }
+        uint64_t seq = 0;
+        CHECK (hub_store_seq_at_time (store, NULL, probes [i], &seq) == 0);
+        CHECK_MSG (seq == expect, "seq_at_time %" PRId64 ": %" PRIu64 " expected %" PRIu64,
+                   probes [i], seq, expect);
+    }
+
+    //  Dedupe
+    uint64_t dseq = 0;
+    uint8_t digest [HUB_STORE_DIGEST_SIZE], expect [HUB_STORE_DIGEST_SIZE];
+    s_digest (4242, expect);
+    CHECK (hub_store_dedupe_get (store, NULL, s_agencies [s_meta (4242).agency], "m-4242",
+                                 &dseq, digest) == 0);
+    CHECK (dseq == 4242 && memcmp (digest, expect, sizeof digest) == 0);
+    CHECK (hub_store_dedupe_get (store, NULL, s_agencies [(s_meta (4242).agency + 1) % 5],
+                                 "m-4242", &dseq, digest) == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_dedupe_get (store, NULL, s_agencies [0], "m-none", &dseq, digest)
+           == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_dedupe_get (store, NULL, s_agencies [0], "", &dseq, digest)
+           == HUB_STORE_INVALID);
+    //  A msg_id stored before fails the whole batch, which leaves nothing
+    REQUIRE (hub_store_batch_begin (store, &batch) == 0);
+    meta_t m = s_meta (4242);
+    hub_store_event_t dup = { .seq = NEVENTS + 1, .recorded_at_ms = BASE_MS + 70000,
+        .commission_id = "ocds-dup", .agency = s_agencies [m.agency], .type = "partner.update",
+        .stage = 1, .msg_id = "m-4242", .data = "dup", .size = 3 };
+    CHECK (hub_store_batch_append (batch, &dup) == 0);
+    CHECK (hub_store_batch_put_commission (batch, "ocds-dup", "state", 5) == 0);
+    CHECK (hub_store_batch_commit (&batch) == HUB_STORE_INVALID && !batch);
+    CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == NEVENTS);
+    CHECK (hub_store_commission_get (store, NULL, "ocds-dup", &data, &size) == HUB_STORE_NOTFOUND);
+
+    //  Counts against the model
+    counts_t counts = { .n = 0 };
+    CHECK (hub_store_counts (store, NULL, s_count_cb, &counts) == 0);
+    uint64_t stage_model [6] = { 0 }, type_model [4] = { 0 };
+    for (uint64_t seq = 1; seq <= NEVENTS; seq++) {
+        stage_model [s_meta (seq).stage]++;
+        type_model [s_meta (seq).type]++;
+    }
+    for (int s = 1; s <= 5; s++) {
+        char key [64];
+        snprintf (key, sizeof key, "stage:%s", hub_proto_stage_name ((Cyclehub__V1__Stage) s));
+        CHECK_MSG (s_count_of (&counts, key) == stage_model [s], "%s", key);
+    }
+    for (int t = 0; t < 4; t++) {
+        char key [64];
+        snprintf (key, sizeof key, "type:%s", s_type_name (t));
+        CHECK_MSG (s_count_of (&counts, key) == type_model [t], "%s", key);
+    }
+    CHECK (counts.n == 9);
+
+    //  Commission state: the last put of a batch wins; snapshots isolate
+    REQUIRE (hub_store_batch_begin (store, &batch) == 0);
+    CHECK (hub_store_batch_put_commission (batch, s_commissions [0], "first", 5) == 0);
+    CHECK (hub_store_batch_put_commission (batch, s_commissions [0], "second", 6) == 0);
+    CHECK (hub_store_batch_put_commission (batch, "", "x", 1) == HUB_STORE_INVALID);
+    CHECK (hub_store_batch_commit (&batch) == 0);
+    hub_store_txn_t *snap = NULL;
+    CHECK (hub_store_read_begin (store, &snap) == 0);
+    REQUIRE (hub_store_batch_begin (store, &batch) == 0);
+    CHECK (hub_store_batch_put_commission (batch, s_commissions [0], "third", 5) == 0);
+    CHECK (hub_store_batch_commit (&batch) == 0);
+    CHECK (hub_store_commission_get (store, snap, s_commissions [0], &data, &size) == 0);
+    CHECK (size == 6 && memcmp (data, "second", 6) == 0);
+    free (data);
+    hub_store_read_end (&snap);
+    hub_store_read_end (&snap);
+    CHECK (hub_store_commission_get (store, NULL, s_commissions [0], &data, &size) == 0);
+    CHECK (size == 5 && memcmp (data, "third", 5) == 0);
+    free (data);
+    CHECK (hub_store_commission_get (store, NULL, "ocds-none", &data, &size) == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_stat (store, NULL, &st) == 0 && st.commissions == 1);
+
+    //  Reopen: same hub id, last seq reloaded, the next append works
+    hub_store_destroy (&store);
+    hub_store_destroy (&store);
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    CHECK (strcmp (hub_store_hub_id (store), hub_id) == 0);
+    CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == NEVENTS);
+    CHECK (s_write_range (store, NEVENTS + 1, NEVENTS + 10, 0) == 0);
+    CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == NEVENTS + 10);
+    hub_store_destroy (&store);
+
+    //  Read-only open reads, refuses batches
+    opts.read_only = true;
+    REQUIRE (hub_store_open (&store, dir, &opts, err, sizeof err) == 0);
+    CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == NEVENTS + 10);
+    CHECK (hub_store_batch_begin (store, &batch) == HUB_STORE_INVALID);
+    hub_store_destroy (&store);
+}
+
+static void
+test_full (const char *root)
+{
+    char dir [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/full", root);
+    hub_store_options_t opts;
+    hub_store_options_default (&opts);
+    opts.map_size = 64 << 10;
+    opts.map_size_max = 512 << 10;
+    char err [256];
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, &opts, err, sizeof err) == 0);
+    uint64_t next = 1;
+    int rc = 0;
+    while (next < 100000) {
+        rc = s_write_range (store, next, next + 49, 500);
+        if (rc)
+            break;
+        next += 50;
+    }
+    CHECK_MSG (rc == HUB_STORE_FULL, "rc=%d after %" PRIu64 " events", rc, next - 1);
+    CHECK (strstr (hub_store_strerror (store), "full") != NULL);
+    hub_store_stat_t st;
+    CHECK (hub_store_stat (store, NULL, &st) == 0);
+    CHECK (st.last_seq == next - 1 && st.map_size == opts.map_size_max);
+    void *data;
+    size_t size;
+    CHECK (hub_store_get (store, NULL, next, &data, &size) == HUB_STORE_NOTFOUND);
+    uint64_t dseq;
+    char msg_id [32];
+    snprintf (msg_id, sizeof msg_id, "m-%" PRIu64, next);
+    CHECK (hub_store_dedupe_get (store, NULL, s_agencies [s_meta (next).agency], msg_id,
+                                 &dseq, NULL) == HUB_STORE_NOTFOUND);
+    //  Still readable, and small writes may still fit
+    CHECK (hub_store_get (store, NULL, next - 1, &data, &size) == 0);
+    CHECK (s_unpacked_seq (data, size) == next - 1);
+    free (data);
+    hub_store_destroy (&store);
+    //  A bigger maximum takes the batch that did not fit
+    opts.map_size_max = 4 << 20;
+    REQUIRE (hub_store_open (&store, dir, &opts, err, sizeof err) == 0);
+    CHECK (s_write_range (store, next, next + 49, 500) == 0);
+    uint64_t last;
+    CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == next + 49);
+    hub_store_filter_t f = { 0 };
+    s_check_filter (store, &f, 0, 100, 0, last, "after full");
+    hub_store_destroy (&store);
+}
+
+static void
+test_version (const char *root)
+{
+    char dir [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/version", root);
+    char err [256];
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    CHECK (s_write_range (store, 1, 5, 0) == 0);
+    CHECK (hub_store_test_set_format_version (store, 99) == 0);
+    hub_store_destroy (&store);
+    int rc = hub_store_open (&store, dir, NULL, err, sizeof err);
+    CHECK (rc == HUB_STORE_VERSION && store == NULL);
+    CHECK_MSG (strstr (err, "format version 99") && strstr (err, "format version 1"), "%s", err);
+    printf ("version: %s\n", err);
+    //  A directory that is a file
+    char file [PATH_MAX];
+    snprintf (file, sizeof file, "%s/plainfile", root);
+    FILE *fp = fopen (file, "w");
+    fclose (fp);
+    CHECK (hub_store_open (&store, file, NULL, err, sizeof err) == HUB_STORE_ERROR);
+    CHECK (strlen (err) > 0);
+}
+
+static void
+test_redaction (const char *root)
+{
+    char dir [PATH_MAX], backup [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/redact", root);
+    snprintf (backup, sizeof backup, "%s/redact-backup", root);
+    char err [256];
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    CHECK (s_write_range (store, 1, 400, 30) == 0);
+    //  Two responses with personal data: one to erase, one to keep
+    uint64_t erase_seq = 150, keep_seq;
+    while (s_meta (erase_seq).type != 2)
+        erase_seq++;
+    keep_seq = erase_seq + 1;
+    while (s_meta (keep_seq).type != 2)
+        keep_seq++;
+    char secret [64], kept [64];
+    snprintf (secret, sizeof secret, "resident-%" PRIu64 "@example.org", erase_seq);
+    snprintf (kept, sizeof kept, "resident-%" PRIu64 "@example.org", keep_seq);
+    size_t s1;
+    void *b1 = s_pack (erase_seq, 30, &s1);
+    REQUIRE (memmem (b1, s1, secret, strlen (secret)) != NULL);
+    hub_store_batch_t *batch;
+
+    //  Redact: unpack, clear PersonalData, repack, replace
+    Cyclehub__V1__Event *ev = cyclehub__v1__event__unpack (NULL, s1, b1);
+    REQUIRE (ev);
+    CHECK (hub_proto_redact (&ev->base) == 1);
+    size_t rsize = cyclehub__v1__event__get_packed_size (ev);
+    uint8_t *redacted = malloc (rsize);
+    cyclehub__v1__event__pack (ev, redacted);
+    cyclehub__v1__event__free_unpacked (ev, NULL);
+    //  A replace of a missing seq fails the batch as a whole
+    REQUIRE (hub_store_batch_begin (store, &batch) == 0);
+    CHECK (hub_store_batch_replace (batch, erase_seq, redacted, rsize) == 0);
+    CHECK (hub_store_batch_replace (batch, 999999, redacted, rsize) == 0);
+    CHECK (hub_store_batch_commit (&batch) == HUB_STORE_NOTFOUND);
+    void *data;
+    size_t size;
+    CHECK (hub_store_get (store, NULL, erase_seq, &data, &size) == 0);
+    CHECK (size == s1 && memcmp (data, b1, s1) == 0);
+    free (data);
+    REQUIRE (hub_store_batch_begin (store, &batch) == 0);
+    CHECK (hub_store_batch_replace (batch, erase_seq, redacted, rsize) == 0);
+    CHECK (hub_store_batch_commit (&batch) == 0);
+    CHECK (hub_store_get (store, NULL, erase_seq, &data, &size) == 0);
+    CHECK (size == rsize && memcmp (data, redacted, rsize) == 0);
+    CHECK (memmem (data, size, secret, strlen (secret)) == NULL);
+    free (data);
+    //  Index entries unchanged: the commission scan still finds it
+    meta_t m = s_meta (erase_seq);
+    hub_store_filter_t f = { .commission_id = s_commissions [m.commission], .to_seq = erase_seq };
+    collect_t c = { 0 };
+    CHECK (hub_store_scan (store, NULL, &f, erase_seq, 0, 0, s_collect, &c, NULL, NULL) == 0);
+    CHECK (c.n == 1 && c.seqs [0] == erase_seq && !c.bad);
+    free (c.seqs);
+    hub_store_destroy (&store);
+
+    //  The backup holds the kept personal data but not the erased
+    CHECK (hub_store_backup (dir, backup, err, sizeof err) == 0);
+    char path [PATH_MAX + 16];
+    snprintf (path, sizeof path, "%s/data.mdb", backup);
+    size_t fsize = 0;
+    char *bytes = NULL;
+    FILE *fp = fopen (path, "rb");
+    if (fp) {
+        fseek (fp, 0, SEEK_END);
+        fsize = (size_t) ftell (fp);
+        fseek (fp, 0, SEEK_SET);
+        bytes = malloc (fsize);
+        CHECK (fread (bytes, 1, fsize, fp) == fsize);
+        fclose (fp);
+    }
+    CHECK (bytes && fsize > 0);
+    CHECK (bytes && memmem (bytes, fsize, kept, strlen (kept)) != NULL);
+    CHECK (bytes && memmem (bytes, fsize, secret, strlen (secret)) == NULL);
+    free (bytes);
+    //  A backup refuses a destination holding a store
+    CHECK (hub_store_backup (dir, backup, err, sizeof err) == HUB_STORE_INVALID);
+    CHECK (strstr (err, "already") != NULL);
+    REQUIRE (hub_store_open (&store, backup, NULL, err, sizeof err) == 0);
+    CHECK (hub_store_get (store, NULL, erase_seq, &data, &size) == 0);
+    CHECK (size == rsize && memcmp (data, redacted, rsize) == 0);
+    free (data);
+    hub_store_destroy (&store);
+    free (redacted);
+    free (b1);
+}
+
+//  Checks a store after a crash or in a backup: a dense, readable log
+static uint64_t
+s_check_intact (const char *dir)
+{
+    char err [256];
+    hub_store_t *store = NULL;
+    int rc = hub_store_open (&store, dir, NULL, err, sizeof err);
+    CHECK_MSG (rc == 0, "reopen %s: %s", dir, err);
+    if (rc)
+        return 0;
+    uint64_t last = 0;
+    CHECK (hub_store_last_seq (store, NULL, &last) == 0);
+    hub_store_filter_t f = { 0 };
+    collect_t c = { 0 };
+    bool end = false;
+    CHECK (hub_store_scan (store, NULL, &f, 0, 0, 0, s_collect, &c, NULL, &end) == 0);
+    CHECK (end && !c.bad && c.n == last);
+    bool dense = true;
+    for (size_t i = 0; i < c.n; i++)
+        if (c.seqs [i] != i + 1)
+            dense = false;
+    CHECK (dense);
+    free (c.seqs);
+    counts_t counts = { .n = 0 };
+    CHECK (hub_store_counts (store, NULL, s_count_cb, &counts) == 0);
+    uint64_t total = 0;
+    for (int i = 0; i < counts.n; i++)
+        if (strncmp (counts.keys [i], "stage:", 6) == 0)
+            total += counts.counts [i];
+    CHECK_MSG (total == last, "stage counts %" PRIu64 " for %" PRIu64 " events", total, last);
+    hub_store_destroy (&store);
+    return last;
+}
+
+//  Child: writes batches of n from the store's last seq, reporting each
+//  committed seq on fd, forever
+static void
+s_child_writer (const char *dir, int fd, uint64_t n, size_t pad)
+{
+    char err [256];
+    hub_store_t *store = NULL;
+    if (hub_store_open (&store, dir, NULL, err, sizeof err))
+        _exit (2);
+    uint64_t last = 0;
+    hub_store_last_seq (store, NULL, &last);
+    while (true) {
+        if (s_write_range (store, last + 1, last + n, pad))
+            _exit (3);
+        last += n;
+        if (write (fd, &last, sizeof last) != sizeof last)
+            _exit (4);
+    }
+}
+
+//  Reads every seq reported so far; waits until at least min are seen
+static uint64_t
+s_read_reports (int fd, int min)
+{
+    uint64_t seq = 0, value;
+    int seen = 0;
+    while (seen < min && read (fd, &value, sizeof value) == sizeof value) {
+        seq = value;
+        seen++;
+    }
+    int flags = fcntl (fd, F_GETFL);
+    fcntl (fd, F_SETFL, flags | O_NONBLOCK);
+    while (read (fd, &value, sizeof value) == sizeof value)
+        seq = value;
+    fcntl (fd, F_SETFL, flags);
+    return seq;
+}
+
+static void
+test_crash (const char *root)
+{
+    char dir [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/crash", root);
+    char err [256];
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    CHECK (s_write_range (store, 1, 1000, 100) == 0);
+    hub_store_destroy (&store);
+
+    //  Killed at a random point of a stream of large commits
+    for (int round = 0; round < 3; round++) {
+        int fds [2];
+        REQUIRE (pipe (fds) == 0);
+        fflush (NULL);
+        pid_t pid = fork ();
+        REQUIRE (pid >= 0);
+        if (pid == 0) {
+            close (fds [0]);
+            s_child_writer (dir, fds [1], 3000, 600);
+        }
+        close (fds [1]);
+        uint64_t reported = s_read_reports (fds [0], 2);
+        usleep (1000 + 7000 * round);
+        kill (pid, SIGKILL);
+        int status;
+        waitpid (pid, &status, 0);
+        uint64_t more = s_read_reports (fds [0], 0);
+        if (more > reported)
+            reported = more;
+        close (fds [0]);
+        CHECK (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+        uint64_t last = s_check_intact (dir);
+        CHECK_MSG (last >= reported && (last - 1000) % 3000 == 0,
+                   "after kill: last %" PRIu64 " reported %" PRIu64, last, reported);
+        printf ("crash round %d: reported %" PRIu64 ", recovered %" PRIu64 "\n",
+                round, reported, last);
+    }
+
+    //  Killed with a batch appended and not committed: nothing of it
+    uint64_t before = s_check_intact (dir);
+    int fds [2];
+    REQUIRE (pipe (fds) == 0);
+    fflush (NULL);
+    pid_t pid = fork ();
+    REQUIRE (pid >= 0);
+    if (pid == 0) {
+        close (fds [0]);
+        static batchbuf_t bb;
+        hub_store_t *child = NULL;
+        if (hub_store_open (&child, dir, NULL, err, sizeof err))
+            _exit (2);
+        hub_store_batch_t *batch;
+        if (hub_store_batch_begin (child, &batch)
+        ||  s_append_range (batch, &bb, before + 1, before + 500, 10))
+            _exit (3);
+        char ready = 'r';
+        if (write (fds [1], &ready, 1) != 1)
+            _exit (4);
+        pause ();
+        _exit (0);
+    }
+    close (fds [1]);
+    char ready = 0;
+    CHECK (read (fds [0], &ready, 1) == 1 && ready == 'r');
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+    close (fds [0]);
+    CHECK (s_check_intact (dir) == before);
+}
+
+static void
+test_backup (const char *root)
+{
+    char dir [PATH_MAX], dest [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/live", root);
+    snprintf (dest, sizeof dest, "%s/backups/one", root);
+    char err [256];
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    for (uint64_t first = 1; first <= 5000; first += BATCH)
+        CHECK (s_write_range (store, first, first + BATCH - 1, 100) == 0);
+    hub_store_destroy (&store);
+
+    int fds [2];
+    REQUIRE (pipe (fds) == 0);
+    fflush (NULL);
+    pid_t pid = fork ();
+    REQUIRE (pid >= 0);
+    if (pid == 0) {
+        close (fds [0]);
+        s_child_writer (dir, fds [1], 500, 100);
+    }
+    close (fds [1]);
+    uint64_t committed = s_read_reports (fds [0], 3);
+    int rc = hub_store_backup (dir, dest, err, sizeof err);
+    CHECK_MSG (rc == 0, "backup: %s", err);
+    uint64_t during = s_read_reports (fds [0], 1);
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+    close (fds [0]);
+    uint64_t last = s_check_intact (dest);
+    CHECK_MSG (last >= committed && last >= 5000,
+               "backup holds %" PRIu64 ", committed before it %" PRIu64, last, committed);
+    printf ("backup: committed before %" PRIu64 ", backup holds %" PRIu64
+            ", writer reached %" PRIu64 "\n", committed, last, during);
+    CHECK (s_check_intact (dir) >= during);
+    CHECK (hub_store_backup (dir, dest, err, sizeof err) == HUB_STORE_INVALID);
+    snprintf (dest, sizeof dest, "%s/nothing-here", root);
+    char dest2 [PATH_MAX];
+    snprintf (dest2, sizeof dest2, "%s/b2", root);
+    CHECK (hub_store_backup (dest, dest2, err, sizeof err) == HUB_STORE_ERROR);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    char *root = hub_test_tmpdir ("store");
+    REQUIRE (root);
+    int64_t t0 = zclock_mono ();
+    test_version (root);
+    test_full (root);
+    test_redaction (root);
+    test_crash (root);
+    test_backup (root);
+    test_log (root);
+    printf ("store tests took %" PRId64 " ms\n", zclock_mono () - t0);
+    hub_test_rmtree (root);
+    free (root);
+    HUB_TEST_DONE ();
+}
