@@ -22,7 +22,7 @@ build: deps
 
 run: build
 	@mkdir -p $(STORE)
-	$(BUILD)/broker/cyclehubd --store $(STORE) $(ARGS)
+	$(BUILD)/broker/cyclehubd --plain --store $(STORE) $(ARGS)
 
 test-fast: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)

@@ -21,6 +21,7 @@ hub_broker_config_default (hub_broker_config_t *config)
     config->request_max = 1024 * 1024;
     config->events_hwm = 100000;
     config->heartbeat_ms = 1000;
+    config->sweep_ms = 60000;
     config->page_max = 1000;
     config->page_max_bytes = 4 * 1024 * 1024;
 }
@@ -37,14 +38,22 @@ s_is_loopback (const char *endpoint)
         || strncmp (host, "[::1]:", 6) == 0;
 }
 
+//  Binds a socket that authenticates every peer: CURVE with the broker's
+//  certificate, or PLAIN (development mode) when cert is NULL.
 static zsock_t *
-s_bind (int type, const char *endpoint, int hwm, int64_t maxmsgsize, char *bound, size_t size)
+s_bind (int type, const char *endpoint, zcert_t *cert, int hwm, int64_t maxmsgsize,
+        char *bound, size_t size)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock)
         return NULL;
     zsock_set_zap_domain (sock, HUB_ZAP_DOMAIN);
-    zsock_set_plain_server (sock, 1);
+    if (cert) {
+        zcert_apply (cert, sock);
+        zsock_set_curve_server (sock, 1);
+    }
+    else
+        zsock_set_plain_server (sock, 1);
     zsock_set_linger (sock, 1000);
     if (hwm >= 0) {
         zsock_set_sndhwm (sock, hwm);
@@ -72,52 +81,81 @@ hub_broker_actor (zsock_t *pipe, void *args)
     char *api_endpoint = strdup (config.api_endpoint);
     char *events_endpoint = strdup (config.events_endpoint);
     char *store_dir = strdup (config.store_dir);
+    char *auth_dir = config.auth_dir? strdup (config.auth_dir): NULL;
     config.api_endpoint = api_endpoint;
     config.events_endpoint = events_endpoint;
     config.store_dir = store_dir;
+    config.auth_dir = auth_dir;
     zsock_signal (pipe, 0);
 
     hub_store_t *store = NULL;
+    hub_registry_t *registry = NULL;
+    zcert_t *cert = NULL;
     zactor_t *zap = NULL;
     zsock_t *api = NULL, *events = NULL;
     hub_ingest_t *ingest = NULL;
     char error [512] = "";
     char api_bound [256], events_bound [256];
 
+    if (auth_dir) {
+        registry = hub_registry_new (auth_dir, error, sizeof error);
+        if (!registry)
+            goto done;
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/broker.cert_secret", auth_dir);
+        cert = zcert_load (path);
+        if (!cert) {
+            snprintf (error, sizeof error, "cannot read the broker's certificate %.200s "
+                      "(create it with: cyclehub keys new %.200s/broker)", path, auth_dir);
+            goto done;
+        }
+    }
+    else
+    if (!config.plain) {
+        snprintf (error, sizeof error, "choose --auth DIR (CURVE keys and the agency registry) "
+                  "or --plain (development mode on loopback, no encryption)");
+        goto done;
+    }
+    else
     if (!s_is_loopback (api_endpoint) || !s_is_loopback (events_endpoint)) {
-        snprintf (error, sizeof error, "refusing to bind %s / %s: plain (no CURVE) mode "
-                  "is for loopback addresses only", api_endpoint, events_endpoint);
+        snprintf (error, sizeof error, "refusing to bind %s / %s without CURVE: plain "
+                  "development mode is for loopback addresses only; use --auth DIR",
+                  api_endpoint, events_endpoint);
         goto done;
     }
     if (hub_store_open (&store, store_dir, &config.store, error, sizeof error))
         goto done;
-    zap = zactor_new (hub_zap_actor, &config.verbose);
+    hub_zap_args_t zap_args = { registry, config.verbose };
+    zap = zactor_new (hub_zap_actor, &zap_args);
     if (!zap) {
         snprintf (error, sizeof error, "cannot start the ZAP handler");
         goto done;
     }
-    api = s_bind (ZMQ_ROUTER, api_endpoint, -1, (int64_t) config.request_max * 4,
+    api = s_bind (ZMQ_ROUTER, api_endpoint, cert, -1, (int64_t) config.request_max * 4,
                   api_bound, sizeof api_bound);
     if (!api) {
         snprintf (error, sizeof error, "cannot bind the api socket to %s: %s",
                   api_endpoint, zmq_strerror (zmq_errno ()));
         goto done;
     }
-    events = s_bind (ZMQ_PUB, events_endpoint, config.events_hwm, 0,
+    events = s_bind (ZMQ_PUB, events_endpoint, cert, config.events_hwm, 0,
                      events_bound, sizeof events_bound);
     if (!events) {
         snprintf (error, sizeof error, "cannot bind the events socket to %s: %s",
                   events_endpoint, zmq_strerror (zmq_errno ()));
         goto done;
     }
-    ingest = hub_ingest_new (&config, store, api, events);
+    ingest = hub_ingest_new (&config, store, registry, api, events);
     if (!ingest) {
         snprintf (error, sizeof error, "cannot read the store's state: %s",
                   hub_store_strerror (store));
         goto done;
     }
-    zsys_warning ("broker: plain mode: agencies identify with a PLAIN username "
-                  "(no CURVE); use only on loopback for development");
+    if (registry)
+        zsys_info ("broker: CURVE mode, %zu agency keys registered", hub_registry_size (registry));
+    else
+        zsys_warning ("broker: PLAIN development mode: no encryption, agencies name "
+                      "themselves with a PLAIN username; loopback only, never in production");
     zstr_sendf (pipe, "READY %s %s", api_bound, events_bound);
 
     zmq_pollitem_t items [] = {
@@ -125,6 +163,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
         { zsock_resolve (api), 0, ZMQ_POLLIN, 0 },
     };
     int64_t next_heartbeat = zclock_mono () + config.heartbeat_ms;
+    int64_t next_sweep = zclock_mono () + 1000;
     while (true) {
         int64_t wait = next_heartbeat - zclock_mono ();
         if (wait < 0)
@@ -143,7 +182,13 @@ hub_broker_actor (zsock_t *pipe, void *args)
             hub_ingest_batch (ingest);
         if (zclock_mono () >= next_heartbeat) {
             hub_ingest_heartbeat (ingest);
+            if (registry)
+                hub_registry_refresh (registry);
             next_heartbeat = zclock_mono () + config.heartbeat_ms;
+        }
+        if (zclock_mono () >= next_sweep) {
+            hub_ingest_sweep (ingest);
+            next_sweep = zclock_mono () + config.sweep_ms;
         }
     }
     zsys_info ("broker: stopping");
@@ -157,7 +202,10 @@ done:
     zsock_destroy (&events);
     zsock_destroy (&api);
     zactor_destroy (&zap);
+    zcert_destroy (&cert);
+    hub_registry_destroy (&registry);
     hub_store_destroy (&store);
+    free (auth_dir);
     free (api_endpoint);
     free (events_endpoint);
     free (store_dir);

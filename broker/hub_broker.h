@@ -22,6 +22,9 @@ typedef struct {
     const char *api_endpoint;        /* default tcp://127.0.0.1:7400 */
     const char *events_endpoint;     /* default tcp://127.0.0.1:7401 */
     const char *store_dir;           /* default ./var/cyclehub */
+    const char *auth_dir;            /* CURVE: broker.cert_secret + agencies.cfg (hub_registry.h) */
+    bool plain;                      /* no CURVE: PLAIN org-id identities, loopback only */
+    int sweep_ms;                    /* retention sweep period (default 60000) */
     hub_store_options_t store;       /* map sizes, sync mode */
     size_t batch_max;                /* requests drained into one commit (default 4096) */
     size_t request_max;              /* largest request handled, bytes (default 1 MiB);

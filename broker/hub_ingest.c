@@ -1,17 +1,21 @@
 /*  hub_ingest: the publish path. A batch is every request waiting on the
     api socket (up to batch_max): each is checked in arrival order against
-    the schema, the dedupe keys and the commission states as changed by the
-    requests before it; the accepted ones are written in one transaction;
-    only after the commit does any sender get its reply and any subscriber
-    its event. Queries in the batch are answered after the commit, so a
-    reader sees every write acknowledged before its reply.
+    the schema, the dedupe keys, the access rules and the commission states
+    as changed by the requests before it; the accepted ones are written in
+    one transaction; only after the commit does any sender get its reply and
+    any subscriber its event. Queries in the batch are answered after the
+    commit, so a reader sees every write acknowledged before its reply.
+    Erasures (requested, or by the retention sweep) ride the same batches.
 */
 #include "hub_ingest.h"
 #include "hub_query.h"
 #include "hub_validate.h"
 #include "hub_cycle.h"
+#include "hub_access.h"
 #include "hub_commission.h"
 #include "hub_proto.h"
+
+#define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
 
 typedef enum {
     S_REJECT,               //  reply with slot->verdict
@@ -21,14 +25,19 @@ typedef enum {
 } s_kind_t;
 
 typedef struct {
+    bool routed;                        //  from a client (false: the retention sweep)
     zmq_msg_t routing;                  //  the ROUTER's routing id of the sender
     zmq_msg_t body;                     //  the request frame (envelope bytes point into it)
     Cyclehub__V1__Request *request;     //  unpacked, or NULL
     uint64_t request_id;                //  echoed in the reply
     s_kind_t kind;
     hub_verdict_t verdict;              //  why, when kind is S_REJECT
-    char sender [128];                  //  agency org-id from the connection
-    const uint8_t *envelope;            //  the raw Envelope bytes inside body
+    char sender [64];                   //  agency org-id from the connection
+    char key [48];                      //  its CURVE public key (Z85), "" in PLAIN mode
+    unsigned roles;                     //  its roles (hub_access.h)
+    const char *commission_id;          //  of the event (borrowed from the request or audit)
+    const char *msg_id;                 //  dedupe key with the sender, or NULL
+    const uint8_t *envelope;            //  the raw Envelope bytes (in body, or audit_envelope)
     size_t envelope_size;
     uint8_t digest [HUB_STORE_DIGEST_SIZE];
     uint64_t seq;                       //  assigned (S_PUBLISH) or original (S_DUPLICATE)
@@ -37,27 +46,33 @@ typedef struct {
     Cyclehub__V1__Stage stage;          //  the commission's stage after the event
     const char *type;                   //  type name (static)
     bool personal;                      //  the event holds personal data
-    hub_buf_t event;                    //  the packed Event (buffer reused across batches)
+    hub_buf_t event;                    //  the packed Event (buffers reused across batches)
+    uint64_t target_seq;                //  erasure: the event whose bytes are replaced
+    hub_buf_t replacement;              //  erasure: its redacted bytes
+    hub_buf_t audit_envelope;           //  erasure: the packed audit Envelope
+    char audit_ids [3][80];             //  erasure: commission, msg_id, ... for the envelope
 } s_slot_t;
 
 struct _hub_ingest_t {
     const hub_broker_config_t *config;  //  the actor's copy
     hub_store_t *store;                 //  borrowed
+    hub_registry_t *registry;           //  borrowed; NULL in PLAIN mode
     void *api;                          //  raw libzmq handles (borrowed)
     void *events;
     zhashx_t *states;                   //  commission id -> hub_commission_t *, committed + this batch
     zhashx_t *touched;                  //  commission ids changed in this batch (values unused)
     zhashx_t *batch_ids;                //  "agency\x1fmsg_id" -> slot index + 1, this batch
+    zhashx_t *batch_erased;             //  target seq (text) -> slot index + 1, this batch
     s_slot_t *slots;                    //  batch_max slots
     size_t nslots;                      //  in use this batch
     uint64_t last_seq;                  //  last committed seq
     uint64_t next_seq;                  //  next seq to assign in this batch
     int64_t last_recorded_ms;           //  recorded_at is kept non-decreasing
     int64_t started_ms;
+    uint64_t sweep_from;                //  where the next retention sweep starts
     uint64_t rate_buckets [10];         //  accepted publishes per second, a ring
     int64_t rate_second [10];
     hub_buf_t reply;                    //  reply scratch
-    hub_buf_t redacted;                 //  redacted-event scratch
 };
 
 //  128-bit content digest of the envelope bytes (two FNV-1a 64 lanes). Not
@@ -82,22 +97,25 @@ s_commission_free (void **item)
 
 hub_ingest_t *
 hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
-                zsock_t *api, zsock_t *events)
+                hub_registry_t *registry, zsock_t *api, zsock_t *events)
 {
     hub_ingest_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->config = config;
     self->store = store;
+    self->registry = registry;
     self->api = zsock_resolve (api);
     self->events = zsock_resolve (events);
     self->states = zhashx_new ();
     zhashx_set_destructor (self->states, s_commission_free);
     self->touched = zhashx_new ();
     self->batch_ids = zhashx_new ();
+    self->batch_erased = zhashx_new ();
     self->slots = calloc (config->batch_max, sizeof (s_slot_t));
     self->started_ms = zclock_time ();
-    if (!self->states || !self->touched || !self->batch_ids || !self->slots
+    self->sweep_from = 1;
+    if (!self->states || !self->touched || !self->batch_ids || !self->batch_erased || !self->slots
     ||  hub_store_last_seq (store, NULL, &self->last_seq)) {
         hub_ingest_destroy (&self);
         return NULL;
@@ -127,17 +145,38 @@ hub_ingest_destroy (hub_ingest_t **self_p)
     if (!self)
         return;
     if (self->slots) {
-        for (size_t i = 0; i < self->config->batch_max; i++)
+        for (size_t i = 0; i < self->config->batch_max; i++) {
             hub_buf_free (&self->slots [i].event);
+            hub_buf_free (&self->slots [i].replacement);
+            hub_buf_free (&self->slots [i].audit_envelope);
+        }
         free (self->slots);
     }
+    zhashx_destroy (&self->batch_erased);
     zhashx_destroy (&self->batch_ids);
     zhashx_destroy (&self->touched);
     zhashx_destroy (&self->states);
     hub_buf_free (&self->reply);
-    hub_buf_free (&self->redacted);
     free (self);
     *self_p = NULL;
+}
+
+static void
+s_slot_reset (s_slot_t *slot)
+{
+    slot->routed = false;
+    slot->request = NULL;
+    slot->request_id = 0;
+    slot->kind = S_REJECT;
+    slot->same_as = -1;
+    slot->personal = false;
+    slot->sender [0] = 0;
+    slot->key [0] = 0;
+    slot->roles = 0;
+    slot->commission_id = NULL;
+    slot->msg_id = NULL;
+    slot->target_seq = 0;
+    hub_verdict_clear (&slot->verdict);
 }
 
 //  Receives one request into slot; returns false when nothing is waiting.
@@ -149,17 +188,12 @@ s_receive (hub_ingest_t *self, s_slot_t *slot)
         zmq_msg_close (&slot->routing);
         return false;
     }
+    s_slot_reset (slot);
+    slot->routed = true;
     zmq_msg_init (&slot->body);
-    slot->request = NULL;
-    slot->request_id = 0;
-    slot->kind = S_REJECT;
-    slot->same_as = -1;
-    slot->personal = false;
-    slot->sender [0] = 0;
-    hub_verdict_clear (&slot->verdict);
     if (!zmq_msg_more (&slot->routing)
     ||  zmq_msg_recv (&slot->body, self->api, 0) < 0) {
-        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, "",
+        hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "a request is exactly one frame holding a packed Request");
         return true;
     }
@@ -170,14 +204,29 @@ s_receive (hub_ingest_t *self, s_slot_t *slot)
         while (zmq_msg_recv (&extra, self->api, 0) >= 0 && zmq_msg_more (&extra))
             ;
         zmq_msg_close (&extra);
-        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, "",
+        hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "a request is exactly one frame holding a packed Request; "
                          "this one had several");
         return true;
     }
+    //  The sender is a property of the connection, set by the ZAP handler
     const char *user = zmq_msg_gets (&slot->body, "User-Id");
-    if (user)
-        snprintf (slot->sender, sizeof slot->sender, "%s", user);
+    const char *key = zmq_msg_gets (&slot->body, "X-Key");
+    snprintf (slot->sender, sizeof slot->sender, "%s", user? user: "");
+    snprintf (slot->key, sizeof slot->key, "%s", key? key: "");
+    if (!self->registry)
+        slot->roles = *slot->sender? HUB_ROLES_ALL_DEV: 0;
+    else {
+        //  A key revoked since the connection was admitted is refused here
+        char org_id [64];
+        if (hub_registry_lookup (self->registry, slot->key, org_id, sizeof org_id, &slot->roles)
+        ||  strcmp (org_id, slot->sender) != 0) {
+            slot->roles = 0;
+            hub_verdict_set (&slot->verdict, S_CODE (NOT_AUTHORISED), "",
+                             "the key of this connection is no longer registered for %s; "
+                             "ask the hub operator to register the agency's new key", slot->sender);
+        }
+    }
     return true;
 }
 
@@ -188,53 +237,57 @@ s_check_request (hub_ingest_t *self, s_slot_t *slot)
     size_t size = zmq_msg_size (&slot->body);
     const uint8_t *data = zmq_msg_data (&slot->body);
     if (size == 0) {
-        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, "",
+        hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "the request frame is empty; send a packed cyclehub.v1.Request");
         return;
     }
     if (size > self->config->request_max) {
-        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_TOO_LARGE, "",
+        hub_verdict_set (&slot->verdict, S_CODE (TOO_LARGE), "",
                          "the request is %zu bytes; the limit is %zu", size, self->config->request_max);
         return;
     }
     slot->request = cyclehub__v1__request__unpack (NULL, size, data);
     if (!slot->request) {
-        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, "",
+        hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "the frame is not a cyclehub.v1.Request protobuf");
         return;
     }
     slot->request_id = slot->request->request_id;
     char path [128];
-    hub_check_t check = hub_proto_check (&slot->request->base, path, sizeof path);
-    switch (check) {
+    switch (hub_proto_check (&slot->request->base, path, sizeof path)) {
         case HUB_CHECK_OK:
             break;
         case HUB_CHECK_UNKNOWN_FIELD:
-            hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, path,
+            hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), path,
                              "field %s is not in the cyclehub.v1 schema; upgrade the client "
                              "or drop the field", path);
             return;
         case HUB_CHECK_BAD_UTF8:
-            hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, path,
+            hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), path,
                              "field %s is not valid UTF-8", path);
             return;
         case HUB_CHECK_TOO_LARGE:
-            hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_TOO_LARGE, path,
+            hub_verdict_set (&slot->verdict, S_CODE (TOO_LARGE), path,
                              "field %s is over its limit (%d bytes per string, %d elements per list)",
                              path, HUB_PROTO_MAX_STRING, HUB_PROTO_MAX_REPEATED);
             return;
         case HUB_CHECK_UNKNOWN_ENUM:
-            hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE, path,
+            hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), path,
                              "field %s holds an enum value the schema does not define", path);
             return;
     }
     if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY__NOT_SET) {
-        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_UNKNOWN_TYPE, "",
+        hub_verdict_set (&slot->verdict, S_CODE (UNKNOWN_TYPE), "",
                          "the request has no body: set publish, history, commission, status or erase");
         return;
     }
-    if (slot->request->body_case != CYCLEHUB__V1__REQUEST__BODY_PUBLISH) {
+    if (slot->request->body_case != CYCLEHUB__V1__REQUEST__BODY_PUBLISH
+    &&  slot->request->body_case != CYCLEHUB__V1__REQUEST__BODY_ERASE) {
         slot->kind = S_QUERY;
+        return;
+    }
+    if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE) {
+        slot->kind = S_PUBLISH;     //  s_check_erase decides
         return;
     }
     //  The stored event embeds the envelope bytes exactly as sent, so the
@@ -242,10 +295,10 @@ s_check_request (hub_ingest_t *self, s_slot_t *slot)
     int found = hub_proto_wire_field (data, size, CYCLEHUB__V1__REQUEST__BODY_PUBLISH,
                                       &slot->envelope, &slot->envelope_size);
     if (found != 1)
-        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED, "publish",
+        hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "publish",
                          "a request carries exactly one publish envelope");
     else
-        slot->kind = S_PUBLISH;     //  for now: s_check_publish decides
+        slot->kind = S_PUBLISH;     //  s_check_publish decides
 }
 
 //  The commission's state as of this point in the batch, loaded into the
@@ -269,21 +322,75 @@ s_state (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_i
     return state;
 }
 
-//  Checks a publish against the schema rules, dedupe and the state machine,
-//  and on success assigns its seq and builds its Event.
+static int64_t
+s_now (hub_ingest_t *self)
+{
+    int64_t now = zclock_time ();
+    return now < self->last_recorded_ms? self->last_recorded_ms: now;
+}
+
+//  Assigns the next seq to an accepted slot and builds its Event: the
+//  event's own fields packed, then the envelope bytes appended as field 7
+//  (protobuf-c packs fields in number order, so the result is what packing
+//  the whole Event would give). Returns 0, or -1 (slot rejected) on OOM.
+static int
+s_build_event (hub_ingest_t *self, s_slot_t *slot, hub_commission_t *state,
+               const hub_cycle_outcome_t *outcome, int64_t now)
+{
+    Cyclehub__V1__Event event = CYCLEHUB__V1__EVENT__INIT;
+    Cyclehub__V1__StageChange change = CYCLEHUB__V1__STAGE_CHANGE__INIT;
+    event.seq = self->next_seq;
+    event.recorded_at_ms = now;
+    event.sender = slot->sender;
+    event.stage = outcome->to;
+    event.type = (char *) slot->type;
+    if (outcome->changed) {
+        change.from = outcome->from;
+        change.to = outcome->to;
+        event.change = &change;
+    }
+    size_t head = cyclehub__v1__event__get_packed_size (&event);
+    slot->event.size = 0;
+    if (hub_buf_reserve (&slot->event, head + 11 + slot->envelope_size)) {
+        slot->kind = S_REJECT;
+        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                                "the broker is out of memory; retry later");
+    }
+    uint8_t *out = slot->event.data;
+    size_t at = cyclehub__v1__event__pack (&event, out);
+    out [at++] = (7 << 3) | 2;
+    at += hub_proto_varint (out + at, slot->envelope_size);
+    memcpy (out + at, slot->envelope, slot->envelope_size);
+    slot->event.size = at + slot->envelope_size;
+
+    slot->kind = S_PUBLISH;
+    slot->seq = self->next_seq++;
+    slot->recorded_ms = now;
+    slot->stage = outcome->to;
+    self->last_recorded_ms = now;
+    hub_commission_set_last_seq (state, slot->seq, now);
+    zhashx_insert (self->touched, slot->commission_id, (void *) 1);
+    return 0;
+}
+
+//  Checks a publish against the schema rules, dedupe, the access rules and
+//  the state machine, and on success assigns its seq and builds its Event.
 static void
 s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
 {
     s_slot_t *slot = &self->slots [index];
     const Cyclehub__V1__Envelope *env = slot->request->publish;
     slot->kind = S_REJECT;
-    if (!*slot->sender) {
-        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED, "",
-                         "the connection carries no agency identity");
+    if (!slot->roles) {
+        hub_verdict_set (&slot->verdict, S_CODE (NOT_AUTHORISED), "",
+                         "the connection carries no registered agency identity");
         return;
     }
     if (hub_validate_envelope (env, &slot->verdict))
         return;
+    slot->commission_id = env->commission_id;
+    slot->msg_id = env->msg_id;
+    slot->type = hub_proto_type_name (env->body_case);
 
     //  Dedupe: the same (agency, msg_id) earlier in this batch, or stored
     s_digest (slot->envelope, slot->envelope_size, slot->digest);
@@ -305,8 +412,8 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
     if (stored_seq) {
         if (memcmp (stored_digest, slot->digest, sizeof stored_digest) != 0) {
             slot->same_as = -1;
-            hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_DUPLICATE_CONFLICT,
-                             "msg_id", "msg_id %s was already used by %s for different content "
+            hub_verdict_set (&slot->verdict, S_CODE (DUPLICATE_CONFLICT), "msg_id",
+                             "msg_id %s was already used by %s for different content "
                              "(seq %" PRIu64 "); use a new msg_id for a new message",
                              env->msg_id, slot->sender, stored_seq);
             return;
@@ -316,63 +423,229 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
         return;
     }
 
-    //  The state machine, against the state as changed earlier in the batch
+    //  Access, then the state machine, against the state as changed
+    //  earlier in the batch
     hub_commission_t *state = s_state (self, snapshot, env->commission_id);
+    if (hub_access_check (state, env, slot->sender, slot->roles, &slot->verdict))
+        return;
     hub_commission_t *before = state;
-    int64_t now = zclock_time ();
-    if (now < self->last_recorded_ms)
-        now = self->last_recorded_ms;
+    int64_t now = s_now (self);
     hub_cycle_outcome_t outcome;
     if (hub_cycle_apply (&state, env, slot->sender, now, &outcome, &slot->verdict))
         return;
     if (state != before)
         zhashx_update (self->states, env->commission_id, state);
-    zhashx_insert (self->touched, env->commission_id, (void *) 1);
-
-    slot->kind = S_PUBLISH;
-    slot->seq = self->next_seq++;
-    slot->recorded_ms = now;
-    slot->stage = outcome.to;
-    slot->type = hub_proto_type_name (env->body_case);
     slot->personal = hub_proto_has_personal (&env->base);
-    self->last_recorded_ms = now;
-    hub_commission_set_last_seq (state, slot->seq, now);
-    zhashx_insert (self->batch_ids, key, (void *) (uintptr_t) (index + 1));
-
-    //  The Event: its own fields packed, then the envelope bytes as sent
-    //  appended as field 7 (protobuf-c packs fields in number order, so the
-    //  result is what packing the whole Event would give)
-    Cyclehub__V1__Event event = CYCLEHUB__V1__EVENT__INIT;
-    Cyclehub__V1__StageChange change = CYCLEHUB__V1__STAGE_CHANGE__INIT;
-    event.seq = slot->seq;
-    event.recorded_at_ms = now;
-    event.sender = slot->sender;
-    event.stage = outcome.to;
-    event.type = (char *) slot->type;
-    if (outcome.changed) {
-        change.from = outcome.from;
-        change.to = outcome.to;
-        event.change = &change;
-    }
-    size_t head = cyclehub__v1__event__get_packed_size (&event);
-    slot->event.size = 0;
-    if (hub_buf_reserve (&slot->event, head + 11 + slot->envelope_size)) {
-        hub_verdict_set (&slot->verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
-                         "the broker is out of memory; retry later");
-        slot->kind = S_REJECT;
-        self->next_seq--;
-        return;
-    }
-    uint8_t *out = slot->event.data;
-    size_t at = cyclehub__v1__event__pack (&event, out);
-    out [at++] = (7 << 3) | 2;
-    at += hub_proto_varint (out + at, slot->envelope_size);
-    memcpy (out + at, slot->envelope, slot->envelope_size);
-    slot->event.size = at + slot->envelope_size;
+    if (s_build_event (self, slot, state, &outcome, now) == 0)
+        zhashx_insert (self->batch_ids, key, (void *) (uintptr_t) (index + 1));
 }
 
-//  Writes the batch's accepted events and touched states in one
-//  transaction. Returns 0 or a hub_store_rc_t.
+//  ---------------------------------------------------------------------------
+//  Erasure
+
+typedef struct {
+    const char *response_id;    //  wanted (or NULL: match on target_seq)
+    uint64_t target_seq;        //  wanted audit target (erasure.recorded scan)
+    uint64_t seq;               //  found
+    hub_buf_t bytes;            //  the found event's bytes
+} s_find_t;
+
+static int
+s_find_response (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_find_t *find = arg;
+    Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
+    bool match = false;
+    if (event && event->envelope) {
+        const Cyclehub__V1__Envelope *env = event->envelope;
+        if (find->response_id)
+            match = env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
+                 && streq (env->response_submitted->response_id, find->response_id);
+        else
+            match = env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED
+                 && env->erasure_recorded->target_seq == find->target_seq;
+    }
+    if (event)
+        cyclehub__v1__event__free_unpacked (event, NULL);
+    if (!match)
+        return 0;
+    find->seq = seq;
+    find->bytes.size = 0;
+    if (hub_buf_reserve (&find->bytes, size) == 0) {
+        memcpy (find->bytes.data, data, size);
+        find->bytes.size = size;
+    }
+    return 1;
+}
+
+//  Scans a commission's events of one type for a match; 0 if found.
+static int
+s_find (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_id,
+        const char *type, s_find_t *find)
+{
+    hub_store_filter_t filter = { .commission_id = commission_id, .type = type };
+    uint64_t from = 1;
+    bool end = false;
+    find->seq = 0;
+    while (!end && !find->seq) {
+        if (hub_store_scan (self->store, snapshot, &filter, from, 1000, 0,
+                            s_find_response, find, &from, &end))
+            return -1;
+    }
+    return find->seq? 0: -1;
+}
+
+//  Turns slot into the erasure of the stored event `bytes` (seq target):
+//  its redacted form replaces it, and an erasure.recorded audit event from
+//  `requester` is appended. Returns 0, or -1 with the slot rejected.
+static int
+s_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot, uint64_t target,
+         const uint8_t *bytes, size_t size, const char *requester, const char *reason)
+{
+    uint8_t *redacted;
+    size_t redacted_size;
+    Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, bytes);
+    if (!event || !event->envelope
+    ||  event->envelope->body_case != CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
+    ||  hub_proto_redact_event (bytes, size, &redacted, &redacted_size) < 0) {
+        if (event)
+            cyclehub__v1__event__free_unpacked (event, NULL);
+        slot->kind = S_REJECT;
+        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                                "the stored response %" PRIu64 " cannot be read", target);
+    }
+    slot->replacement.size = 0;
+    if (hub_buf_reserve (&slot->replacement, redacted_size) == 0) {
+        memcpy (slot->replacement.data, redacted, redacted_size);
+        slot->replacement.size = redacted_size;
+    }
+    free (redacted);
+    hub_commission_t *state = s_state (self, snapshot, event->envelope->commission_id);
+    if (!state || slot->replacement.size != redacted_size) {
+        cyclehub__v1__event__free_unpacked (event, NULL);
+        slot->kind = S_REJECT;
+        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                                "the broker could not prepare the erasure; retry later");
+    }
+    const Cyclehub__V1__ResponseSubmitted *response = event->envelope->response_submitted;
+    snprintf (slot->audit_ids [0], sizeof slot->audit_ids [0], "%s", event->envelope->commission_id);
+    snprintf (slot->audit_ids [1], sizeof slot->audit_ids [1], "erasure:%" PRIu64, target);
+    Cyclehub__V1__ErasureRecorded audit = CYCLEHUB__V1__ERASURE_RECORDED__INIT;
+    audit.target_seq = target;
+    audit.consultation_id = response->consultation_id;
+    audit.response_id = response->response_id;
+    audit.requested_by = (char *) requester;
+    audit.reason = (char *) reason;
+    Cyclehub__V1__Envelope env = CYCLEHUB__V1__ENVELOPE__INIT;
+    env.msg_id = slot->audit_ids [1];
+    env.commission_id = slot->audit_ids [0];
+    int64_t now = s_now (self);
+    env.sent_at_ms = now;
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED;
+    env.erasure_recorded = &audit;
+    slot->audit_envelope.size = 0;
+    size_t env_size = cyclehub__v1__envelope__get_packed_size (&env);
+    int rc = hub_buf_reserve (&slot->audit_envelope, env_size);
+    if (rc == 0)
+        slot->audit_envelope.size = cyclehub__v1__envelope__pack (&env, slot->audit_envelope.data);
+    cyclehub__v1__event__free_unpacked (event, NULL);
+    if (rc) {
+        slot->kind = S_REJECT;
+        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                                "the broker is out of memory; retry later");
+    }
+    slot->envelope = slot->audit_envelope.data;
+    slot->envelope_size = slot->audit_envelope.size;
+    slot->commission_id = slot->audit_ids [0];
+    slot->msg_id = slot->audit_ids [1];
+    slot->type = hub_proto_type_name (CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED);
+    slot->target_seq = target;
+    s_digest (slot->envelope, slot->envelope_size, slot->digest);
+    Cyclehub__V1__Stage stage = hub_commission_stage (state);
+    hub_cycle_outcome_t outcome = { stage, stage, false };
+    char key [32];
+    snprintf (key, sizeof key, "%" PRIu64, target);
+    zhashx_insert (self->batch_erased, key, (void *) (uintptr_t) (slot - self->slots + 1));
+    return s_build_event (self, slot, state, &outcome, now);
+}
+
+//  An erase request from a client: only the commission's owner may erase,
+//  and erasing an erased response again is acknowledged as a duplicate.
+static void
+s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot)
+{
+    const Cyclehub__V1__EraseRequest *request = slot->request->erase;
+    slot->kind = S_REJECT;
+    if (!hub_validate_ocid (request->commission_id)) {
+        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.commission_id",
+                         "commission_id must be an ocid such as ocds-h6vhtk-056931");
+        return;
+    }
+    if (!hub_validate_local_id (request->response_id)) {
+        hub_verdict_set (&slot->verdict, S_CODE (MISSING_FIELD), "erase.response_id",
+                         "response_id must name the consultation response to erase");
+        return;
+    }
+    if (!*request->reason) {
+        hub_verdict_set (&slot->verdict, S_CODE (MISSING_FIELD), "erase.reason",
+                         "give the reason for the erasure (it is kept in the audit record)");
+        return;
+    }
+    hub_commission_t *state = s_state (self, snapshot, request->commission_id);
+    if (!state) {
+        hub_verdict_set (&slot->verdict, S_CODE (UNKNOWN_COMMISSION), "erase.commission_id",
+                         "there is no commission %s", request->commission_id);
+        return;
+    }
+    if (!slot->roles || !hub_access_sees_personal (state, slot->sender)) {
+        hub_verdict_set (&slot->verdict, S_CODE (NOT_AUTHORISED), "",
+                         "only the commission's owner (%s) may erase its responses",
+                         hub_commission_owner (state));
+        return;
+    }
+    s_find_t find = { .response_id = request->response_id };
+    if (s_find (self, snapshot, request->commission_id, "consultation.response", &find)) {
+        hub_buf_free (&find.bytes);
+        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.response_id",
+                         "commission %s has no stored response %s", request->commission_id,
+                         request->response_id);
+        return;
+    }
+    uint64_t target = find.seq;
+    char key [32];
+    snprintf (key, sizeof key, "%" PRIu64, target);
+    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->batch_erased, key);
+    Cyclehub__V1__Event *stored = cyclehub__v1__event__unpack (NULL, find.bytes.size, find.bytes.data);
+    bool erased = stored && !hub_proto_has_personal (&stored->base);
+    if (stored)
+        cyclehub__v1__event__free_unpacked (stored, NULL);
+    if (earlier || erased) {
+        //  Idempotent: the audit event of the first erasure is the answer
+        slot->kind = S_DUPLICATE;
+        slot->seq = target;
+        if (earlier) {
+            slot->same_as = (int) earlier - 1;
+            slot->seq = self->slots [earlier - 1].seq;
+        }
+        else {
+            s_find_t audit = { .target_seq = target };
+            if (s_find (self, snapshot, request->commission_id, "erasure.recorded", &audit) == 0)
+                slot->seq = audit.seq;
+            hub_buf_free (&audit.bytes);
+        }
+        hub_buf_free (&find.bytes);
+        return;
+    }
+    s_erase (self, snapshot, slot, target, find.bytes.data, find.bytes.size,
+             slot->sender, request->reason);
+    hub_buf_free (&find.bytes);
+}
+
+//  ---------------------------------------------------------------------------
+//  Commit, reply, publish
+
+//  Writes the batch's accepted events, replacements and touched states in
+//  one transaction. Returns 0 or a hub_store_rc_t.
 static int
 s_commit (hub_ingest_t *self)
 {
@@ -384,27 +657,29 @@ s_commit (hub_ingest_t *self)
         s_slot_t *slot = &self->slots [i];
         if (slot->kind != S_PUBLISH)
             continue;
-        const Cyclehub__V1__Envelope *env = slot->request->publish;
+        if (slot->target_seq)
+            rc = hub_store_batch_replace (batch, slot->target_seq,
+                                          slot->replacement.data, slot->replacement.size);
         hub_store_event_t event = {
             .seq = slot->seq,
             .recorded_at_ms = slot->recorded_ms,
-            .commission_id = env->commission_id,
+            .commission_id = slot->commission_id,
             .agency = slot->sender,
             .type = slot->type,
             .stage = slot->stage,
-            .msg_id = env->msg_id,
+            .msg_id = slot->msg_id,
             .data = slot->event.data,
             .size = slot->event.size
         };
         memcpy (event.digest, slot->digest, sizeof event.digest);
-        rc = hub_store_batch_append (batch, &event);
+        if (rc == 0)
+            rc = hub_store_batch_append (batch, &event);
     }
     //  Encoded states must live until the commit returns
     zlistx_t *encoded = zlistx_new ();
     zlistx_set_destructor (encoded, (zlistx_destructor_fn *) zstr_free);
-    const char *id = NULL;
     for (void *item = zhashx_first (self->touched); item && rc == 0; item = zhashx_next (self->touched)) {
-        id = zhashx_cursor (self->touched);
+        const char *id = zhashx_cursor (self->touched);
         hub_commission_t *state = zhashx_lookup (self->states, id);
         uint8_t *data;
         size_t size;
@@ -429,28 +704,21 @@ static void
 s_publish (hub_ingest_t *self, s_slot_t *slot)
 {
     char topic [512];
-    if (hub_proto_topic (topic, sizeof topic, slot->stage,
-                         slot->request->publish->commission_id, slot->type) < 0)
+    if (hub_proto_topic (topic, sizeof topic, slot->stage, slot->commission_id, slot->type) < 0)
         return;
+    uint8_t *redacted = NULL;
     const uint8_t *data = slot->event.data;
     size_t size = slot->event.size;
     if (slot->personal) {
-        Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
-        if (!event || hub_proto_redact (&event->base) < 0) {
+        if (hub_proto_redact_event (data, size, &redacted, &size) < 0) {
             zsys_error ("ingest: cannot redact seq=%" PRIu64 "; not published", slot->seq);
-            if (event)
-                cyclehub__v1__event__free_unpacked (event, NULL);
             return;
         }
-        self->redacted.size = 0;
-        size = cyclehub__v1__event__get_packed_size (event);
-        if (hub_buf_reserve (&self->redacted, size) == 0)
-            cyclehub__v1__event__pack (event, self->redacted.data);
-        cyclehub__v1__event__free_unpacked (event, NULL);
-        data = self->redacted.data;
+        data = redacted;
     }
     zmq_send (self->events, topic, strlen (topic), ZMQ_SNDMORE);
     zmq_send (self->events, data, size, 0);
+    free (redacted);
 }
 
 static double
@@ -473,30 +741,102 @@ static void
 s_answer_query (hub_ingest_t *self, s_slot_t *slot)
 {
     Cyclehub__V1__Request *request = slot->request;
+    if (!slot->roles) {
+        hub_verdict_t verdict;
+        hub_verdict_set (&verdict, S_CODE (NOT_AUTHORISED), "",
+                         "the connection carries no registered agency identity");
+        hub_query_reject (slot->request_id, &verdict, &self->reply);
+        return;
+    }
     switch (request->body_case) {
         case CYCLEHUB__V1__REQUEST__BODY_HISTORY:
             hub_query_history (self->store, self->config, slot->request_id,
-                               request->history, &self->reply);
+                               request->history, slot->sender, &self->reply);
             break;
         case CYCLEHUB__V1__REQUEST__BODY_COMMISSION:
             hub_query_commission (self->store, slot->request_id, request->commission, &self->reply);
             break;
-        case CYCLEHUB__V1__REQUEST__BODY_STATUS: {
+        default: {
             hub_query_figures_t figures = {
                 .started_ms = self->started_ms,
                 .publish_rate = s_rate (self, zclock_time () / 1000, 0),
                 .commissions_cached = zhashx_size (self->states)
             };
             hub_query_status (self->store, slot->request_id, &figures, &self->reply);
-            break;
-        }
-        default: {
-            hub_verdict_t verdict;
-            hub_verdict_set (&verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_UNKNOWN_TYPE, "erase",
-                             "erasure is not available in this version of the broker");
-            hub_query_reject (slot->request_id, &verdict, &self->reply);
         }
     }
+}
+
+//  Commits what the checks accepted, then replies and publishes.
+static void
+s_finish_batch (hub_ingest_t *self, size_t accepted)
+{
+    int64_t commit_start = zclock_usecs ();
+    int rc = accepted? s_commit (self): 0;
+    int64_t commit_us = zclock_usecs () - commit_start;
+    if (rc == 0)
+        self->last_seq = self->next_seq - 1;
+    else {
+        //  Nothing of the batch is stored: every publish it accepted is
+        //  refused, and the states it changed are read again from the store
+        hub_verdict_t verdict;
+        if (rc == HUB_STORE_FULL)
+            hub_verdict_set (&verdict, S_CODE (STORE_FULL), "",
+                             "the store is at its maximum size; the operator must make room "
+                             "(raise --map-max or free disk), then retry");
+        else
+            hub_verdict_set (&verdict, S_CODE (INTERNAL), "",
+                             "the broker could not store the message (%s); retry later",
+                             hub_store_strerror (self->store));
+        zsys_error ("ingest: commit of %zu events failed: %s", accepted,
+                    hub_store_strerror (self->store));
+        for (size_t i = 0; i < self->nslots; i++) {
+            s_slot_t *slot = &self->slots [i];
+            if (slot->kind == S_PUBLISH || (slot->kind == S_DUPLICATE && slot->same_as >= 0)) {
+                slot->kind = S_REJECT;
+                slot->verdict = verdict;
+            }
+        }
+        for (void *item = zhashx_first (self->touched); item; item = zhashx_next (self->touched))
+            zhashx_delete (self->states, zhashx_cursor (self->touched));
+    }
+    if (self->config->verbose)
+        zsys_debug ("ingest: batch requests=%zu accepted=%zu commit_us=%" PRId64 " rc=%d",
+                    self->nslots, accepted, commit_us, rc);
+    zhashx_purge (self->touched);
+    zhashx_purge (self->batch_ids);
+    zhashx_purge (self->batch_erased);
+    s_rate (self, zclock_time () / 1000, rc == 0? accepted: 0);
+
+    //  Reply to each sender, in arrival order
+    for (size_t i = 0; i < self->nslots; i++) {
+        s_slot_t *slot = &self->slots [i];
+        if (!slot->routed)
+            continue;
+        if (slot->kind == S_PUBLISH || slot->kind == S_DUPLICATE)
+            hub_query_ack (slot->request_id, slot->seq, slot->kind == S_DUPLICATE, &self->reply);
+        else
+        if (slot->kind == S_QUERY)
+            s_answer_query (self, slot);
+        else
+            hub_query_reject (slot->request_id, &slot->verdict, &self->reply);
+        if (zmq_msg_send (&slot->routing, self->api, ZMQ_SNDMORE) >= 0)
+            zmq_send (self->api, self->reply.data, self->reply.size, 0);
+        else
+            zmq_msg_close (&slot->routing);
+    }
+    //  Publish the events, in seq order
+    for (size_t i = 0; i < self->nslots; i++) {
+        s_slot_t *slot = &self->slots [i];
+        if (slot->kind == S_PUBLISH)
+            s_publish (self, slot);
+        if (slot->request)
+            cyclehub__v1__request__free_unpacked (slot->request, NULL);
+        slot->request = NULL;
+        if (slot->routed)
+            zmq_msg_close (&slot->body);
+    }
+    self->nslots = 0;
 }
 
 void
@@ -520,75 +860,79 @@ hub_ingest_batch (hub_ingest_t *self)
         s_slot_t *slot = &self->slots [i];
         if (*slot->verdict.reason == 0)
             s_check_request (self, slot);
-        if (slot->kind == S_PUBLISH) {
+        if (slot->kind != S_PUBLISH)
+            continue;
+        if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE)
+            s_check_erase (self, snapshot, slot);
+        else
             s_check_publish (self, snapshot, i);
-            accepted += slot->kind == S_PUBLISH;
-        }
+        accepted += slot->kind == S_PUBLISH;
     }
+    //  The snapshot must end before the commit: growing the map needs
+    //  every transaction of this process closed
     hub_store_read_end (&snapshot);
 
-    //  3. One commit
-    int64_t commit_start = zclock_usecs ();
-    int rc = accepted? s_commit (self): 0;
-    int64_t commit_us = zclock_usecs () - commit_start;
-    if (rc == 0)
-        self->last_seq = self->next_seq - 1;
-    else {
-        //  Nothing of the batch is stored: every publish it accepted is
-        //  refused, and the states it changed are read again from the store
-        hub_verdict_t verdict;
-        if (rc == HUB_STORE_FULL)
-            hub_verdict_set (&verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_STORE_FULL, "",
-                             "the store is at its maximum size; the operator must make room "
-                             "(raise the map maximum or free disk), then retry");
-        else
-            hub_verdict_set (&verdict, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
-                             "the broker could not store the message (%s); retry later",
-                             hub_store_strerror (self->store));
-        zsys_error ("ingest: commit of %zu events failed: %s", accepted,
-                    hub_store_strerror (self->store));
-        for (size_t i = 0; i < self->nslots; i++) {
-            s_slot_t *slot = &self->slots [i];
-            if (slot->kind == S_PUBLISH || (slot->kind == S_DUPLICATE && slot->same_as >= 0)) {
-                slot->kind = S_REJECT;
-                slot->verdict = verdict;
-            }
-        }
-        for (void *item = zhashx_first (self->touched); item; item = zhashx_next (self->touched))
-            zhashx_delete (self->states, zhashx_cursor (self->touched));
-    }
-    if (self->config->verbose)
-        zsys_debug ("ingest: batch requests=%zu accepted=%zu commit_us=%" PRId64 " rc=%d",
-                    self->nslots, accepted, commit_us, rc);
-    zhashx_purge (self->touched);
-    zhashx_purge (self->batch_ids);
-    s_rate (self, zclock_time () / 1000, rc == 0? accepted: 0);
+    //  3. One commit; 4. replies; 5. events
+    s_finish_batch (self, accepted);
+}
 
-    //  4. Reply to each sender, in arrival order
-    for (size_t i = 0; i < self->nslots; i++) {
-        s_slot_t *slot = &self->slots [i];
-        if (slot->kind == S_PUBLISH || slot->kind == S_DUPLICATE)
-            hub_query_ack (slot->request_id, slot->seq, slot->kind == S_DUPLICATE, &self->reply);
-        else
-        if (slot->kind == S_QUERY)
-            s_answer_query (self, slot);
-        else
-            hub_query_reject (slot->request_id, &slot->verdict, &self->reply);
-        if (zmq_msg_send (&slot->routing, self->api, ZMQ_SNDMORE) >= 0)
-            zmq_send (self->api, self->reply.data, self->reply.size, 0);
-        else
-            zmq_msg_close (&slot->routing);
+//  ---------------------------------------------------------------------------
+//  Retention sweep
+
+typedef struct {
+    hub_ingest_t *self;
+    hub_store_txn_t *snapshot;
+    int64_t now;
+    size_t queued;
+} s_sweep_t;
+
+static int
+s_sweep_visit (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_sweep_t *sweep = arg;
+    hub_ingest_t *self = sweep->self;
+    Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
+    bool due = event && event->envelope
+        && event->envelope->body_case == CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
+        && event->envelope->response_submitted->retention_until_ms
+        && event->envelope->response_submitted->retention_until_ms <= sweep->now
+        && hub_proto_has_personal (&event->base);
+    if (event)
+        cyclehub__v1__event__free_unpacked (event, NULL);
+    if (!due)
+        return 0;
+    s_slot_t *slot = &self->slots [self->nslots];
+    s_slot_reset (slot);
+    snprintf (slot->sender, sizeof slot->sender, "%s", "retention");
+    if (s_erase (self, sweep->snapshot, slot, seq, data, size, "retention",
+                 "the response's retention date has passed") == 0) {
+        self->nslots++;
+        sweep->queued++;
     }
-    //  5. Publish the events, in seq order
-    for (size_t i = 0; i < self->nslots; i++) {
-        s_slot_t *slot = &self->slots [i];
-        if (slot->kind == S_PUBLISH)
-            s_publish (self, slot);
-        if (slot->request)
-            cyclehub__v1__request__free_unpacked (slot->request, NULL);
-        slot->request = NULL;
-        zmq_msg_close (&slot->body);
+    return self->nslots == self->config->batch_max;
+}
+
+void
+hub_ingest_sweep (hub_ingest_t *self)
+{
+    s_sweep_t sweep = { self, NULL, zclock_time (), 0 };
+    if (hub_store_read_begin (self->store, &sweep.snapshot))
+        return;
+    self->nslots = 0;
+    self->next_seq = self->last_seq + 1;
+    hub_store_filter_t filter = { .type = "consultation.response" };
+    uint64_t next = self->sweep_from;
+    bool end = false;
+    if (hub_store_scan (self->store, sweep.snapshot, &filter, self->sweep_from, 5000, 0,
+                        s_sweep_visit, &sweep, &next, &end) == 0)
+        self->sweep_from = end? 1: next;
+    hub_store_read_end (&sweep.snapshot);
+    if (sweep.queued) {
+        zsys_info ("ingest: retention sweep erases %zu responses", sweep.queued);
+        s_finish_batch (self, sweep.queued);
     }
+    else
+        self->nslots = 0;
 }
 
 void

@@ -5,6 +5,8 @@
 */
 #include "hub_query.h"
 #include "hub_proto.h"
+#include "hub_commission.h"
+#include "hub_access.h"
 
 int
 hub_buf_reserve (hub_buf_t *self, size_t more)
@@ -98,16 +100,70 @@ s_reject (uint64_t request_id, Cyclehub__V1__RejectCode code, const char *field,
 }
 
 typedef struct {
+    hub_store_t *store;
+    hub_store_txn_t *snapshot;
+    const char *reader;         //  who reads: sees personal data of its own commissions
+    const char *personal [8];   //  type names whose body may hold personal data
+    size_t npersonal;
+    zhashx_t *sees;             //  commission id -> (void *) 1 if reader is its owner, 2 if not
     hub_buf_t page;             //  the HistoryPage's repeated events, as written
     size_t count;
 } s_page_t;
+
+//  Does the page's reader see the personal data of this stored event?
+static bool
+s_reader_sees (s_page_t *page, const uint8_t *data, size_t size)
+{
+    const uint8_t *type, *env, *commission;
+    size_t type_len, env_len, commission_len;
+    if (hub_proto_wire_field (data, size, 6, &type, &type_len) != 1)
+        return true;        //  no type: nothing personal to hide
+    bool personal = false;
+    for (size_t i = 0; i < page->npersonal && !personal; i++)
+        personal = strlen (page->personal [i]) == type_len
+                && memcmp (page->personal [i], type, type_len) == 0;
+    if (!personal)
+        return true;
+    if (hub_proto_wire_field (data, size, 7, &env, &env_len) != 1
+    ||  hub_proto_wire_field (env, env_len, 2, &commission, &commission_len) != 1
+    ||  commission_len >= 128)
+        return false;
+    char id [128];
+    memcpy (id, commission, commission_len);
+    id [commission_len] = 0;
+    uintptr_t known = (uintptr_t) zhashx_lookup (page->sees, id);
+    if (!known) {
+        void *state_bytes;
+        size_t state_size;
+        hub_commission_t *state = NULL;
+        if (hub_store_commission_get (page->store, page->snapshot, id, &state_bytes, &state_size) == 0) {
+            state = hub_commission_decode (state_bytes, state_size);
+            free (state_bytes);
+        }
+        known = hub_access_sees_personal (state, page->reader)? 1: 2;
+        hub_commission_destroy (&state);
+        zhashx_insert (page->sees, id, (void *) known);
+    }
+    return known == 1;
+}
 
 static int
 s_page_visit (uint64_t seq, const void *data, size_t size, void *arg)
 {
     (void) seq;
     s_page_t *page = arg;
-    if (s_put_bytes_field (&page->page, 1, data, size))
+    int rc;
+    if (s_reader_sees (page, data, size))
+        rc = s_put_bytes_field (&page->page, 1, data, size);
+    else {
+        uint8_t *redacted;
+        size_t redacted_size;
+        if (hub_proto_redact_event (data, size, &redacted, &redacted_size) < 0)
+            return 1;
+        rc = s_put_bytes_field (&page->page, 1, redacted, redacted_size);
+        free (redacted);
+    }
+    if (rc)
         return 1;
     page->count++;
     return 0;
@@ -116,7 +172,7 @@ s_page_visit (uint64_t seq, const void *data, size_t size, void *arg)
 void
 hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
                    uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
-                   hub_buf_t *out)
+                   const char *reader, hub_buf_t *out)
 {
     if (query->until_ms && query->until_ms <= query->since_ms) {
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE, "history.until_ms",
@@ -141,12 +197,17 @@ hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
     }
     uint64_t last_seq = 0, next_seq = 0;
     bool end = false;
-    s_page_t page = { { NULL, 0, 0 }, 0 };
+    s_page_t page = { .store = store, .snapshot = snapshot, .reader = reader };
+    for (size_t i = 0; hub_proto_type_at (i); i++)
+        if (hub_proto_type_may_be_personal (hub_proto_type_at (i)) && page.npersonal < 8)
+            page.personal [page.npersonal++] = hub_proto_type_name (hub_proto_type_at (i));
+    page.sees = zhashx_new ();
     int rc = hub_store_last_seq (store, snapshot, &last_seq);
     if (rc == 0)
         rc = hub_store_scan (store, snapshot, &filter, query->from_seq? query->from_seq: 1,
                              limit, config->page_max_bytes, s_page_visit, &page, &next_seq, &end);
     hub_store_read_end (&snapshot);
+    zhashx_destroy (&page.sees);
     if (rc != 0) {
         hub_buf_free (&page.page);
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",

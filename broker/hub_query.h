@@ -31,10 +31,12 @@ typedef struct {
 
 /* Each writes a packed Reply for request_id into out (replacing its
    content). On a request that cannot be served they write a Reject reply. */
+/* History pages follow the stream's visibility rule: personal fields are
+   redacted in every event of a commission whose owner is not `reader`. */
 void
     hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
                        uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
-                       hub_buf_t *out);
+                       const char *reader, hub_buf_t *out);
 void
     hub_query_commission (hub_store_t *store, uint64_t request_id,
                           const Cyclehub__V1__CommissionQuery *query, hub_buf_t *out);

@@ -4,9 +4,24 @@
 #include "hub_zap.h"
 #include "hub_validate.h"
 
-//  Answers one ZAP request; returns -1 if the request was not ZAP at all.
+//  Appends one ZMTP metadata property (name, 4-byte big-endian length, value).
+static size_t
+s_property (uint8_t *out, const char *name, const char *value)
+{
+    size_t name_len = strlen (name), value_len = strlen (value);
+    out [0] = (uint8_t) name_len;
+    memcpy (out + 1, name, name_len);
+    out [1 + name_len] = (uint8_t) (value_len >> 24);
+    out [2 + name_len] = (uint8_t) (value_len >> 16);
+    out [3 + name_len] = (uint8_t) (value_len >> 8);
+    out [4 + name_len] = (uint8_t) value_len;
+    memcpy (out + 5 + name_len, value, value_len);
+    return 5 + name_len + value_len;
+}
+
+//  Answers one ZAP request; returns -1 if nothing could be read.
 static int
-s_handle (zsock_t *handler, bool verbose)
+s_handle (zsock_t *handler, const hub_zap_args_t *args)
 {
     zmsg_t *request = zmsg_recv (handler);
     if (!request)
@@ -20,39 +35,56 @@ s_handle (zsock_t *handler, bool verbose)
 
     const char *status = "400";
     const char *text = "no credentials this hub accepts";
-    char *user_id = NULL;
+    char user_id [64] = "";
+    char key [41] = "";
     if (version && streq (version, "1.0") && mechanism) {
-        if (streq (mechanism, "PLAIN")) {
+        if (args->registry && streq (mechanism, "CURVE")) {
+            zframe_t *credentials = zmsg_pop (request);
+            unsigned roles;
+            if (credentials && zframe_size (credentials) == 32
+            &&  zmq_z85_encode (key, zframe_data (credentials), 32)) {
+                hub_registry_refresh (args->registry);
+                if (hub_registry_lookup (args->registry, key, user_id, sizeof user_id, &roles) == 0) {
+                    status = "200";
+                    text = "OK";
+                }
+                else
+                    text = "this CURVE key is not in the agency registry";
+            }
+            zframe_destroy (&credentials);
+        }
+        else
+        if (!args->registry && streq (mechanism, "PLAIN")) {
             char *username = zmsg_popstr (request);
             if (username && hub_validate_org_id (username)) {
                 status = "200";
                 text = "OK";
-                user_id = username;
-                username = NULL;
+                snprintf (user_id, sizeof user_id, "%s", username);
             }
             else
                 text = "the PLAIN username must be the agency's org-id, e.g. GB-LAE-E09000033";
             zstr_free (&username);
         }
         else
-            text = "this hub needs a PLAIN (development) or CURVE identity";
+            text = args->registry? "this hub needs a registered CURVE key":
+                                   "this hub (development mode) needs a PLAIN username: the org-id";
     }
-    if (verbose || !streq (status, "200"))
-        zsys_info ("zap: %s mechanism=%s address=%s user=%s (%s)",
-                   streq (status, "200")? "allow": "deny",
+    bool allowed = streq (status, "200");
+    if (args->verbose || !allowed)
+        zsys_info ("zap: %s mechanism=%s address=%s user=%s (%s)", allowed? "allow": "deny",
                    mechanism? mechanism: "-", address? address: "-",
-                   user_id? user_id: "-", text);
+                   *user_id? user_id: "-", text);
 
     zmsg_t *reply = zmsg_new ();
     zmsg_addstr (reply, "1.0");
     zmsg_addstr (reply, sequence? sequence: "");
     zmsg_addstr (reply, status);
     zmsg_addstr (reply, text);
-    zmsg_addstr (reply, user_id? user_id: "");
-    zmsg_addmem (reply, NULL, 0);       //  no metadata
+    zmsg_addstr (reply, user_id);
+    uint8_t metadata [64];
+    zmsg_addmem (reply, metadata, *key? s_property (metadata, "X-Key", key): 0);
     zmsg_send (&reply, handler);
 
-    zstr_free (&user_id);
     zstr_free (&version);
     zstr_free (&sequence);
     zstr_free (&domain);
@@ -66,7 +98,7 @@ s_handle (zsock_t *handler, bool verbose)
 void
 hub_zap_actor (zsock_t *pipe, void *args)
 {
-    bool verbose = args && *(bool *) args;
+    hub_zap_args_t config = *(hub_zap_args_t *) args;
     zsock_t *handler = zsock_new_rep ("inproc://zeromq.zap.01");
     if (!handler) {
         zsys_error ("zap: cannot bind inproc://zeromq.zap.01 (another ZAP handler?)");
@@ -86,7 +118,7 @@ hub_zap_actor (zsock_t *pipe, void *args)
         }
         else
         if (which == handler)
-            s_handle (handler, verbose);
+            s_handle (handler, &config);
         else
             break;
     }

@@ -15,23 +15,31 @@ s_usage (FILE *out)
         "  --api ENDPOINT        api ROUTER socket (default tcp://127.0.0.1:7400)\n"
         "  --events ENDPOINT     events PUB socket (default tcp://127.0.0.1:7401)\n"
         "  --store DIR           the LMDB store, created if missing (default ./var/cyclehub)\n"
+        "  --auth DIR            CURVE mode: DIR holds broker.cert_secret (the broker's\n"
+        "                        certificate) and agencies.cfg (the agency registry);\n"
+        "                        see docs/operations.md\n"
+        "  --plain               development mode without CURVE: agencies name themselves\n"
+        "                        with a PLAIN username (their org-id); loopback only\n"
         "  --config FILE         read settings from a czmq zconfig file (flags win)\n"
         "  --backup DIR          copy the store at --store (live or not) into DIR and exit\n"
         "  --map-max MIB         largest the store may grow to, MiB (default 16384)\n"
         "  --nosync              do not fsync at commit: for benchmarks only, loses\n"
         "                        acknowledged messages on power loss\n"
+        "  --sweep-interval MS   how often the retention sweep erases the personal data\n"
+        "                        of responses past their retention date (default 60000)\n"
         "  --endpoints-file FILE write the bound endpoints (api, events; one a line)\n"
         "                        to FILE once ready (useful with port 0 or '*')\n"
         "  --verbose             log every connection and batch\n"
         "  --help                print this help and exit\n"
         "\n"
-        "Endpoints must be loopback addresses: this version authenticates agencies in\n"
-        "plain development mode (a PLAIN username giving the org-id).\n"
+        "One of --auth and --plain is required. Without CURVE the broker refuses any\n"
+        "endpoint that is not a loopback address.\n"
         "The config file holds the same settings under 'cyclehubd':\n"
         "  cyclehubd\n"
         "      api = tcp://127.0.0.1:7400\n"
         "      events = tcp://127.0.0.1:7401\n"
         "      store = ./var/cyclehub\n"
+        "      auth = /etc/cyclehub/auth\n"
         "      map_max_mib = 16384\n"
         "      verbose = 0\n"
         "Stop with SIGINT or SIGTERM: the batch in flight is committed and answered.\n");
@@ -48,6 +56,8 @@ s_load_config (const char *path, hub_broker_config_t *config, zconfig_t **root_p
     config->api_endpoint = zconfig_get (root, "cyclehubd/api", config->api_endpoint);
     config->events_endpoint = zconfig_get (root, "cyclehubd/events", config->events_endpoint);
     config->store_dir = zconfig_get (root, "cyclehubd/store", config->store_dir);
+    config->auth_dir = zconfig_get (root, "cyclehubd/auth", config->auth_dir);
+    config->plain = atoi (zconfig_get (root, "cyclehubd/plain", "0")) != 0;
     const char *map_max = zconfig_get (root, "cyclehubd/map_max_mib", NULL);
     if (map_max)
         config->store.map_size_max = (size_t) strtoull (map_max, NULL, 10) << 20;
@@ -75,10 +85,13 @@ main (int argc, char *argv [])
         { "events", required_argument, 0, 'e' },
         { "store", required_argument, 0, 's' },
         { "config", required_argument, 0, 'c' },
+        { "auth", required_argument, 0, 'A' },
+        { "plain", no_argument, 0, 'P' },
         { "backup", required_argument, 0, 'b' },
         { "map-max", required_argument, 0, 'm' },
         { "nosync", no_argument, 0, 'n' },
         { "endpoints-file", required_argument, 0, 'f' },
+        { "sweep-interval", required_argument, 0, 'w' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
@@ -90,6 +103,8 @@ main (int argc, char *argv [])
             case 'e': config.events_endpoint = optarg; break;
             case 's': config.store_dir = optarg; break;
             case 'c': break;
+            case 'A': config.auth_dir = optarg; break;
+            case 'P': config.plain = true; break;
             case 'b': backup_dir = optarg; break;
             case 'm': {
                 char *end;
@@ -103,12 +118,26 @@ main (int argc, char *argv [])
             }
             case 'n': config.store.nosync = true; break;
             case 'f': endpoints_file = optarg; break;
+            case 'w': {
+                char *end;
+                long ms = strtol (optarg, &end, 10);
+                if (*end || ms < 10 || ms > 86400000) {
+                    fprintf (stderr, "cyclehubd: --sweep-interval takes milliseconds, 10 to 86400000\n");
+                    return 2;
+                }
+                config.sweep_ms = (int) ms;
+                break;
+            }
             case 'v': config.verbose = true; break;
             case 'h': s_usage (stdout); return 0;
             default:
                 fprintf (stderr, "Try 'cyclehubd --help'.\n");
                 return 2;
         }
+    }
+    if (config.auth_dir && config.plain) {
+        fprintf (stderr, "cyclehubd: --auth and --plain exclude each other\n");
+        return 2;
     }
     if (optind < argc) {
         fprintf (stderr, "cyclehubd: unexpected argument '%s'\nTry 'cyclehubd --help'.\n", argv [optind]);

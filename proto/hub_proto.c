@@ -408,3 +408,46 @@ hub_proto_has_personal (const ProtobufCMessage *msg)
 {
     return s_walk_personal ((ProtobufCMessage *) msg, s_has_one, NULL, 0) > 0;
 }
+
+static bool
+s_descriptor_personal (const ProtobufCMessageDescriptor *desc, int depth)
+{
+    if (desc == &cyclehub__v1__personal_data__descriptor)
+        return true;
+    if (depth > HUB_PROTO_MAX_DEPTH)
+        return false;
+    for (unsigned f = 0; f < desc->n_fields; f++)
+        if (desc->fields [f].type == PROTOBUF_C_TYPE_MESSAGE
+        &&  s_descriptor_personal (desc->fields [f].descriptor, depth + 1))
+            return true;
+    return false;
+}
+
+bool
+hub_proto_type_may_be_personal (Cyclehub__V1__Envelope__BodyCase body_case)
+{
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field (
+        &cyclehub__v1__envelope__descriptor, (unsigned) body_case);
+    return field && (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        && field->type == PROTOBUF_C_TYPE_MESSAGE
+        && s_descriptor_personal (field->descriptor, 0);
+}
+
+int
+hub_proto_redact_event (const void *data, size_t size, uint8_t **out, size_t *out_size)
+{
+    Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
+    if (!event)
+        return -1;
+    int redacted = hub_proto_redact (&event->base);
+    if (redacted >= 0) {
+        *out_size = cyclehub__v1__event__get_packed_size (event);
+        *out = malloc (*out_size? *out_size: 1);
+        if (*out)
+            cyclehub__v1__event__pack (event, *out);
+        else
+            redacted = -1;
+    }
+    cyclehub__v1__event__free_unpacked (event, NULL);
+    return redacted;
+}

@@ -79,6 +79,18 @@ hub_check_t
 int
     hub_proto_redact (ProtobufCMessage *msg);
 
+/* Returns true if the body of this type can hold a PersonalData message
+   anywhere below it (a static walk of the schema's descriptors). */
+bool
+    hub_proto_type_may_be_personal (Cyclehub__V1__Envelope__BodyCase body_case);
+
+/* Redacts a packed Event: *out (malloc'd, the caller frees) and *out_size
+   receive the packed Event with every PersonalData emptied. Returns the
+   number of PersonalData that held data (0: *out is still a fresh copy), or
+   -1 if data is not an Event or memory runs out. */
+int
+    hub_proto_redact_event (const void *data, size_t size, uint8_t **out, size_t *out_size);
+
 /* Returns true if msg holds a PersonalData message anywhere below it with
    any field set (redacted or not, a PersonalData counts only if it holds data). */
 bool

@@ -26,6 +26,9 @@
 #define S_DEFAULT_MAP_MAX      ((size_t) 16 << 30)
 #define S_DEFAULT_READERS      126
 #define S_MAX_KEY              511      //  LMDB's default maximum key size
+#define S_BLOCK_SHIFT          13       //  index keys group seqs in blocks of 8,192
+#define S_BLOCK_PREFIX         4        //  the block number, big-endian, before the key
+#define S_MAX_INDEX_KEY        (S_MAX_KEY - S_BLOCK_PREFIX)
 #define S_DEDUPE_VALUE         (8 + HUB_STORE_DIGEST_SIZE)
 #define S_RESIZE_WAIT_S        30       //  how long a map resize waits for snapshots
 #define S_COUNT_KEY_MAX        128
@@ -45,9 +48,9 @@
 //  The named databases
 enum {
     S_DB_EVENTS,            //  seq (native uint64, INTEGERKEY) -> packed Event
-    S_DB_BY_COMMISSION,     //  commission id -> seqs (DUPSORT, DUPFIXED, INTEGERDUP)
-    S_DB_BY_AGENCY,         //  sender org-id -> seqs
-    S_DB_BY_TYPE,           //  message type name -> seqs
+    S_DB_BY_COMMISSION,     //  block + commission id -> seqs (DUPSORT, DUPFIXED, INTEGERDUP)
+    S_DB_BY_AGENCY,         //  block + sender org-id -> seqs
+    S_DB_BY_TYPE,           //  block + message type name -> seqs
     S_DB_COMMISSIONS,       //  commission id -> state bytes
     S_DB_DEDUPE,            //  agency "\0" msg_id -> seq (uint64) + digest
     S_DB_COUNTS,            //  "stage:<name>" / "type:<name>" -> uint64
@@ -60,6 +63,10 @@ static const struct {
     unsigned flags;
 } s_dbs [S_DB_COUNT] = {
     { "events",        MDB_INTEGERKEY },
+    //  Index keys are [seq >> S_BLOCK_SHIFT, 4 bytes big-endian][key], so a
+    //  batch's entries land in the current block's small region of the tree
+    //  (a few pages) rather than one page per commission; a lookup walks
+    //  the blocks from its start seq. The seqs are fixed-size dups.
     { "by_commission", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP },
     { "by_agency",     MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP },
     { "by_type",       MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP },
@@ -996,11 +1003,29 @@ hub_store_seq_at_time (hub_store_t *self, hub_store_txn_t *txn,
 //  --------------------------------------------------------------------------
 //  Scan
 
-//  Where scan candidates come from: an index's dup list or the event log
+//  Builds an index key: block of seq, then the key bytes
+static size_t
+s_index_key (uint8_t *buf, uint64_t seq, const char *key, size_t len)
+{
+    uint32_t block = (uint32_t) (seq >> S_BLOCK_SHIFT);
+    buf [0] = (uint8_t) (block >> 24);
+    buf [1] = (uint8_t) (block >> 16);
+    buf [2] = (uint8_t) (block >> 8);
+    buf [3] = (uint8_t) block;
+    memcpy (buf + S_BLOCK_PREFIX, key, len);
+    return S_BLOCK_PREFIX + len;
+}
+
+//  Where scan candidates come from: an index's dup lists, block by block,
+//  or the event log
 typedef struct {
     MDB_cursor *events;         //  cursor on the event log
     MDB_cursor *index;          //  cursor on the chosen index, or NULL
-    int index_db;               //  which index
+    const char *key;            //  the index key wanted
+    size_t key_len;
+    uint64_t block;             //  the block being read
+    uint64_t last_block;        //  the block of the last seq in range
+    bool in_block;              //  positioned within block's dups
     const uint8_t *chunk;       //  the current page of seqs (may be unaligned)
     size_t chunk_n;
     size_t chunk_i;
@@ -1033,7 +1058,7 @@ s_iter_next (s_iter_t *it, uint64_t *seq, MDB_val *data)
             memcpy (&s, it->chunk + it->chunk_i++ * sizeof s, sizeof s);
             if (s < it->from)
                 continue;
-            //  Candidates ascend: step when adjacent, else a (page-local) seek
+            //  Candidates ascend, so the seek mostly stays on the cursor's page
             k.mv_size = sizeof s;
             k.mv_data = &s;
             rc = mdb_cursor_get (it->events, &k, data, MDB_SET_KEY);
@@ -1046,15 +1071,37 @@ s_iter_next (s_iter_t *it, uint64_t *seq, MDB_val *data)
         }
         v.mv_size = 0;
         v.mv_data = NULL;
-        if (!it->started) {
-            it->started = true;
-            rc = mdb_cursor_get (it->index, &k, &v, MDB_GET_MULTIPLE);
+        if (it->in_block)
+            rc = mdb_cursor_get (it->index, &k, &v, MDB_NEXT_MULTIPLE);
+        else {
+            //  Enter the next block holding the key
+            if (!it->started) {
+                it->started = true;
+                it->block = it->from >> S_BLOCK_SHIFT;
+            }
+            else
+                it->block++;
+            if (it->block > it->last_block)
+                return MDB_NOTFOUND;
+            uint8_t buf [S_MAX_KEY];
+            k.mv_size = s_index_key (buf, it->block << S_BLOCK_SHIFT, it->key, it->key_len);
+            k.mv_data = buf;
+            rc = mdb_cursor_get (it->index, &k, &v, MDB_SET);
+            if (rc == MDB_NOTFOUND)
+                continue;               //  no entry in this block
+            if (rc == 0)
+                rc = mdb_cursor_get (it->index, &k, &v, MDB_GET_MULTIPLE);
             //  A key with a single seq has no dup page: LMDB leaves v unset
             if (rc == 0 && !v.mv_data)
                 rc = mdb_cursor_get (it->index, &k, &v, MDB_GET_CURRENT);
+            if (rc == 0)
+                it->in_block = true;
         }
-        else
-            rc = mdb_cursor_get (it->index, &k, &v, MDB_NEXT_MULTIPLE);
+        if (rc == MDB_NOTFOUND) {
+            it->in_block = false;       //  this block is done
+            it->chunk_n = it->chunk_i = 0;
+            continue;
+        }
         if (rc)
             return rc;
         if (v.mv_size % sizeof (uint64_t))
@@ -1081,8 +1128,8 @@ hub_store_scan (hub_store_t *self, hub_store_txn_t *txn,
     size_t key_lens [3];
     for (int i = 0; i < 3; i++) {
         key_lens [i] = keys [i]? strlen (keys [i]): 0;
-        if (key_lens [i] > S_MAX_KEY) {
-            s_set_error (self, "scan filter key over %d bytes", S_MAX_KEY);
+        if (key_lens [i] > S_MAX_INDEX_KEY) {
+            s_set_error (self, "scan filter key over %d bytes", S_MAX_INDEX_KEY);
             return HUB_STORE_INVALID;
         }
     }
@@ -1132,69 +1179,26 @@ hub_store_scan (hub_store_t *self, hub_store_txn_t *txn,
     rc = mdb_cursor_open (mtxn, self->dbi [S_DB_EVENTS], &it.events);
     if (rc)
         goto lmdb_fail;
-    //  Pick the index with the fewest entries for its key (exact counts
-    //  are free: a dup tree keeps its size); a key absent means no match.
-    size_t best_count = SIZE_MAX;
+    //  The most selective index the filter names: commission, then type,
+    //  then agency (keys [] is in that order)
     for (int i = 0; i < 3; i++) {
         if (key_lens [i] == 0)
             continue;
-        MDB_cursor *cursor;
-        rc = mdb_cursor_open (mtxn, self->dbi [key_dbs [i]], &cursor);
+        rc = mdb_cursor_open (mtxn, self->dbi [key_dbs [i]], &it.index);
         if (rc)
             goto lmdb_fail;
-        MDB_val k = { key_lens [i], (void *) keys [i] }, v;
-        size_t count = 0;
-        rc = mdb_cursor_get (cursor, &k, &v, MDB_SET);
-        if (rc == 0)
-            rc = mdb_cursor_count (cursor, &count);
-        if (rc == MDB_NOTFOUND) {
-            mdb_cursor_close (cursor);
-            next = bound;
-            done = true;
-            goto finish;
-        }
-        if (rc) {
-            mdb_cursor_close (cursor);
-            goto lmdb_fail;
-        }
-        if ((size_t) count < best_count) {
-            best_count = (size_t) count;
-            if (it.index)
-                mdb_cursor_close (it.index);
-            it.index = cursor;
-            it.index_db = key_dbs [i];
-        }
-        else
-            mdb_cursor_close (cursor);
-    }
-    if (it.index) {
-        //  Position at the first seq >= start within the key's dups
-        MDB_val k, v = { sizeof start, &start };
-        const char *key = NULL;
-        size_t key_len = 0;
-        for (int i = 0; i < 3; i++)
-            if (key_dbs [i] == it.index_db) {
-                key = keys [i];
-                key_len = key_lens [i];
-            }
-        k.mv_size = key_len;
-        k.mv_data = (void *) key;
-        rc = mdb_cursor_get (it.index, &k, &v, MDB_GET_BOTH_RANGE);
-        if (rc == MDB_NOTFOUND) {
-            next = bound;
-            done = true;
-            goto finish;
-        }
-        if (rc)
-            goto lmdb_fail;
+        it.key = keys [i];
+        it.key_len = key_lens [i];
+        it.last_block = (bound - 1) >> S_BLOCK_SHIFT;
         //  Only the index's own key need not be checked per event
-        if (it.index_db == S_DB_BY_COMMISSION)
+        if (i == 0)
             want_commission_len = 0;
         else
-        if (it.index_db == S_DB_BY_TYPE)
+        if (i == 1)
             want_type_len = 0;
         else
             want_agency_len = 0;
+        break;
     }
     bool need_fields = want_commission_len || want_type_len || want_agency_len
                     || fl->stage || fl->since_ms || fl->until_ms;
@@ -1379,7 +1383,7 @@ hub_store_batch_begin (hub_store_t *self, hub_store_batch_t **batch_p)
 static bool
 s_key_ok (const char *key)
 {
-    return !key || strlen (key) <= S_MAX_KEY;
+    return !key || strlen (key) <= S_MAX_INDEX_KEY;
 }
 
 int
@@ -1479,8 +1483,19 @@ s_entry_cmp (const void *a, const void *b)
     return x->seq < y->seq? -1: x->seq > y->seq;
 }
 
-//  Writes the index entries of the batch for one index: sorted by key so
-//  each key's new seqs go in as one MDB_MULTIPLE put.
+//  Index entries sort by block, then key, then seq: the order of the tree
+static int
+s_index_cmp (const void *a, const void *b)
+{
+    const s_entry_t *x = a, *y = b;
+    uint64_t bx = x->seq >> S_BLOCK_SHIFT, by = y->seq >> S_BLOCK_SHIFT;
+    if (bx != by)
+        return bx < by? -1: 1;
+    return s_entry_cmp (a, b);
+}
+
+//  Writes the index entries of the batch for one index: sorted in tree
+//  order so each key's new seqs in a block go in as one MDB_MULTIPLE put.
 static int
 s_write_index (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int db)
 {
@@ -1495,19 +1510,22 @@ s_write_index (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int db
     }
     if (n == 0)
         return 0;
-    qsort (self->entries, n, sizeof (s_entry_t), s_entry_cmp);
+    qsort (self->entries, n, sizeof (s_entry_t), s_index_cmp);
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (txn, self->dbi [db], &cursor);
     if (rc)
         return rc;
     for (size_t i = 0; i < n && rc == 0; ) {
+        const s_entry_t *first = &self->entries [i];
         size_t j = i;
-        while (j < n && self->entries [j].len == self->entries [i].len
-           && memcmp (self->entries [j].key, self->entries [i].key, self->entries [i].len) == 0) {
+        while (j < n && self->entries [j].len == first->len
+           && (self->entries [j].seq >> S_BLOCK_SHIFT) == (first->seq >> S_BLOCK_SHIFT)
+           && memcmp (self->entries [j].key, first->key, first->len) == 0) {
             self->seqs [j - i] = self->entries [j].seq;
             j++;
         }
-        MDB_val k = { self->entries [i].len, (void *) self->entries [i].key };
+        uint8_t buf [S_MAX_KEY];
+        MDB_val k = { s_index_key (buf, first->seq, first->key, first->len), buf };
         if (j - i == 1) {
             MDB_val v = { sizeof (uint64_t), self->seqs };
             rc = mdb_cursor_put (cursor, &k, &v, MDB_APPENDDUP);

@@ -147,7 +147,7 @@ typedef int (hub_store_visit_fn) (uint64_t seq, const void *data, size_t size, v
    (a page always holds at least one event). The stored bytes are read
    with a small wire-format reader for the filter's fields; events whose
    bytes do not parse match no filter. Returns 0, HUB_STORE_INVALID (a
-   filter key over 511 bytes) or HUB_STORE_ERROR. */
+   filter key over 507 bytes) or HUB_STORE_ERROR. */
 int
     hub_store_scan (hub_store_t *self, hub_store_txn_t *txn,
                     const hub_store_filter_t *filter, uint64_t from_seq,
@@ -194,8 +194,9 @@ int
     hub_store_batch_begin (hub_store_t *self, hub_store_batch_t **batch_p);
 
 /* Appends an event (the struct is copied; its strings and data are not).
-   Returns HUB_STORE_INVALID if its seq is not the next, or a key is over
-   511 bytes (agency + msg_id together). msg_id NULL or "" stores no dedupe
+   Returns HUB_STORE_INVALID if its seq is not the next, or a key is too
+   long (commission_id, agency or type over 507 bytes; agency + msg_id over
+   510). msg_id NULL or "" stores no dedupe
    key; an empty commission_id, agency or type adds no index entry. */
 int
     hub_store_batch_append (hub_store_batch_t *self, const hub_store_event_t *event);

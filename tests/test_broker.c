@@ -37,7 +37,7 @@ s_broker_start (s_broker_t *broker, const char *store_dir)
         int null = open ("/dev/null", O_WRONLY);
         if (!getenv ("HUB_TEST_VERBOSE") && null >= 0)
             dup2 (null, STDOUT_FILENO);
-        execl (binary, binary, "--store", store, "--api", "tcp://127.0.0.1:*",
+        execl (binary, binary, "--plain", "--store", store, "--api", "tcp://127.0.0.1:*",
                "--events", "tcp://127.0.0.1:*", "--endpoints-file", endpoints, (char *) NULL);
         _exit (127);
     }

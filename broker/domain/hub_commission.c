@@ -93,6 +93,8 @@ hub_commission_destroy (hub_commission_t **self_p)
         return;
     hub_commission_t *self = *self_p;
     hub_orgs_free (&self->partners);
+    for (size_t i = 0; i < self->n_consultations; i++)
+        free (self->consultations [i].response_ids);
     for (size_t i = 0; i < self->n_awards; i++)
         hub_orgs_free (&self->awards [i].suppliers);
     for (size_t i = 0; i < self->n_contracts; i++)
@@ -138,6 +140,24 @@ hub_commission_reserve (hub_commission_t *self, size_t consultations,
         ? -1: 0;
 }
 
+int
+hub_consultation_reserve_response (hub_consultation_t *self)
+{
+    return s_grow ((void **) &self->response_ids, &self->max_response_ids,
+                   self->n_response_ids + 1, sizeof (hub_local_id_t));
+}
+
+bool
+hub_consultation_has_response (const hub_consultation_t *self, const char *response_id)
+{
+    if (!self || !response_id)
+        return false;
+    for (size_t i = 0; i < self->n_response_ids; i++)
+        if (strcmp (self->response_ids [i], response_id) == 0)
+            return true;
+    return false;
+}
+
 //  Copies n elements of elem bytes into a fresh array (NULL when n is 0)
 static int
 s_array_dup (void **dest, size_t *max, const void *src, size_t n, size_t elem)
@@ -174,13 +194,29 @@ hub_commission_dup (const hub_commission_t *self)
     copy->max_consultations = copy->max_procurements = copy->max_awards = copy->max_contracts = 0;
 
     if (hub_orgs_dup (&copy->partners, &self->partners)
-    ||  s_array_dup ((void **) &copy->consultations, &copy->max_consultations,
-                     self->consultations, self->n_consultations, sizeof (hub_consultation_t))
     ||  s_array_dup ((void **) &copy->procurements, &copy->max_procurements,
                      self->procurements, self->n_procurements, sizeof (hub_procurement_t)))
         goto failed;
-    copy->n_consultations = self->n_consultations;
     copy->n_procurements = self->n_procurements;
+
+    if (self->n_consultations) {
+        copy->consultations = calloc (self->n_consultations, sizeof (hub_consultation_t));
+        if (!copy->consultations)
+            goto failed;
+        copy->max_consultations = self->n_consultations;
+        for (size_t i = 0; i < self->n_consultations; i++) {
+            hub_consultation_t *to = &copy->consultations [i];
+            *to = self->consultations [i];
+            to->response_ids = NULL;
+            to->n_response_ids = to->max_response_ids = 0;
+            copy->n_consultations = i + 1;
+            if (s_array_dup ((void **) &to->response_ids, &to->max_response_ids,
+                             self->consultations [i].response_ids,
+                             self->consultations [i].n_response_ids, sizeof (hub_local_id_t)))
+                goto failed;
+            to->n_response_ids = self->consultations [i].n_response_ids;
+        }
+    }
 
     if (self->n_awards) {
         copy->awards = calloc (self->n_awards, sizeof (hub_award_t));
@@ -235,9 +271,14 @@ hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *siz
     for (size_t i = 0; i < self->n_contracts; i++)
         n_orgs += self->contracts [i].suppliers.n;
     char **orgs = calloc (n_orgs + 1, sizeof (char *));
-    if (!orgs)
+    //  And one per response id of every consultation
+    size_t n_ids = 0;
+    for (size_t i = 0; i < self->n_consultations; i++)
+        n_ids += self->consultations [i].n_response_ids;
+    char **ids = calloc (n_ids + 1, sizeof (char *));
+    if (!orgs || !ids)
         goto done;
-    size_t org_at = 0;
+    size_t org_at = 0, id_at = 0;
 
     state.commission_id = (char *) self->id;
     state.title = (char *) self->title;
@@ -274,6 +315,10 @@ hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *siz
         consultations [i].opens_at_ms = c->opens_at_ms;
         consultations [i].closes_at_ms = c->closes_at_ms;
         consultations [i].responses = c->responses;
+        consultations [i].n_response_ids = c->n_response_ids;
+        consultations [i].response_ids = ids + id_at;
+        for (size_t j = 0; j < c->n_response_ids; j++)
+            ids [id_at++] = (char *) c->response_ids [j];
         consultation_p [i] = &consultations [i];
     }
     state.n_consultations = self->n_consultations;
@@ -332,6 +377,7 @@ hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *siz
 
 done:
     free (orgs);
+    free (ids);
     free (consultations);
     free (consultation_p);
     free (procurements);
@@ -407,13 +453,34 @@ hub_commission_decode (const void *data, size_t size)
         ||  c->stage < CYCLEHUB__V1__STAGE__STAGE_ANALYSE
         ||  c->stage > CYCLEHUB__V1__STAGE__STAGE_REVIEW)
             goto failed;
+        //  Every id accepted was counted; a state from before ids were kept
+        //  has a count but no ids, which is fine
+        if (c->n_response_ids > c->responses)
+            goto failed;
+        for (size_t j = 0; j < c->n_response_ids; j++) {
+            if (!hub_validate_local_id (c->response_ids [j]))
+                goto failed;
+            for (size_t k = 0; k < j; k++)
+                if (strcmp (c->response_ids [j], c->response_ids [k]) == 0)
+                    goto failed;
+        }
         hub_consultation_t *to = &self->consultations [self->n_consultations++];
+        memset (to, 0, sizeof *to);
         hub_commission_copy (to->id, sizeof to->id, c->consultation_id);
         to->status = c->status;
         to->stage = c->stage;
         to->opens_at_ms = c->opens_at_ms;
         to->closes_at_ms = c->closes_at_ms;
         to->responses = c->responses;
+        if (c->n_response_ids) {
+            to->response_ids = calloc (c->n_response_ids, sizeof (hub_local_id_t));
+            if (!to->response_ids)
+                goto failed;
+            to->max_response_ids = c->n_response_ids;
+            for (size_t j = 0; j < c->n_response_ids; j++)
+                hub_commission_copy (to->response_ids [j], sizeof (hub_local_id_t), c->response_ids [j]);
+            to->n_response_ids = c->n_response_ids;
+        }
     }
     for (size_t i = 0; i < state->n_procurements; i++) {
         const Cyclehub__V1__ProcurementState *p = state->procurements [i];
@@ -599,6 +666,14 @@ hub_commission_consultation_responses (const hub_commission_t *self, const char 
 {
     const hub_consultation_t *c = hub_commission_find_consultation (self, consultation_id);
     return c? c->responses: 0;
+}
+
+bool
+hub_commission_consultation_has_response (const hub_commission_t *self, const char *consultation_id,
+                                          const char *response_id)
+{
+    return hub_consultation_has_response (hub_commission_find_consultation (self, consultation_id),
+                                          response_id);
 }
 
 size_t

@@ -42,8 +42,9 @@ int
 /* Decodes a packed CommissionState. Returns a new state (the caller destroys
    it), or NULL if the bytes are not a protobuf CommissionState, hold unknown
    fields or bad UTF-8, or describe an impossible state (bad ocid or org-id,
-   unknown stage or status, over-long or duplicate ids, dangling references
-   between awards, procurements and contracts). */
+   unknown stage or status, over-long or duplicate ids, including response
+   ids within a consultation, more response ids than responses counted,
+   dangling references between awards, procurements and contracts). */
 hub_commission_t *
     hub_commission_decode (const void *data, size_t size);
 
@@ -87,6 +88,13 @@ Cyclehub__V1__ConsultationState__Status
 /* Number of responses accepted, 0 if there is no such consultation. */
 uint32_t
     hub_commission_consultation_responses (const hub_commission_t *self, const char *consultation_id);
+/* True if the consultation accepted a response with this id (false if there
+   is no such consultation). A state stored before response ids were kept
+   knows only the count of its older responses, not their ids. */
+bool
+    hub_commission_consultation_has_response (const hub_commission_t *self,
+                                              const char *consultation_id,
+                                              const char *response_id);
 size_t
     hub_commission_consultation_count (const hub_commission_t *self);
 

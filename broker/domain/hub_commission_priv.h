@@ -15,6 +15,7 @@
 #define HUB_COMMISSION_TITLE_SIZE  (HUB_VALIDATE_TITLE_MAX + 1)
 
 typedef char hub_org_id_t [HUB_COMMISSION_ORG_SIZE];
+typedef char hub_local_id_t [HUB_COMMISSION_LOCAL_SIZE];
 
 //  A list of org-ids in one block, so a copy is one memcpy
 typedef struct {
@@ -29,6 +30,10 @@ typedef struct {
     int64_t opens_at_ms;                                    //  as announced
     int64_t closes_at_ms;                                   //  as announced
     uint32_t responses;                                     //  responses accepted
+    hub_local_id_t *response_ids;                           //  their ids, in order; NULL when none
+    size_t n_response_ids;                                  //  used (<= responses: a state stored
+                                                            //  before ids were kept has fewer)
+    size_t max_response_ids;                                //  allocated
 } hub_consultation_t;
 
 typedef struct {
@@ -93,6 +98,16 @@ hub_contract_t *
 int
     hub_commission_reserve (hub_commission_t *self, size_t consultations,
                             size_t procurements, size_t awards, size_t contracts);
+
+/* Makes room for one more response id in the consultation, so that
+   recording it after all checks have passed cannot fail. Returns 0 or -1
+   (out of memory; the consultation is unchanged as far as anyone can tell). */
+int
+    hub_consultation_reserve_response (hub_consultation_t *self);
+
+/* True if the consultation already accepted a response with this id. */
+bool
+    hub_consultation_has_response (const hub_consultation_t *self, const char *response_id);
 
 /* Copies n org-ids into a new list. Returns 0 or -1 (out of memory). */
 int

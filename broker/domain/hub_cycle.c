@@ -28,10 +28,13 @@
 //  - Continuing one already started (amend, close, award, sign) is for do and
 //    review, so a lot still in flight when the commission moves to review
 //    can finish; terminating one is also legal in plan.
-//  - Contract changes, ends and monitoring are for do and review.
+//  - Contract changes, ends and monitoring are for every open stage: a
+//    contract signed in one cycle keeps delivering (and reporting) while the
+//    commission goes round again after a recommission. The handler checks
+//    that the contract is active.
 typedef struct {
-    Cyclehub__V1__Envelope__BodyCase type;
-    unsigned stages;
+    Cyclehub__V1__Envelope__BodyCase type;      //  the message type
+    unsigned stages;                            //  bit per Stage in which it is legal
 } s_rule_t;
 
 static const s_rule_t s_rules [] = {
@@ -54,12 +57,12 @@ static const s_rule_t s_rules [] = {
     { S_BODY (DIRECT_AWARD),           S_P | S_D },
     { S_BODY (AWARD_MADE),             S_D | S_R },
     { S_BODY (CONTRACT_SIGNED),        S_D | S_R },
-    { S_BODY (CONTRACT_CHANGED),       S_D | S_R },
-    { S_BODY (CONTRACT_ENDED),         S_D | S_R },
-    { S_BODY (KPI_REPORTED),           S_D | S_R },
-    { S_BODY (MILESTONE_UPDATED),      S_D | S_R },
-    { S_BODY (SOCIAL_VALUE_REPORTED),  S_D | S_R },
-    { S_BODY (PAYMENT_REPORTED),       S_D | S_R },
+    { S_BODY (CONTRACT_CHANGED),       S_A | S_P | S_D | S_R },
+    { S_BODY (CONTRACT_ENDED),         S_A | S_P | S_D | S_R },
+    { S_BODY (KPI_REPORTED),           S_A | S_P | S_D | S_R },
+    { S_BODY (MILESTONE_UPDATED),      S_A | S_P | S_D | S_R },
+    { S_BODY (SOCIAL_VALUE_REPORTED),  S_A | S_P | S_D | S_R },
+    { S_BODY (PAYMENT_REPORTED),       S_A | S_P | S_D | S_R },
     { S_BODY (EVALUATION_PUBLISHED),   S_D | S_R },
     { S_BODY (REVIEW_DECISION),        S_R },
 };
@@ -404,6 +407,21 @@ s_response_submitted (s_ctx_t *x, const Cyclehub__V1__ResponseSubmitted *m)
                                             m->consultation_id, S_CONS (OPEN));
     if (!k)
         return -1;
+    const char *field = "response_submitted.response_id";
+    if (hub_consultation_has_response (k, m->response_id))
+        return hub_verdict_set (x->v, S_REJ (INVALID_VALUE), field,
+                                "response %s already exists in consultation %s of commission %s: "
+                                "choose a new response_id for a new response", m->response_id,
+                                k->id, x->c->id);
+    if (k->n_response_ids >= HUB_CYCLE_MAX_RESPONSES)
+        return hub_verdict_set (x->v, S_REJ (TOO_LARGE), field,
+                                "consultation %s of commission %s already holds %zu responses, the "
+                                "most one consultation may hold: open another consultation for "
+                                "further responses", k->id, x->c->id, k->n_response_ids);
+    if (hub_consultation_reserve_response (k))
+        return s_no_memory (x);
+    hub_commission_copy (k->response_ids [k->n_response_ids++], sizeof (hub_local_id_t),
+                         m->response_id);
     if (k->responses < UINT32_MAX)
         k->responses++;
     return 0;
@@ -741,6 +759,10 @@ s_open (hub_commission_t **state_p, const Cyclehub__V1__Envelope *env, const cha
                                 "only the buyer may open its commission: the buyer is %s but the "
                                 "sender is %s; publish as the buyer, or name yourself as buyer",
                                 m->buyer, sender? sender: "unknown");
+    if (!hub_validate_ocid (env->commission_id))
+        return hub_verdict_set (v, S_REJ (INVALID_VALUE), "commission_id",
+                                "commission_id is not an ocid: use ocds-, six lower-case letters "
+                                "or digits, -, then a local id, e.g. ocds-h6vhtk-056931");
     hub_commission_t *c = hub_commission_new (env->commission_id);
     if (!c || hub_orgs_set (&c->partners, m->n_partners, m->partners)) {
         hub_commission_destroy (&c);
@@ -803,7 +825,7 @@ hub_cycle_apply (hub_commission_t **state_p, const Cyclehub__V1__Envelope *env,
                                 "commission takes no more messages; open a new commission "
                                 "with commission.opened", type, c->id);
     if (c->stage < 0 || c->stage > 31 || !(rule->stages & (1u << c->stage))) {
-        char allowed [400];
+        char allowed [sizeof v->reason];
         hub_cycle_allowed_types (c->stage, allowed, sizeof allowed);
         return hub_verdict_set (v, S_REJ (ILLEGAL_TRANSITION), "",
                                 "%s is not allowed: commission %s is in stage %s; allowed there: %s",

@@ -28,6 +28,14 @@ typedef struct {
    hold: the stored state must stay decodable (HUB_PROTO_MAX_REPEATED). */
 #define HUB_CYCLE_MAX_ITEMS HUB_PROTO_MAX_REPEATED
 
+/* Most responses one consultation may take. The state keeps each response's
+   id (to refuse a reused one) in a repeated field that must stay decodable,
+   so the 1001st response to one consultation is refused with TOO_LARGE: a
+   consultation expecting more runs as several (by area, by channel). A state
+   stored before ids were kept counts its older responses without their ids,
+   and neither checks them for reuse nor counts them against this limit. */
+#define HUB_CYCLE_MAX_RESPONSES HUB_PROTO_MAX_REPEATED
+
 /* Applies env, already validated by hub_validate_envelope, sent by `sender`
    (an org-id from the connection) at now_ms, to the commission's state.
    *state_p is NULL when no commission with env->commission_id exists.
@@ -43,9 +51,11 @@ typedef struct {
                        or contract it names (the reason names the current
                        state and what is legal there)
    INVALID_VALUE       a dangling reference (no such consultation, procurement,
-                       award, contract) or an id that already exists
+                       award, contract) or an id that already exists (a
+                       response_id already used in the same consultation)
    NOT_AUTHORISED      commission.opened by someone other than its buyer
-   TOO_LARGE           the commission already holds HUB_CYCLE_MAX_ITEMS of a kind
+   TOO_LARGE           the commission already holds HUB_CYCLE_MAX_ITEMS of a kind,
+                       or the consultation HUB_CYCLE_MAX_RESPONSES responses
    UNKNOWN_TYPE        no body, or erasure.recorded (broker-only)
    INTERNAL            out of memory, or env is for another commission
    out may be NULL; when given it is always filled (from = to on rejection). */

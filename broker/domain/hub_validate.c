@@ -774,8 +774,9 @@ s_body (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
             S_BODY (review_decision, s_review_decision);
         case CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED:
             return hub_verdict_set (v, S_REJ (UNKNOWN_TYPE), "erasure_recorded",
-                                    "erasure.recorded is written by the broker only: to have a "
-                                    "response's personal data erased, send an EraseRequest");
+                                    "erasure_recorded (erasure.recorded) is written by the broker "
+                                    "only: to have a response's personal data erased, send an "
+                                    "EraseRequest");
         case CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET:
             return hub_verdict_set (v, S_REJ (UNKNOWN_TYPE), "",
                                     "the envelope has no body: set exactly one message, "

@@ -1,0 +1,186 @@
+/*  hub_registry: the agency registry (keys -> org-id, name, roles). See
+    hub_registry.h for the files it reads.
+*/
+#include "hub_registry.h"
+#include "hub_access.h"
+#include "hub_validate.h"
+#include <sys/stat.h>
+
+typedef struct {
+    char org_id [64];
+    char name [256];
+    unsigned roles;
+} s_agency_t;
+
+struct _hub_registry_t {
+    char *dir;                  //  the auth directory
+    char *path;                 //  its agencies.cfg
+    zhashx_t *keys;             //  Z85 public key -> s_agency_t *
+    struct timespec mtime;      //  of agencies.cfg at the last load
+    int64_t checked_ms;         //  last mtime check
+    pthread_mutex_t lock;
+};
+
+static void
+s_agency_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+//  Reads agencies.cfg into a new key table; NULL with err on any error.
+static zhashx_t *
+s_load (const char *dir, const char *path, char *err, size_t errsize)
+{
+    zconfig_t *root = zconfig_load (path);
+    if (!root) {
+        snprintf (err, errsize, "cannot read the agency registry %s", path);
+        return NULL;
+    }
+    zhashx_t *keys = zhashx_new ();
+    zhashx_set_destructor (keys, s_agency_free);
+    zconfig_t *agencies = zconfig_locate (root, "agency");
+    for (zconfig_t *entry = agencies? zconfig_child (agencies): NULL; entry; entry = zconfig_next (entry)) {
+        const char *org_id = zconfig_name (entry);
+        if (!hub_validate_org_id (org_id)) {
+            snprintf (err, errsize, "%s: '%s' is not an org-id of a known scheme", path, org_id);
+            goto fail;
+        }
+        unsigned roles;
+        const char *role_text = zconfig_get (entry, "roles", "");
+        if (hub_access_parse_roles (role_text, &roles)) {
+            snprintf (err, errsize, "%s: agency %s: roles '%s' must list commissioner, "
+                      "partner, provider or observer", path, org_id, role_text);
+            goto fail;
+        }
+        int certs = 0;
+        for (zconfig_t *item = zconfig_child (entry); item; item = zconfig_next (item)) {
+            if (strncmp (zconfig_name (item), "cert", 4) != 0)
+                continue;
+            char file [PATH_MAX];
+            snprintf (file, sizeof file, "%s/%s", dir, zconfig_value (item));
+            zcert_t *cert = zcert_load (file);
+            if (!cert) {
+                snprintf (err, errsize, "%s: agency %s: cannot read certificate %s", path, org_id, file);
+                goto fail;
+            }
+            s_agency_t *agency = calloc (1, sizeof *agency);
+            snprintf (agency->org_id, sizeof agency->org_id, "%s", org_id);
+            snprintf (agency->name, sizeof agency->name, "%s", zconfig_get (entry, "name", ""));
+            agency->roles = roles;
+            if (zhashx_insert (keys, zcert_public_txt (cert), agency) != 0) {
+                snprintf (err, errsize, "%s: certificate %s is registered twice", path, file);
+                free (agency);
+                zcert_destroy (&cert);
+                goto fail;
+            }
+            zcert_destroy (&cert);
+            certs++;
+        }
+        if (certs == 0) {
+            snprintf (err, errsize, "%s: agency %s has no cert", path, org_id);
+            goto fail;
+        }
+    }
+    zconfig_destroy (&root);
+    return keys;
+fail:
+    zhashx_destroy (&keys);
+    zconfig_destroy (&root);
+    return NULL;
+}
+
+static int
+s_mtime (const char *path, struct timespec *mtime)
+{
+    struct stat st;
+    if (stat (path, &st))
+        return -1;
+    *mtime = st.st_mtim;
+    return 0;
+}
+
+hub_registry_t *
+hub_registry_new (const char *auth_dir, char *err, size_t errsize)
+{
+    hub_registry_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->dir = strdup (auth_dir);
+    self->path = zsys_sprintf ("%s/agencies.cfg", auth_dir);
+    pthread_mutex_init (&self->lock, NULL);
+    s_mtime (self->path, &self->mtime);
+    self->keys = s_load (self->dir, self->path, err, errsize);
+    if (!self->keys)
+        hub_registry_destroy (&self);
+    return self;
+}
+
+void
+hub_registry_destroy (hub_registry_t **self_p)
+{
+    hub_registry_t *self = *self_p;
+    if (!self)
+        return;
+    zhashx_destroy (&self->keys);
+    pthread_mutex_destroy (&self->lock);
+    free (self->dir);
+    zstr_free (&self->path);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+hub_registry_refresh (hub_registry_t *self)
+{
+    int64_t now = zclock_mono ();
+    pthread_mutex_lock (&self->lock);
+    struct timespec mtime;
+    int revoked = 0;
+    if (now - self->checked_ms < 1000 || s_mtime (self->path, &mtime)
+    ||  (mtime.tv_sec == self->mtime.tv_sec && mtime.tv_nsec == self->mtime.tv_nsec)) {
+        if (now - self->checked_ms >= 1000)
+            self->checked_ms = now;
+        pthread_mutex_unlock (&self->lock);
+        return 0;
+    }
+    self->checked_ms = now;
+    self->mtime = mtime;
+    char err [512];
+    zhashx_t *keys = s_load (self->dir, self->path, err, sizeof err);
+    if (!keys)
+        zsys_error ("registry: reload failed, keeping the last good registry: %s", err);
+    else {
+        for (void *item = zhashx_first (self->keys); item; item = zhashx_next (self->keys))
+            if (!zhashx_lookup (keys, zhashx_cursor (self->keys)))
+                revoked = 1;
+        zhashx_destroy (&self->keys);
+        self->keys = keys;
+        zsys_info ("registry: reloaded keys=%zu revoked=%d", zhashx_size (keys), revoked);
+    }
+    pthread_mutex_unlock (&self->lock);
+    return revoked;
+}
+
+int
+hub_registry_lookup (hub_registry_t *self, const char *public_key,
+                     char *org_id, size_t size, unsigned *roles)
+{
+    pthread_mutex_lock (&self->lock);
+    s_agency_t *agency = zhashx_lookup (self->keys, public_key);
+    if (agency) {
+        snprintf (org_id, size, "%s", agency->org_id);
+        *roles = agency->roles;
+    }
+    pthread_mutex_unlock (&self->lock);
+    return agency? 0: -1;
+}
+
+size_t
+hub_registry_size (hub_registry_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    size_t size = zhashx_size (self->keys);
+    pthread_mutex_unlock (&self->lock);
+    return size;
+}

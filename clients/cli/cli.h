@@ -1,0 +1,43 @@
+/*  cli: shared pieces of the cyclehub command-line tool. Exit codes, the
+    global settings, and the message commands built from the descriptors.
+*/
+#ifndef CLI_H
+#define CLI_H
+
+#include "cyclehub.h"
+#include <czmq.h>
+
+#define CLI_OK          0       /* done */
+#define CLI_REJECTED    1       /* the broker rejected the request */
+#define CLI_USAGE       2       /* bad flags or bad input (JSON, values) */
+#define CLI_UNREACHABLE 3       /* the broker did not answer within the timeout */
+#define CLI_FAILED      4       /* anything else (a file, out of memory) */
+
+typedef struct {
+    hub_connect_options_t options;  /* endpoints, agency, timeout */
+    bool verbose;                   /* say more on stderr */
+} cli_t;
+
+/* Maps a library return code to an exit code, printing why on stderr. */
+int
+    cli_fail (int rc, const hub_result_t *result, const char *what);
+
+/* Publishes env and prints "<seq>" or "<seq> duplicate". Returns the exit code. */
+int
+    cli_publish_envelope (cli_t *cli, const Cyclehub__V1__Envelope *env);
+
+/* The message commands: group is "commission", "consult", "procure" or
+   "monitor"; argv [0] is the verb. Returns an exit code, or -1 if the verb
+   is not a message command of the group. */
+int
+    cli_message (cli_t *cli, const char *group, int argc, char **argv);
+
+/* Prints the verbs of a group (for its --help). */
+void
+    cli_message_verbs (FILE *out, const char *group);
+
+/* `cyclehub publish TYPE [FILE|-]` */
+int
+    cli_publish (cli_t *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,543 @@
+/*  hub_subscriber: live events plus history catch-up, exactly once and in
+    order. See hub_subscriber.h. The state is one number, `scanned`: every
+    seq at or below it has been processed (queued for the application or
+    skipped by the filter). Live events extend it when they are the next
+    seq; anything else (a jump, a heartbeat ahead, dropped live events, the
+    first catch-up) is filled in from history pages with the same filter.
+*/
+#include "hub_subscriber.h"
+#include <czmq.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <fcntl.h>
+
+#define S_PAGE_LIMIT    1000        //  events per history page asked for
+#define S_DRAIN_MAX     10000       //  live messages read per drain
+#define S_LIVE_DEFAULT  10000       //  live events held, by default
+
+struct _hub_subscriber_t {
+    hub_connect_options_t options;  //  copy; strings below are ours
+    char *api_endpoint;
+    char *events_endpoint;
+    char *agency;
+    char *password;
+    hub_client_t *client;           //  history and status queries
+    zsock_t *sub;                   //  the events SUB socket
+    zlistx_t *topics;               //  char *, ZeroMQ prefixes
+    char *commission;               //  library filters, or NULL
+    char *type;
+    char *agency_filter;
+    char *cursor_path;              //  cursor file, or NULL
+    uint64_t from;                  //  first seq wanted
+    bool from_file;                 //  from came from the cursor file
+    bool started;
+    int live_max;                   //  live events held before dropping
+    uint64_t scanned;               //  every seq <= scanned is processed
+    uint64_t known_last;            //  highest seq known to be stored
+    bool syncing;                   //  initial catch-up not at its end yet
+    bool unacked;                   //  an event was returned, not yet acknowledged
+    uint64_t saved;                 //  cursor value in the file
+    zlistx_t *ready;                //  Event *, matching, in seq order
+    zlistx_t *live;                 //  Event *, seq > scanned, in seq order
+    hub_subscriber_stats_t stats;
+};
+
+static void
+s_event_free (void **item)
+{
+    if (*item) {
+        cyclehub__v1__event__free_unpacked (*item, NULL);
+        *item = NULL;
+    }
+}
+
+static void
+s_string_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+static char *
+s_dup (const char *s)
+{
+    return s && *s? strdup (s): NULL;
+}
+
+hub_subscriber_t *
+hub_subscriber_new (const hub_connect_options_t *options)
+{
+    hub_connect_options_t defaults;
+    hub_connect_options_default (&defaults);
+    if (!options)
+        options = &defaults;
+    const char *agency = options->agency? options->agency: getenv ("CYCLEHUB_AGENCY");
+    if (!agency || !*agency)
+        return NULL;
+    hub_subscriber_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->options = *options;
+    self->api_endpoint = strdup (options->api_endpoint? options->api_endpoint: defaults.api_endpoint);
+    self->events_endpoint = strdup (options->events_endpoint? options->events_endpoint:
+                                    defaults.events_endpoint);
+    self->agency = strdup (agency);
+    self->password = strdup (options->password? options->password: defaults.password);
+    self->options.api_endpoint = self->api_endpoint;
+    self->options.events_endpoint = self->events_endpoint;
+    self->options.agency = self->agency;
+    self->options.password = self->password;
+    self->options.server_public_key = NULL;
+    self->options.client_cert = NULL;
+    self->live_max = options->live_max > 0? options->live_max:
+                     options->rcvhwm > 0? options->rcvhwm: S_LIVE_DEFAULT;
+    self->topics = zlistx_new ();
+    self->ready = zlistx_new ();
+    self->live = zlistx_new ();
+    self->syncing = true;
+    if (!self->api_endpoint || !self->events_endpoint || !self->agency || !self->password
+    ||  !self->topics || !self->ready || !self->live) {
+        hub_subscriber_destroy (&self);
+        return NULL;
+    }
+    zlistx_set_destructor (self->topics, s_string_free);
+    zlistx_set_destructor (self->ready, s_event_free);
+    zlistx_set_destructor (self->live, s_event_free);
+    return self;
+}
+
+void
+hub_subscriber_destroy (hub_subscriber_t **self_p)
+{
+    hub_subscriber_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->started)
+        hub_subscriber_save (self);
+    zsock_destroy (&self->sub);
+    hub_client_destroy (&self->client);
+    zlistx_destroy (&self->topics);
+    zlistx_destroy (&self->ready);
+    zlistx_destroy (&self->live);
+    free (self->api_endpoint);
+    free (self->events_endpoint);
+    free (self->agency);
+    free (self->password);
+    free (self->commission);
+    free (self->type);
+    free (self->agency_filter);
+    free (self->cursor_path);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+hub_subscriber_add_topic (hub_subscriber_t *self, const char *prefix)
+{
+    char *copy = strdup (prefix? prefix: "");
+    if (!copy)
+        return -1;
+    zlistx_add_end (self->topics, copy);
+    return 0;
+}
+
+static int
+s_set (char **field, const char *value)
+{
+    free (*field);
+    *field = s_dup (value);
+    return value && *value && !*field? -1: 0;
+}
+
+int
+hub_subscriber_set_commission (hub_subscriber_t *self, const char *commission_id)
+{
+    return s_set (&self->commission, commission_id);
+}
+
+int
+hub_subscriber_set_type (hub_subscriber_t *self, const char *type_name)
+{
+    return s_set (&self->type, type_name);
+}
+
+int
+hub_subscriber_set_agency (hub_subscriber_t *self, const char *agency)
+{
+    return s_set (&self->agency_filter, agency);
+}
+
+void
+hub_subscriber_set_from (hub_subscriber_t *self, uint64_t seq)
+{
+    if (!self->from_file)
+        self->from = seq;
+}
+
+int
+hub_subscriber_set_cursor_file (hub_subscriber_t *self, const char *path)
+{
+    free (self->cursor_path);
+    self->cursor_path = strdup (path);
+    if (!self->cursor_path)
+        return HUB_ENOMEM;
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return errno == ENOENT? HUB_OK: HUB_EIO;
+    char line [64] = "";
+    bool ok = fgets (line, sizeof line, file) != NULL;
+    fclose (file);
+    char *end = NULL;
+    errno = 0;
+    unsigned long long cursor = ok? strtoull (line, &end, 10): 0;
+    if (!ok || end == line || errno || (*end && *end != '\n'))
+        return HUB_EIO;
+    self->from = (uint64_t) cursor + 1;
+    self->from_file = true;
+    self->saved = cursor;
+    return HUB_OK;
+}
+
+//  The cursor: everything at or below it has been handled by the application.
+static uint64_t
+s_cursor (hub_subscriber_t *self)
+{
+    Cyclehub__V1__Event *first = zlistx_first (self->ready);
+    return first? first->seq - 1: self->scanned;
+}
+
+uint64_t
+hub_subscriber_cursor (hub_subscriber_t *self)
+{
+    return s_cursor (self);
+}
+
+int
+hub_subscriber_save (hub_subscriber_t *self)
+{
+    if (!self->cursor_path)
+        return HUB_OK;
+    uint64_t cursor = s_cursor (self);
+    if (cursor == self->saved)
+        return HUB_OK;
+    size_t size = strlen (self->cursor_path) + 8;
+    char *tmp = malloc (size);
+    if (!tmp)
+        return HUB_ENOMEM;
+    snprintf (tmp, size, "%s.tmp", self->cursor_path);
+    int rc = HUB_EIO;
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        char line [32];
+        int len = snprintf (line, sizeof line, "%" PRIu64 "\n", cursor);
+        bool ok = write (fd, line, (size_t) len) == len && fsync (fd) == 0;
+        ok = close (fd) == 0 && ok;
+        if (ok && rename (tmp, self->cursor_path) == 0) {
+            self->saved = cursor;
+            rc = HUB_OK;
+        }
+        else
+            unlink (tmp);
+    }
+    if (rc != HUB_OK)
+        zsys_warning ("subscriber: cannot save cursor path=%s: %s",
+                      self->cursor_path, strerror (errno));
+    free (tmp);
+    return rc;
+}
+
+void
+hub_subscriber_stats (hub_subscriber_t *self, hub_subscriber_stats_t *stats)
+{
+    *stats = self->stats;
+}
+
+int
+hub_subscriber_start (hub_subscriber_t *self)
+{
+    if (self->started)
+        return HUB_OK;
+    self->client = hub_client_new (&self->options);
+    if (!self->client)
+        return HUB_EINVAL;
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    if (!sub)
+        return HUB_ENOMEM;
+    zsock_set_linger (sub, 0);
+    if (self->options.rcvhwm > 0)
+        zsock_set_rcvhwm (sub, self->options.rcvhwm);
+    zsock_set_plain_username (sub, self->agency);
+    zsock_set_plain_password (sub, self->password);
+    //  Subscribe before connecting, and before asking for history: any event
+    //  stored from here on reaches us live, or shows as a gap
+    if (zlistx_size (self->topics) == 0)
+        zsock_set_subscribe (sub, "");
+    else {
+        for (char *topic = zlistx_first (self->topics); topic; topic = zlistx_next (self->topics))
+            zsock_set_subscribe (sub, topic);
+        zsock_set_subscribe (sub, "$heartbeat");
+    }
+    if (zsock_connect (sub, "%s", self->events_endpoint) < 0) {
+        zsock_destroy (&sub);
+        return HUB_EINVAL;
+    }
+    self->sub = sub;
+    if (self->from == HUB_FROM_NOW) {
+        Cyclehub__V1__Reply *reply = NULL;
+        int rc = hub_client_status (self->client, &reply, NULL);
+        if (rc != HUB_OK)
+            return rc;
+        self->scanned = self->known_last = reply->status->last_seq;
+        self->syncing = false;
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    }
+    else
+        self->scanned = self->from > 0? self->from - 1: 0;
+    if (!self->from_file)
+        self->saved = self->scanned;
+    self->started = true;
+    return HUB_OK;
+}
+
+static bool
+s_matches (hub_subscriber_t *self, const Cyclehub__V1__Event *event)
+{
+    const char *commission = event->envelope && event->envelope->commission_id?
+                             event->envelope->commission_id: "";
+    if (self->commission && strcmp (self->commission, commission) != 0)
+        return false;
+    if (self->type && strcmp (self->type, event->type? event->type: "") != 0)
+        return false;
+    if (self->agency_filter && strcmp (self->agency_filter, event->sender? event->sender: "") != 0)
+        return false;
+    if (zlistx_size (self->topics) == 0)
+        return true;
+    char topic [512];
+    if (hub_proto_topic (topic, sizeof topic, event->stage, commission,
+                         event->type? event->type: "") < 0)
+        return false;
+    for (char *prefix = zlistx_first (self->topics); prefix; prefix = zlistx_next (self->topics))
+        if (strncmp (topic, prefix, strlen (prefix)) == 0)
+            return true;
+    return false;
+}
+
+//  Processes one event at scanned + 1: queued if it matches, else skipped.
+static void
+s_advance (hub_subscriber_t *self, Cyclehub__V1__Event *event)
+{
+    self->scanned = event->seq;
+    if (s_matches (self, event))
+        zlistx_add_end (self->ready, event);
+    else
+        cyclehub__v1__event__free_unpacked (event, NULL);
+}
+
+//  Reads what is waiting on the SUB socket, without blocking.
+static void
+s_drain (hub_subscriber_t *self)
+{
+    void *handle = zsock_resolve (self->sub);
+    for (int count = 0; count < S_DRAIN_MAX; count++) {
+        zmq_msg_t topic, body;
+        zmq_msg_init (&topic);
+        if (zmq_msg_recv (&topic, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&topic);
+            break;
+        }
+        zmq_msg_init (&body);
+        bool two = zmq_msg_more (&topic) && zmq_msg_recv (&body, handle, 0) >= 0;
+        while (two && zmq_msg_more (&body)) {   //  more than two frames: skip the rest
+            zmq_msg_t extra;
+            zmq_msg_init (&extra);
+            bool more = zmq_msg_recv (&extra, handle, 0) >= 0 && zmq_msg_more (&extra);
+            zmq_msg_close (&extra);
+            if (!more)
+                break;
+        }
+        Cyclehub__V1__Event *event = two? cyclehub__v1__event__unpack (
+            NULL, zmq_msg_size (&body), zmq_msg_data (&body)): NULL;
+        bool heartbeat = zmq_msg_size (&topic) == 10
+                      && memcmp (zmq_msg_data (&topic), "$heartbeat", 10) == 0;
+        zmq_msg_close (&topic);
+        zmq_msg_close (&body);
+        if (!event)
+            continue;
+        if (event->seq > self->known_last)
+            self->known_last = event->seq;
+        Cyclehub__V1__Event *last = zlistx_last (self->live);
+        if (heartbeat) {
+            self->stats.heartbeats++;
+            cyclehub__v1__event__free_unpacked (event, NULL);
+        }
+        else
+        if (event->seq <= self->scanned || (last && event->seq <= last->seq)) {
+            self->stats.live_duplicates++;
+            cyclehub__v1__event__free_unpacked (event, NULL);
+        }
+        else
+        if (zlistx_size (self->live) >= (size_t) self->live_max) {
+            //  As a PUB past its HWM would: drop it; history fills it in
+            self->stats.live_dropped++;
+            cyclehub__v1__event__free_unpacked (event, NULL);
+        }
+        else
+            zlistx_add_end (self->live, event);
+    }
+}
+
+//  Moves live events that continue the processed range into ready.
+static void
+s_take_live (hub_subscriber_t *self)
+{
+    Cyclehub__V1__Event *event;
+    while ((event = zlistx_first (self->live))) {
+        if (event->seq > self->scanned + 1)
+            break;
+        zlistx_detach_cur (self->live);
+        if (event->seq <= self->scanned) {
+            self->stats.live_duplicates++;
+            cyclehub__v1__event__free_unpacked (event, NULL);
+        }
+        else {
+            size_t before = zlistx_size (self->ready);
+            s_advance (self, event);
+            if (zlistx_size (self->ready) > before)
+                self->stats.from_live++;
+        }
+    }
+}
+
+//  The stage every topic prefix names in full ("do/..."), or 0.
+static Cyclehub__V1__Stage
+s_topic_stage (hub_subscriber_t *self)
+{
+    Cyclehub__V1__Stage stage = CYCLEHUB__V1__STAGE__STAGE_UNSPECIFIED;
+    for (char *prefix = zlistx_first (self->topics); prefix; prefix = zlistx_next (self->topics)) {
+        const char *slash = strchr (prefix, '/');
+        if (!slash)
+            return CYCLEHUB__V1__STAGE__STAGE_UNSPECIFIED;
+        char name [32];
+        snprintf (name, sizeof name, "%.*s", (int) (slash - prefix), prefix);
+        Cyclehub__V1__Stage this = hub_proto_stage_from_name (name);
+        if (!this || (stage && this != stage))
+            return CYCLEHUB__V1__STAGE__STAGE_UNSPECIFIED;
+        stage = this;
+    }
+    return stage;
+}
+
+//  Fetches one history page after scanned, up to what is known to exist.
+static int
+s_fetch (hub_subscriber_t *self, bool *progress)
+{
+    Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
+    query.from_seq = self->scanned + 1;
+    query.limit = S_PAGE_LIMIT;
+    query.commission_id = self->commission? self->commission: "";
+    query.type = self->type? self->type: "";
+    query.agency = self->agency_filter? self->agency_filter: "";
+    query.stage = s_topic_stage (self);
+    if (!self->syncing) {
+        Cyclehub__V1__Event *last = zlistx_last (self->live);
+        query.to_seq = last && last->seq > self->known_last? last->seq: self->known_last;
+    }
+    Cyclehub__V1__Reply *reply = NULL;
+    int rc = hub_client_history (self->client, &query, &reply, NULL);
+    if (rc != HUB_OK)
+        return rc;
+    Cyclehub__V1__HistoryPage *page = reply->page;
+    uint64_t before = self->scanned;
+    uint64_t last_event = 0;
+    for (size_t i = 0; i < page->n_events; i++) {
+        Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (
+            NULL, page->events [i].len, page->events [i].data);
+        if (!event) {
+            zsys_warning ("subscriber: unreadable event in a history page");
+            continue;
+        }
+        if (event->seq <= self->scanned) {
+            cyclehub__v1__event__free_unpacked (event, NULL);
+            continue;
+        }
+        last_event = event->seq;
+        size_t queued = zlistx_size (self->ready);
+        s_advance (self, event);
+        if (zlistx_size (self->ready) > queued)
+            self->stats.from_history++;
+    }
+    if (page->last_seq > self->known_last)
+        self->known_last = page->last_seq;
+    //  Every seq below next_seq was scanned by this page, matched or not
+    uint64_t upto = page->next_seq? page->next_seq - 1: last_event;
+    if (!page->next_seq && page->end)
+        upto = query.to_seq && query.to_seq < page->last_seq? query.to_seq: page->last_seq;
+    if (upto > page->last_seq)
+        upto = page->last_seq;
+    if (upto > self->scanned)
+        self->scanned = upto;
+    if (page->end)
+        self->syncing = false;
+    self->stats.pages++;
+    if (query.to_seq)
+        self->stats.gaps++;
+    *progress = self->scanned > before || page->end;
+    cyclehub__v1__reply__free_unpacked (reply, NULL);
+    //  Live events now covered by history are duplicates
+    Cyclehub__V1__Event *event;
+    while ((event = zlistx_first (self->live)) && event->seq <= self->scanned) {
+        zlistx_detach_cur (self->live);
+        self->stats.live_duplicates++;
+        cyclehub__v1__event__free_unpacked (event, NULL);
+    }
+    return HUB_OK;
+}
+
+int
+hub_subscriber_recv (hub_subscriber_t *self, int timeout_ms, Cyclehub__V1__Event **event_p)
+{
+    *event_p = NULL;
+    if (!self->started) {
+        int rc = hub_subscriber_start (self);
+        if (rc != HUB_OK)
+            return rc;
+    }
+    if (self->unacked) {
+        self->unacked = false;
+        if (hub_subscriber_save (self) != HUB_OK)
+            return HUB_EIO;
+    }
+    int64_t deadline = timeout_ms < 0? INT64_MAX: zclock_mono () + timeout_ms;
+    while (true) {
+        Cyclehub__V1__Event *event = zlistx_first (self->ready);
+        if (event) {
+            zlistx_detach_cur (self->ready);
+            self->stats.delivered++;
+            self->unacked = true;
+            *event_p = event;
+            return HUB_OK;
+        }
+        s_drain (self);
+        s_take_live (self);
+        if (zlistx_size (self->ready))
+            continue;
+        int64_t now = zclock_mono ();
+        long wait = deadline - now > 1000? 1000: (long) (deadline - now);
+        if (self->syncing || zlistx_size (self->live) || self->known_last > self->scanned) {
+            bool progress = false;
+            int rc = s_fetch (self, &progress);
+            if (rc != HUB_OK)
+                return rc;
+            if (progress || zlistx_size (self->ready))
+                continue;
+            //  No progress (should not happen): don't hammer the broker
+            if (wait > 100)
+                wait = 100;
+        }
+        if (now >= deadline)
+            return HUB_TIMEOUT;
+        zmq_pollitem_t item = { zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, wait) < 0 && zmq_errno () == EINTR)
+            return HUB_EINTR;
+    }
+}

@@ -1,0 +1,125 @@
+/*  hub_subscriber: every event matching a filter, once, in seq order, with
+    catch-up from history (the Clone pattern of the ZeroMQ guide).
+
+    The subscriber connects a SUB socket to the events endpoint and
+    subscribes (to its topic prefixes, and to $heartbeat) before it asks the
+    api socket for history from its cursor; it pages through history, then
+    takes live events, dropping any it has already processed. A live seq
+    past the next expected one, a heartbeat past the last seq processed, or
+    live events it had to drop (more than live_max held while catching up)
+    make it fetch the missing range from history, with the same filter, so
+    the application never sees a gap or a duplicate. Filters: ZeroMQ topic
+    prefixes ("do/", "plan/ocds-h6vhtk-056931/"), plus commission, type and
+    agency filters applied in the library (and by the history queries).
+
+    Cursor: the last seq processed (delivered to the application, or
+    skipped by the filter). With a cursor file it is saved atomically
+    (write a temporary file, fsync, rename) when the application calls
+    hub_subscriber_recv again after an event (that call acknowledges the
+    event before it), and by hub_subscriber_destroy: after a crash the
+    subscriber resumes after the last event acknowledged, so an event is
+    delivered again only if the application died while handling it.
+
+    A hub_subscriber_t is not thread-safe: use it from one thread.
+*/
+#ifndef HUB_SUBSCRIBER_H
+#define HUB_SUBSCRIBER_H
+
+#include "hub_client.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Values for hub_subscriber_set_from. */
+#define HUB_FROM_START  0             /* from seq 1 */
+#define HUB_FROM_NOW    UINT64_MAX    /* events stored after start only */
+
+typedef struct _hub_subscriber_t hub_subscriber_t;
+
+/* Figures for monitoring and tests. */
+typedef struct {
+    uint64_t delivered;           /* events handed to the application */
+    uint64_t from_history;        /* ... of which came from history pages */
+    uint64_t from_live;           /* ... of which came from the live stream */
+    uint64_t live_duplicates;     /* live events dropped: already processed */
+    uint64_t live_dropped;        /* live events dropped: over live_max */
+    uint64_t gaps;                /* history backfills after a detected gap */
+    uint64_t pages;               /* history pages read */
+    uint64_t heartbeats;          /* $heartbeat messages seen */
+} hub_subscriber_stats_t;
+
+/* Creates a subscriber (not yet connected: configure it, then call
+   hub_subscriber_start). options as for hub_client_new (events_endpoint,
+   rcvhwm and live_max are used here; the api connection serves history).
+   Returns NULL if no agency is given or out of memory. */
+hub_subscriber_t *
+    hub_subscriber_new (const hub_connect_options_t *options);
+
+/* Saves the cursor (if a file is set and it moved) and destroys the
+   subscriber. Nulls *self_p. */
+void
+    hub_subscriber_destroy (hub_subscriber_t **self_p);
+
+/* Adds a ZeroMQ topic prefix ("<stage>/<commission-id>/<type>"). None means
+   every event. Before start only. Returns 0, or -1 if out of memory. */
+int
+    hub_subscriber_add_topic (hub_subscriber_t *self, const char *prefix);
+
+/* Library filters, exact matches; NULL or "" means any. Before start. */
+int
+    hub_subscriber_set_commission (hub_subscriber_t *self, const char *commission_id);
+int
+    hub_subscriber_set_type (hub_subscriber_t *self, const char *type_name);
+int
+    hub_subscriber_set_agency (hub_subscriber_t *self, const char *agency);
+
+/* Where to start: the first seq wanted (HUB_FROM_START, a seq, or
+   HUB_FROM_NOW). Default HUB_FROM_START. A cursor file that holds a
+   cursor wins over this. Before start. */
+void
+    hub_subscriber_set_from (hub_subscriber_t *self, uint64_t seq);
+
+/* Keeps the cursor in path. If the file exists it must hold a cursor
+   (decimal seq and a newline): the subscriber resumes after it. Before
+   start. Returns 0, HUB_EIO if the file exists but cannot be read or does
+   not hold a cursor, HUB_ENOMEM. */
+int
+    hub_subscriber_set_cursor_file (hub_subscriber_t *self, const char *path);
+
+/* Connects and subscribes. With HUB_FROM_NOW, asks the broker for its last
+   seq (so it needs the broker up). Returns 0, HUB_EINVAL (bad endpoint),
+   HUB_UNREACHABLE, HUB_TIMEOUT, HUB_ENOMEM. */
+int
+    hub_subscriber_start (hub_subscriber_t *self);
+
+/* Waits up to timeout_ms (-1 = forever) for the next matching event. On
+   HUB_OK *event_p is the event, which the caller frees with
+   cyclehub__v1__event__free_unpacked (event, NULL). Returns HUB_TIMEOUT
+   when none came in time (*event_p NULL). A history fetch that fails
+   returns its error (HUB_UNREACHABLE, HUB_TIMEOUT, HUB_REJECTED, ...)
+   and is retried by the next call; HUB_EIO if the cursor could not be
+   saved (the event is not lost: it is kept for the next call); HUB_EINTR
+   on a signal. */
+int
+    hub_subscriber_recv (hub_subscriber_t *self, int timeout_ms,
+                         Cyclehub__V1__Event **event_p);
+
+/* The last seq processed (everything at or below it was delivered or did
+   not match). */
+uint64_t
+    hub_subscriber_cursor (hub_subscriber_t *self);
+
+/* Saves the cursor file now (all events delivered so far count as
+   handled). Returns 0, or HUB_EIO. No-op without a cursor file. */
+int
+    hub_subscriber_save (hub_subscriber_t *self);
+
+/* Copies the figures into stats. */
+void
+    hub_subscriber_stats (hub_subscriber_t *self, hub_subscriber_stats_t *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,601 @@
+/*  End-to-end tests of the broker's security: CURVE identities from the
+    agency registry, the access rules, personal data that never reaches a
+    non-owner, erasure (also in a backup taken afterwards), the retention
+    sweep, key revocation, and the refusal to run without CURVE off loopback.
+    A real cyclehubd process, real CURVE sockets on tcp loopback.
+*/
+#include <czmq.h>
+#include "hub_proto.h"
+#include "hub_test.h"
+#include "hub_proc.h"
+
+#define BUYER    "GB-LAE-E09000033"
+#define PARTNER  "GB-NHS-RWE"
+#define OBSERVER "GB-CHC-1234567"
+#define OCID     "ocds-h6vhtk-sec001"
+#define SECRET_NAME "Ada Resident"
+#define SECRET_TEXT "My son waited eight months"
+#define DAY_MS   86400000LL
+
+typedef struct {
+    char dir [PATH_MAX];            //  temp dir
+    char auth [PATH_MAX + 8];       //  auth dir
+    zcert_t *broker;
+    zcert_t *buyer, *partner, *observer, *stranger;
+    hub_broker_proc_t proc;
+} s_hub_t;
+
+static void
+s_write_registry (s_hub_t *hub, bool with_partner)
+{
+    char path [PATH_MAX + 32];
+    snprintf (path, sizeof path, "%s/agencies.cfg.tmp", hub->auth);
+    FILE *file = fopen (path, "w");
+    REQUIRE (file);
+    fprintf (file, "agency\n"
+             "    " BUYER "\n        name = \"Tower Hamlets Council\"\n"
+             "        roles = \"commissioner\"\n        cert = \"agencies/buyer.cert\"\n"
+             "    " OBSERVER "\n        name = \"A charity\"\n"
+             "        roles = \"observer\"\n        cert = \"agencies/observer.cert\"\n");
+    if (with_partner)
+        fprintf (file, "    " PARTNER "\n        name = \"Royal London\"\n"
+                 "        roles = \"partner\"\n        cert = \"agencies/partner.cert\"\n");
+    fclose (file);
+    char final [PATH_MAX + 32];
+    snprintf (final, sizeof final, "%s/agencies.cfg", hub->auth);
+    REQUIRE (rename (path, final) == 0);
+}
+
+static void
+s_hub_setup (s_hub_t *hub)
+{
+    char *dir = hub_test_tmpdir ("security");
+    REQUIRE (dir);
+    snprintf (hub->dir, sizeof hub->dir, "%s", dir);
+    free (dir);
+    snprintf (hub->auth, sizeof hub->auth, "%s/auth", hub->dir);
+    char path [PATH_MAX + 64];
+    snprintf (path, sizeof path, "%s/agencies", hub->auth);
+    REQUIRE (zsys_dir_create ("%s", path) == 0);
+    hub->broker = zcert_new ();
+    snprintf (path, sizeof path, "%s/broker.cert", hub->auth);
+    REQUIRE (zcert_save (hub->broker, path) == 0);
+    zcert_t **certs [] = { &hub->buyer, &hub->partner, &hub->observer, &hub->stranger };
+    const char *names [] = { "buyer", "partner", "observer", "stranger" };
+    for (int i = 0; i < 4; i++) {
+        *certs [i] = zcert_new ();
+        snprintf (path, sizeof path, "%s/agencies/%s.cert", hub->auth, names [i]);
+        REQUIRE (zcert_save_public (*certs [i], path) == 0);
+    }
+    s_write_registry (hub, true);
+    snprintf (hub->proc.dir, sizeof hub->proc.dir, "%s", hub->dir);
+    snprintf (hub->proc.store, sizeof hub->proc.store, "%s/store", hub->dir);
+    snprintf (hub->proc.endpoints, sizeof hub->proc.endpoints, "%s/endpoints", hub->dir);
+    snprintf (hub->proc.log, sizeof hub->proc.log, "%s/broker.log", hub->dir);
+}
+
+static int
+s_hub_start (s_hub_t *hub)
+{
+    char bin [PATH_MAX];
+    hub_proc_bin (bin, sizeof bin, "broker/cyclehubd");
+    char *argv [] = { bin, "--auth", hub->auth, "--store", hub->proc.store,
+                      "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
+                      "--endpoints-file", hub->proc.endpoints, "--sweep-interval", "100", NULL };
+    unlink (hub->proc.endpoints);
+    hub->proc.pid = hub_proc_spawn (argv, NULL, NULL, hub->proc.log);
+    if (hub->proc.pid < 0)
+        return -1;
+    for (int i = 0; i < 1000; i++) {
+        char *text = hub_proc_slurp (hub->proc.endpoints);
+        int n = text? sscanf (text, "%255s %255s", hub->proc.api, hub->proc.events): 0;
+        free (text);
+        if (n == 2)
+            return 0;
+        if (hub_proc_wait (hub->proc.pid, 0) != -1)
+            return -1;
+        hub_proc_sleep_ms (10);
+    }
+    return -1;
+}
+
+static void
+s_hub_teardown (s_hub_t *hub)
+{
+    hub_broker_cleanup (&hub->proc);
+    zcert_destroy (&hub->broker);
+    zcert_destroy (&hub->buyer);
+    zcert_destroy (&hub->partner);
+    zcert_destroy (&hub->observer);
+    zcert_destroy (&hub->stranger);
+}
+
+//  A CURVE socket with the agency's certificate (cert NULL: no CURVE at all).
+static zsock_t *
+s_socket (s_hub_t *hub, int type, zcert_t *cert, const char *endpoint)
+{
+    zsock_t *sock = zsock_new (type);
+    if (cert) {
+        zcert_apply (cert, sock);
+        zsock_set_curve_serverkey (sock, zcert_public_txt (hub->broker));
+    }
+    zsock_set_rcvtimeo (sock, 3000);
+    zsock_set_linger (sock, 0);
+    if (type == ZMQ_SUB) {
+        zsock_set_subscribe (sock, "");
+        zsock_set_rcvhwm (sock, 0);
+    }
+    zsock_connect (sock, "%s", endpoint);
+    return sock;
+}
+
+static uint64_t s_request_id = 0;
+
+//  Sends request, returns the reply (NULL on timeout); caller frees.
+static Cyclehub__V1__Reply *
+s_call (zsock_t *client, Cyclehub__V1__Request *request)
+{
+    request->request_id = ++s_request_id;
+    size_t size = cyclehub__v1__request__get_packed_size (request);
+    zframe_t *frame = zframe_new (NULL, size);
+    cyclehub__v1__request__pack (request, zframe_data (frame));
+    zframe_send (&frame, client, 0);
+    frame = zframe_recv (client);
+    if (!frame)
+        return NULL;
+    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    zframe_destroy (&frame);
+    return reply;
+}
+
+//  Publishes; returns the seq, or 0 with *code = reject code (-1: no reply).
+static uint64_t
+s_publish (zsock_t *client, Cyclehub__V1__Envelope *env, int *code)
+{
+    static int counter = 0;
+    char msg_id [32];
+    if (!env->msg_id || !*env->msg_id) {
+        snprintf (msg_id, sizeof msg_id, "s-%d", ++counter);
+        env->msg_id = msg_id;
+    }
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH;
+    request.publish = env;
+    Cyclehub__V1__Reply *reply = s_call (client, &request);
+    uint64_t seq = 0;
+    *code = -1;
+    if (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK) {
+        seq = reply->ack->seq;
+        *code = reply->ack->duplicate? 100: 0;
+    }
+    else
+    if (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT)
+        *code = reply->reject->code;
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    if (env->msg_id == msg_id)
+        env->msg_id = NULL;
+    return seq;
+}
+
+static uint64_t
+s_respond (zsock_t *client, const char *response_id, int64_t retention_ms, int *code)
+{
+    Cyclehub__V1__PersonalData personal = CYCLEHUB__V1__PERSONAL_DATA__INIT;
+    char *free_text [] = { SECRET_TEXT };
+    personal.full_name = SECRET_NAME;
+    personal.email = "ada@example.org";
+    personal.free_text = free_text;
+    personal.n_free_text = 1;
+    Cyclehub__V1__ResponseSubmitted response = CYCLEHUB__V1__RESPONSE_SUBMITTED__INIT;
+    response.consultation_id = "c-1";
+    response.response_id = (char *) response_id;
+    response.respondent_type = CYCLEHUB__V1__RESPONDENT_TYPE__RESPONDENT_TYPE_RESIDENT;
+    response.retention_until_ms = retention_ms;
+    response.personal = &personal;
+    Cyclehub__V1__Envelope env = CYCLEHUB__V1__ENVELOPE__INIT;
+    env.commission_id = OCID;
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED;
+    env.response_submitted = &response;
+    return s_publish (client, &env, code);
+}
+
+//  Reads the whole history as `client`; returns the concatenated raw event
+//  bytes (malloc'd) and the number of events in *count.
+static uint8_t *
+s_history_raw (zsock_t *client, size_t *size, int *count)
+{
+    uint8_t *all = NULL;
+    *size = 0;
+    *count = 0;
+    uint64_t from = 1;
+    while (true) {
+        Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
+        query.from_seq = from;
+        Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+        request.body_case = CYCLEHUB__V1__REQUEST__BODY_HISTORY;
+        request.history = &query;
+        Cyclehub__V1__Reply *reply = s_call (client, &request);
+        if (!reply || reply->body_case != CYCLEHUB__V1__REPLY__BODY_PAGE) {
+            if (reply)
+                cyclehub__v1__reply__free_unpacked (reply, NULL);
+            break;
+        }
+        for (size_t i = 0; i < reply->page->n_events; i++) {
+            all = realloc (all, *size + reply->page->events [i].len);
+            memcpy (all + *size, reply->page->events [i].data, reply->page->events [i].len);
+            *size += reply->page->events [i].len;
+            (*count)++;
+        }
+        bool end = reply->page->end;
+        from = reply->page->next_seq;
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+        if (end)
+            break;
+    }
+    return all;
+}
+
+static bool
+s_contains (const uint8_t *data, size_t size, const char *text)
+{
+    return data && memmem (data, size, text, strlen (text)) != NULL;
+}
+
+//  Does the file hold text anywhere in its raw bytes?
+static bool
+s_file_contains (const char *path, const char *text)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return false;
+    size_t capacity = 1 << 20, size = 0;
+    uint8_t *data = malloc (capacity);
+    size_t n;
+    while ((n = fread (data + size, 1, capacity - size, file)) > 0) {
+        size += n;
+        if (size == capacity)
+            data = realloc (data, capacity *= 2);
+    }
+    fclose (file);
+    bool found = s_contains (data, size, text);
+    free (data);
+    return found;
+}
+
+static int
+s_backup (s_hub_t *hub, const char *name, char *data_path, size_t size)
+{
+    char dest [PATH_MAX + 32], bin [PATH_MAX];
+    snprintf (dest, sizeof dest, "%s/%s", hub->dir, name);
+    hub_proc_bin (bin, sizeof bin, "broker/cyclehubd");
+    char *argv [] = { bin, "--store", hub->proc.store, "--backup", dest, NULL };
+    hub_run_t run;
+    hub_run_argv (&run, argv, NULL, 30000);
+    int status = run.status;
+    hub_run_free (&run);
+    snprintf (data_path, size, "%s/data.mdb", dest);
+    return status;
+}
+
+static void
+test_refusals (void)
+{
+    char bin [PATH_MAX];
+    hub_proc_bin (bin, sizeof bin, "broker/cyclehubd");
+    char *tmp = hub_test_tmpdir ("refuse");
+    char store [PATH_MAX + 16];
+    snprintf (store, sizeof store, "%s/store", tmp);
+    //  No CURVE on a public address: refused, with a reason
+    char *argv1 [] = { bin, "--plain", "--store", store, "--api", "tcp://0.0.0.0:*",
+                       "--events", "tcp://127.0.0.1:*", NULL };
+    hub_run_t run;
+    hub_run_argv (&run, argv1, NULL, 10000);
+    CHECK (run.status == 1);
+    CHECK (run.err && strstr (run.err, "without CURVE"));
+    hub_run_free (&run);
+    //  Neither --auth nor --plain: refused
+    char *argv2 [] = { bin, "--store", store, NULL };
+    hub_run_argv (&run, argv2, NULL, 10000);
+    CHECK (run.status == 1);
+    CHECK (run.err && strstr (run.err, "--plain"));
+    hub_run_free (&run);
+    //  An auth dir without a registry: refused
+    char *argv3 [] = { bin, "--auth", tmp, "--store", store, NULL };
+    hub_run_argv (&run, argv3, NULL, 10000);
+    CHECK (run.status == 1);
+    CHECK (run.err && strstr (run.err, "agencies.cfg"));
+    hub_run_free (&run);
+    hub_test_rmtree (tmp);
+    free (tmp);
+}
+
+static void
+test_curve (void)
+{
+    s_hub_t hub = { 0 };
+    s_hub_setup (&hub);
+    REQUIRE (s_hub_start (&hub) == 0);
+    zsock_t *buyer = s_socket (&hub, ZMQ_DEALER, hub.buyer, hub.proc.api);
+    zsock_t *partner = s_socket (&hub, ZMQ_DEALER, hub.partner, hub.proc.api);
+    zsock_t *observer = s_socket (&hub, ZMQ_DEALER, hub.observer, hub.proc.api);
+    zsock_t *observer_sub = s_socket (&hub, ZMQ_SUB, hub.observer, hub.proc.events);
+    zsock_t *buyer_sub = s_socket (&hub, ZMQ_SUB, hub.buyer, hub.proc.events);
+    zsock_t *stranger_sub = s_socket (&hub, ZMQ_SUB, hub.stranger, hub.proc.events);
+    zclock_sleep (300);
+    int code;
+
+    //  The buyer opens a commission with the partner listed
+    Cyclehub__V1__CommissionOpened opened = CYCLEHUB__V1__COMMISSION_OPENED__INIT;
+    char *partners [] = { PARTNER };
+    opened.title = "Mental health support";
+    opened.buyer = BUYER;
+    opened.partners = partners;
+    opened.n_partners = 1;
+    Cyclehub__V1__Envelope env = CYCLEHUB__V1__ENVELOPE__INIT;
+    env.commission_id = OCID;
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED;
+    env.commission_opened = &opened;
+    CHECK (s_publish (buyer, &env, &code) == 1);
+
+    //  Nobody else may open a commission in the buyer's name
+    opened.buyer = PARTNER;
+    env.commission_id = "ocds-h6vhtk-sec002";
+    CHECK (s_publish (partner, &env, &code) == 0 && code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED);
+
+    //  An unknown key and no key at all are refused at the handshake: no reply
+    zsock_t *stranger = s_socket (&hub, ZMQ_DEALER, hub.stranger, hub.proc.api);
+    zsock_set_rcvtimeo (stranger, 700);
+    env.commission_id = "ocds-h6vhtk-sec003";
+    opened.buyer = BUYER;
+    CHECK (s_publish (stranger, &env, &code) == 0 && code == -1);
+    zsock_destroy (&stranger);
+    zsock_t *anonymous = s_socket (&hub, ZMQ_DEALER, NULL, hub.proc.api);
+    zsock_set_rcvtimeo (anonymous, 700);
+    CHECK (s_publish (anonymous, &env, &code) == 0 && code == -1);
+    zsock_destroy (&anonymous);
+
+    //  Access: a partner may post a partner update, not assess needs
+    Cyclehub__V1__PartnerUpdatePosted update = CYCLEHUB__V1__PARTNER_UPDATE_POSTED__INIT;
+    update.title = "Capacity update";
+    update.body = "Two more clinicians from January";
+    env = (Cyclehub__V1__Envelope) CYCLEHUB__V1__ENVELOPE__INIT;
+    env.commission_id = OCID;
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_PARTNER_UPDATE;
+    env.partner_update = &update;
+    CHECK (s_publish (partner, &env, &code) == 2);
+    CHECK (s_publish (observer, &env, &code) == 0 && code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED);
+    Cyclehub__V1__NeedsAssessed needs = CYCLEHUB__V1__NEEDS_ASSESSED__INIT;
+    needs.population = "Adults";
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_NEEDS_ASSESSED;
+    env.needs_assessed = &needs;
+    CHECK (s_publish (partner, &env, &code) == 0 && code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED);
+
+    //  A consultation; any registered agency may respond while it is open
+    Cyclehub__V1__ConsultationOpened consultation = CYCLEHUB__V1__CONSULTATION_OPENED__INIT;
+    consultation.consultation_id = "c-1";
+    consultation.title = "Have your say";
+    consultation.opens_at_ms = zclock_time () - DAY_MS;
+    consultation.closes_at_ms = zclock_time () + 30 * DAY_MS;
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_OPENED;
+    env.consultation_opened = &consultation;
+    CHECK (s_publish (buyer, &env, &code) == 3);
+    int64_t keep = zclock_time () + 365 * DAY_MS;
+    CHECK (s_respond (observer, "r-1", keep, &code) == 4);
+    CHECK (s_respond (partner, "r-2", keep, &code) == 5);
+
+    //  The stream never carries personal data, to the owner either
+    int events = 0;
+    bool leaked = false;
+    while (events < 5) {
+        zmsg_t *msg = zmsg_recv (observer_sub);
+        if (!msg)
+            break;
+        char *topic = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        if (!streq (topic, "$heartbeat")) {
+            events++;
+            leaked |= s_contains (zframe_data (body), zframe_size (body), SECRET_NAME)
+                   || s_contains (zframe_data (body), zframe_size (body), SECRET_TEXT);
+        }
+        zstr_free (&topic);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+    }
+    CHECK (events == 5);
+    CHECK (!leaked);
+    zmsg_t *own = NULL;
+    for (int i = 0; i < 10; i++) {
+        own = zmsg_recv (buyer_sub);
+        if (!own)
+            break;
+        zframe_t *topic = zmsg_first (own);
+        if (zframe_streq (topic, "analyse/" OCID "/consultation.response"))
+            break;
+        zmsg_destroy (&own);
+    }
+    REQUIRE (own);
+    zframe_t *body = zmsg_last (own);
+    CHECK (!s_contains (zframe_data (body), zframe_size (body), SECRET_NAME));
+    zmsg_destroy (&own);
+    //  An unregistered key never gets the stream
+    zsock_set_rcvtimeo (stranger_sub, 300);
+    zmsg_t *nothing = zmsg_recv (stranger_sub);
+    CHECK (nothing == NULL);
+    zmsg_destroy (&nothing);
+
+    //  History: the owner reads the personal data, others the redacted form
+    size_t size;
+    int count;
+    uint8_t *seen = s_history_raw (buyer, &size, &count);
+    CHECK (count == 5);
+    CHECK (s_contains (seen, size, SECRET_NAME) && s_contains (seen, size, SECRET_TEXT));
+    free (seen);
+    seen = s_history_raw (partner, &size, &count);
+    CHECK (count == 5);
+    CHECK (!s_contains (seen, size, SECRET_NAME) && !s_contains (seen, size, SECRET_TEXT));
+    free (seen);
+
+    //  A backup before any erasure holds the data (so the search below works)
+    char before [PATH_MAX + 64], after [PATH_MAX + 64];
+    CHECK (s_backup (&hub, "backup-before", before, sizeof before) == 0);
+    CHECK (s_file_contains (before, SECRET_NAME));
+
+    //  Erasure: only the owner, idempotent, audited
+    Cyclehub__V1__EraseRequest erase = CYCLEHUB__V1__ERASE_REQUEST__INIT;
+    erase.commission_id = OCID;
+    erase.response_id = "r-1";
+    erase.reason = "Subject access: erasure requested by the respondent";
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_ERASE;
+    request.erase = &erase;
+    Cyclehub__V1__Reply *reply = s_call (partner, &request);
+    CHECK (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT
+        && reply->reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED);
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    reply = s_call (buyer, &request);
+    REQUIRE (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK);
+    uint64_t audit_seq = reply->ack->seq;
+    CHECK (audit_seq == 6 && !reply->ack->duplicate);
+    cyclehub__v1__reply__free_unpacked (reply, NULL);
+    reply = s_call (buyer, &request);
+    CHECK (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK
+        && reply->ack->seq == audit_seq && reply->ack->duplicate);
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    erase.response_id = "r-404";
+    reply = s_call (buyer, &request);
+    CHECK (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT
+        && reply->reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE);
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    //  The audit event is published
+    bool audited = false;
+    for (int i = 0; i < 10 && !audited; i++) {
+        zmsg_t *msg = zmsg_recv (observer_sub);
+        if (!msg)
+            break;
+        audited = zframe_streq (zmsg_first (msg), "analyse/" OCID "/erasure.recorded");
+        zmsg_destroy (&msg);
+    }
+    CHECK (audited);
+    //  Afterwards no query returns r-1's data, even to the owner; r-2 is kept
+    seen = s_history_raw (buyer, &size, &count);
+    CHECK (count == 6);
+    Cyclehub__V1__Event *last = NULL;
+    {
+        //  r-1 (seq 4) redacted, r-2 (seq 5) intact for the owner
+        Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
+        query.from_seq = 4;
+        query.limit = 3;
+        request.body_case = CYCLEHUB__V1__REQUEST__BODY_HISTORY;
+        request.history = &query;
+        reply = s_call (buyer, &request);
+        REQUIRE (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_PAGE && reply->page->n_events == 3);
+        Cyclehub__V1__Event *r1 = cyclehub__v1__event__unpack (NULL, reply->page->events [0].len, reply->page->events [0].data);
+        Cyclehub__V1__Event *r2 = cyclehub__v1__event__unpack (NULL, reply->page->events [1].len, reply->page->events [1].data);
+        last = cyclehub__v1__event__unpack (NULL, reply->page->events [2].len, reply->page->events [2].data);
+        REQUIRE (r1 && r2 && last);
+        CHECK (r1->envelope->response_submitted->personal->redacted);
+        CHECK (*r1->envelope->response_submitted->personal->full_name == 0);
+        CHECK (streq (r1->envelope->response_submitted->response_id, "r-1"));
+        CHECK (streq (r2->envelope->response_submitted->personal->full_name, SECRET_NAME));
+        CHECK (streq (last->type, "erasure.recorded"));
+        CHECK (last->envelope->erasure_recorded->target_seq == 4);
+        CHECK (streq (last->envelope->erasure_recorded->requested_by, BUYER));
+        CHECK (streq (last->sender, BUYER));
+        cyclehub__v1__event__free_unpacked (r1, NULL);
+        cyclehub__v1__event__free_unpacked (r2, NULL);
+        cyclehub__v1__event__free_unpacked (last, NULL);
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    }
+    free (seen);
+
+    //  Retention: a response kept until a moment ago is erased by the sweep
+    CHECK (s_respond (partner, "r-3", zclock_time () - 1000, &code) == 7);
+    bool swept = false;
+    for (int i = 0; i < 50 && !swept; i++) {
+        zclock_sleep (100);
+        seen = s_history_raw (buyer, &size, &count);
+        swept = count == 8;
+        if (swept) {
+            Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
+            query.from_seq = 7;
+            request.body_case = CYCLEHUB__V1__REQUEST__BODY_HISTORY;
+            request.history = &query;
+            reply = s_call (buyer, &request);
+            REQUIRE (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_PAGE && reply->page->n_events == 2);
+            Cyclehub__V1__Event *r3 = cyclehub__v1__event__unpack (NULL, reply->page->events [0].len, reply->page->events [0].data);
+            Cyclehub__V1__Event *audit = cyclehub__v1__event__unpack (NULL, reply->page->events [1].len, reply->page->events [1].data);
+            CHECK (r3 && r3->envelope->response_submitted->personal->redacted);
+            CHECK (audit && streq (audit->envelope->erasure_recorded->requested_by, "retention"));
+            CHECK (audit && audit->envelope->erasure_recorded->target_seq == 7);
+            if (r3)
+                cyclehub__v1__event__free_unpacked (r3, NULL);
+            if (audit)
+                cyclehub__v1__event__free_unpacked (audit, NULL);
+            cyclehub__v1__reply__free_unpacked (reply, NULL);
+        }
+        free (seen);
+    }
+    CHECK (swept);
+    //  r-2 is still within its retention date: untouched
+    seen = s_history_raw (buyer, &size, &count);
+    CHECK (s_contains (seen, size, SECRET_NAME));
+    free (seen);
+
+    //  A backup taken after the erasure holds none of r-1's data
+    CHECK (s_backup (&hub, "backup-after", after, sizeof after) == 0);
+    CHECK (s_file_contains (after, "ada@example.org"));     //  r-2 still there
+    //  r-1 and r-3 carried the same strings as r-2, so count the copies
+    {
+        FILE *file = fopen (after, "rb");
+        REQUIRE (file);
+        fseek (file, 0, SEEK_END);
+        long length = ftell (file);
+        fseek (file, 0, SEEK_SET);
+        uint8_t *data = malloc ((size_t) length);
+        REQUIRE (fread (data, 1, (size_t) length, file) == (size_t) length);
+        fclose (file);
+        int copies = 0;
+        for (uint8_t *at = data; (at = memmem (at, (size_t) (data + length - at), SECRET_NAME, strlen (SECRET_NAME))); at++)
+            copies++;
+        CHECK_MSG (copies == 1, "%d copies of the name in the backup, want 1 (r-2 only)", copies);
+        free (data);
+    }
+
+    //  Revocation: the partner's key is removed from the registry; its open
+    //  connection is refused from the next request on, and so is a new one
+    zclock_sleep (1100);            //  a new mtime second for the registry file
+    s_write_registry (&hub, false);
+    zclock_sleep (2500);            //  the broker rereads it within a second or two
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_PARTNER_UPDATE;
+    env.partner_update = &update;
+    CHECK (s_publish (partner, &env, &code) == 0 && code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED);
+    zsock_t *again = s_socket (&hub, ZMQ_DEALER, hub.partner, hub.proc.api);
+    zsock_set_rcvtimeo (again, 700);
+    CHECK (s_publish (again, &env, &code) == 0 && code == -1);
+    zsock_destroy (&again);
+    //  The buyer is unaffected
+    CHECK (s_publish (buyer, &env, &code) > 0);
+
+    zsock_destroy (&stranger_sub);
+    zsock_destroy (&buyer_sub);
+    zsock_destroy (&observer_sub);
+    zsock_destroy (&observer);
+    zsock_destroy (&partner);
+    zsock_destroy (&buyer);
+    CHECK (hub_broker_stop (&hub.proc) == 0);
+    s_hub_teardown (&hub);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    test_refusals ();
+    test_curve ();
+    HUB_TEST_DONE ();
+}
