@@ -61,8 +61,13 @@ s_bind (int type, const char *endpoint, zcert_t *cert, int hwm, int64_t maxmsgsi
     }
     if (maxmsgsize > 0)
         zsock_set_maxmsgsize (sock, (int) maxmsgsize);
-    if (type == ZMQ_ROUTER)
+    if (type == ZMQ_ROUTER) {
+        //  Replies queue per client up to this; a client that keeps more
+        //  requests in flight than that without reading loses replies (and
+        //  re-sends: dedupe makes that safe). Requests queue to 1000.
+        zsock_set_sndhwm (sock, 100000);
         zsock_set_router_mandatory (sock, 0);
+    }
     if (zsock_bind (sock, "%s", endpoint) < 0) {
         zsock_destroy (&sock);
         return NULL;

@@ -580,12 +580,12 @@ static const row_t s_table [] = {
     { BODY (DIRECT_AWARD),           "p-new", "a-new", 0, { ILL,       OK (DO),      OK (DO),      ILL,           ILL } },
     { BODY (AWARD_MADE),             "p-eval", "a-new", 0, { ILL,      ILL,          OK (DO),      OK (REVIEW),   ILL } },
     { BODY (CONTRACT_SIGNED),        "k-new", "a-awarded", 0, { ILL,   ILL,          OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (CONTRACT_CHANGED),       "k-1", NULL, 0,  { ILL,           ILL,          OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (CONTRACT_ENDED),         "k-1", NULL, 0,  { ILL,           ILL,          OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (KPI_REPORTED),           "k-1", NULL, 0,  { ILL,           ILL,          OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (MILESTONE_UPDATED),      "k-1", NULL, 0,  { ILL,           ILL,          OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (SOCIAL_VALUE_REPORTED),  "k-1", NULL, 0,  { ILL,           ILL,          OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (PAYMENT_REPORTED),       "k-1", NULL, 0,  { ILL,           ILL,          OK (DO),      OK (REVIEW),   ILL } },
+    { BODY (CONTRACT_CHANGED),       "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
+    { BODY (CONTRACT_ENDED),         "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
+    { BODY (KPI_REPORTED),           "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
+    { BODY (MILESTONE_UPDATED),      "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
+    { BODY (SOCIAL_VALUE_REPORTED),  "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
+    { BODY (PAYMENT_REPORTED),       "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
     { BODY (EVALUATION_PUBLISHED),   NULL, NULL, 0,   { ILL,           ILL,          OK (REVIEW),  OK (REVIEW),   ILL } },
     { BODY (REVIEW_DECISION),        "recommission", NULL, 0, { ILL,   ILL,          ILL,          OK (ANALYSE),  ILL } },
     { BODY (ERASURE_RECORDED),       "c1", "r1", 0,   { UTYPE,         UTYPE,        UTYPE,        UTYPE,         UTYPE } },
@@ -889,7 +889,9 @@ test_tender_deadline (void)
     hub_commission_destroy (&c);
 }
 
-//  Monitoring and changes only against an active contract of this commission
+//  Monitoring and changes only against an active contract of this commission,
+//  in every open stage: k-1 was signed in cycle 1 and still delivers while
+//  cycle 2 goes through analyse and plan again
 static void
 test_contract_monitoring (void)
 {
@@ -897,27 +899,47 @@ test_contract_monitoring (void)
         BODY (KPI_REPORTED), BODY (MILESTONE_UPDATED), BODY (SOCIAL_VALUE_REPORTED),
         BODY (PAYMENT_REPORTED), BODY (CONTRACT_CHANGED), BODY (CONTRACT_ENDED)
     };
-    hub_commission_t *c = s_fixture (STAGE (DO), false);
     hub_verdict_t v;
-    for (size_t i = 0; i < sizeof reports / sizeof reports [0]; i++) {
-        //  k-ended expired in cycle 1
-        CHECK (s_try (&c, reports [i], "k-ended", NULL, NOW, &v) == REJ (ILLEGAL_TRANSITION));
-        CHECK (strstr (v.reason, "contract k-ended is expired"));
-        CHECK (strstr (v.field, ".contract_id"));
-        //  no such contract
-        CHECK (s_try (&c, reports [i], "k-nope", NULL, NOW, &v) == REJ (INVALID_VALUE));
-        CHECK (strstr (v.reason, "has no contract k-nope"));
+    for (int stage = STAGE (ANALYSE); stage <= STAGE (REVIEW); stage++) {
+        hub_commission_t *c = s_fixture ((Cyclehub__V1__Stage) stage, false);
+        CHECK (hub_commission_cycle (c) == 2);
+        for (size_t i = 0; i < sizeof reports / sizeof reports [0]; i++) {
+            //  k-ended expired in cycle 1
+            CHECK (s_try (&c, reports [i], "k-ended", NULL, NOW, &v) == REJ (ILLEGAL_TRANSITION));
+            CHECK (strstr (v.reason, "contract k-ended is expired"));
+            CHECK (strstr (v.field, ".contract_id"));
+            //  no such contract
+            CHECK (s_try (&c, reports [i], "k-nope", NULL, NOW, &v) == REJ (INVALID_VALUE));
+            CHECK (strstr (v.reason, "has no contract k-nope"));
+            //  the active contract of cycle 1 (contract.ended last: it ends it)
+            if (reports [i] != BODY (CONTRACT_ENDED))
+                CHECK_MSG (s_try (&c, reports [i], "k-1", NULL, NOW, &v) == 0, "%s in %s: %s",
+                           hub_proto_type_name (reports [i]),
+                           hub_proto_stage_name ((Cyclehub__V1__Stage) stage), v.reason);
+        }
+        msg_t m;
+        s_msg (&m, BODY (CONTRACT_ENDED), "k-1", NULL);
+        CHECK (s_apply (&c, &m, NOW, &v) == 0);
+        CHECK (hub_commission_contract_status (c, "k-1") == KSTAT (TERMINATED));
+        for (size_t i = 0; i < sizeof reports / sizeof reports [0]; i++) {
+            CHECK (s_try (&c, reports [i], "k-1", NULL, NOW, &v) == REJ (ILLEGAL_TRANSITION));
+            CHECK (strstr (v.reason, "terminated"));
+        }
+        //  Reports never move the commission
+        CHECK (hub_commission_stage (c) == (Cyclehub__V1__Stage) stage);
+        hub_commission_destroy (&c);
     }
-    CHECK (s_try (&c, BODY (KPI_REPORTED), "k-1", NULL, NOW, &v) == 0);
-    msg_t m;
-    s_msg (&m, BODY (CONTRACT_ENDED), "k-1", NULL);
-    CHECK (s_apply (&c, &m, NOW, &v) == 0);
-    CHECK (hub_commission_contract_status (c, "k-1") == KSTAT (TERMINATED));
+    //  A closed commission takes no reports, even for a contract still active
+    hub_commission_t *c = s_fixture (STAGE (CLOSED), false);
+    CHECK (hub_commission_contract_status (c, "k-1") == KSTAT (ACTIVE));
     for (size_t i = 0; i < sizeof reports / sizeof reports [0]; i++) {
         CHECK (s_try (&c, reports [i], "k-1", NULL, NOW, &v) == REJ (ILLEGAL_TRANSITION));
-        CHECK (strstr (v.reason, "terminated"));
+        CHECK (strstr (v.reason, "is closed"));
     }
+    hub_commission_destroy (&c);
+
     //  A terminated procurement cannot be contracted; a contracted one cannot be terminated
+    c = s_fixture (STAGE (DO), false);
     CHECK (s_try (&c, BODY (PROCUREMENT_TERMINATED), "p-contracted", NULL, NOW, &v) == REJ (ILLEGAL_TRANSITION));
     CHECK (s_try (&c, BODY (PROCUREMENT_TERMINATED), "p-awarded", NULL, NOW, &v) == 0);
     CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-new", "a-awarded", NOW, &v) == REJ (ILLEGAL_TRANSITION));
@@ -979,10 +1001,25 @@ test_consultation_machine (void)
     hub_commission_t *c = s_fixture (STAGE (PLAN), false);
     hub_verdict_t v;
     MUST (&c, CONSULTATION_OPENED, "c-x", NULL);
-    for (int i = 0; i < 3; i++)
-        MUST (&c, RESPONSE_SUBMITTED, "c-x", "r");
+    MUST (&c, RESPONSE_SUBMITTED, "c-x", "r-a");
+    MUST (&c, RESPONSE_SUBMITTED, "c-x", "r-b");
+    MUST (&c, RESPONSE_SUBMITTED, "c-x", "r-c");
     CHECK (hub_commission_consultation_responses (c, "c-x") == 3);
     CHECK (hub_commission_consultation_responses (c, "c-none") == 0);
+    CHECK (hub_commission_consultation_has_response (c, "c-x", "r-b"));
+    CHECK (!hub_commission_consultation_has_response (c, "c-x", "r-d"));
+    CHECK (!hub_commission_consultation_has_response (c, "c-none", "r-b"));
+    //  A response id is used once per consultation; another consultation may reuse it
+    CHECK (s_try (&c, BODY (RESPONSE_SUBMITTED), "c-x", "r-b", NOW, &v) == REJ (INVALID_VALUE));
+    CHECK (strcmp (v.field, "response_submitted.response_id") == 0);
+    CHECK (strstr (v.reason, "response r-b already exists in consultation c-x"));
+    CHECK (hub_commission_consultation_responses (c, "c-x") == 3);
+    MUST (&c, CONSULTATION_OPENED, "c-y", NULL);
+    MUST (&c, RESPONSE_SUBMITTED, "c-y", "r-b");
+    CHECK (hub_commission_consultation_responses (c, "c-y") == 1);
+    //  The response c1 took in cycle 1 (r1) is still known
+    CHECK (hub_commission_consultation_has_response (c, "c1", "r1"));
+    MUST (&c, CONSULTATION_CLOSED, "c-y", NULL);
     MUST (&c, CONSULTATION_CLOSED, "c-x", NULL);
     CHECK (s_try (&c, BODY (RESPONSE_SUBMITTED), "c-x", "r-late", NOW, &v) == REJ (ILLEGAL_TRANSITION));
     CHECK (strstr (v.reason, "consultation c-x is closed"));
@@ -1207,7 +1244,8 @@ test_allowed_types (void)
     hub_cycle_allowed_types (STAGE (PLAN), buf, sizeof buf);
     CHECK (strstr (buf, "strategy.approved"));
     CHECK (strstr (buf, "tender.published"));
-    CHECK (!strstr (buf, "kpi.reported"));
+    CHECK (strstr (buf, "kpi.reported"));         //  a contract of the last cycle delivers on
+    CHECK (!strstr (buf, "award.made"));
     hub_cycle_allowed_types (STAGE (DO), buf, sizeof buf);
     CHECK (strstr (buf, "kpi.reported"));
     CHECK (strstr (buf, "evaluation.published"));
@@ -1256,6 +1294,34 @@ test_capacity (void)
     hub_commission_destroy (&back);
     free (data);
     hub_commission_destroy (&c);
+
+    //  One consultation keeps up to HUB_CYCLE_MAX_RESPONSES response ids; the
+    //  next response is TOO_LARGE (the stored state would not decode)
+    CHECK (HUB_CYCLE_MAX_RESPONSES == HUB_PROTO_MAX_REPEATED);
+    c = s_fixture (STAGE (ANALYSE), false);
+    MUST (&c, CONSULTATION_OPENED, "c-big", NULL);
+    for (size_t i = 0; i < HUB_CYCLE_MAX_RESPONSES; i++) {
+        snprintf (id, sizeof id, "r-%zu", i);
+        msg_t m;
+        s_msg (&m, BODY (RESPONSE_SUBMITTED), "c-big", id);
+        REQUIRE (hub_cycle_apply (&c, &m.env, BUYER, NOW, NULL, &v) == 0);
+    }
+    CHECK (hub_commission_consultation_responses (c, "c-big") == HUB_CYCLE_MAX_RESPONSES);
+    CHECK (s_try (&c, BODY (RESPONSE_SUBMITTED), "c-big", "r-one-more", NOW, &v) == REJ (TOO_LARGE));
+    CHECK (strcmp (v.field, "response_submitted.response_id") == 0);
+    CHECK (strstr (v.reason, "open another consultation"));
+    //  A reused id is still named as such, and other consultations are not affected
+    CHECK (s_try (&c, BODY (RESPONSE_SUBMITTED), "c-big", "r-7", NOW, &v) == REJ (INVALID_VALUE));
+    MUST (&c, CONSULTATION_OPENED, "c-next", NULL);
+    MUST (&c, RESPONSE_SUBMITTED, "c-next", "r-one-more");
+    s_encode (c, &data, &size);
+    back = hub_commission_decode (data, size);
+    CHECK (back && hub_commission_consultation_responses (back, "c-big") == HUB_CYCLE_MAX_RESPONSES);
+    CHECK (back && hub_commission_consultation_has_response (back, "c-big", "r-999"));
+    CHECK (back && s_try (&back, BODY (RESPONSE_SUBMITTED), "c-big", "r-1000", NOW, &v) == REJ (TOO_LARGE));
+    hub_commission_destroy (&back);
+    free (data);
+    hub_commission_destroy (&c);
 }
 
 //  --------------------------------------------------------------------------
@@ -1285,6 +1351,11 @@ test_encode_decode (void)
     CHECK (hub_commission_consultation_status (back, "c-closed") == CONS (CLOSED));
     CHECK (hub_commission_consultation_status (back, "c1") == CONS (OUTCOME_PUBLISHED));
     CHECK (hub_commission_consultation_responses (back, "c-open") == 2);
+    CHECK (hub_commission_consultation_has_response (back, "c-open", "r-1"));
+    CHECK (hub_commission_consultation_has_response (back, "c-open", "r-2"));
+    CHECK (hub_commission_consultation_has_response (back, "c1", "r1"));
+    CHECK (!hub_commission_consultation_has_response (back, "c-open", "r-3"));
+    CHECK (s_try (&back, BODY (RESPONSE_SUBMITTED), "c-open", "r-2", NOW, &v) == REJ (INVALID_VALUE));
     CHECK (hub_commission_procurement_status (back, "p-tender") == PROC (TENDER));
     CHECK (hub_commission_procurement_deadline (back, "p-tender") == NOW + 30 * DAY);
     CHECK (hub_commission_procurement_status (back, "p-term") == PROC (TERMINATED));
@@ -1359,12 +1430,41 @@ test_encode_decode (void)
     state.procurements = ps;
     state.n_awards = 1;
     state.awards = as;
+    Cyclehub__V1__ConsultationState k = CYCLEHUB__V1__CONSULTATION_STATE__INIT;
+    k.consultation_id = "c-1";
+    k.status = CONS (OPEN);
+    k.stage = STAGE (DO);
+    k.responses = 3;
+    char *rids [3] = { "r-1", "r-2", "r-1" };
+    k.n_response_ids = 2;
+    k.response_ids = rids;
+    Cyclehub__V1__ConsultationState *ks [1] = { &k };
+    state.n_consultations = 1;
+    state.consultations = ks;
     uint8_t buf [1024];
     size_t n = cyclehub__v1__commission_state__pack (&state, buf);
     hub_commission_t *g = hub_commission_decode (buf, n);
     CHECK (g != NULL);
     CHECK (g && strcmp (hub_commission_award_procurement (g, "a-1"), "p-1") == 0);
+    CHECK (g && hub_commission_consultation_has_response (g, "c-1", "r-2"));
+    CHECK (g && hub_commission_consultation_responses (g, "c-1") == 3);
     hub_commission_destroy (&g);
+    //  A state stored before response ids were kept: a count, no ids. It
+    //  decodes, and takes new responses, whose ids it then keeps
+    k.n_response_ids = 0;
+    n = cyclehub__v1__commission_state__pack (&state, buf);
+    g = hub_commission_decode (buf, n);
+    CHECK (g != NULL);
+    if (g) {
+        CHECK (hub_commission_consultation_responses (g, "c-1") == 3);
+        CHECK (!hub_commission_consultation_has_response (g, "c-1", "r-1"));
+        MUST (&g, RESPONSE_SUBMITTED, "c-1", "r-9");
+        CHECK (hub_commission_consultation_responses (g, "c-1") == 4);
+        CHECK (hub_commission_consultation_has_response (g, "c-1", "r-9"));
+        CHECK (s_try (&g, BODY (RESPONSE_SUBMITTED), "c-1", "r-9", NOW, &v) == REJ (INVALID_VALUE));
+    }
+    hub_commission_destroy (&g);
+    k.n_response_ids = 2;
     #define BAD_STATE(what, change, undo) do { \
         change; \
         n = cyclehub__v1__commission_state__pack (&state, buf); \
@@ -1386,6 +1486,13 @@ test_encode_decode (void)
     BAD_STATE ("an award without suppliers", a.n_suppliers = 0, a.n_suppliers = 1);
     BAD_STATE ("an award naming a missing contract", a.contract_id = "k-1", a.contract_id = "");
     BAD_STATE ("a bad supplier", sup [0] = "nobody", sup [0] = SUPPLIER);
+    BAD_STATE ("a repeated response id", k.n_response_ids = 3, k.n_response_ids = 2);
+    BAD_STATE ("a bad response id", rids [1] = "r 2", rids [1] = "r-2");
+    BAD_STATE ("an empty response id", rids [1] = "", rids [1] = "r-2");
+    BAD_STATE ("more response ids than responses", k.responses = 1, k.responses = 3);
+    Cyclehub__V1__ConsultationState *twice [2] = { &k, &k };
+    BAD_STATE ("a duplicate consultation", (state.n_consultations = 2, state.consultations = twice),
+               (state.n_consultations = 1, state.consultations = ks));
     hub_commission_destroy (&c);
 }
 
@@ -1416,6 +1523,15 @@ test_dup (void)
     CHECK (hub_commission_stage (c) == STAGE (DO));
     CHECK (hub_commission_contract_status (c, "k-1") == KSTAT (ACTIVE));
     CHECK (hub_commission_contract_status (copy, "k-1") == KSTAT (TERMINATED));
+    CHECK (hub_commission_consultation_has_response (copy, "c-open", "r-1"));
+    CHECK (!hub_commission_consultation_has_response (c, "c-open", "r-1"));
+    CHECK (hub_commission_consultation_responses (c, "c-open") == 0);
+    //  The original still takes r-1; the copy refuses it
+    hub_commission_t *c2 = hub_commission_dup (c);
+    MUST (&c2, RESPONSE_SUBMITTED, "c-open", "r-1");
+    hub_verdict_t v;
+    CHECK (s_try (&copy, BODY (RESPONSE_SUBMITTED), "c-open", "r-1", NOW, &v) == REJ (INVALID_VALUE));
+    hub_commission_destroy (&c2);
     //  The copy outlives the original
     hub_commission_destroy (&c);
     CHECK (hub_commission_is_contract_supplier (copy, "k-dup", SUPPLIER));

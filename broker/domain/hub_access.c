@@ -73,7 +73,9 @@ hub_access_parse_roles (const char *text, unsigned *roles)
 {
     unsigned result = 0;
     const char *at = text;
-    while (at && *at) {
+    //  Every item must name a role: "commissioner,", ",partner" and
+    //  "commissioner,,partner" are as wrong as "commisioner"
+    while (at) {
         const char *end = strchr (at, ',');
         size_t len = end? (size_t) (end - at): strlen (at);
         while (len && (*at == ' ')) {
@@ -101,8 +103,9 @@ void
 hub_access_format_roles (unsigned roles, char *buf, size_t size)
 {
     size_t at = 0;
-    if (size)
-        buf [0] = 0;
+    if (!buf || !size)
+        return;
+    buf [0] = 0;
     for (size_t i = 0; i < S_NROLES && at < size; i++)
         if (roles & s_role_names [i].role) {
             int n = snprintf (buf + at, size - at, "%s%s", at? ",": "", s_role_names [i].name);
@@ -112,15 +115,17 @@ hub_access_format_roles (unsigned roles, char *buf, size_t size)
         }
 }
 
-//  The contract a monitoring message names, or NULL.
+//  The contract a monitoring message names, or NULL. A hand-built envelope
+//  may set a body case with a NULL member: the state machine rejects it.
+#define S_CONTRACT_OF(member) (env->member? env->member->contract_id: NULL)
 static const char *
 s_contract_of (const Cyclehub__V1__Envelope *env)
 {
     switch (env->body_case) {
-        case CYCLEHUB__V1__ENVELOPE__BODY_KPI_REPORTED: return env->kpi_reported->contract_id;
-        case CYCLEHUB__V1__ENVELOPE__BODY_MILESTONE_UPDATED: return env->milestone_updated->contract_id;
-        case CYCLEHUB__V1__ENVELOPE__BODY_SOCIAL_VALUE_REPORTED: return env->social_value_reported->contract_id;
-        case CYCLEHUB__V1__ENVELOPE__BODY_PAYMENT_REPORTED: return env->payment_reported->contract_id;
+        case CYCLEHUB__V1__ENVELOPE__BODY_KPI_REPORTED: return S_CONTRACT_OF (kpi_reported);
+        case CYCLEHUB__V1__ENVELOPE__BODY_MILESTONE_UPDATED: return S_CONTRACT_OF (milestone_updated);
+        case CYCLEHUB__V1__ENVELOPE__BODY_SOCIAL_VALUE_REPORTED: return S_CONTRACT_OF (social_value_reported);
+        case CYCLEHUB__V1__ENVELOPE__BODY_PAYMENT_REPORTED: return S_CONTRACT_OF (payment_reported);
         default: return NULL;
     }
 }
@@ -136,15 +141,23 @@ hub_access_check (const hub_commission_t *state, const Cyclehub__V1__Envelope *e
             rule = &s_rules [i];
     if (!rule)
         return hub_verdict_set (v, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED, "",
-                                "no agency may publish %s", type? type: "this message");
-    if (!sender || !*sender || !roles)
+                                "no agency may publish %s: only the broker writes erasure "
+                                "records, and a client's envelope needs a body it may send",
+                                type? type: "an envelope without a body");
+    if (!sender || !*sender)
         return hub_verdict_set (v, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED, "",
-                                "the connection has no registered agency identity");
+                                "%s is refused: the connection has no registered agency "
+                                "identity, and %s", type, rule->rule);
+    if (!roles)
+        return hub_verdict_set (v, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED, "",
+                                "%s may not publish %s for %s: it holds no role, and %s",
+                                sender, type, env->commission_id? env->commission_id: "(none)",
+                                rule->rule);
 
     //  Which relations does the sender hold, with the role each needs?
     unsigned held = S_ANYONE;
     if (env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED) {
-        const char *buyer = env->commission_opened->buyer;
+        const char *buyer = env->commission_opened? env->commission_opened->buyer: NULL;
         if (buyer && strcmp (buyer, sender) == 0 && (roles & HUB_ROLE_COMMISSIONER))
             held |= S_OWNER;
     }
@@ -172,7 +185,8 @@ hub_access_check (const hub_commission_t *state, const Cyclehub__V1__Envelope *e
     hub_access_format_roles (roles, have, sizeof have);
     return hub_verdict_set (v, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED, "",
                             "%s may not publish %s for %s: %s (its roles: %s)",
-                            sender, type, env->commission_id, rule->rule, have);
+                            sender, type, env->commission_id? env->commission_id: "(none)",
+                            rule->rule, *have? have: "none");
 }
 
 bool

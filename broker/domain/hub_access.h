@@ -29,19 +29,22 @@ typedef enum {
 
 #define HUB_ROLES_ALL_DEV (HUB_ROLE_COMMISSIONER | HUB_ROLE_PARTNER | HUB_ROLE_PROVIDER)
 
-/* Parses a comma-separated list of role names ("commissioner,partner") into
-   a bit set. Returns 0, or -1 (and *roles untouched) on an unknown name or
-   an empty list. */
+/* Parses a comma-separated list of role names ("commissioner,partner"; spaces
+   around a name are ignored) into a bit set. Returns 0, or -1 (and *roles
+   untouched) on an unknown name, an empty list, or an empty item ("a,,b",
+   a leading or trailing comma). */
 int
     hub_access_parse_roles (const char *text, unsigned *roles);
 
-/* Writes the role names of a bit set, comma-separated, into buf. */
+/* Writes the role names of a bit set, comma-separated, into buf ("" for no
+   role; truncated to fit, always terminated when size > 0). */
 void
     hub_access_format_roles (unsigned roles, char *buf, size_t size);
 
 /* May `sender`, holding `roles`, publish env for the commission in `state`
    (NULL only for commission.opened)? Returns 0 if so, or -1 with v set to
-   NOT_AUTHORISED and a reason that names the rule. A message naming a
+   NOT_AUTHORISED and a reason that names the rule (also when sender is
+   empty or roles is 0: such a connection may publish nothing). A message naming a
    contract this commission does not have passes here: the state machine
    then rejects the dangling reference with INVALID_VALUE. */
 int

@@ -1,0 +1,654 @@
+/*  bench_hub: the hub's figures, each beside its ceiling measured in the
+    same run. Starts cyclehubd (synced, as in production) on a temp store,
+    drives it with libcyclehub, and prints one table (or, with --tsv, one
+    "metric<TAB>value<TAB>unit" line per figure).
+
+    Usage: bench_hub [--tsv] [--quick] [--broker PATH]
+      --quick   smaller counts (a smoke run, seconds instead of minutes)
+*/
+#include <czmq.h>
+#include <lmdb.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include "cyclehub.h"
+
+#define BUYER "GB-LAE-E09000033"
+
+typedef struct {
+    bool tsv;
+    bool quick;
+    const char *broker;          //  path of cyclehubd
+    char dir [PATH_MAX];         //  temp dir
+} s_bench_t;
+
+static void
+s_emit (s_bench_t *bench, const char *metric, double value, const char *unit, const char *note)
+{
+    if (bench->tsv)
+        printf ("%s\t%.*f\t%s\n", metric, value < 100? 2: 0, value, unit);
+    else
+        printf ("%-44s %14.*f %-8s %s\n", metric, value < 100? 2: 0, value, unit, note? note: "");
+    fflush (stdout);
+}
+
+static int64_t
+s_usecs (void)
+{
+    return zclock_usecs ();
+}
+
+//  ---------------------------------------------------------------------------
+//  The broker process
+
+typedef struct {
+    pid_t pid;
+    char store [PATH_MAX + 16];
+    char api [256];
+    char events [256];
+} s_broker_t;
+
+static int
+s_broker_start (s_bench_t *bench, s_broker_t *broker, const char *name)
+{
+    char endpoints [PATH_MAX + 32];
+    snprintf (broker->store, sizeof broker->store, "%s/%s", bench->dir, name);
+    snprintf (endpoints, sizeof endpoints, "%s/%s.endpoints", bench->dir, name);
+    broker->pid = fork ();
+    if (broker->pid == 0) {
+        int null = open ("/dev/null", O_WRONLY);
+        dup2 (null, STDOUT_FILENO);
+        execl (bench->broker, bench->broker, "--plain", "--store", broker->store,
+               "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
+               "--endpoints-file", endpoints, (char *) NULL);
+        _exit (127);
+    }
+    for (int i = 0; i < 1000; i++) {
+        FILE *file = fopen (endpoints, "r");
+        if (file) {
+            int n = fscanf (file, "%255s %255s", broker->api, broker->events);
+            fclose (file);
+            if (n == 2)
+                return 0;
+        }
+        zclock_sleep (10);
+    }
+    fprintf (stderr, "bench: cyclehubd did not start (%s)\n", bench->broker);
+    return -1;
+}
+
+static void
+s_broker_stop (s_broker_t *broker)
+{
+    if (broker->pid > 0) {
+        kill (broker->pid, SIGTERM);
+        waitpid (broker->pid, NULL, 0);
+        broker->pid = 0;
+    }
+}
+
+static double
+s_broker_rss_mib (s_broker_t *broker)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) broker->pid);
+    FILE *file = fopen (path, "r");
+    double rss = 0;
+    char line [256];
+    while (file && fgets (line, sizeof line, file))
+        if (strncmp (line, "VmRSS:", 6) == 0)
+            rss = atof (line + 6) / 1024.0;
+    if (file)
+        fclose (file);
+    return rss;
+}
+
+static hub_client_t *
+s_client (s_broker_t *broker, int window)
+{
+    hub_connect_options_t options;
+    hub_connect_options_default (&options);
+    options.api_endpoint = broker->api;
+    options.events_endpoint = broker->events;
+    options.agency = BUYER;
+    options.window = window;
+    options.timeout_ms = 30000;
+    options.resend_ms = 30000;
+    return hub_client_new (&options);
+}
+
+//  An envelope of about `size` bytes once stored: a partner.update whose
+//  body is padded to fit, and starts with a send time stamp.
+static Cyclehub__V1__Envelope *
+s_message (const char *ocid, size_t size)
+{
+    Cyclehub__V1__Envelope *env = hub_envelope_new (ocid, NULL);
+    Cyclehub__V1__PartnerUpdatePosted *update = (Cyclehub__V1__PartnerUpdatePosted *)
+        hub_envelope_body (env, CYCLEHUB__V1__ENVELOPE__BODY_PARTNER_UPDATE);
+    hub_set_string (&update->title, "Weekly capacity");
+    //  The event adds about 130 bytes around the body text
+    size_t pad = size > 150? size - 130: 20;
+    char *text = malloc (pad + 1);
+    memset (text, 'x', pad);
+    memcpy (text, "t=0000000000000000 ", 19);
+    text [pad] = 0;
+    hub_set_string (&update->body, text);
+    free (text);
+    return env;
+}
+
+//  Writes the current time (usecs) into the message's stamp.
+static void
+s_stamp (Cyclehub__V1__Envelope *env, int64_t usecs)
+{
+    char stamp [20];
+    snprintf (stamp, sizeof stamp, "t=%016" PRId64, usecs);
+    memcpy (env->partner_update->body, stamp, 18);
+}
+
+static int64_t
+s_stamp_of (const Cyclehub__V1__Event *event)
+{
+    if (!event->envelope || event->envelope->body_case != CYCLEHUB__V1__ENVELOPE__BODY_PARTNER_UPDATE)
+        return 0;
+    return strtoll (event->envelope->partner_update->body + 2, NULL, 10);
+}
+
+static int
+s_open (s_broker_t *broker, const char *ocid)
+{
+    hub_client_t *client = s_client (broker, 1);
+    Cyclehub__V1__Envelope *env = hub_envelope_new (ocid, NULL);
+    Cyclehub__V1__CommissionOpened *opened = (Cyclehub__V1__CommissionOpened *)
+        hub_envelope_body (env, CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED);
+    hub_set_string (&opened->title, "Benchmark commission");
+    hub_set_string (&opened->buyer, BUYER);
+    hub_result_t result;
+    int rc = hub_client_publish (client, env, &result);
+    hub_envelope_destroy (&env);
+    hub_client_destroy (&client);
+    if (rc != HUB_OK)
+        fprintf (stderr, "bench: cannot open %s: %s %s\n", ocid, hub_strerror (rc), result.reason);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------------
+//  Durable publish throughput: N publishers, each a thread with a window
+
+typedef struct {
+    s_broker_t *broker;
+    char ocid [64];
+    size_t size;
+    int count;
+    int window;
+    int acked;
+    int rejected;
+    int64_t *latency;            //  saturation: per-publish ack latency (usecs), or NULL
+    int64_t *sent_at;
+} s_publisher_t;
+
+static void
+s_on_result (const hub_result_t *result, void *arg)
+{
+    s_publisher_t *pub = arg;
+    if (result->rc == HUB_OK)
+        pub->acked++;
+    else
+        pub->rejected++;
+    //  This client sends async publishes only: tokens are 1, 2, ... in order
+    if (pub->latency && result->token >= 1 && result->token <= (uint64_t) pub->count)
+        pub->latency [result->token - 1] = s_usecs () - pub->sent_at [result->token - 1];
+}
+
+static void *
+s_publisher_run (void *arg)
+{
+    s_publisher_t *pub = arg;
+    hub_client_t *client = s_client (pub->broker, pub->window);
+    hub_client_set_handler (client, s_on_result, pub);
+    Cyclehub__V1__Envelope *env = s_message (pub->ocid, pub->size);
+    for (int i = 0; i < pub->count; i++) {
+        if (pub->sent_at)
+            pub->sent_at [i] = s_usecs ();
+        if (hub_client_publish_async (client, env, NULL, NULL) != HUB_OK)
+            pub->rejected++;
+    }
+    hub_client_flush (client, 60000);
+    hub_envelope_destroy (&env);
+    hub_client_destroy (&client);
+    return NULL;
+}
+
+static double
+s_publish_rate (s_broker_t *broker, int publishers, size_t size, int count, int window,
+                int64_t **latency_p)
+{
+    s_publisher_t pubs [8];
+    pthread_t threads [8];
+    for (int p = 0; p < publishers; p++) {
+        pubs [p] = (s_publisher_t) { broker, "", size, count, window, 0, 0, NULL, NULL };
+        snprintf (pubs [p].ocid, sizeof pubs [p].ocid, "ocds-bench0-%zu-%d-%d", size, publishers, p);
+        if (s_open (broker, pubs [p].ocid))
+            return 0;
+        if (latency_p && p == 0) {
+            pubs [p].latency = calloc ((size_t) count, sizeof (int64_t));
+            pubs [p].sent_at = calloc ((size_t) count, sizeof (int64_t));
+        }
+    }
+    int64_t start = s_usecs ();
+    for (int p = 0; p < publishers; p++)
+        pthread_create (&threads [p], NULL, s_publisher_run, &pubs [p]);
+    int acked = 0, rejected = 0;
+    for (int p = 0; p < publishers; p++) {
+        pthread_join (threads [p], NULL);
+        acked += pubs [p].acked;
+        rejected += pubs [p].rejected;
+    }
+    double seconds = (s_usecs () - start) / 1e6;
+    if (rejected || acked != publishers * count)
+        fprintf (stderr, "bench: %d acked, %d rejected of %d\n", acked, rejected, publishers * count);
+    if (latency_p) {
+        *latency_p = pubs [0].latency;
+        free (pubs [0].sent_at);
+    }
+    return acked / seconds;
+}
+
+static int
+s_cmp_i64 (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return x < y? -1: x > y;
+}
+
+static double
+s_percentile (int64_t *sorted, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    size_t at = (size_t) ceil (p / 100.0 * (double) n) - 1;
+    return (double) sorted [at < n? at: n - 1];
+}
+
+//  ---------------------------------------------------------------------------
+//  Latency at a fixed offered rate: publish-to-ack, and publish-to-subscriber
+
+typedef struct {
+    s_broker_t *broker;
+    int expected;
+    int received;
+    int64_t *latency;
+    volatile bool ready;
+} s_subscriber_t;
+
+static void *
+s_subscriber_run (void *arg)
+{
+    s_subscriber_t *sub = arg;
+    zsock_t *sock = zsock_new (ZMQ_SUB);
+    zsock_set_plain_username (sock, BUYER);
+    zsock_set_plain_password (sock, "dev");
+    zsock_set_rcvhwm (sock, 0);
+    zsock_set_rcvtimeo (sock, 5000);
+    zsock_set_subscribe (sock, "analyse/ocds-bench0-lat");
+    zsock_connect (sock, "%s", sub->broker->events);
+    zclock_sleep (300);
+    sub->ready = true;
+    while (sub->received < sub->expected) {
+        zmsg_t *msg = zmsg_recv (sock);
+        if (!msg)
+            break;
+        int64_t now = s_usecs ();
+        zframe_t *body = zmsg_last (msg);
+        Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, zframe_size (body), zframe_data (body));
+        if (event) {
+            int64_t sent = s_stamp_of (event);
+            if (sent && sub->received < sub->expected)
+                sub->latency [sub->received++] = now - sent;
+            cyclehub__v1__event__free_unpacked (event, NULL);
+        }
+        zmsg_destroy (&msg);
+    }
+    zsock_destroy (&sock);
+    return NULL;
+}
+
+typedef struct {
+    int64_t *sent_at;
+    int64_t *latency;
+    uint64_t first_token;
+    size_t count;
+    size_t done;
+} s_paced_t;
+
+static void
+s_on_paced (const hub_result_t *result, void *arg)
+{
+    s_paced_t *paced = arg;
+    size_t i = (size_t) (result->token - paced->first_token);
+    if (result->rc == HUB_OK && i < paced->count) {
+        paced->latency [i] = s_usecs () - paced->sent_at [i];
+        paced->done++;
+    }
+}
+
+//  Offers `rate` msgs/s for `count` messages, with `subscribers` SUB sockets
+//  listening; fills ack latencies (and subscriber latencies if any).
+static void
+s_paced (s_bench_t *bench, s_broker_t *broker, int rate, int count, int subscribers,
+         const char *tag)
+{
+    char ocid [64];
+    snprintf (ocid, sizeof ocid, "ocds-bench0-lat%d", subscribers);
+    if (s_open (broker, ocid))
+        return;
+    s_subscriber_t subs [16];
+    pthread_t threads [16];
+    for (int s = 0; s < subscribers; s++) {
+        subs [s] = (s_subscriber_t) { broker, count, 0, calloc ((size_t) count, sizeof (int64_t)), false };
+        pthread_create (&threads [s], NULL, s_subscriber_run, &subs [s]);
+    }
+    for (int s = 0; s < subscribers; s++)
+        while (!subs [s].ready)
+            zclock_sleep (10);
+
+    hub_client_t *client = s_client (broker, 4096);
+    s_paced_t paced = { calloc ((size_t) count, sizeof (int64_t)),
+                        calloc ((size_t) count, sizeof (int64_t)), 0, (size_t) count, 0 };
+    hub_client_set_handler (client, s_on_paced, &paced);
+    Cyclehub__V1__Envelope *env = s_message (ocid, 200);
+    int64_t start = s_usecs ();
+    for (int i = 0; i < count; i++) {
+        int64_t due = start + (int64_t) i * 1000000 / rate;
+        while (s_usecs () < due)
+            hub_client_poll (client, NULL, 0);      //  reads acks while waiting
+        int64_t now = s_usecs ();
+        paced.sent_at [i] = now;
+        s_stamp (env, now);
+        uint64_t token;
+        hub_client_publish_async (client, env, &token, NULL);
+        if (i == 0)
+            paced.first_token = token;
+    }
+    hub_client_flush (client, 30000);
+    hub_envelope_destroy (&env);
+    hub_client_destroy (&client);
+
+    char metric [96];
+    if (subscribers == 0) {
+        qsort (paced.latency, paced.done, sizeof (int64_t), s_cmp_i64);
+        snprintf (metric, sizeof metric, "ack_latency_p50_%s", tag);
+        s_emit (bench, metric, s_percentile (paced.latency, paced.done, 50), "us", NULL);
+        snprintf (metric, sizeof metric, "ack_latency_p99_%s", tag);
+        s_emit (bench, metric, s_percentile (paced.latency, paced.done, 99), "us", "target <= 1000");
+        snprintf (metric, sizeof metric, "ack_latency_p99.9_%s", tag);
+        s_emit (bench, metric, s_percentile (paced.latency, paced.done, 99.9), "us", NULL);
+    }
+    int64_t *all = calloc ((size_t) count * (size_t) (subscribers? subscribers: 1), sizeof (int64_t));
+    size_t n = 0;
+    for (int s = 0; s < subscribers; s++) {
+        pthread_join (threads [s], NULL);
+        memcpy (all + n, subs [s].latency, (size_t) subs [s].received * sizeof (int64_t));
+        n += (size_t) subs [s].received;
+        free (subs [s].latency);
+    }
+    if (subscribers) {
+        qsort (all, n, sizeof (int64_t), s_cmp_i64);
+        snprintf (metric, sizeof metric, "sub_latency_p50_%s_%dsub", tag, subscribers);
+        s_emit (bench, metric, s_percentile (all, n, 50), "us", NULL);
+        snprintf (metric, sizeof metric, "sub_latency_p99_%s_%dsub", tag, subscribers);
+        s_emit (bench, metric, s_percentile (all, n, 99), "us", NULL);
+        if (n < (size_t) count * (size_t) subscribers)
+            fprintf (stderr, "bench: subscribers got %zu of %d events\n", n, count * subscribers);
+    }
+    free (all);
+    free (paced.sent_at);
+    free (paced.latency);
+}
+
+//  ---------------------------------------------------------------------------
+//  Replay: one client pages through the whole history
+
+static double
+s_replay (s_broker_t *broker, uint64_t *events_p)
+{
+    hub_client_t *client = s_client (broker, 1);
+    uint64_t from = 1, events = 0;
+    int64_t start = s_usecs ();
+    while (true) {
+        Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
+        query.from_seq = from;
+        query.limit = 1000;
+        Cyclehub__V1__Reply *reply = NULL;
+        if (hub_client_history (client, &query, &reply, NULL) != HUB_OK)
+            break;
+        events += reply->page->n_events;
+        from = reply->page->next_seq;
+        bool end = reply->page->end;
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+        if (end)
+            break;
+    }
+    double seconds = (s_usecs () - start) / 1e6;
+    hub_client_destroy (&client);
+    *events_p = events;
+    return events / seconds;
+}
+
+//  ---------------------------------------------------------------------------
+//  Ceilings: a forward-only czmq loop and a raw LMDB loop
+
+typedef struct {
+    char in [128];
+    char out [128];
+    int count;
+} s_forward_t;
+
+static void
+s_forwarder (zsock_t *pipe, void *arg)
+{
+    s_forward_t *fwd = arg;
+    zsock_t *pull = zsock_new (ZMQ_PULL);
+    zsock_t *pub = zsock_new (ZMQ_PUB);
+    zsock_set_rcvhwm (pull, 0);
+    zsock_set_sndhwm (pub, 0);
+    int in = zsock_bind (pull, "tcp://127.0.0.1:*");
+    int out = zsock_bind (pub, "tcp://127.0.0.1:*");
+    snprintf (fwd->in, sizeof fwd->in, "tcp://127.0.0.1:%d", in);
+    snprintf (fwd->out, sizeof fwd->out, "tcp://127.0.0.1:%d", out);
+    zsock_signal (pipe, 0);
+    zpoller_t *poller = zpoller_new (pipe, pull, NULL);
+    while (true) {
+        void *which = zpoller_wait (poller, -1);
+        if (which != pull)
+            break;
+        zmsg_t *msg;
+        while ((msg = zmsg_recv_nowait (pull)))
+            zmsg_send (&msg, pub);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&pub);
+    zsock_destroy (&pull);
+}
+
+static double
+s_ceiling_forward (int count, size_t size)
+{
+    s_forward_t fwd = { "", "", count };
+    zactor_t *actor = zactor_new (s_forwarder, &fwd);
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    zsock_set_rcvhwm (sub, 0);
+    zsock_set_subscribe (sub, "");
+    zsock_connect (sub, "%s", fwd.out);
+    zsock_t *push = zsock_new (ZMQ_PUSH);
+    zsock_set_sndhwm (push, 0);
+    zsock_connect (push, "%s", fwd.in);
+    //  Warm up until the subscription is through
+    zsock_set_rcvtimeo (sub, 50);
+    while (true) {
+        zstr_send (push, "w");
+        char *warm = zstr_recv (sub);
+        if (warm) {
+            zstr_free (&warm);
+            break;
+        }
+    }
+    zsock_set_rcvtimeo (sub, 5000);
+    char *payload = calloc (1, size);
+    int64_t start = s_usecs ();
+    int received = 0;
+    void *raw_push = zsock_resolve (push), *raw_sub = zsock_resolve (sub);
+    for (int i = 0; i < count; i++)
+        zmq_send (raw_push, payload, size, 0);
+    char buf [4096];
+    while (received < count) {
+        int n = zmq_recv (raw_sub, buf, sizeof buf, 0);
+        if (n < 0)
+            break;
+        if ((size_t) n == size)
+            received++;
+    }
+    double rate = received / ((s_usecs () - start) / 1e6);
+    free (payload);
+    zsock_destroy (&push);
+    zsock_destroy (&sub);
+    zactor_destroy (&actor);
+    return rate;
+}
+
+static double
+s_ceiling_lmdb (const char *dir, int count, size_t size)
+{
+    MDB_env *env;
+    MDB_dbi dbi;
+    MDB_txn *txn;
+    zsys_dir_create ("%s", dir);
+    mdb_env_create (&env);
+    mdb_env_set_mapsize (env, (size_t) count * (size + 64) * 2 + (64 << 20));
+    if (mdb_env_open (env, dir, 0, 0644)) {
+        mdb_env_close (env);
+        return 0;
+    }
+    char *value = calloc (1, size);
+    int64_t start = s_usecs ();
+    for (int i = 0; i < count; ) {
+        mdb_txn_begin (env, NULL, 0, &txn);
+        if (i == 0)
+            mdb_dbi_open (txn, NULL, MDB_INTEGERKEY, &dbi);
+        for (int k = 0; k < 1000 && i < count; k++, i++) {
+            uint64_t key = (uint64_t) i + 1;
+            MDB_val k_val = { sizeof key, &key }, v_val = { size, value };
+            mdb_put (txn, dbi, &k_val, &v_val, MDB_APPEND);
+        }
+        mdb_txn_commit (txn);
+    }
+    double rate = count / ((s_usecs () - start) / 1e6);
+    mdb_env_close (env);
+    free (value);
+    return rate;
+}
+
+int
+main (int argc, char *argv [])
+{
+    s_bench_t bench = { 0 };
+    char default_broker [PATH_MAX];
+    snprintf (default_broker, sizeof default_broker, "%s", argv [0]);
+    char *slash = strrchr (default_broker, '/');
+    snprintf (slash? slash + 1: default_broker, sizeof default_broker - (size_t) (slash? slash + 1 - default_broker: 0),
+              "../broker/cyclehubd");
+    bench.broker = default_broker;
+    for (int i = 1; i < argc; i++) {
+        if (streq (argv [i], "--tsv"))
+            bench.tsv = true;
+        else
+        if (streq (argv [i], "--quick"))
+            bench.quick = true;
+        else
+        if (streq (argv [i], "--broker") && i + 1 < argc)
+            bench.broker = argv [++i];
+        else {
+            fprintf (stderr, "usage: bench_hub [--tsv] [--quick] [--broker PATH]\n");
+            return 2;
+        }
+    }
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    signal (SIGPIPE, SIG_IGN);
+    snprintf (bench.dir, sizeof bench.dir, "%s/cyclehub-bench-XXXXXX",
+              getenv ("TMPDIR")? getenv ("TMPDIR"): "/tmp");
+    if (!mkdtemp (bench.dir)) {
+        perror ("bench: mkdtemp");
+        return 1;
+    }
+    int n_pub = bench.quick? 20000: 200000;
+    int n_lat = bench.quick? 5000: 30000;
+    int n_replay = bench.quick? 100000: 1000000;
+    if (!bench.tsv)
+        printf ("%-44s %14s %-8s %s\n", "metric", "value", "unit", "note");
+
+    //  Ceilings first
+    double fwd = s_ceiling_forward (bench.quick? 200000: 1000000, 200);
+    s_emit (&bench, "ceiling_forward_czmq_200B", fwd, "msgs/s", "PULL -> PUB, no logic");
+    char lmdb_dir [PATH_MAX + 16];
+    snprintf (lmdb_dir, sizeof lmdb_dir, "%s/raw-lmdb", bench.dir);
+    double raw = s_ceiling_lmdb (lmdb_dir, bench.quick? 100000: 1000000, 200);
+    s_emit (&bench, "ceiling_lmdb_sync_group1000_200B", raw, "msgs/s", "raw appends, synced txns of 1000");
+
+    //  Durable publish throughput
+    s_broker_t broker = { 0 };
+    if (s_broker_start (&bench, &broker, "throughput"))
+        return 1;
+    struct { size_t size; int publishers; } runs [] = { { 200, 1 }, { 200, 4 }, { 2000, 1 }, { 2000, 4 } };
+    int64_t *saturation = NULL;
+    for (size_t r = 0; r < sizeof runs / sizeof runs [0]; r++) {
+        int count = n_pub / runs [r].publishers / (runs [r].size > 1000? 4: 1);
+        double rate = s_publish_rate (&broker, runs [r].publishers, runs [r].size, count, 1024,
+                                      r == 0? &saturation: NULL);
+        char metric [96], note [96];
+        snprintf (metric, sizeof metric, "publish_durable_%s_%dpub",
+                  runs [r].size == 200? "200B": "2KB", runs [r].publishers);
+        snprintf (note, sizeof note, "%.2f of forward ceiling, %.2f of LMDB", rate / fwd, rate / raw);
+        s_emit (&bench, metric, rate, "msgs/s", note);
+        if (r == 0 && saturation) {
+            int count0 = count;
+            qsort (saturation, (size_t) count0, sizeof (int64_t), s_cmp_i64);
+            s_emit (&bench, "ack_latency_p50_saturation", s_percentile (saturation, (size_t) count0, 50), "us", "window 1024");
+            s_emit (&bench, "ack_latency_p99_saturation", s_percentile (saturation, (size_t) count0, 99), "us", NULL);
+            s_emit (&bench, "ack_latency_p99.9_saturation", s_percentile (saturation, (size_t) count0, 99.9), "us", NULL);
+            free (saturation);
+        }
+    }
+    s_broker_stop (&broker);
+
+    //  Latency at 10k msgs/s: ack, then publish-to-subscriber
+    if (s_broker_start (&bench, &broker, "latency"))
+        return 1;
+    s_paced (&bench, &broker, 10000, n_lat, 0, "10k");
+    s_paced (&bench, &broker, 10000, n_lat, 1, "10k");
+    s_paced (&bench, &broker, 10000, n_lat, 10, "10k");
+    s_broker_stop (&broker);
+
+    //  Replay and RSS with n_replay events stored
+    if (s_broker_start (&bench, &broker, "replay"))
+        return 1;
+    double fill = s_publish_rate (&broker, 4, 200, n_replay / 4, 1024, NULL);
+    (void) fill;
+    char metric [96];
+    snprintf (metric, sizeof metric, "broker_rss_after_%dk_events", n_replay / 1000);
+    s_emit (&bench, metric, s_broker_rss_mib (&broker), "MiB", "target <= 64");
+    uint64_t replayed = 0;
+    double replay = s_replay (&broker, &replayed);
+    snprintf (metric, sizeof metric, "replay_%dk_events_1client", n_replay / 1000);
+    char note [96];
+    snprintf (note, sizeof note, "%" PRIu64 " events, pages of 1000", replayed);
+    s_emit (&bench, metric, replay, "events/s", note);
+    s_broker_stop (&broker);
+
+    char cmd [PATH_MAX + 16];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", bench.dir);
+    if (system (cmd) != 0)
+        fprintf (stderr, "bench: could not remove %s\n", bench.dir);
+    return 0;
+}
