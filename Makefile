@@ -38,5 +38,8 @@ test: test-fast test-asan
 bench: build
 	@scripts/bench.sh $(BUILD)
 
+fuzz:
+	@scripts/fuzz.sh
+
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -444,6 +444,7 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
 //  Erasure
 
 typedef struct {
+    const char *consultation_id;//  wanted ("" = any)
     const char *response_id;    //  wanted (or NULL: match on target_seq)
     uint64_t target_seq;        //  wanted audit target (erasure.recorded scan)
     uint64_t seq;               //  found
@@ -460,7 +461,9 @@ s_find_response (uint64_t seq, const void *data, size_t size, void *arg)
         const Cyclehub__V1__Envelope *env = event->envelope;
         if (find->response_id)
             match = env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
-                 && streq (env->response_submitted->response_id, find->response_id);
+                 && streq (env->response_submitted->response_id, find->response_id)
+                 && (!*find->consultation_id
+                     || streq (env->response_submitted->consultation_id, find->consultation_id));
         else
             match = env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED
                  && env->erasure_recorded->target_seq == find->target_seq;
@@ -586,6 +589,11 @@ s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot)
                          "response_id must name the consultation response to erase");
         return;
     }
+    if (*request->consultation_id && !hub_validate_local_id (request->consultation_id)) {
+        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.consultation_id",
+                         "consultation_id must be the id of one of the commission's consultations");
+        return;
+    }
     if (!*request->reason) {
         hub_verdict_set (&slot->verdict, S_CODE (MISSING_FIELD), "erase.reason",
                          "give the reason for the erasure (it is kept in the audit record)");
@@ -603,7 +611,8 @@ s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot)
                          hub_commission_owner (state));
         return;
     }
-    s_find_t find = { .response_id = request->response_id };
+    s_find_t find = { .consultation_id = request->consultation_id,
+                      .response_id = request->response_id };
     if (s_find (self, snapshot, request->commission_id, "consultation.response", &find)) {
         hub_buf_free (&find.bytes);
         hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.response_id",
@@ -628,7 +637,7 @@ s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot)
             slot->seq = self->slots [earlier - 1].seq;
         }
         else {
-            s_find_t audit = { .target_seq = target };
+            s_find_t audit = { .consultation_id = "", .target_seq = target };
             if (s_find (self, snapshot, request->commission_id, "erasure.recorded", &audit) == 0)
                 slot->seq = audit.seq;
             hub_buf_free (&audit.bytes);

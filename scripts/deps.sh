@@ -12,7 +12,7 @@ PKGS=(
   libsodium-dev                           # HMAC for webhooks
   libcurl4-openssl-dev                    # webhook relay
   python3                                 # test helpers
-  clang libclang-rt-14-dev                # fuzzing (make fuzz): libFuzzer runtime
+  libclang-rt-14-dev                      # libFuzzer runtime (clang only recommends it)
   python3-jsonschema                      # OCDS validator (tests)
   nats-server libnats-dev                 # scale-out bridge (and its tests)
   clang                                   # libFuzzer targets (make fuzz)

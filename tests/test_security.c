@@ -444,6 +444,7 @@ test_curve (void)
     //  Erasure: only the owner, idempotent, audited
     Cyclehub__V1__EraseRequest erase = CYCLEHUB__V1__ERASE_REQUEST__INIT;
     erase.commission_id = OCID;
+    erase.consultation_id = "c-1";
     erase.response_id = "r-1";
     erase.reason = "Subject access: erasure requested by the respondent";
     Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;

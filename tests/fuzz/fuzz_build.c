@@ -365,58 +365,58 @@ typedef struct {
 
 //  Steps that put a commission (do or review) into its working state
 #define S_WORKING(c) \
-    { c, S_BODY (COMMISSION_OPENED) }, \
-    { c, S_BODY (PRIORITIES_AGREED) }, \
-    { c, S_BODY (CONSULTATION_OPENED), "k-done" }, \
-    { c, S_BODY (RESPONSE_SUBMITTED), "k-done" }, \
-    { c, S_BODY (CONSULTATION_CLOSED), "k-done" }, \
-    { c, S_BODY (CONSULTATION_OUTCOME), "k-done" }, \
-    { c, S_BODY (PROCUREMENT_PLANNED), "p-planned" }, \
-    { c, S_BODY (TENDER_PUBLISHED), "p-tender" }, \
-    { c, S_BODY (TENDER_PUBLISHED), "p-eval", .deadline_ms = S_SOON }, \
-    { c, S_BODY (TENDER_CLOSED), "p-eval" }, \
-    { c, S_BODY (TENDER_PUBLISHED), "p-award", .deadline_ms = S_SOON }, \
-    { c, S_BODY (TENDER_CLOSED), "p-award" }, \
-    { c, S_BODY (AWARD_MADE), "p-award", "a-standstill", .standstill_ms = S_LATER }, \
-    { c, S_BODY (DIRECT_AWARD), "p-ready", "a-ready" }, \
-    { c, S_BODY (DIRECT_AWARD), "p-direct", "a-direct" }, \
-    { c, S_BODY (CONTRACT_SIGNED), NULL, "a-direct", "c-active" }, \
-    { c, S_BODY (DIRECT_AWARD), "p-old", "a-old" }, \
-    { c, S_BODY (CONTRACT_SIGNED), NULL, "a-old", "c-ended" }, \
-    { c, S_BODY (CONTRACT_ENDED), NULL, NULL, "c-ended" }, \
-    { c, S_BODY (MARKET_ENGAGEMENT), "p-engage" }, \
-    { c, S_BODY (PROCUREMENT_PLANNED), "p-term" }, \
-    { c, S_BODY (PROCUREMENT_TERMINATED), "p-term" }
+    { .commission = c, .type = S_BODY (COMMISSION_OPENED) }, \
+    { .commission = c, .type = S_BODY (PRIORITIES_AGREED) }, \
+    { .commission = c, .type = S_BODY (CONSULTATION_OPENED), .id = "k-done" }, \
+    { .commission = c, .type = S_BODY (RESPONSE_SUBMITTED), .id = "k-done" }, \
+    { .commission = c, .type = S_BODY (CONSULTATION_CLOSED), .id = "k-done" }, \
+    { .commission = c, .type = S_BODY (CONSULTATION_OUTCOME), .id = "k-done" }, \
+    { .commission = c, .type = S_BODY (PROCUREMENT_PLANNED), .id = "p-planned" }, \
+    { .commission = c, .type = S_BODY (TENDER_PUBLISHED), .id = "p-tender" }, \
+    { .commission = c, .type = S_BODY (TENDER_PUBLISHED), .id = "p-eval", .deadline_ms = S_SOON }, \
+    { .commission = c, .type = S_BODY (TENDER_CLOSED), .id = "p-eval" }, \
+    { .commission = c, .type = S_BODY (TENDER_PUBLISHED), .id = "p-award", .deadline_ms = S_SOON }, \
+    { .commission = c, .type = S_BODY (TENDER_CLOSED), .id = "p-award" }, \
+    { .commission = c, .type = S_BODY (AWARD_MADE), .id = "p-award", .award = "a-standstill", .standstill_ms = S_LATER }, \
+    { .commission = c, .type = S_BODY (DIRECT_AWARD), .id = "p-ready", .award = "a-ready" }, \
+    { .commission = c, .type = S_BODY (DIRECT_AWARD), .id = "p-direct", .award = "a-direct" }, \
+    { .commission = c, .type = S_BODY (CONTRACT_SIGNED), .award = "a-direct", .contract = "c-active" }, \
+    { .commission = c, .type = S_BODY (DIRECT_AWARD), .id = "p-old", .award = "a-old" }, \
+    { .commission = c, .type = S_BODY (CONTRACT_SIGNED), .award = "a-old", .contract = "c-ended" }, \
+    { .commission = c, .type = S_BODY (CONTRACT_ENDED), .contract = "c-ended" }, \
+    { .commission = c, .type = S_BODY (MARKET_ENGAGEMENT), .id = "p-engage" }, \
+    { .commission = c, .type = S_BODY (PROCUREMENT_PLANNED), .id = "p-term" }, \
+    { .commission = c, .type = S_BODY (PROCUREMENT_TERMINATED), .id = "p-term" }
 
 static const s_step_t s_prelude [] = {
-    { S_A, S_BODY (COMMISSION_OPENED) },
-    { S_A, S_BODY (NEEDS_ASSESSED) },
-    { S_A, S_BODY (CONSULTATION_OPENED), "k-open" },
-    { S_A, S_BODY (CONSULTATION_OPENED), "k-closed" },
-    { S_A, S_BODY (CONSULTATION_CLOSED), "k-closed" },
+    { .commission = S_A, .type = S_BODY (COMMISSION_OPENED) },
+    { .commission = S_A, .type = S_BODY (NEEDS_ASSESSED) },
+    { .commission = S_A, .type = S_BODY (CONSULTATION_OPENED), .id = "k-open" },
+    { .commission = S_A, .type = S_BODY (CONSULTATION_OPENED), .id = "k-closed" },
+    { .commission = S_A, .type = S_BODY (CONSULTATION_CLOSED), .id = "k-closed" },
 
-    { S_P, S_BODY (COMMISSION_OPENED) },
-    { S_P, S_BODY (PRIORITIES_AGREED) },
-    { S_P, S_BODY (STRATEGY_APPROVED) },
-    { S_P, S_BODY (CONSULTATION_OPENED), "k-closed" },
-    { S_P, S_BODY (CONSULTATION_CLOSED), "k-closed" },
-    { S_P, S_BODY (PROCUREMENT_PLANNED), "p-planned" },
-    { S_P, S_BODY (MARKET_ENGAGEMENT), "p-engage" },
-    { S_P, S_BODY (CONSULTATION_OPENED), "k-open" },
+    { .commission = S_P, .type = S_BODY (COMMISSION_OPENED) },
+    { .commission = S_P, .type = S_BODY (PRIORITIES_AGREED) },
+    { .commission = S_P, .type = S_BODY (STRATEGY_APPROVED) },
+    { .commission = S_P, .type = S_BODY (CONSULTATION_OPENED), .id = "k-closed" },
+    { .commission = S_P, .type = S_BODY (CONSULTATION_CLOSED), .id = "k-closed" },
+    { .commission = S_P, .type = S_BODY (PROCUREMENT_PLANNED), .id = "p-planned" },
+    { .commission = S_P, .type = S_BODY (MARKET_ENGAGEMENT), .id = "p-engage" },
+    { .commission = S_P, .type = S_BODY (CONSULTATION_OPENED), .id = "k-open" },
 
     S_WORKING (S_D),
-    { S_D, S_BODY (CONSULTATION_OPENED), "k-open" },
-    { S_D, S_BODY (CONSULTATION_OPENED), "k-closed" },
-    { S_D, S_BODY (CONSULTATION_CLOSED), "k-closed" },
+    { .commission = S_D, .type = S_BODY (CONSULTATION_OPENED), .id = "k-open" },
+    { .commission = S_D, .type = S_BODY (CONSULTATION_OPENED), .id = "k-closed" },
+    { .commission = S_D, .type = S_BODY (CONSULTATION_CLOSED), .id = "k-closed" },
 
     S_WORKING (S_R),
-    { S_R, S_BODY (EVALUATION_PUBLISHED) },
-    { S_R, S_BODY (CONSULTATION_OPENED), "k-open" },
-    { S_R, S_BODY (CONSULTATION_OPENED), "k-closed" },
-    { S_R, S_BODY (CONSULTATION_CLOSED), "k-closed" },
+    { .commission = S_R, .type = S_BODY (EVALUATION_PUBLISHED) },
+    { .commission = S_R, .type = S_BODY (CONSULTATION_OPENED), .id = "k-open" },
+    { .commission = S_R, .type = S_BODY (CONSULTATION_OPENED), .id = "k-closed" },
+    { .commission = S_R, .type = S_BODY (CONSULTATION_CLOSED), .id = "k-closed" },
 
-    { S_C, S_BODY (COMMISSION_OPENED) },
-    { S_C, S_BODY (STAGE_CHANGE_REQUESTED), .target = S_STAGE (CLOSED) },
+    { .commission = S_C, .type = S_BODY (COMMISSION_OPENED) },
+    { .commission = S_C, .type = S_BODY (STAGE_CHANGE_REQUESTED), .target = S_STAGE (CLOSED) },
 };
 #define S_NSTEPS (sizeof s_prelude / sizeof s_prelude [0])
 

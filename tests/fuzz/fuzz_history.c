@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 #define S_EVENTS     3000           //  events in the store
 #define S_MAX_PAGES  64             //  pages walked per input, to keep inputs fast
-#define S_MAX_KEY    511            //  hub_store's longest filter key
+#define S_MAX_KEY    507            //  hub_store_scan's longest filter key (hub_store.h)
 
 typedef struct {
     uint64_t seq;
@@ -234,11 +234,11 @@ s_check (const hub_store_filter_t *fl, uint64_t from_seq, size_t limit, size_t m
                                  s_visit, &page, &next, &end);
         if (too_long) {
             if (rc != HUB_STORE_INVALID)
-                s_fail ("a filter key over 511 bytes was not refused", (uint64_t) rc);
+                s_fail ("a filter key over S_MAX_KEY bytes was not refused", (uint64_t) rc);
             return;
         }
         if (rc)
-            s_fail ("hub_store_scan failed", (uint64_t) -rc);
+            s_fail ("hub_store_scan failed (HUB_STORE_INVALID: a key within S_MAX_KEY refused?)", (uint64_t) -rc);
         //  The page: the next matches, up to limit, stopping once max_bytes is reached
         size_t bytes = 0, expect = 0;
         while (pos + expect < nmatches) {
