@@ -165,6 +165,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
 
     zmq_pollitem_t items [] = {
         { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (hub_ingest_writer (ingest)), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (api), 0, ZMQ_POLLIN, 0 },
     };
     int64_t next_heartbeat = zclock_mono () + config.heartbeat_ms;
@@ -173,7 +174,10 @@ hub_broker_actor (zsock_t *pipe, void *args)
         int64_t wait = next_heartbeat - zclock_mono ();
         if (wait < 0)
             wait = 0;
-        int rc = zmq_poll (items, 2, (long) wait);
+        //  A full open batch waits for the writer before reading more:
+        //  requests then queue in the socket (back-pressure to clients)
+        items [2].events = hub_ingest_has_room (ingest)? ZMQ_POLLIN: 0;
+        int rc = zmq_poll (items, 3, (long) wait);
         if (rc < 0 && zmq_errno () != EINTR)
             break;
         if (rc > 0 && (items [0].revents & ZMQ_POLLIN)) {
@@ -184,7 +188,9 @@ hub_broker_actor (zsock_t *pipe, void *args)
                 break;
         }
         if (rc > 0 && (items [1].revents & ZMQ_POLLIN))
-            hub_ingest_batch (ingest);
+            hub_ingest_committed (ingest);
+        if (rc > 0 && (items [2].revents & ZMQ_POLLIN))
+            hub_ingest_drain (ingest);
         if (zclock_mono () >= next_heartbeat) {
             hub_ingest_heartbeat (ingest);
             if (registry)
@@ -196,6 +202,8 @@ hub_broker_actor (zsock_t *pipe, void *args)
             next_sweep = zclock_mono () + config.sweep_ms;
         }
     }
+    //  Everything received is committed and answered before the sockets close
+    hub_ingest_flush (ingest);
     zsys_info ("broker: stopping");
 
 done:

@@ -1,11 +1,16 @@
-/*  hub_ingest: the publish path. A batch is every request waiting on the
-    api socket (up to batch_max): each is checked in arrival order against
-    the schema, the dedupe keys, the access rules and the commission states
-    as changed by the requests before it; the accepted ones are written in
-    one transaction; only after the commit does any sender get its reply and
-    any subscriber its event. Queries in the batch are answered after the
-    commit, so a reader sees every write acknowledged before its reply.
-    Erasures (requested, or by the retention sweep) ride the same batches.
+/*  hub_ingest: the publish path, as a two-stage pipeline.
+
+    The broker thread drains the api socket into the open batch, checking
+    each request on arrival against the schema, the dedupe keys, the access
+    rules and the commission states as changed by every request before it
+    (committed or not). A writer thread commits one batch at a time in one
+    LMDB transaction. While it fsyncs, the open batch keeps filling, so a
+    batch holds everything that arrived during the previous commit: that is
+    group commit, and it is what makes durable publishing fast. Only after a
+    batch's commit does any of its senders get a reply and any subscriber
+    its events. Queries are answered in their batch's turn, so replies to a
+    connection keep the order of its requests. Erasures (requested, or by
+    the retention sweep) ride the same batches.
 */
 #include "hub_ingest.h"
 #include "hub_query.h"
@@ -42,6 +47,7 @@ typedef struct {
     uint8_t digest [HUB_STORE_DIGEST_SIZE];
     uint64_t seq;                       //  assigned (S_PUBLISH) or original (S_DUPLICATE)
     int same_as;                        //  slot index of an earlier publish in this batch, or -1
+    bool inflight;                      //  S_DUPLICATE of a publish not yet committed
     int64_t recorded_ms;                //  the event's recorded_at
     Cyclehub__V1__Stage stage;          //  the commission's stage after the event
     const char *type;                   //  type name (static)
@@ -53,20 +59,38 @@ typedef struct {
     char audit_ids [3][80];             //  erasure: commission, msg_id, ... for the envelope
 } s_slot_t;
 
+//  One batch: the requests drained between two commits.
+typedef struct {
+    s_slot_t *slots;                    //  batch_max slots (buffers reused)
+    size_t nslots;                      //  in use
+    size_t accepted;                    //  S_PUBLISH slots: events to store
+    zhashx_t *touched;                  //  commission ids changed (values unused)
+    zhashx_t *ids;                      //  "agency\x1fmsg_id" -> slot index + 1
+    zhashx_t *erased;                   //  target seq (text) -> slot index + 1
+    zlistx_t *states;                   //  s_state_bytes_t, encoded when the batch closes
+    int rc;                             //  the commit's result
+} s_batch_t;
+
+//  A commission's state as written by a batch.
+typedef struct {
+    char *id;
+    uint8_t *data;
+    size_t size;
+} s_state_bytes_t;
+
 struct _hub_ingest_t {
     const hub_broker_config_t *config;  //  the actor's copy
     hub_store_t *store;                 //  borrowed
     hub_registry_t *registry;           //  borrowed; NULL in PLAIN mode
     void *api;                          //  raw libzmq handles (borrowed)
     void *events;
-    zhashx_t *states;                   //  commission id -> hub_commission_t *, committed + this batch
-    zhashx_t *touched;                  //  commission ids changed in this batch (values unused)
-    zhashx_t *batch_ids;                //  "agency\x1fmsg_id" -> slot index + 1, this batch
-    zhashx_t *batch_erased;             //  target seq (text) -> slot index + 1, this batch
-    s_slot_t *slots;                    //  batch_max slots
-    size_t nslots;                      //  in use this batch
+    zhashx_t *states;                   //  commission id -> hub_commission_t *, as of every check so far
+    s_batch_t batches [2];
+    s_batch_t *open;                    //  filling
+    s_batch_t *committing;              //  with the writer, or NULL
+    zactor_t *writer;                   //  commits one batch at a time
     uint64_t last_seq;                  //  last committed seq
-    uint64_t next_seq;                  //  next seq to assign in this batch
+    uint64_t next_seq;                  //  next seq to assign
     int64_t last_recorded_ms;           //  recorded_at is kept non-decreasing
     int64_t started_ms;
     uint64_t sweep_from;                //  where the next retention sweep starts
@@ -95,6 +119,51 @@ s_commission_free (void **item)
     hub_commission_destroy ((hub_commission_t **) item);
 }
 
+static void s_writer_actor (zsock_t *pipe, void *args);
+
+static void
+s_state_bytes_free (void **item)
+{
+    s_state_bytes_t *state = *item;
+    if (state) {
+        free (state->id);
+        free (state->data);
+        free (state);
+        *item = NULL;
+    }
+}
+
+static int
+s_batch_init (s_batch_t *batch, size_t capacity)
+{
+    batch->slots = calloc (capacity, sizeof (s_slot_t));
+    batch->touched = zhashx_new ();
+    batch->ids = zhashx_new ();
+    batch->erased = zhashx_new ();
+    batch->states = zlistx_new ();
+    if (!batch->slots || !batch->touched || !batch->ids || !batch->erased || !batch->states)
+        return -1;
+    zlistx_set_destructor (batch->states, s_state_bytes_free);
+    return 0;
+}
+
+static void
+s_batch_fini (s_batch_t *batch, size_t capacity)
+{
+    if (batch->slots) {
+        for (size_t i = 0; i < capacity; i++) {
+            hub_buf_free (&batch->slots [i].event);
+            hub_buf_free (&batch->slots [i].replacement);
+            hub_buf_free (&batch->slots [i].audit_envelope);
+        }
+        free (batch->slots);
+    }
+    zhashx_destroy (&batch->touched);
+    zhashx_destroy (&batch->ids);
+    zhashx_destroy (&batch->erased);
+    zlistx_destroy (&batch->states);
+}
+
 hub_ingest_t *
 hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
                 hub_registry_t *registry, zsock_t *api, zsock_t *events)
@@ -108,18 +177,20 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
     self->api = zsock_resolve (api);
     self->events = zsock_resolve (events);
     self->states = zhashx_new ();
-    zhashx_set_destructor (self->states, s_commission_free);
-    self->touched = zhashx_new ();
-    self->batch_ids = zhashx_new ();
-    self->batch_erased = zhashx_new ();
-    self->slots = calloc (config->batch_max, sizeof (s_slot_t));
+    if (self->states)
+        zhashx_set_destructor (self->states, s_commission_free);
     self->started_ms = zclock_time ();
     self->sweep_from = 1;
-    if (!self->states || !self->touched || !self->batch_ids || !self->batch_erased || !self->slots
-    ||  hub_store_last_seq (store, NULL, &self->last_seq)) {
+    self->open = &self->batches [0];
+    if (!self->states
+    ||  s_batch_init (&self->batches [0], config->batch_max)
+    ||  s_batch_init (&self->batches [1], config->batch_max)
+    ||  hub_store_last_seq (store, NULL, &self->last_seq)
+    ||  !(self->writer = zactor_new (s_writer_actor, store))) {
         hub_ingest_destroy (&self);
         return NULL;
     }
+    self->next_seq = self->last_seq + 1;
     //  recorded_at continues from the last stored event
     if (self->last_seq > 0) {
         void *data;
@@ -144,17 +215,9 @@ hub_ingest_destroy (hub_ingest_t **self_p)
     hub_ingest_t *self = *self_p;
     if (!self)
         return;
-    if (self->slots) {
-        for (size_t i = 0; i < self->config->batch_max; i++) {
-            hub_buf_free (&self->slots [i].event);
-            hub_buf_free (&self->slots [i].replacement);
-            hub_buf_free (&self->slots [i].audit_envelope);
-        }
-        free (self->slots);
-    }
-    zhashx_destroy (&self->batch_erased);
-    zhashx_destroy (&self->batch_ids);
-    zhashx_destroy (&self->touched);
+    zactor_destroy (&self->writer);
+    s_batch_fini (&self->batches [0], self->config->batch_max);
+    s_batch_fini (&self->batches [1], self->config->batch_max);
     zhashx_destroy (&self->states);
     hub_buf_free (&self->reply);
     free (self);
@@ -169,6 +232,7 @@ s_slot_reset (s_slot_t *slot)
     slot->request_id = 0;
     slot->kind = S_REJECT;
     slot->same_as = -1;
+    slot->inflight = false;
     slot->personal = false;
     slot->sender [0] = 0;
     slot->key [0] = 0;
@@ -369,7 +433,8 @@ s_build_event (hub_ingest_t *self, s_slot_t *slot, hub_commission_t *state,
     slot->stage = outcome->to;
     self->last_recorded_ms = now;
     hub_commission_set_last_seq (state, slot->seq, now);
-    zhashx_insert (self->touched, slot->commission_id, (void *) 1);
+    zhashx_insert (self->open->touched, slot->commission_id, (void *) 1);
+    self->open->accepted++;
     return 0;
 }
 
@@ -378,7 +443,7 @@ s_build_event (hub_ingest_t *self, s_slot_t *slot, hub_commission_t *state,
 static void
 s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
 {
-    s_slot_t *slot = &self->slots [index];
+    s_slot_t *slot = &self->open->slots [index];
     const Cyclehub__V1__Envelope *env = slot->request->publish;
     slot->kind = S_REJECT;
     if (!slot->roles) {
@@ -396,14 +461,18 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
     s_digest (slot->envelope, slot->envelope_size, slot->digest);
     char key [300];
     snprintf (key, sizeof key, "%s\x1f%s", slot->sender, env->msg_id);
-    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->batch_ids, key);
+    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->open->ids, key);
+    size_t committing = self->committing
+        ? (size_t) (uintptr_t) zhashx_lookup (self->committing->ids, key): 0;
     uint64_t stored_seq = 0;
     uint8_t stored_digest [HUB_STORE_DIGEST_SIZE];
-    if (earlier) {
-        s_slot_t *first = &self->slots [earlier - 1];
+    if (earlier || committing) {
+        s_slot_t *first = earlier? &self->open->slots [earlier - 1]
+                                 : &self->committing->slots [committing - 1];
         memcpy (stored_digest, first->digest, sizeof stored_digest);
         stored_seq = first->seq;
-        slot->same_as = (int) earlier - 1;
+        slot->same_as = earlier? (int) earlier - 1: -1;
+        slot->inflight = true;
     }
     else
     if (hub_store_dedupe_get (self->store, snapshot, slot->sender, env->msg_id,
@@ -412,6 +481,7 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
     if (stored_seq) {
         if (memcmp (stored_digest, slot->digest, sizeof stored_digest) != 0) {
             slot->same_as = -1;
+            slot->inflight = false;
             hub_verdict_set (&slot->verdict, S_CODE (DUPLICATE_CONFLICT), "msg_id",
                              "msg_id %s was already used by %s for different content "
                              "(seq %" PRIu64 "); use a new msg_id for a new message",
@@ -437,7 +507,7 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
         zhashx_update (self->states, env->commission_id, state);
     slot->personal = hub_proto_has_personal (&env->base);
     if (s_build_event (self, slot, state, &outcome, now) == 0)
-        zhashx_insert (self->batch_ids, key, (void *) (uintptr_t) (index + 1));
+        zhashx_insert (self->open->ids, key, (void *) (uintptr_t) (index + 1));
 }
 
 //  ---------------------------------------------------------------------------
@@ -568,7 +638,7 @@ s_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot, uint64_t
     hub_cycle_outcome_t outcome = { stage, stage, false };
     char key [32];
     snprintf (key, sizeof key, "%" PRIu64, target);
-    zhashx_insert (self->batch_erased, key, (void *) (uintptr_t) (slot - self->slots + 1));
+    zhashx_insert (self->open->erased, key, (void *) (uintptr_t) (slot - self->open->slots + 1));
     return s_build_event (self, slot, state, &outcome, now);
 }
 
@@ -623,18 +693,22 @@ s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot)
     uint64_t target = find.seq;
     char key [32];
     snprintf (key, sizeof key, "%" PRIu64, target);
-    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->batch_erased, key);
+    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->open->erased, key);
+    size_t committing = self->committing
+        ? (size_t) (uintptr_t) zhashx_lookup (self->committing->erased, key): 0;
     Cyclehub__V1__Event *stored = cyclehub__v1__event__unpack (NULL, find.bytes.size, find.bytes.data);
     bool erased = stored && !hub_proto_has_personal (&stored->base);
     if (stored)
         cyclehub__v1__event__free_unpacked (stored, NULL);
-    if (earlier || erased) {
+    if (earlier || committing || erased) {
         //  Idempotent: the audit event of the first erasure is the answer
         slot->kind = S_DUPLICATE;
         slot->seq = target;
-        if (earlier) {
-            slot->same_as = (int) earlier - 1;
-            slot->seq = self->slots [earlier - 1].seq;
+        if (earlier || committing) {
+            slot->same_as = earlier? (int) earlier - 1: -1;
+            slot->inflight = true;
+            slot->seq = earlier? self->open->slots [earlier - 1].seq
+                               : self->committing->slots [committing - 1].seq;
         }
         else {
             s_find_t audit = { .consultation_id = "", .target_seq = target };
@@ -651,23 +725,24 @@ s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot)
 }
 
 //  ---------------------------------------------------------------------------
-//  Commit, reply, publish
+//  The writer thread: commits one batch at a time
 
-//  Writes the batch's accepted events, replacements and touched states in
-//  one transaction. Returns 0 or a hub_store_rc_t.
+//  Writes a batch's accepted events, replacements and states in one
+//  transaction. Returns 0 or a hub_store_rc_t. Runs in the writer thread;
+//  the batch is not touched by the broker thread meanwhile.
 static int
-s_commit (hub_ingest_t *self)
+s_commit (hub_store_t *store, s_batch_t *batch)
 {
-    hub_store_batch_t *batch;
-    int rc = hub_store_batch_begin (self->store, &batch);
+    hub_store_batch_t *txn;
+    int rc = hub_store_batch_begin (store, &txn);
     if (rc)
         return rc;
-    for (size_t i = 0; i < self->nslots && rc == 0; i++) {
-        s_slot_t *slot = &self->slots [i];
+    for (size_t i = 0; i < batch->nslots && rc == 0; i++) {
+        s_slot_t *slot = &batch->slots [i];
         if (slot->kind != S_PUBLISH)
             continue;
         if (slot->target_seq)
-            rc = hub_store_batch_replace (batch, slot->target_seq,
+            rc = hub_store_batch_replace (txn, slot->target_seq,
                                           slot->replacement.data, slot->replacement.size);
         hub_store_event_t event = {
             .seq = slot->seq,
@@ -682,30 +757,42 @@ s_commit (hub_ingest_t *self)
         };
         memcpy (event.digest, slot->digest, sizeof event.digest);
         if (rc == 0)
-            rc = hub_store_batch_append (batch, &event);
+            rc = hub_store_batch_append (txn, &event);
     }
-    //  Encoded states must live until the commit returns
-    zlistx_t *encoded = zlistx_new ();
-    zlistx_set_destructor (encoded, (zlistx_destructor_fn *) zstr_free);
-    for (void *item = zhashx_first (self->touched); item && rc == 0; item = zhashx_next (self->touched)) {
-        const char *id = zhashx_cursor (self->touched);
-        hub_commission_t *state = zhashx_lookup (self->states, id);
-        uint8_t *data;
-        size_t size;
-        if (!state || hub_commission_encode (state, &data, &size)) {
-            rc = HUB_STORE_ERROR;
-            break;
-        }
-        zlistx_add_end (encoded, data);
-        rc = hub_store_batch_put_commission (batch, id, data, size);
-    }
+    for (s_state_bytes_t *state = zlistx_first (batch->states); state && rc == 0;
+         state = zlistx_next (batch->states))
+        rc = hub_store_batch_put_commission (txn, state->id, state->data, state->size);
     if (rc == 0)
-        rc = hub_store_batch_commit (&batch);
+        rc = hub_store_batch_commit (&txn);
     else
-        hub_store_batch_abort (&batch);
-    zlistx_destroy (&encoded);
+        hub_store_batch_abort (&txn);
     return rc;
 }
+
+static void
+s_writer_actor (zsock_t *pipe, void *args)
+{
+    hub_store_t *store = args;
+    zsock_signal (pipe, 0);
+    while (true) {
+        char *command = NULL;
+        void *batch = NULL;
+        if (zsock_recv (pipe, "sp", &command, &batch) != 0)
+            break;
+        bool term = !command || streq (command, "$TERM");
+        if (!term) {
+            s_batch_t *work = batch;
+            work->rc = s_commit (store, work);
+            zsock_send (pipe, "i", work->rc);
+        }
+        zstr_free (&command);
+        if (term)
+            break;
+    }
+}
+
+//  ---------------------------------------------------------------------------
+//  Replies and events
 
 //  Publishes one stored event on the events socket; personal fields never
 //  leave on the stream, so such events go out redacted.
@@ -776,50 +863,22 @@ s_answer_query (hub_ingest_t *self, s_slot_t *slot)
     }
 }
 
-//  Commits what the checks accepted, then replies and publishes.
+//  A committed (or failed) batch: replies in arrival order, then events in
+//  seq order; the batch is emptied for reuse.
 static void
-s_finish_batch (hub_ingest_t *self, size_t accepted)
+s_finish (hub_ingest_t *self, s_batch_t *batch, int rc)
 {
-    int64_t commit_start = zclock_usecs ();
-    int rc = accepted? s_commit (self): 0;
-    int64_t commit_us = zclock_usecs () - commit_start;
-    if (rc == 0)
-        self->last_seq = self->next_seq - 1;
-    else {
-        //  Nothing of the batch is stored: every publish it accepted is
-        //  refused, and the states it changed are read again from the store
-        hub_verdict_t verdict;
-        if (rc == HUB_STORE_FULL)
-            hub_verdict_set (&verdict, S_CODE (STORE_FULL), "",
-                             "the store is at its maximum size; the operator must make room "
-                             "(raise --map-max or free disk), then retry");
-        else
-            hub_verdict_set (&verdict, S_CODE (INTERNAL), "",
-                             "the broker could not store the message (%s); retry later",
-                             hub_store_strerror (self->store));
-        zsys_error ("ingest: commit of %zu events failed: %s", accepted,
-                    hub_store_strerror (self->store));
-        for (size_t i = 0; i < self->nslots; i++) {
-            s_slot_t *slot = &self->slots [i];
-            if (slot->kind == S_PUBLISH || (slot->kind == S_DUPLICATE && slot->same_as >= 0)) {
-                slot->kind = S_REJECT;
-                slot->verdict = verdict;
+    if (rc == 0 && batch->accepted) {
+        //  The last S_PUBLISH of the batch holds its highest seq
+        for (size_t i = batch->nslots; i-- > 0; )
+            if (batch->slots [i].kind == S_PUBLISH) {
+                self->last_seq = batch->slots [i].seq;
+                break;
             }
-        }
-        for (void *item = zhashx_first (self->touched); item; item = zhashx_next (self->touched))
-            zhashx_delete (self->states, zhashx_cursor (self->touched));
+        s_rate (self, zclock_time () / 1000, batch->accepted);
     }
-    if (self->config->verbose)
-        zsys_debug ("ingest: batch requests=%zu accepted=%zu commit_us=%" PRId64 " rc=%d",
-                    self->nslots, accepted, commit_us, rc);
-    zhashx_purge (self->touched);
-    zhashx_purge (self->batch_ids);
-    zhashx_purge (self->batch_erased);
-    s_rate (self, zclock_time () / 1000, rc == 0? accepted: 0);
-
-    //  Reply to each sender, in arrival order
-    for (size_t i = 0; i < self->nslots; i++) {
-        s_slot_t *slot = &self->slots [i];
+    for (size_t i = 0; i < batch->nslots; i++) {
+        s_slot_t *slot = &batch->slots [i];
         if (!slot->routed)
             continue;
         if (slot->kind == S_PUBLISH || slot->kind == S_DUPLICATE)
@@ -834,9 +893,8 @@ s_finish_batch (hub_ingest_t *self, size_t accepted)
         else
             zmq_msg_close (&slot->routing);
     }
-    //  Publish the events, in seq order
-    for (size_t i = 0; i < self->nslots; i++) {
-        s_slot_t *slot = &self->slots [i];
+    for (size_t i = 0; i < batch->nslots; i++) {
+        s_slot_t *slot = &batch->slots [i];
         if (slot->kind == S_PUBLISH)
             s_publish (self, slot);
         if (slot->request)
@@ -845,44 +903,158 @@ s_finish_batch (hub_ingest_t *self, size_t accepted)
         if (slot->routed)
             zmq_msg_close (&slot->body);
     }
-    self->nslots = 0;
+    batch->nslots = 0;
+    batch->accepted = 0;
+    zhashx_purge (batch->touched);
+    zhashx_purge (batch->ids);
+    zhashx_purge (batch->erased);
+    zlistx_purge (batch->states);
+}
+
+//  Nothing of a failed batch is stored, and the open batch was checked
+//  against its effects: every publish both accepted is refused, the states
+//  they changed are read again from the store, and seqs restart after the
+//  last committed one.
+static void
+s_fail (hub_ingest_t *self, int rc)
+{
+    hub_verdict_t verdict;
+    if (rc == HUB_STORE_FULL)
+        hub_verdict_set (&verdict, S_CODE (STORE_FULL), "",
+                         "the store is at its maximum size; the operator must make room "
+                         "(raise --map-max or free disk), then retry");
+    else
+        hub_verdict_set (&verdict, S_CODE (INTERNAL), "",
+                         "the broker could not store the message (%s); retry later",
+                         hub_store_strerror (self->store));
+    zsys_error ("ingest: commit of %zu events failed: %s", self->committing->accepted,
+                hub_store_strerror (self->store));
+    s_batch_t *batches [2] = { self->committing, self->open };
+    for (int b = 0; b < 2; b++) {
+        s_batch_t *batch = batches [b];
+        for (size_t i = 0; i < batch->nslots; i++) {
+            s_slot_t *slot = &batch->slots [i];
+            if (slot->kind == S_PUBLISH || (slot->kind == S_DUPLICATE && slot->inflight)) {
+                slot->kind = S_REJECT;
+                slot->verdict = verdict;
+            }
+        }
+        for (void *item = zhashx_first (batch->touched); item; item = zhashx_next (batch->touched))
+            zhashx_delete (self->states, zhashx_cursor (batch->touched));
+        batch->accepted = 0;
+        zhashx_purge (batch->touched);
+        zhashx_purge (batch->ids);
+        zhashx_purge (batch->erased);
+    }
+    self->next_seq = self->last_seq + 1;
+}
+
+//  Hands the open batch on when the writer is free: to the writer if it
+//  has events to store, else straight to its replies (nothing to wait for).
+static void
+s_kick (hub_ingest_t *self)
+{
+    s_batch_t *batch = self->open;
+    if (self->committing || batch->nslots == 0)
+        return;
+    if (batch->accepted == 0) {
+        s_finish (self, batch, 0);
+        return;
+    }
+    //  The states as this batch leaves them: later batches change the
+    //  cached states while the writer works
+    for (void *item = zhashx_first (batch->touched); item; item = zhashx_next (batch->touched)) {
+        const char *id = zhashx_cursor (batch->touched);
+        hub_commission_t *state = zhashx_lookup (self->states, id);
+        s_state_bytes_t *bytes = calloc (1, sizeof *bytes);
+        if (!bytes || !state || hub_commission_encode (state, &bytes->data, &bytes->size)
+        ||  !(bytes->id = strdup (id))) {
+            void *item_p = bytes;
+            s_state_bytes_free (&item_p);
+            zsys_error ("ingest: cannot encode the state of %s", id);
+            continue;       //  the store keeps the last committed state
+        }
+        zlistx_add_end (batch->states, bytes);
+    }
+    self->committing = batch;
+    self->open = batch == &self->batches [0]? &self->batches [1]: &self->batches [0];
+    zsock_send (self->writer, "sp", "COMMIT", batch);
+}
+
+//  Checks one received slot of the open batch.
+static void
+s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
+{
+    s_slot_t *slot = &self->open->slots [index];
+    if (*slot->verdict.reason == 0)
+        s_check_request (self, slot);
+    if (slot->kind != S_PUBLISH)
+        return;
+    if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE)
+        s_check_erase (self, snapshot, slot);
+    else
+        s_check_publish (self, snapshot, index);
+}
+
+bool
+hub_ingest_has_room (hub_ingest_t *self)
+{
+    return self->open->nslots < self->config->batch_max;
+}
+
+zsock_t *
+hub_ingest_writer (hub_ingest_t *self)
+{
+    return zactor_sock (self->writer);
 }
 
 void
-hub_ingest_batch (hub_ingest_t *self)
+hub_ingest_drain (hub_ingest_t *self)
 {
-    //  1. Drain
-    self->nslots = 0;
-    while (self->nslots < self->config->batch_max
-        && s_receive (self, &self->slots [self->nslots]))
-        self->nslots++;
-    if (self->nslots == 0)
-        return;
-
-    //  2. Check each, in arrival order
-    hub_store_txn_t *snapshot = NULL;
-    if (hub_store_read_begin (self->store, &snapshot))
-        snapshot = NULL;        //  each lookup then takes its own
-    self->next_seq = self->last_seq + 1;
-    size_t accepted = 0;
-    for (size_t i = 0; i < self->nslots; i++) {
-        s_slot_t *slot = &self->slots [i];
-        if (*slot->verdict.reason == 0)
-            s_check_request (self, slot);
-        if (slot->kind != S_PUBLISH)
-            continue;
-        if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE)
-            s_check_erase (self, snapshot, slot);
-        else
-            s_check_publish (self, snapshot, i);
-        accepted += slot->kind == S_PUBLISH;
+    s_batch_t *batch = self->open;
+    size_t first = batch->nslots;
+    while (batch->nslots < self->config->batch_max
+        && s_receive (self, &batch->slots [batch->nslots]))
+        batch->nslots++;
+    if (batch->nslots > first) {
+        hub_store_txn_t *snapshot = NULL;
+        if (hub_store_read_begin (self->store, &snapshot))
+            snapshot = NULL;        //  each lookup then takes its own
+        for (size_t i = first; i < batch->nslots; i++)
+            s_check (self, snapshot, i);
+        //  Snapshots stay short: the writer must wait for them to end
+        //  before it can grow the map
+        hub_store_read_end (&snapshot);
     }
-    //  The snapshot must end before the commit: growing the map needs
-    //  every transaction of this process closed
-    hub_store_read_end (&snapshot);
+    s_kick (self);
+}
 
-    //  3. One commit; 4. replies; 5. events
-    s_finish_batch (self, accepted);
+void
+hub_ingest_committed (hub_ingest_t *self)
+{
+    int rc = -1;
+    if (zsock_recv (self->writer, "i", &rc) != 0 || !self->committing)
+        return;
+    if (self->config->verbose)
+        zsys_debug ("ingest: committed requests=%zu events=%zu rc=%d open=%zu",
+                    self->committing->nslots, self->committing->accepted, rc, self->open->nslots);
+    if (rc != 0)
+        s_fail (self, rc);
+    s_batch_t *batch = self->committing;
+    self->committing = NULL;
+    s_finish (self, batch, rc);
+    s_kick (self);
+}
+
+void
+hub_ingest_flush (hub_ingest_t *self)
+{
+    while (self->committing || self->open->nslots) {
+        if (self->committing)
+            hub_ingest_committed (self);
+        else
+            s_kick (self);
+    }
 }
 
 //  ---------------------------------------------------------------------------
@@ -900,6 +1072,12 @@ s_sweep_visit (uint64_t seq, const void *data, size_t size, void *arg)
 {
     s_sweep_t *sweep = arg;
     hub_ingest_t *self = sweep->self;
+    s_batch_t *batch = self->open;
+    char key [32];
+    snprintf (key, sizeof key, "%" PRIu64, seq);
+    if (zhashx_lookup (batch->erased, key)
+    ||  (self->committing && zhashx_lookup (self->committing->erased, key)))
+        return 0;           //  being erased already
     Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
     bool due = event && event->envelope
         && event->envelope->body_case == CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
@@ -910,25 +1088,25 @@ s_sweep_visit (uint64_t seq, const void *data, size_t size, void *arg)
         cyclehub__v1__event__free_unpacked (event, NULL);
     if (!due)
         return 0;
-    s_slot_t *slot = &self->slots [self->nslots];
+    s_slot_t *slot = &batch->slots [batch->nslots];
     s_slot_reset (slot);
     snprintf (slot->sender, sizeof slot->sender, "%s", "retention");
     if (s_erase (self, sweep->snapshot, slot, seq, data, size, "retention",
                  "the response's retention date has passed") == 0) {
-        self->nslots++;
+        batch->nslots++;
         sweep->queued++;
     }
-    return self->nslots == self->config->batch_max;
+    return batch->nslots == self->config->batch_max;
 }
 
 void
 hub_ingest_sweep (hub_ingest_t *self)
 {
+    if (!hub_ingest_has_room (self))
+        return;
     s_sweep_t sweep = { self, NULL, zclock_time (), 0 };
     if (hub_store_read_begin (self->store, &sweep.snapshot))
         return;
-    self->nslots = 0;
-    self->next_seq = self->last_seq + 1;
     hub_store_filter_t filter = { .type = "consultation.response" };
     uint64_t next = self->sweep_from;
     bool end = false;
@@ -936,12 +1114,9 @@ hub_ingest_sweep (hub_ingest_t *self)
                         s_sweep_visit, &sweep, &next, &end) == 0)
         self->sweep_from = end? 1: next;
     hub_store_read_end (&sweep.snapshot);
-    if (sweep.queued) {
+    if (sweep.queued)
         zsys_info ("ingest: retention sweep erases %zu responses", sweep.queued);
-        s_finish_batch (self, sweep.queued);
-    }
-    else
-        self->nslots = 0;
+    s_kick (self);
 }
 
 void

@@ -19,11 +19,28 @@ hub_ingest_t *
 void
     hub_ingest_destroy (hub_ingest_t **self_p);
 
-/* Drains up to batch_max waiting requests from the api socket and handles
-   them as one batch: at most one write transaction, then every reply, then
-   every event on the events socket. */
+/* Receives what waits on the api socket into the open batch (up to
+   batch_max), checking each request as it comes, and hands the batch to
+   the writer if it is free. Call when the api socket is readable and
+   hub_ingest_has_room. */
 void
-    hub_ingest_batch (hub_ingest_t *self);
+    hub_ingest_drain (hub_ingest_t *self);
+
+/* True while the open batch can take more requests. */
+bool
+    hub_ingest_has_room (hub_ingest_t *self);
+
+/* The writer thread's pipe: readable when a commit is done. Then call
+   hub_ingest_committed, which replies to that batch's senders, publishes
+   its events and hands the next batch on. */
+zsock_t *
+    hub_ingest_writer (hub_ingest_t *self);
+void
+    hub_ingest_committed (hub_ingest_t *self);
+
+/* Commits and answers everything received so far (at shutdown). */
+void
+    hub_ingest_flush (hub_ingest_t *self);
 
 /* The retention sweep: erases the personal fields of consultation
    responses whose retention date has passed (a bounded slice of the log per
