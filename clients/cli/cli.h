@@ -40,4 +40,17 @@ void
 int
     cli_publish (cli_t *cli, int argc, char **argv);
 
+/* `cyclehub bridge nats --url URL [FLAGS]`: the event log into JetStream
+   (cli_bridge.c). Runs until SIGINT/SIGTERM; returns the exit code. */
+int
+    cli_bridge (cli_t *cli, int argc, char **argv);
+
+/* `cyclehub relay webhook ...`: events as signed HTTP POSTs (cli_relay.c). */
+int
+    cli_relay (cli_t *cli, int argc, char **argv);
+
+/* `cyclehub export ocds ...`: an OCDS package of procurement history (cli_export.c). */
+int
+    cli_export (cli_t *cli, int argc, char **argv);
+
 #endif

@@ -30,6 +30,9 @@ s_usage (FILE *out)
         "  subscribe [FLAGS]            follow events as JSON lines, catching up from history\n"
         "  history [FLAGS]              print stored events as JSON lines\n"
         "  status                       the broker's status as JSON\n"
+        "  bridge nats --url URL        copy the events into a NATS JetStream stream\n"
+        "  relay webhook [FLAGS]        POST each event, signed, to a webhook (JSON or FHIR)\n"
+        "  export ocds [FLAGS]          a commission's procurement history as OCDS\n"
         "Each command takes --help.\n"
         "\n"
         "Exit status: 0 done, 1 rejected by the broker, 2 usage or bad input,\n"
@@ -530,6 +533,12 @@ main (int argc, char *argv [])
         return s_subscribe (&cli, sub_argc, sub_argv);
     if (streq (command, "history"))
         return s_history (&cli, sub_argc, sub_argv);
+    if (streq (command, "bridge"))
+        return cli_bridge (&cli, sub_argc, sub_argv);
+    if (streq (command, "relay"))
+        return cli_relay (&cli, sub_argc, sub_argv);
+    if (streq (command, "export"))
+        return cli_export (&cli, sub_argc, sub_argv);
     if (streq (command, "status")) {
         if (wants_help) {
             printf ("Usage: cyclehub [GLOBAL FLAGS] status [--pretty]\n"

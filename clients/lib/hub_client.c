@@ -145,6 +145,11 @@ hub_client_new (const hub_connect_options_t *options)
     const char *agency = options->agency? options->agency: getenv ("CYCLEHUB_AGENCY");
     if (!agency || !*agency)
         return NULL;
+    if (options->server_public_key || options->client_cert) {
+        //  Never fall back to plain text when the caller asked for CURVE
+        zsys_error ("client: CURVE keys are not supported by this version");
+        return NULL;
+    }
     hub_client_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;

@@ -63,11 +63,15 @@ typedef struct {
                                      reply; default 2000 */
     int rcvhwm;                   /* subscriber: ZMQ_RCVHWM of the events
                                      socket; 0 = libzmq's default */
-    int live_max;                 /* subscriber: live events held while
-                                     catching up before dropping (then
-                                     backfilled from history); 0 = rcvhwm if
-                                     set, else 10000 */
-    /* Reserved for CURVE (issue 6): NULL means PLAIN development mode. */
+    int live_max;                 /* subscriber: live events read from the
+                                     socket and held undelivered, at most;
+                                     past it they are dropped (as a PUB past
+                                     its HWM would) and later backfilled
+                                     from history; 0 = rcvhwm if set, else
+                                     10000 */
+    /* Reserved for CURVE (issue 6): NULL means PLAIN development mode.
+       This version refuses (hub_client_new returns NULL) rather than
+       silently connecting in plain text when either is set. */
     const char *server_public_key;  /* Z85 public key of the broker */
     const char *client_cert;        /* path of the client's certificate */
 } hub_connect_options_t;
@@ -98,7 +102,8 @@ typedef struct _hub_client_t hub_client_t;
 /* Creates a client and starts connecting (ZeroMQ connects in the
    background: a broker that is down is found out by the first request).
    options may be NULL for all defaults. Returns NULL if no agency is given
-   (neither options->agency nor $CYCLEHUB_AGENCY), or out of memory. */
+   (neither options->agency nor $CYCLEHUB_AGENCY), a CURVE key is given
+   (not supported yet), the endpoint is malformed, or out of memory. */
 hub_client_t *
     hub_client_new (const hub_connect_options_t *options);
 
