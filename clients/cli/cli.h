@@ -53,4 +53,12 @@ int
 int
     cli_export (cli_t *cli, int argc, char **argv);
 
+/* `cyclehub keys new NAME`: a CURVE certificate pair. */
+int
+    cli_keys (int argc, char **argv);
+
+/* `cyclehub erase`: erase a consultation response's personal data. */
+int
+    cli_erase (cli_t *cli, int argc, char **argv);
+
 #endif

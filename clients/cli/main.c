@@ -16,7 +16,12 @@ s_usage (FILE *out)
         "  --api ENDPOINT     the broker's api socket (default tcp://127.0.0.1:7400)\n"
         "  --events ENDPOINT  the broker's events socket (default tcp://127.0.0.1:7401)\n"
         "  --timeout MS       limit of each request to the broker (default 5000)\n"
-        "  --agency ORG-ID    who you are (default $CYCLEHUB_AGENCY), e.g. GB-LAE-E09000033\n"
+        "  --agency ORG-ID    who you are in development mode (PLAIN; default\n"
+        "                     $CYCLEHUB_AGENCY), e.g. GB-LAE-E09000033\n"
+        "  --cert FILE        CURVE: your agency's secret certificate (NAME.cert_secret;\n"
+        "                     default $CYCLEHUB_CERT); the broker knows you by its key\n"
+        "  --server-key KEY   CURVE: the broker's public key, or its broker.cert file\n"
+        "                     (default $CYCLEHUB_SERVER_KEY)\n"
         "  --verbose          say more on stderr\n"
         "\n"
         "Commands:\n"
@@ -33,6 +38,9 @@ s_usage (FILE *out)
         "  bridge nats --url URL        copy the events into a NATS JetStream stream\n"
         "  relay webhook [FLAGS]        POST each event, signed, to a webhook (JSON or FHIR)\n"
         "  export ocds [FLAGS]          a commission's procurement history as OCDS\n"
+        "  erase [FLAGS]                erase a consultation response's personal data (owner)\n"
+        "  keys new NAME                create a CURVE certificate pair: NAME.cert (public,\n"
+        "                               for the hub operator) and NAME.cert_secret (keep it)\n"
         "Each command takes --help.\n"
         "\n"
         "Exit status: 0 done, 1 rejected by the broker, 2 usage or bad input,\n"
@@ -267,10 +275,17 @@ s_subscribe (cli_t *cli, int argc, char **argv)
         int printed = s_print_event (event, pretty);
         cyclehub__v1__event__free_unpacked (event, NULL);
         if (printed) {
-            lib_rc = HUB_EPROTO;
+            lib_rc = HUB_EPROTO;     //  not written: not acknowledged
             break;
         }
+        //  Written out: handled, whatever ends the loop next
+        if (count && received == count && hub_subscriber_save (sub) != HUB_OK)
+            lib_rc = HUB_EIO;
     }
+    //  A signal or the idle limit ends the loop between events: every event
+    //  printed so far is handled
+    if (lib_rc == HUB_OK || lib_rc == HUB_EINTR)
+        hub_subscriber_save (sub);
     if (stats) {
         hub_subscriber_stats_t figures;
         hub_subscriber_stats (sub, &figures);
@@ -488,7 +503,7 @@ main (int argc, char *argv [])
         uint64_t number = 0;
         if (!value
         ||  !(streq (arg, "--api") || streq (arg, "--events") || streq (arg, "--agency")
-          || streq (arg, "--timeout"))
+          || streq (arg, "--timeout") || streq (arg, "--cert") || streq (arg, "--server-key"))
         ||  (streq (arg, "--timeout") && (!s_parse_u64 (value, &number) || number == 0
                                           || number > INT32_MAX))) {
             fprintf (stderr, "cyclehub: bad global flag or value: %s%s%s\nTry 'cyclehub --help'.\n",
@@ -504,6 +519,12 @@ main (int argc, char *argv [])
         if (streq (arg, "--agency"))
             cli.options.agency = value;
         else
+        if (streq (arg, "--cert"))
+            cli.options.client_cert = value;
+        else
+        if (streq (arg, "--server-key"))
+            cli.options.server_public_key = value;
+        else
             cli.options.timeout_ms = (int) number;
         i++;
     }
@@ -517,8 +538,19 @@ main (int argc, char *argv [])
     bool wants_help = false;
     for (int k = 1; k < sub_argc; k++)
         wants_help |= streq (sub_argv [k], "--help") || streq (sub_argv [k], "-h");
+    if (!cli.options.client_cert && getenv ("CYCLEHUB_CERT") && *getenv ("CYCLEHUB_CERT"))
+        cli.options.client_cert = getenv ("CYCLEHUB_CERT");
+    if (!cli.options.server_public_key && getenv ("CYCLEHUB_SERVER_KEY") && *getenv ("CYCLEHUB_SERVER_KEY"))
+        cli.options.server_public_key = getenv ("CYCLEHUB_SERVER_KEY");
+    if (streq (command, "keys"))
+        return cli_keys (sub_argc, sub_argv);
     const char *agency = cli.options.agency? cli.options.agency: getenv ("CYCLEHUB_AGENCY");
-    if (!wants_help && !streq (command, "help") && (!agency || !*agency)) {
+    bool curve = cli.options.client_cert || cli.options.server_public_key;
+    if (curve && !(cli.options.client_cert && cli.options.server_public_key)) {
+        fprintf (stderr, "cyclehub: CURVE needs both --cert FILE and --server-key KEY\n");
+        return CLI_USAGE;
+    }
+    if (!wants_help && !streq (command, "help") && !curve && (!agency || !*agency)) {
         fprintf (stderr, "cyclehub: who are you? give --agency ORG-ID (before the command) "
                  "or set CYCLEHUB_AGENCY, e.g. GB-LAE-E09000033\n");
         return CLI_USAGE;
@@ -539,6 +571,8 @@ main (int argc, char *argv [])
         return cli_relay (&cli, sub_argc, sub_argv);
     if (streq (command, "export"))
         return cli_export (&cli, sub_argc, sub_argv);
+    if (streq (command, "erase"))
+        return cli_erase (&cli, sub_argc, sub_argv);
     if (streq (command, "status")) {
         if (wants_help) {
             printf ("Usage: cyclehub [GLOBAL FLAGS] status [--pretty]\n"

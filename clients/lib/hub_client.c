@@ -4,6 +4,7 @@
     bytes; the broker's dedupe makes re-sent publishes safe.
 */
 #include "hub_client.h"
+#include "hub_secure.h"
 #include <czmq.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -24,8 +25,7 @@ typedef struct {
 
 struct _hub_client_t {
     char *api_endpoint;             //  where to connect
-    char *agency;                   //  PLAIN username (org-id)
-    char *password;                 //  PLAIN password
+    hub_secure_t secure;            //  CURVE keys, or the PLAIN org-id
     int timeout_ms;                 //  default limit of every call
     int window;                     //  async publishes in flight, at most
     int resend_ms;                  //  silence before reconnecting and re-sending
@@ -119,8 +119,7 @@ s_connect (hub_client_t *self)
     zsock_set_immediate (sock, 1);
     zsock_set_sndhwm (sock, self->window * 2 + 1000);
     zsock_set_rcvhwm (sock, 0);
-    zsock_set_plain_username (sock, self->agency);
-    zsock_set_plain_password (sock, self->password);
+    hub_secure_apply (&self->secure, sock);
     if (zsock_connect (sock, "%s", self->api_endpoint) < 0) {
         zsock_destroy (&sock);
         return -1;
@@ -142,20 +141,14 @@ hub_client_new (const hub_connect_options_t *options)
     hub_connect_options_default (&defaults);
     if (!options)
         options = &defaults;
-    const char *agency = options->agency? options->agency: getenv ("CYCLEHUB_AGENCY");
-    if (!agency || !*agency)
-        return NULL;
-    if (options->server_public_key || options->client_cert) {
-        //  Never fall back to plain text when the caller asked for CURVE
-        zsys_error ("client: CURVE keys are not supported by this version");
-        return NULL;
-    }
     hub_client_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    if (hub_secure_init (&self->secure, options)) {
+        free (self);
+        return NULL;
+    }
     self->api_endpoint = strdup (options->api_endpoint? options->api_endpoint: defaults.api_endpoint);
-    self->agency = strdup (agency);
-    self->password = strdup (options->password? options->password: defaults.password);
     self->timeout_ms = options->timeout_ms > 0? options->timeout_ms: defaults.timeout_ms;
     self->window = options->window > 0? options->window: defaults.window;
     self->resend_ms = options->resend_ms > 0? options->resend_ms: defaults.resend_ms;
@@ -164,8 +157,7 @@ hub_client_new (const hub_connect_options_t *options)
     self->next_request_id = 1;
     self->next_token = 1;
     self->id_prefix = s_random64 ();
-    if (!self->api_endpoint || !self->agency || !self->password
-    ||  !self->pending || !self->completions || s_connect (self)) {
+    if (!self->api_endpoint ||  !self->pending || !self->completions || s_connect (self)) {
         hub_client_destroy (&self);
         return NULL;
     }
@@ -192,8 +184,7 @@ hub_client_destroy (hub_client_t **self_p)
     }
     zsock_destroy (&self->sock);
     free (self->api_endpoint);
-    free (self->agency);
-    free (self->password);
+    hub_secure_fini (&self->secure);
     free (self);
     *self_p = NULL;
 }
@@ -201,7 +192,7 @@ hub_client_destroy (hub_client_t **self_p)
 const char *
 hub_client_agency (hub_client_t *self)
 {
-    return self->agency;
+    return self->secure.agency;
 }
 
 void
@@ -335,8 +326,13 @@ s_send_unsent (hub_client_t *self)
 {
     if (self->unsent == 0)
         return;
+    //  Requests go out in order, so the unsent ones are the list's tail:
+    //  step back to the first of them rather than walking the whole window
     void *handle = zsock_resolve (self->sock);
-    for (s_pending_t *p = zlistx_first (self->pending); p; p = zlistx_next (self->pending)) {
+    s_pending_t *p = zlistx_last (self->pending);
+    for (size_t back = 1; back < self->unsent && p; back++)
+        p = zlistx_prev (self->pending);
+    for (; p; p = zlistx_next (self->pending)) {
         if (p->sent)
             continue;
         if (zmq_send (handle, p->frame, p->size, ZMQ_DONTWAIT) < 0)
@@ -528,7 +524,10 @@ hub_client_publish_async (hub_client_t *self, const Cyclehub__V1__Envelope *env,
     if (msg_id)
         snprintf (msg_id, 129, "%s", p->msg_id);
     s_enqueue (self, p);
-    s_recv_all (self);              //  collect whatever is already answered
+    //  Collect what is already answered now and then, not on every call:
+    //  each look at the socket is a system call or two
+    if (p->token % 16 == 0)
+        s_recv_all (self);
     return HUB_OK;
 }
 

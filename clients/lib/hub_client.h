@@ -69,11 +69,15 @@ typedef struct {
                                      its HWM would) and later backfilled
                                      from history; 0 = rcvhwm if set, else
                                      10000 */
-    /* Reserved for CURVE (issue 6): NULL means PLAIN development mode.
-       This version refuses (hub_client_new returns NULL) rather than
-       silently connecting in plain text when either is set. */
-    const char *server_public_key;  /* Z85 public key of the broker */
-    const char *client_cert;        /* path of the client's certificate */
+    /* CURVE (production): both set, or neither (PLAIN development mode).
+       With CURVE the broker knows the agency from the key: agency is then
+       only a label, and may be NULL. */
+    const char *server_public_key;  /* the broker's public key: 40 Z85
+                                       characters, or the path of its
+                                       public certificate (broker.cert) */
+    const char *client_cert;        /* path of the agency's secret
+                                       certificate (NAME.cert_secret, from
+                                       `cyclehub keys new NAME`) */
 } hub_connect_options_t;
 
 /* Fills options with the defaults above. */

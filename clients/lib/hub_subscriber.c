@@ -6,6 +6,7 @@
     first catch-up) is filled in from history pages with the same filter.
 */
 #include "hub_subscriber.h"
+#include "hub_secure.h"
 #include <czmq.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -19,8 +20,7 @@ struct _hub_subscriber_t {
     hub_connect_options_t options;  //  copy; strings below are ours
     char *api_endpoint;
     char *events_endpoint;
-    char *agency;
-    char *password;
+    hub_secure_t secure;            //  CURVE keys, or the PLAIN org-id
     hub_client_t *client;           //  history and status queries
     zsock_t *sub;                   //  the events SUB socket
     zlistx_t *topics;               //  char *, ZeroMQ prefixes
@@ -71,31 +71,28 @@ hub_subscriber_new (const hub_connect_options_t *options)
     hub_connect_options_default (&defaults);
     if (!options)
         options = &defaults;
-    const char *agency = options->agency? options->agency: getenv ("CYCLEHUB_AGENCY");
-    if (!agency || !*agency || options->server_public_key || options->client_cert)
-        return NULL;            //  CURVE: not in this version (see hub_client_new)
     hub_subscriber_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    if (hub_secure_init (&self->secure, options)) {
+        free (self);
+        return NULL;
+    }
     self->options = *options;
     self->api_endpoint = strdup (options->api_endpoint? options->api_endpoint: defaults.api_endpoint);
     self->events_endpoint = strdup (options->events_endpoint? options->events_endpoint:
                                     defaults.events_endpoint);
-    self->agency = strdup (agency);
-    self->password = strdup (options->password? options->password: defaults.password);
     self->options.api_endpoint = self->api_endpoint;
     self->options.events_endpoint = self->events_endpoint;
-    self->options.agency = self->agency;
-    self->options.password = self->password;
-    self->options.server_public_key = NULL;
-    self->options.client_cert = NULL;
+    //  The history client reads the same files again: the paths stay the caller's
+    self->options.agency = self->secure.agency;
     self->live_max = options->live_max > 0? options->live_max:
                      options->rcvhwm > 0? options->rcvhwm: S_LIVE_DEFAULT;
     self->topics = zlistx_new ();
     self->ready = zlistx_new ();
     self->live = zlistx_new ();
     self->syncing = true;
-    if (!self->api_endpoint || !self->events_endpoint || !self->agency || !self->password
+    if (!self->api_endpoint || !self->events_endpoint
     ||  !self->topics || !self->ready || !self->live) {
         hub_subscriber_destroy (&self);
         return NULL;
@@ -112,7 +109,9 @@ hub_subscriber_destroy (hub_subscriber_t **self_p)
     hub_subscriber_t *self = *self_p;
     if (!self)
         return;
-    if (self->started)
+    //  The event in the application's hands was not acknowledged: the
+    //  cursor saved when it was handed out stays (it is delivered again)
+    if (self->started && !self->unacked)
         hub_subscriber_save (self);
     zsock_destroy (&self->sub);
     hub_client_destroy (&self->client);
@@ -121,8 +120,7 @@ hub_subscriber_destroy (hub_subscriber_t **self_p)
     zlistx_destroy (&self->live);
     free (self->api_endpoint);
     free (self->events_endpoint);
-    free (self->agency);
-    free (self->password);
+    hub_secure_fini (&self->secure);
     free (self->commission);
     free (self->type);
     free (self->agency_filter);
@@ -266,8 +264,7 @@ hub_subscriber_start (hub_subscriber_t *self)
     zsock_set_linger (sub, 0);
     if (self->options.rcvhwm > 0)
         zsock_set_rcvhwm (sub, self->options.rcvhwm);
-    zsock_set_plain_username (sub, self->agency);
-    zsock_set_plain_password (sub, self->password);
+    hub_secure_apply (&self->secure, sub);
     //  Subscribe before connecting, and before asking for history: any event
     //  stored from here on reaches us live, or shows as a gap
     if (zlistx_size (self->topics) == 0)

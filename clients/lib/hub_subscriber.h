@@ -57,7 +57,9 @@ hub_subscriber_t *
     hub_subscriber_new (const hub_connect_options_t *options);
 
 /* Saves the cursor (if a file is set and it moved) and destroys the
-   subscriber. Nulls *self_p. */
+   subscriber. An event handed out by the last recv and not acknowledged
+   (by another recv or hub_subscriber_save) does not count: a subscriber
+   started on the same cursor file gets it again. Nulls *self_p. */
 void
     hub_subscriber_destroy (hub_subscriber_t **self_p);
 

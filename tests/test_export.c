@@ -1,0 +1,351 @@
+/*  test_export: `cyclehub export ocds` end to end. A whole procurement is
+    published through a real cyclehubd with the CLI, exported, and checked
+    by the offline OCDS 1.1.5 validator; exports are byte-identical run to
+    run; a commission without procurement gives an empty package and a note.
+*/
+#include "hub_test.h"
+#include "hub_proc.h"
+#include <inttypes.h>
+#include <jansson.h>
+
+#define C1       "ocds-h6vhtk-exp001"       //  a whole procurement
+#define C2       "ocds-h6vhtk-exp002"       //  no procurement
+#define BUYER    "GB-LAE-E09000033"
+#define SUPPLIER "GB-COH-01234567"
+
+typedef struct {
+    const char *agency;
+    const char *args [24];
+} s_step_t;
+
+static const s_step_t s_steps [] = {
+    { BUYER, { "commission", "open", "--title", "Home care for older people", "--buyer", BUYER,
+               "--partners", "GB-NHS-RWE" } },
+    { BUYER, { "commission", "priorities", "--priorities", "Care closer to home" } },
+    { BUYER, { "procure", "plan", "--procurement-id", "lot-1", "--title", "Home care",
+               "--kind", "planned-procurement", "--estimated-value", "1250000",
+               "--expected-tender", "now+7d" } },
+    { BUYER, { "procure", "tender", "--procurement-id", "lot-1", "--title", "Home care",
+               "--value", "1250000.00", "--procedure", "open", "--tender-period-start", "now",
+               "--tender-period-end", "now+30d", "--social-value-weight-pct", "10" } },
+    { BUYER, { "procure", "amend", "--procurement-id", "lot-1", "--new-deadline", "now+40d" } },
+    { BUYER, { "procure", "close", "--procurement-id", "lot-1", "--bids-received", "4" } },
+    { BUYER, { "procure", "award", "--procurement-id", "lot-1", "--award-id", "aw-1",
+               "--suppliers", SUPPLIER, "--value", "1199999.99", "--standstill-ends", "now-1d" } },
+    { BUYER, { "procure", "contract", "--contract-id", "k-1", "--award-id", "aw-1",
+               "--period-start", "now", "--period-end", "now+730d", "--value", "1199999.99",
+               "--kpis", "{\"code\":\"K1\",\"unit\":\"%\",\"target\":95}" } },
+    { BUYER, { "procure", "change", "--contract-id", "k-1", "--description", "Weekend visits",
+               "--new-value", "1300000.01" } },
+    { SUPPLIER, { "monitor", "kpi", "--contract-id", "k-1", "--kpi-code", "K1",
+                  "--period-start", "now-30d", "--period-end", "now", "--value", "96.5",
+                  "--target", "95", "--rating", "RATING_GREEN" } },
+    { BUYER, { "procure", "end", "--contract-id", "k-1", "--how", "CONTRACT_END_TERMINATED",
+               "--reason", "Service moved in-house", "--ended-at", "now" } },
+};
+#define S_NSTEPS (sizeof s_steps / sizeof s_steps [0])
+
+static char s_dir [PATH_MAX];
+static char s_validator [PATH_MAX];
+
+static void
+s_publish (const hub_broker_proc_t *b, const char *commission, const s_step_t *step)
+{
+    hub_argv_t a;
+    hub_argv_init (&a, b, step->agency);
+    hub_argv_add (&a, step->args [0]);
+    hub_argv_add (&a, step->args [1]);
+    hub_argv_add (&a, "--commission");
+    hub_argv_add (&a, commission);
+    for (int k = 2; step->args [k]; k++)
+        hub_argv_add (&a, step->args [k]);
+    hub_run_t r;
+    hub_run_argv (&r, a.argv, NULL, 60000);
+    CHECK_MSG (r.status == 0, "%s %s: status %d out '%s' err '%s'", step->args [0],
+               step->args [1], r.status, r.out, r.err);
+    hub_run_free (&r);
+}
+
+//  Runs `cyclehub export ocds` with the NULL-terminated flags.
+static void
+s_export (hub_run_t *r, const hub_broker_proc_t *b, ...)
+{
+    hub_argv_t a;
+    hub_argv_init (&a, b, BUYER);
+    hub_argv_add (&a, "export");
+    hub_argv_add (&a, "ocds");
+    va_list args;
+    va_start (args, b);
+    hub_argv_addv (&a, args);
+    va_end (args);
+    hub_run_argv (r, a.argv, NULL, 60000);
+}
+
+static void
+s_save (const char *path, const char *text)
+{
+    FILE *file = fopen (path, "w");
+    REQUIRE (file);
+    fputs (text, file);
+    fclose (file);
+}
+
+//  Runs the OCDS validator on text. Returns its exit code; *out its output.
+static int
+s_validate (const char *text, char **out)
+{
+    char path [PATH_MAX + 32];
+    snprintf (path, sizeof path, "%s/package.json", s_dir);
+    s_save (path, text);
+    char *argv [] = { "/usr/bin/python3", s_validator, path, NULL };
+    hub_run_t r;
+    hub_run_argv (&r, argv, NULL, 60000);
+    if (out)
+        *out = strdup (r.out);
+    if (r.status != 0)
+        fprintf (stderr, "validator: %s%s\n", r.out, r.err);
+    int status = r.status;
+    hub_run_free (&r);
+    return status;
+}
+
+static size_t
+s_releases (const char *text)
+{
+    json_t *package = json_loads (text, 0, NULL);
+    size_t n = json_array_size (json_object_get (package, "releases"));
+    json_decref (package);
+    return n;
+}
+
+//  The tags of every release, space-separated, in order
+static char *
+s_tags (const char *text)
+{
+    json_t *package = json_loads (text, 0, NULL);
+    char *tags = calloc (1, 4096);
+    size_t i, k;
+    json_t *release, *tag;
+    json_array_foreach (json_object_get (package, "releases"), i, release)
+        json_array_foreach (json_object_get (release, "tag"), k, tag) {
+            strncat (tags, json_string_value (tag), 4000 - strlen (tags));
+            strcat (tags, " ");
+        }
+    json_decref (package);
+    return tags;
+}
+
+static void
+s_test_procurement (const hub_broker_proc_t *b)
+{
+    hub_run_t r1, r2;
+    s_export (&r1, b, "--commission", C1, NULL);
+    CHECK_MSG (r1.status == 0, "status %d err %s", r1.status, r1.err);
+    CHECK (streq (r1.err, ""));
+    CHECK_MSG (s_validate (r1.out, NULL) == 0, "%s", r1.out);
+    size_t releases = s_releases (r1.out);
+    CHECK_MSG (releases >= 8, "%zu releases", releases);
+    char *tags = s_tags (r1.out);
+    CHECK_MSG (strstr (tags, "planning") && strstr (tags, "tender ") && strstr (tags, "award")
+               && strstr (tags, "contract") && strstr (tags, "tenderAmendment")
+               && strstr (tags, "contractTermination"), "tags: %s", tags);
+    free (tags);
+    //  Exact amounts, ids and uri as the converter makes them
+    CHECK (strstr (r1.out, "1199999.99"));
+    CHECK (strstr (r1.out, "\"id\":\"" C1 "-3\""));
+    CHECK (strstr (r1.out, "\"uri\":\"urn:cyclehub:ocds:" C1 "\""));
+
+    //  The same export twice: the same bytes; --out writes them too
+    s_export (&r2, b, "--commission", C1, NULL);
+    CHECK (r2.status == 0 && streq (r1.out, r2.out));
+    hub_run_free (&r2);
+    char out [PATH_MAX + 32];
+    snprintf (out, sizeof out, "%s/out/export.json", s_dir);
+    char outdir [PATH_MAX + 32];
+    snprintf (outdir, sizeof outdir, "%s/out", s_dir);
+    mkdir (outdir, 0755);
+    s_save (out, "old content\n");
+    s_export (&r2, b, "--commission", C1, "--out", out, NULL);
+    CHECK (r2.status == 0 && streq (r2.out, ""));
+    char *written = hub_proc_slurp (out);
+    CHECK (written && streq (written, r1.out));
+    free (written);
+    hub_run_free (&r2);
+    //  ... and no temporary file is left beside it
+    char cmd [PATH_MAX + 64];
+    snprintf (cmd, sizeof cmd, "test $(ls -A '%s' | wc -l) -eq 1", outdir);
+    CHECK (system (cmd) == 0);
+
+    //  Options reach the package
+    s_export (&r2, b, "--commission", C1, "--publisher-name", "Camden Council", "--uri",
+              "https://data.example.org/ocds/exp001.json", "--pretty", NULL);
+    CHECK (r2.status == 0);
+    CHECK (strstr (r2.out, "\"name\": \"Camden Council\""));
+    CHECK (strstr (r2.out, "\"uri\": \"https://data.example.org/ocds/exp001.json\""));
+    CHECK (s_validate (r2.out, NULL) == 0);
+    CHECK (s_releases (r2.out) == releases);
+    hub_run_free (&r2);
+
+    //  --since: a time before everything changes nothing (same bytes,
+    //  compact and pretty); after the fourth release's date, the first
+    //  three are left out, the rest untouched
+    s_export (&r2, b, "--commission", C1, "--since", "2000-01-01", NULL);
+    CHECK (r2.status == 0 && streq (r1.out, r2.out));
+    hub_run_free (&r2);
+    hub_run_t p1, p2;
+    s_export (&p1, b, "--commission", C1, "--pretty", NULL);
+    s_export (&p2, b, "--commission", C1, "--pretty", "--since", "2000-01-01", NULL);
+    CHECK (p1.status == 0 && streq (p1.out, p2.out));
+    hub_run_free (&p2);
+    json_t *package = json_loads (r1.out, 0, NULL);
+    json_t *fourth = json_array_get (json_object_get (package, "releases"), 3);
+    const char *date = json_string_value (json_object_get (fourth, "date"));
+    REQUIRE (date);
+    bool distinct = !streq (date, json_string_value (json_object_get (
+        json_array_get (json_object_get (package, "releases"), 2), "date")));
+    s_export (&r2, b, "--commission", C1, "--since", date, NULL);
+    s_export (&p2, b, "--commission", C1, "--pretty", "--since", date, NULL);
+    CHECK (r2.status == 0 && p2.status == 0);
+    if (distinct) {
+        CHECK_MSG (s_releases (r2.out) == releases - 3, "%zu since %s", s_releases (r2.out), date);
+        CHECK (s_releases (p2.out) == releases - 3);
+    }
+    CHECK (s_validate (r2.out, NULL) == 0);
+    CHECK (s_validate (p2.out, NULL) == 0);
+    //  the releases kept are byte for byte those of the full export
+    char *tail = strstr (r1.out, "{\"ocid\":\"" C1 "\",\"id\":\"" C1 "-");
+    CHECK (tail);
+    json_t *kept = json_loads (r2.out, 0, NULL);
+    const char *first_id = json_string_value (json_object_get (
+        json_array_get (json_object_get (kept, "releases"), 0), "id"));
+    char needle [128];
+    snprintf (needle, sizeof needle, "{\"ocid\":\"%s\",\"id\":\"%s\"", C1, first_id? first_id: "?");
+    char *from_full = strstr (r1.out, needle), *from_since = strstr (r2.out, needle);
+    CHECK (from_full && from_since && streq (from_full, from_since));
+    json_decref (kept);
+    json_decref (package);
+    hub_run_free (&r2);
+    hub_run_free (&p1);
+    hub_run_free (&p2);
+
+    //  A record package
+    s_export (&r2, b, "--commission", C1, "--record", NULL);
+    CHECK (r2.status == 0);
+    json_t *records = json_loads (r2.out, 0, NULL);
+    json_t *record = json_array_get (json_object_get (records, "records"), 0);
+    CHECK (streq (json_string_value (json_object_get (record, "ocid")), C1));
+    CHECK (json_array_size (json_object_get (record, "releases")) == releases);
+    CHECK (json_is_object (json_object_get (record, "compiledRelease")));
+    json_decref (records);
+    hub_run_free (&r2);
+    hub_run_free (&r1);
+}
+
+static void
+s_test_empty (const hub_broker_proc_t *b)
+{
+    hub_run_t r;
+    s_export (&r, b, "--commission", C2, NULL);
+    CHECK_MSG (r.status == 0, "status %d err %s", r.status, r.err);
+    CHECK_MSG (strstr (r.err, "no procurement") && strstr (r.err, C2), "stderr: %s", r.err);
+    json_t *package = json_loads (r.out, 0, NULL);
+    CHECK (package);
+    json_t *releases = json_object_get (package, "releases");
+    CHECK (json_is_array (releases) && json_array_size (releases) == 0);
+    CHECK (streq (json_string_value (json_object_get (package, "version")), "1.1"));
+    json_decref (package);
+    //  Valid in every respect but one: the schema wants at least one
+    //  release (minItems 1), which is why the CLI says so on stderr
+    char *report = NULL;
+    int status = s_validate (r.out, &report);
+    CHECK (status == 1);
+    CHECK_MSG (report && hub_proc_lines (report) == 1 && strstr (report, "/releases:"),
+               "validator: %s", report);
+    free (report);
+    hub_run_free (&r);
+
+    //  --all: one package, the releases of every commission
+    hub_run_t full;
+    s_export (&full, b, "--commission", C1, NULL);
+    s_export (&r, b, "--all", NULL);
+    CHECK (r.status == 0 && streq (r.err, ""));
+    CHECK (s_validate (r.out, NULL) == 0);
+    CHECK (s_releases (r.out) == s_releases (full.out));
+    CHECK (strstr (r.out, "\"uri\":\"urn:cyclehub:ocds\""));
+    hub_run_free (&r);
+    hub_run_free (&full);
+
+    //  --since after everything: no releases, and a note
+    s_export (&r, b, "--commission", C1, "--since", "now+1d", NULL);
+    CHECK (r.status == 0 && strstr (r.err, "no procurement since"));
+    CHECK (strstr (r.out, "\"releases\":[]"));
+    hub_run_free (&r);
+}
+
+static void
+s_test_errors (const hub_broker_proc_t *b)
+{
+    hub_run_t r;
+    s_export (&r, b, "--commission", "ocds-h6vhtk-nosuch", NULL);
+    CHECK_MSG (r.status == 1 && strstr (r.err, "UNKNOWN_COMMISSION"), "status %d err %s",
+               r.status, r.err);
+    CHECK (streq (r.out, ""));
+    hub_run_free (&r);
+    s_export (&r, b, NULL);
+    CHECK (r.status == 2);
+    hub_run_free (&r);
+    s_export (&r, b, "--all", "--commission", C1, NULL);
+    CHECK (r.status == 2);
+    hub_run_free (&r);
+    s_export (&r, b, "--all", "--since", "yesterday", NULL);
+    CHECK (r.status == 2);
+    hub_run_free (&r);
+    s_export (&r, b, "--all", "--record", "--since", "now-1d", NULL);
+    CHECK (r.status == 2);
+    hub_run_free (&r);
+    s_export (&r, b, "--help", NULL);
+    CHECK (r.status == 0 && strstr (r.out, "--commission"));
+    hub_run_free (&r);
+    //  Nothing listening: broker unreachable, exit 3, nothing written
+    hub_broker_proc_t none;
+    memset (&none, 0, sizeof none);
+    snprintf (none.api, sizeof none.api, "tcp://127.0.0.1:1");
+    snprintf (none.events, sizeof none.events, "tcp://127.0.0.1:2");
+    hub_argv_t a;
+    hub_argv_init (&a, NULL, BUYER);
+    const char *args [] = { "--api", none.api, "--events", none.events, "--timeout", "500",
+                            "export", "ocds", "--all" };
+    for (size_t i = 0; i < sizeof args / sizeof args [0]; i++)
+        hub_argv_add (&a, args [i]);
+    hub_run_argv (&r, a.argv, NULL, 30000);
+    CHECK_MSG (r.status == 3 && streq (r.out, ""), "status %d", r.status);
+    hub_run_free (&r);
+}
+
+int
+main (void)
+{
+    char *dir = hub_test_tmpdir ("export");
+    REQUIRE (dir);
+    snprintf (s_dir, sizeof s_dir, "%s", dir);
+    free (dir);
+    hub_proc_src (s_validator, sizeof s_validator, "../shared/ocds-1.1.5/validate.py");
+    REQUIRE (access (s_validator, R_OK) == 0);
+
+    hub_broker_proc_t broker;
+    memset (&broker, 0, sizeof broker);
+    REQUIRE (hub_broker_start (&broker, "export") == 0);
+    for (size_t i = 0; i < S_NSTEPS; i++)
+        s_publish (&broker, C1, &s_steps [i]);
+    s_publish (&broker, C2, &s_steps [0]);
+    s_publish (&broker, C2, &s_steps [1]);
+
+    s_test_procurement (&broker);
+    s_test_empty (&broker);
+    s_test_errors (&broker);
+
+    hub_broker_cleanup (&broker);
+    if (!getenv ("HUB_KEEP_TMP"))
+        hub_test_rmtree (s_dir);
+    HUB_TEST_DONE ();
+}
