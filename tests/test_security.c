@@ -591,6 +591,111 @@ test_curve (void)
     s_hub_teardown (&hub);
 }
 
+
+//  The CLI over CURVE: keys made with `cyclehub keys new`, the broker on an
+//  auth dir built from them, publishing and erasing with --cert/--server-key
+static void
+s_cli (hub_run_t *run, const char *cert, const char *server_key, const char *api,
+       const char *events, ...)
+{
+    char bin [PATH_MAX];
+    hub_proc_bin (bin, sizeof bin, "clients/cyclehub");
+    char *argv [32] = { bin, "--api", (char *) api, "--events", (char *) events };
+    int argc = 5;
+    if (cert) {
+        argv [argc++] = "--cert";
+        argv [argc++] = (char *) cert;
+        argv [argc++] = "--server-key";
+        argv [argc++] = (char *) server_key;
+    }
+    va_list args;
+    va_start (args, events);
+    char *arg;
+    while ((arg = va_arg (args, char *)) && argc < 31)
+        argv [argc++] = arg;
+    va_end (args);
+    argv [argc] = NULL;
+    hub_run_argv (run, argv, NULL, 20000);
+}
+
+static void
+test_cli_curve (void)
+{
+    s_hub_t hub = { 0 };
+    char *dir = hub_test_tmpdir ("clicurve");
+    REQUIRE (dir);
+    snprintf (hub.dir, sizeof hub.dir, "%s", dir);
+    free (dir);
+    snprintf (hub.auth, sizeof hub.auth, "%s/auth", hub.dir);
+    char path [PATH_MAX + 64], secret [PATH_MAX + 64], broker_cert [PATH_MAX + 64];
+    snprintf (path, sizeof path, "%s/agencies", hub.auth);
+    REQUIRE (zsys_dir_create ("%s", path) == 0);
+    hub_run_t run;
+    //  Keys made by the CLI, as an operator and an agency would
+    snprintf (path, sizeof path, "%s/broker", hub.auth);
+    s_cli (&run, NULL, NULL, "tcp://127.0.0.1:1", "tcp://127.0.0.1:1", "keys", "new", path, NULL);
+    CHECK (run.status == 0);
+    hub_run_free (&run);
+    snprintf (path, sizeof path, "%s/agencies/buyer", hub.auth);
+    s_cli (&run, NULL, NULL, "tcp://127.0.0.1:1", "tcp://127.0.0.1:1", "keys", "new", path, NULL);
+    CHECK (run.status == 0 && run.out && strstr (run.out, "public key"));
+    hub_run_free (&run);
+    //  ... never over existing files
+    s_cli (&run, NULL, NULL, "tcp://127.0.0.1:1", "tcp://127.0.0.1:1", "keys", "new", path, NULL);
+    CHECK (run.status == 2);
+    hub_run_free (&run);
+    snprintf (secret, sizeof secret, "%s/agencies/buyer.cert_secret", hub.auth);
+    snprintf (broker_cert, sizeof broker_cert, "%s/broker.cert", hub.auth);
+    snprintf (path, sizeof path, "%s/agencies.cfg", hub.auth);
+    FILE *file = fopen (path, "w");
+    REQUIRE (file);
+    fprintf (file, "agency\n    " BUYER "\n        roles = \"commissioner\"\n"
+             "        cert = \"agencies/buyer.cert\"\n");
+    fclose (file);
+    //  s_hub_start needs the broker certificate under its usual name
+    snprintf (hub.proc.store, sizeof hub.proc.store, "%s/store", hub.dir);
+    snprintf (hub.proc.endpoints, sizeof hub.proc.endpoints, "%s/endpoints", hub.dir);
+    snprintf (hub.proc.log, sizeof hub.proc.log, "%s/broker.log", hub.dir);
+    snprintf (hub.proc.dir, sizeof hub.proc.dir, "%s", hub.dir);
+    REQUIRE (s_hub_start (&hub) == 0);
+
+    //  Publish over CURVE: the broker knows the buyer by its key
+    s_cli (&run, secret, broker_cert, hub.proc.api, hub.proc.events,
+           "commission", "open", "--commission", "ocds-h6vhtk-cli001", "--title", "Carers' support",
+           "--buyer", BUYER, NULL);
+    CHECK_MSG (run.status == 0 && run.out && strtoull (run.out, NULL, 10) == 1,
+               "status %d out %s err %s", run.status, run.out, run.err);
+    hub_run_free (&run);
+    //  The same command without keys never reaches the broker's code
+    char bin [PATH_MAX];
+    hub_proc_bin (bin, sizeof bin, "clients/cyclehub");
+    char *plain [] = { bin, "--api", hub.proc.api, "--agency", BUYER, "--timeout", "700",
+                       "status", NULL };
+    hub_run_argv (&run, plain, NULL, 20000);
+    CHECK (run.status == 3);
+    hub_run_free (&run);
+    //  Half the CURVE flags is a usage error
+    char *half [] = { bin, "--api", hub.proc.api, "--cert", secret, "status", NULL };
+    hub_run_argv (&run, half, NULL, 20000);
+    CHECK (run.status == 2);
+    hub_run_free (&run);
+    //  Status and history over CURVE
+    s_cli (&run, secret, broker_cert, hub.proc.api, hub.proc.events, "status", NULL);
+    CHECK (run.status == 0 && run.out && strstr (run.out, "lastSeq"));
+    hub_run_free (&run);
+    s_cli (&run, secret, broker_cert, hub.proc.api, hub.proc.events, "history",
+           "--commission", "ocds-h6vhtk-cli001", NULL);
+    CHECK (run.status == 0 && run.out && strstr (run.out, "commission.opened"));
+    hub_run_free (&run);
+    //  Erase: a response that does not exist is refused with its reason
+    s_cli (&run, secret, broker_cert, hub.proc.api, hub.proc.events, "erase",
+           "--commission", "ocds-h6vhtk-cli001", "--response", "r-9", "--reason", "request", NULL);
+    CHECK (run.status == 1 && run.err && strstr (run.err, "INVALID_VALUE"));
+    hub_run_free (&run);
+    CHECK (hub_broker_stop (&hub.proc) == 0);
+    s_hub_teardown (&hub);
+}
+
 int
 main (void)
 {
@@ -598,5 +703,6 @@ main (void)
     zsys_set_logstream (NULL);
     test_refusals ();
     test_curve ();
+    test_cli_curve ();
     HUB_TEST_DONE ();
 }
