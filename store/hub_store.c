@@ -639,8 +639,11 @@ hub_store_open (hub_store_t **store_p, const char *dir,
         o.max_readers = S_DEFAULT_READERS;
     o.map_size = s_round_page (o.map_size);
     o.map_size_max = s_round_page (o.map_size_max);
-    if (o.map_size_max < o.map_size)
-        o.map_size_max = o.map_size;
+    //  The maximum is the operator's limit: a smaller one lowers the
+    //  initial size rather than being raised to it (a store already bigger
+    //  than the maximum opens at its size and takes no more)
+    if (o.map_size > o.map_size_max)
+        o.map_size = o.map_size_max;
 
     if (!o.read_only && s_mkdirs (dir)) {
         s_errf (err, errsize, "cannot create the store directory %s: %s", dir, strerror (errno));

@@ -39,7 +39,8 @@ typedef struct _hub_store_batch_t hub_store_batch_t;
 
 typedef struct {
     size_t map_size;          /* initial map size, bytes (default 64 MiB) */
-    size_t map_size_max;      /* the map grows by doubling up to this (default 16 GiB) */
+    size_t map_size_max;      /* the map grows by doubling up to this (default 16 GiB);
+                                 an initial map_size above it is lowered to it */
     unsigned max_readers;     /* reader slots (default 126) */
     bool nosync;              /* true: no fsync at commit (benchmarks only; logged) */
     bool read_only;           /* open for reading only (tools, backup) */
