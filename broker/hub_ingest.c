@@ -97,6 +97,7 @@ struct _hub_ingest_t {
     uint64_t rate_buckets [10];         //  accepted publishes per second, a ring
     int64_t rate_second [10];
     hub_buf_t reply;                    //  reply scratch
+    bool may_be_personal [64];          //  by body case: the schema marks personal data below it
 };
 
 //  128-bit content digest of the envelope bytes (two FNV-1a 64 lanes). Not
@@ -191,6 +192,11 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
         return NULL;
     }
     self->next_seq = self->last_seq + 1;
+    for (size_t i = 0; hub_proto_type_at (i); i++) {
+        Cyclehub__V1__Envelope__BodyCase body_case = hub_proto_type_at (i);
+        if ((size_t) body_case < sizeof self->may_be_personal)
+            self->may_be_personal [body_case] = hub_proto_type_may_be_personal (body_case);
+    }
     //  recorded_at continues from the last stored event
     if (self->last_seq > 0) {
         void *data;
@@ -459,8 +465,12 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
 
     //  Dedupe: the same (agency, msg_id) earlier in this batch, or stored
     s_digest (slot->envelope, slot->envelope_size, slot->digest);
-    char key [300];
-    snprintf (key, sizeof key, "%s\x1f%s", slot->sender, env->msg_id);
+    //  The dedupe key "agency\x1fmsg_id" (both bounded: 64 and 128 bytes)
+    char key [200];
+    size_t sender_len = strlen (slot->sender), id_len = strlen (env->msg_id);
+    memcpy (key, slot->sender, sender_len);
+    key [sender_len] = '\x1f';
+    memcpy (key + sender_len + 1, env->msg_id, id_len + 1);
     size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->open->ids, key);
     size_t committing = self->committing
         ? (size_t) (uintptr_t) zhashx_lookup (self->committing->ids, key): 0;
@@ -505,7 +515,9 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
         return;
     if (state != before)
         zhashx_update (self->states, env->commission_id, state);
-    slot->personal = hub_proto_has_personal (&env->base);
+    slot->personal = (size_t) env->body_case < sizeof self->may_be_personal
+                  && self->may_be_personal [env->body_case]
+                  && hub_proto_has_personal (&env->base);
     if (s_build_event (self, slot, state, &outcome, now) == 0)
         zhashx_insert (self->open->ids, key, (void *) (uintptr_t) (index + 1));
 }

@@ -245,24 +245,35 @@ s_field_count (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fiel
     return 1;       //  proto3 scalars are always "there"
 }
 
+//  The field names from the top message down to the one being checked:
+//  written out as a dotted path only when a check fails.
+typedef struct {
+    const char *names [HUB_PROTO_MAX_DEPTH + 2];
+    int depth;
+    char unknown [32];          //  "#<number>" of an unknown field
+} s_path_t;
+
 static void
-s_path_push (char *path, size_t size, size_t at, const char *name)
+s_path_write (const s_path_t *path, char *out, size_t size)
 {
-    if (at >= size)
-        return;
-    snprintf (path + at, size - at, "%s%s", at? ".": "", name);
+    size_t at = 0;
+    out [0] = 0;
+    for (int i = 0; i < path->depth && at < size; i++) {
+        int n = snprintf (out + at, size - at, "%s%s", i? ".": "", path->names [i]);
+        if (n < 0)
+            break;
+        at += (size_t) n;
+    }
 }
 
 static hub_check_t
-s_check (const ProtobufCMessage *msg, char *path, size_t size, int depth)
+s_check (const ProtobufCMessage *msg, s_path_t *path)
 {
-    if (depth > HUB_PROTO_MAX_DEPTH)
+    if (path->depth > HUB_PROTO_MAX_DEPTH)
         return HUB_CHECK_TOO_LARGE;
-    size_t at = strlen (path);
     if (msg->n_unknown_fields > 0) {
-        char num [32];
-        snprintf (num, sizeof num, "#%u", msg->unknown_fields [0].tag);
-        s_path_push (path, size, at, num);
+        snprintf (path->unknown, sizeof path->unknown, "#%u", msg->unknown_fields [0].tag);
+        path->names [path->depth++] = path->unknown;
         return HUB_CHECK_UNKNOWN_FIELD;
     }
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
@@ -272,7 +283,7 @@ s_check (const ProtobufCMessage *msg, char *path, size_t size, int depth)
         size_t count = s_field_count (msg, field);
         if (count == 0)
             continue;
-        s_path_push (path, size, at, field->name);
+        path->names [path->depth++] = field->name;
         bool repeated = field->label == PROTOBUF_C_LABEL_REPEATED;
         if (repeated && count > HUB_PROTO_MAX_REPEATED)
             return HUB_CHECK_TOO_LARGE;
@@ -304,13 +315,13 @@ s_check (const ProtobufCMessage *msg, char *path, size_t size, int depth)
             if (field->type == PROTOBUF_C_TYPE_MESSAGE) {
                 const ProtobufCMessage *sub = ((const ProtobufCMessage * const *) slot) [repeated? i: 0];
                 if (sub) {
-                    hub_check_t rc = s_check (sub, path, size, depth + 1);
+                    hub_check_t rc = s_check (sub, path);
                     if (rc != HUB_CHECK_OK)
                         return rc;
                 }
             }
         }
-        path [at < size? at: size - 1] = 0;
+        path->depth--;
     }
     return HUB_CHECK_OK;
 }
@@ -318,15 +329,15 @@ s_check (const ProtobufCMessage *msg, char *path, size_t size, int depth)
 hub_check_t
 hub_proto_check (const ProtobufCMessage *msg, char *path, size_t size)
 {
-    char scratch [1];
-    if (!path || size == 0) {
-        path = scratch;
-        size = sizeof scratch;
+    s_path_t trail;
+    trail.depth = 0;
+    hub_check_t rc = s_check (msg, &trail);
+    if (path && size) {
+        if (rc == HUB_CHECK_OK)
+            path [0] = 0;
+        else
+            s_path_write (&trail, path, size);
     }
-    path [0] = 0;
-    hub_check_t rc = s_check (msg, path, size, 0);
-    if (rc == HUB_CHECK_OK)
-        path [0] = 0;
     return rc;
 }
 
