@@ -108,7 +108,7 @@ s_nats_up (s_nats_t *n, int nodes, const char *base)
     char routes [256] = "";
     for (int i = 0; i < nodes; i++) {
         memset (&n [i], 0, sizeof n [i]);
-        snprintf (n [i].name, sizeof n [i].name, "b%d-%d", nodes, i + 1);
+        snprintf (n [i].name, sizeof n [i].name, "b%d-%d", nodes % 10, (i + 1) % 10);
         n [i].port = s_free_port ();
         n [i].cluster_port = nodes > 1? s_free_port (): 0;
         snprintf (n [i].dir, sizeof n [i].dir, "%s/%s", base, n [i].name);

@@ -324,7 +324,11 @@ s_check_request (hub_ingest_t *self, s_slot_t *slot)
     }
     slot->request_id = slot->request->request_id;
     char path [128];
-    switch (hub_proto_check (&slot->request->base, path, sizeof path)) {
+    hub_check_t check = hub_proto_check (&slot->request->base, path, sizeof path);
+    //  Field paths of a publish start at the envelope, as the field checks' do
+    if (strncmp (path, "publish.", 8) == 0)
+        memmove (path, path + 8, strlen (path + 8) + 1);
+    switch (check) {
         case HUB_CHECK_OK:
             break;
         case HUB_CHECK_UNKNOWN_FIELD:

@@ -326,12 +326,13 @@ s_send_unsent (hub_client_t *self)
 {
     if (self->unsent == 0)
         return;
-    //  Requests go out in order, so the unsent ones are the list's tail:
-    //  step back to the first of them rather than walking the whole window
+    //  The common case: everything before the newest request is on the
+    //  socket already, so only the newest is to go (no walk of the window).
+    //  Otherwise walk from the oldest, so requests leave in their order.
     void *handle = zsock_resolve (self->sock);
     s_pending_t *p = zlistx_last (self->pending);
-    for (size_t back = 1; back < self->unsent && p; back++)
-        p = zlistx_prev (self->pending);
+    if (!(self->unsent == 1 && p && !p->sent))
+        p = zlistx_first (self->pending);
     for (; p; p = zlistx_next (self->pending)) {
         if (p->sent)
             continue;
