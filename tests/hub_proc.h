@@ -17,6 +17,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #ifndef streq
 #define streq(a, b) (strcmp ((a), (b)) == 0)
@@ -175,11 +177,46 @@ hub_proc_wrap (char *const argv [], char **out, char *buf, size_t size)
     out [n] = NULL;
 }
 
+/* A free tcp port on 127.0.0.1 chosen at run time, below the kernel's
+   ephemeral range: a broker restarted on the same port must find it free,
+   and a port in the ephemeral range can meanwhile be taken as the source
+   port of a client reconnecting to it. Returns 0 if none was found. */
+static inline int
+hub_proc_free_port (void)
+{
+    int low = 32768;
+    FILE *file = fopen ("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (file) {
+        if (fscanf (file, "%d", &low) != 1)
+            low = 32768;
+        fclose (file);
+    }
+    int first = low > 12000? 10000: 1024, span = low - first;
+    if (span < 100)
+        return 0;
+    static unsigned seed = 0;
+    if (!seed)
+        seed = (unsigned) getpid () ^ (unsigned) hub_proc_now_ms ();
+    for (int attempt = 0; attempt < 200; attempt++) {
+        int port = first + (int) (rand_r (&seed) % (unsigned) span);
+        int fd = socket (AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            return 0;
+        struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+        addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+        int rc = bind (fd, (struct sockaddr *) &addr, sizeof addr);
+        close (fd);
+        if (rc == 0)
+            return port;
+    }
+    return 0;
+}
+
 /* Starts cyclehubd on store dir b->store (made under a new temp dir unless
    b->dir is already set, so a restart reuses the store) and waits for its
    endpoints. Returns 0, or -1 (said why on stderr). */
 static inline int
-hub_broker_start (hub_broker_proc_t *b, const char *tag)
+hub_broker_start_once (hub_broker_proc_t *b, const char *tag)
 {
     if (!*b->dir) {
         char *dir = hub_test_tmpdir (tag);
@@ -201,9 +238,20 @@ hub_broker_start (hub_broker_proc_t *b, const char *tag)
     if (*b->api) {
         snprintf (api_arg, sizeof api_arg, "%s", b->api);
         snprintf (events_arg, sizeof events_arg, "%s", b->events);
-        argv [2] = api_arg;
-        argv [4] = events_arg;
     }
+    else {
+        int api_port = hub_proc_free_port (), events_port = hub_proc_free_port ();
+        if (api_port && events_port && api_port != events_port) {
+            snprintf (api_arg, sizeof api_arg, "tcp://127.0.0.1:%d", api_port);
+            snprintf (events_arg, sizeof events_arg, "tcp://127.0.0.1:%d", events_port);
+        }
+        else {
+            snprintf (api_arg, sizeof api_arg, "tcp://127.0.0.1:*");
+            snprintf (events_arg, sizeof events_arg, "tcp://127.0.0.1:*");
+        }
+    }
+    argv [2] = api_arg;
+    argv [4] = events_arg;
     char log [PATH_MAX + 32];
     snprintf (log, sizeof log, "%s", b->log);
     char wrap_buf [1024];
@@ -231,6 +279,22 @@ hub_broker_start (hub_broker_proc_t *b, const char *tag)
         hub_proc_sleep_ms (10);
     }
     fprintf (stderr, "cyclehubd wrote no endpoints within 20 s\n");
+    return -1;
+}
+
+/* hub_broker_start_once, retried with other ports if a first start loses
+   its ports to another process between choosing and binding them. */
+static inline int
+hub_broker_start (hub_broker_proc_t *b, const char *tag)
+{
+    bool restart = *b->api != 0;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (hub_broker_start_once (b, tag) == 0)
+            return 0;
+        if (restart)
+            break;
+        b->api [0] = b->events [0] = 0;
+    }
     return -1;
 }
 
