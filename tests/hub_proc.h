@@ -213,10 +213,13 @@ hub_proc_free_port (void)
 }
 
 /* Starts cyclehubd on store dir b->store (made under a new temp dir unless
-   b->dir is already set, so a restart reuses the store) and waits for its
-   endpoints. Returns 0, or -1 (said why on stderr). */
+   b->dir is already set, so a restart reuses the store and the first
+   start's ports), with extra broker flags (NULL-terminated, may be NULL),
+   under $HUB_BROKER_WRAPPER if set, and waits for its endpoints. The
+   broker's stderr is appended to b->log. Returns 0, or -1 (said why on
+   stderr). */
 static inline int
-hub_broker_start_once (hub_broker_proc_t *b, const char *tag)
+hub_broker_start_once (hub_broker_proc_t *b, const char *tag, const char *const *extra)
 {
     if (!*b->dir) {
         char *dir = hub_test_tmpdir (tag);
@@ -231,9 +234,6 @@ hub_broker_start_once (hub_broker_proc_t *b, const char *tag)
     unlink (b->endpoints);
     char bin [PATH_MAX];
     hub_proc_bin (bin, sizeof bin, "broker/cyclehubd");
-    char *argv [] = { bin, "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
-                      "--store", b->store, "--endpoints-file", b->endpoints, "--plain", NULL };
-    //  A restart keeps the ports of the first start, so clients reconnect
     char api_arg [300], events_arg [300];
     if (*b->api) {
         snprintf (api_arg, sizeof api_arg, "%s", b->api);
@@ -250,14 +250,29 @@ hub_broker_start_once (hub_broker_proc_t *b, const char *tag)
             snprintf (events_arg, sizeof events_arg, "tcp://127.0.0.1:*");
         }
     }
-    argv [2] = api_arg;
-    argv [4] = events_arg;
-    char log [PATH_MAX + 32];
-    snprintf (log, sizeof log, "%s", b->log);
+    char *argv [32] = { bin, "--api", api_arg, "--events", events_arg, "--store", b->store,
+                        "--endpoints-file", b->endpoints, "--plain" };
+    int argc = 10;
+    for (int i = 0; extra && extra [i] && argc < 31; i++)
+        argv [argc++] = (char *) extra [i];
+    argv [argc] = NULL;
     char wrap_buf [1024];
     char *wrapped [HUB_WRAP_MAX];
     hub_proc_wrap (argv, wrapped, wrap_buf, sizeof wrap_buf);
-    b->pid = hub_proc_spawn (wrapped, NULL, NULL, log);
+    int log_fd = open (b->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    fflush (stdout);
+    fflush (stderr);
+    b->pid = fork ();
+    if (b->pid == 0) {
+        int null = open ("/dev/null", O_RDWR);
+        dup2 (null, 0);
+        dup2 (null, 1);
+        dup2 (log_fd >= 0? log_fd: null, 2);
+        execv (wrapped [0], wrapped);
+        _exit (127);
+    }
+    if (log_fd >= 0)
+        close (log_fd);
     if (b->pid < 0)
         return -1;
     int64_t deadline = hub_proc_now_ms () + (getenv ("HUB_BROKER_WRAPPER")? 120000: 20000);
@@ -268,34 +283,41 @@ hub_broker_start_once (hub_broker_proc_t *b, const char *tag)
             return 0;
         }
         free (text);
-        if (hub_proc_wait (b->pid, 0) != -1) {
-            fprintf (stderr, "cyclehubd exited early; log:\n");
+        int rc = hub_proc_wait (b->pid, 0);
+        if (rc != -1) {
+            fprintf (stderr, "cyclehubd exited early (rc %d); log %s:\n", rc, b->log);
             char *log_text = hub_proc_slurp (b->log);
             fprintf (stderr, "%s\n", log_text? log_text: "");
             free (log_text);
             b->pid = 0;
             return -1;
         }
-        hub_proc_sleep_ms (10);
+        hub_proc_sleep_ms (5);
     }
-    fprintf (stderr, "cyclehubd wrote no endpoints within 20 s\n");
+    fprintf (stderr, "cyclehubd wrote no endpoints in time\n");
     return -1;
 }
 
 /* hub_broker_start_once, retried with other ports if a first start loses
    its ports to another process between choosing and binding them. */
 static inline int
-hub_broker_start (hub_broker_proc_t *b, const char *tag)
+hub_broker_start_with (hub_broker_proc_t *b, const char *tag, const char *const *extra)
 {
     bool restart = *b->api != 0;
     for (int attempt = 0; attempt < 3; attempt++) {
-        if (hub_broker_start_once (b, tag) == 0)
+        if (hub_broker_start_once (b, tag, extra) == 0)
             return 0;
         if (restart)
             break;
         b->api [0] = b->events [0] = 0;
     }
     return -1;
+}
+
+static inline int
+hub_broker_start (hub_broker_proc_t *b, const char *tag)
+{
+    return hub_broker_start_with (b, tag, NULL);
 }
 
 /* Stops cyclehubd with SIGTERM. Returns its exit code. */

@@ -355,7 +355,7 @@ main (int argc, char *argv [])
     int64_t started = hub_proc_now_ms ();
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
-    REQUIRE (hub_rel_broker_start (&broker, "consumers", NULL) == 0);
+    REQUIRE (hub_broker_start_with (&broker, "consumers", NULL) == 0);
     s_slow_consumers (&broker);
     s_dead_clients (&broker);
     int rc = hub_broker_stop (&broker);

@@ -179,7 +179,7 @@ main (int argc, char *argv [])
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
     const char *small [] = { "--map-max", tiny? "2": "64", NULL };
-    REQUIRE (hub_rel_broker_start (&broker, "full", small) == 0);
+    REQUIRE (hub_broker_start_with (&broker, "full", small) == 0);
 
     s_tally_t *tally = calloc (1, sizeof *tally);
     hub_connect_options_t options;
@@ -218,7 +218,7 @@ main (int argc, char *argv [])
     hub_client_destroy (&client);
     CHECK (hub_broker_stop (&broker) == 0);
     const char *large [] = { "--map-max", tiny? "128": "256", NULL };
-    REQUIRE (hub_rel_broker_start (&broker, "full", large) == 0);
+    REQUIRE (hub_broker_start_with (&broker, "full", large) == 0);
     client = hub_client_new (&options);
     hub_client_set_handler (client, s_on_result, tally);
     int acked_before = tally->acked, refused = 0;

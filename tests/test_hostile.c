@@ -610,7 +610,7 @@ main (void)
     int64_t started = hub_proc_now_ms ();
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
-    REQUIRE (hub_rel_broker_start (&broker, "hostile", NULL) == 0);
+    REQUIRE (hub_broker_start_with (&broker, "hostile", NULL) == 0);
 
     s_good_t *good = calloc (1, sizeof *good);
     good->broker = &broker;

@@ -18,6 +18,11 @@ typedef struct {
     bool verbose;                   /* say more on stderr */
 } cli_t;
 
+/* Parses a decimal unsigned integer (digits only, no sign, no overflow).
+   Returns true and sets *value, or false. */
+bool
+    cli_parse_u64 (const char *text, uint64_t *value);
+
 /* Maps a library return code to an exit code, printing why on stderr. */
 int
     cli_fail (int rc, const hub_result_t *result, const char *what);

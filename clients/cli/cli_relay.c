@@ -88,20 +88,6 @@ s_relay_usage (FILE *out)
         "Exit status: 0 stopped, 2 usage, 3 broker unreachable, 4 other failure.\n");
 }
 
-static bool
-s_number (const char *text, uint64_t *value)
-{
-    if (!text || !isdigit ((unsigned char) *text))
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull (text, &end, 10);
-    if (*end || errno)
-        return false;
-    *value = v;
-    return true;
-}
-
 //  Reads the shared secret. Returns 0, or -1 (said why on stderr).
 static int
 s_read_secret (s_relay_t *self, const char *path)
@@ -656,7 +642,7 @@ s_webhook (cli_t *cli, int argc, char **argv)
             type = value;
         else
         if (streq (arg, "--from"))
-            ok = streq (value, "now")? (from = HUB_FROM_NOW, true): s_number (value, &from);
+            ok = streq (value, "now")? (from = HUB_FROM_NOW, true): cli_parse_u64 (value, &from);
         else
         if (streq (arg, "--format")) {
             ok = streq (value, "json") || streq (value, "fhir");
@@ -664,7 +650,7 @@ s_webhook (cli_t *cli, int argc, char **argv)
         }
         else
         if (streq (arg, "--heartbeat"))
-            ok = s_number (value, &self->heartbeat_s) && self->heartbeat_s <= 86400;
+            ok = cli_parse_u64 (value, &self->heartbeat_s) && self->heartbeat_s <= 86400;
         else
         if (streq (arg, "--fhir-base"))
             ok = *(self->fhir_base = value) && strlen (value) < 400;
@@ -673,20 +659,20 @@ s_webhook (cli_t *cli, int argc, char **argv)
             ok = *(self->subscription = value) && strlen (value) <= 64;
         else
         if (streq (arg, "--max-attempts"))
-            ok = s_number (value, &self->max_attempts) && self->max_attempts > 0;
+            ok = cli_parse_u64 (value, &self->max_attempts) && self->max_attempts > 0;
         else
         if (streq (arg, "--dead-letter"))
             self->dead_letter = value;
         else
         if (streq (arg, "--timeout"))
-            ok = s_number (value, &self->timeout_ms) && self->timeout_ms > 0
+            ok = cli_parse_u64 (value, &self->timeout_ms) && self->timeout_ms > 0
               && self->timeout_ms <= INT32_MAX;
         else
         if (streq (arg, "--backoff-ms"))
-            ok = s_number (value, &self->backoff_ms) && self->backoff_ms <= 3600000;
+            ok = cli_parse_u64 (value, &self->backoff_ms) && self->backoff_ms <= 3600000;
         else
         if (streq (arg, "--backoff-max-ms"))
-            ok = s_number (value, &self->backoff_max_ms) && self->backoff_max_ms <= 3600000;
+            ok = cli_parse_u64 (value, &self->backoff_max_ms) && self->backoff_max_ms <= 3600000;
         else
             ok = false;
         if (!ok) {

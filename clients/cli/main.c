@@ -94,8 +94,8 @@ cli_publish_envelope (cli_t *cli, const Cyclehub__V1__Envelope *env)
     return CLI_OK;
 }
 
-static bool
-s_parse_u64 (const char *text, uint64_t *value)
+bool
+cli_parse_u64 (const char *text, uint64_t *value)
 {
     if (!text || !isdigit ((unsigned char) *text))
         return false;
@@ -156,7 +156,7 @@ s_subscribe (cli_t *cli, int argc, char **argv)
     uint64_t from = HUB_FROM_START, count = 0, idle = 0, rcvhwm = 0;
     bool pretty = false, stats = false;
     const char *env_hwm = getenv ("CYCLEHUB_RCVHWM");
-    if (env_hwm && !s_parse_u64 (env_hwm, &rcvhwm)) {
+    if (env_hwm && !cli_parse_u64 (env_hwm, &rcvhwm)) {
         fprintf (stderr, "cyclehub: CYCLEHUB_RCVHWM must be a number\n");
         return CLI_USAGE;
     }
@@ -200,22 +200,22 @@ s_subscribe (cli_t *cli, int argc, char **argv)
             if (streq (value, "now"))
                 from = HUB_FROM_NOW;
             else
-            if (!s_parse_u64 (value, &from))
+            if (!cli_parse_u64 (value, &from))
                 rc = CLI_USAGE;
         }
         else
         if (streq (arg, "--count")) {
-            if (!s_parse_u64 (value, &count))
+            if (!cli_parse_u64 (value, &count))
                 rc = CLI_USAGE;
         }
         else
         if (streq (arg, "--idle")) {
-            if (!s_parse_u64 (value, &idle))
+            if (!cli_parse_u64 (value, &idle))
                 rc = CLI_USAGE;
         }
         else
         if (streq (arg, "--rcvhwm")) {
-            if (!s_parse_u64 (value, &rcvhwm) || rcvhwm > INT32_MAX)
+            if (!cli_parse_u64 (value, &rcvhwm) || rcvhwm > INT32_MAX)
                 rc = CLI_USAGE;
         }
         else
@@ -366,13 +366,13 @@ s_history (cli_t *cli, int argc, char **argv)
             ok = hub_time_parse (value, &query.until_ms) == 0;
         else
         if (streq (arg, "--from"))
-            ok = s_parse_u64 (value, &query.from_seq);
+            ok = cli_parse_u64 (value, &query.from_seq);
         else
         if (streq (arg, "--to"))
-            ok = s_parse_u64 (value, &query.to_seq);
+            ok = cli_parse_u64 (value, &query.to_seq);
         else
         if (streq (arg, "--limit"))
-            ok = s_parse_u64 (value, &limit);
+            ok = cli_parse_u64 (value, &limit);
         else
             ok = false;
         if (!ok) {
@@ -504,7 +504,7 @@ main (int argc, char *argv [])
         if (!value
         ||  !(streq (arg, "--api") || streq (arg, "--events") || streq (arg, "--agency")
           || streq (arg, "--timeout") || streq (arg, "--cert") || streq (arg, "--server-key"))
-        ||  (streq (arg, "--timeout") && (!s_parse_u64 (value, &number) || number == 0
+        ||  (streq (arg, "--timeout") && (!cli_parse_u64 (value, &number) || number == 0
                                           || number > INT32_MAX))) {
             fprintf (stderr, "cyclehub: bad global flag or value: %s%s%s\nTry 'cyclehub --help'.\n",
                      arg, value? " ": "", value? value: "");

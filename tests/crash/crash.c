@@ -270,7 +270,7 @@ main (int argc, char *argv [])
 
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
-    REQUIRE (hub_rel_broker_start (&broker, "crash", NULL) == 0);
+    REQUIRE (hub_broker_start_with (&broker, "crash", NULL) == 0);
 
     volatile int stop = 0;
     s_pub_t pubs [PUBLISHERS];
@@ -302,7 +302,7 @@ main (int argc, char *argv [])
         done++;
         if (rand () % 4 == 0)
             hub_proc_sleep_ms (rand () % 300);     //  sometimes down a while
-        if (hub_rel_broker_start (&broker, "crash", NULL) != 0) {
+        if (hub_broker_start_with (&broker, "crash", NULL) != 0) {
             restart_failures++;
             break;
         }

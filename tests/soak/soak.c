@@ -148,7 +148,7 @@ main (void)
     zsys_set_logstream (NULL);
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
-    REQUIRE (hub_rel_broker_start (&broker, "soak", NULL) == 0);
+    REQUIRE (hub_broker_start_with (&broker, "soak", NULL) == 0);
     printf ("soak: broker pid %d, %d s, 2 publishers at %d/s, 1 subscriber, 1 history reader\n",
             (int) broker.pid, seconds, rate);
     volatile int stop = 0;
