@@ -167,6 +167,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
         { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (hub_ingest_writer (ingest)), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (api), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (hub_ingest_reader (ingest)), 0, ZMQ_POLLIN, 0 },
     };
     int64_t next_heartbeat = zclock_mono () + config.heartbeat_ms;
     int64_t next_sweep = zclock_mono () + 1000;
@@ -177,7 +178,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
         //  A full open batch waits for the writer before reading more:
         //  requests then queue in the socket (back-pressure to clients)
         items [2].events = hub_ingest_has_room (ingest)? ZMQ_POLLIN: 0;
-        int rc = zmq_poll (items, 3, (long) wait);
+        int rc = zmq_poll (items, 4, (long) wait);
         if (rc < 0 && zmq_errno () != EINTR)
             break;
         if (rc > 0 && (items [0].revents & ZMQ_POLLIN)) {
@@ -191,6 +192,8 @@ hub_broker_actor (zsock_t *pipe, void *args)
             hub_ingest_committed (ingest);
         if (rc > 0 && (items [2].revents & ZMQ_POLLIN))
             hub_ingest_drain (ingest);
+        if (rc > 0 && (items [3].revents & ZMQ_POLLIN))
+            hub_ingest_forward (ingest);
         if (zclock_mono () >= next_heartbeat) {
             hub_ingest_heartbeat (ingest);
             if (registry)

@@ -19,6 +19,7 @@
 #include "hub_access.h"
 #include "hub_commission.h"
 #include "hub_proto.h"
+#include "hub_reader.h"
 
 #define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
 
@@ -89,6 +90,8 @@ struct _hub_ingest_t {
     s_batch_t *open;                    //  filling
     s_batch_t *committing;              //  with the writer, or NULL
     zactor_t *writer;                   //  commits one batch at a time
+    zactor_t *reader;                   //  builds history pages
+    hub_reader_args_t reader_args;
     uint64_t last_seq;                  //  last committed seq
     uint64_t next_seq;                  //  next seq to assign
     int64_t last_recorded_ms;           //  recorded_at is kept non-decreasing
@@ -191,6 +194,13 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
         hub_ingest_destroy (&self);
         return NULL;
     }
+    self->reader_args.store = store;
+    self->reader_args.config = config;
+    self->reader = zactor_new (hub_reader_actor, &self->reader_args);
+    if (!self->reader) {
+        hub_ingest_destroy (&self);
+        return NULL;
+    }
     self->next_seq = self->last_seq + 1;
     for (size_t i = 0; hub_proto_type_at (i); i++) {
         Cyclehub__V1__Envelope__BodyCase body_case = hub_proto_type_at (i);
@@ -221,6 +231,7 @@ hub_ingest_destroy (hub_ingest_t **self_p)
     hub_ingest_t *self = *self_p;
     if (!self)
         return;
+    zactor_destroy (&self->reader);
     zactor_destroy (&self->writer);
     s_batch_fini (&self->batches [0], self->config->batch_max);
     s_batch_fini (&self->batches [1], self->config->batch_max);
@@ -879,6 +890,25 @@ s_answer_query (hub_ingest_t *self, s_slot_t *slot)
     }
 }
 
+//  Hands a history request to the reader thread. Returns 0, or -1 when the
+//  reader's queue is full (the caller then answers it here).
+static int
+s_to_reader (hub_ingest_t *self, s_slot_t *slot)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addmem (msg, zmq_msg_data (&slot->routing), zmq_msg_size (&slot->routing));
+    zmsg_addmem (msg, zmq_msg_data (&slot->body), zmq_msg_size (&slot->body));
+    zmsg_addstr (msg, slot->sender);
+    zsock_t *pipe = zactor_sock (self->reader);
+    zsock_set_sndtimeo (pipe, 0);
+    if (zmsg_send (&msg, pipe) != 0) {
+        zmsg_destroy (&msg);
+        return -1;
+    }
+    zmq_msg_close (&slot->routing);
+    return 0;
+}
+
 //  A committed (or failed) batch: replies in arrival order, then events in
 //  seq order; the batch is emptied for reuse.
 static void
@@ -897,6 +927,10 @@ s_finish (hub_ingest_t *self, s_batch_t *batch, int rc)
         s_slot_t *slot = &batch->slots [i];
         if (!slot->routed)
             continue;
+        if (slot->kind == S_QUERY && slot->roles
+        &&  slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_HISTORY
+        &&  s_to_reader (self, slot) == 0)
+            continue;               //  the reader thread answers it
         if (slot->kind == S_PUBLISH || slot->kind == S_DUPLICATE)
             hub_query_ack (slot->request_id, slot->seq, slot->kind == S_DUPLICATE, &self->reply);
         else
@@ -1060,6 +1094,26 @@ hub_ingest_committed (hub_ingest_t *self)
     self->committing = NULL;
     s_finish (self, batch, rc);
     s_kick (self);
+}
+
+zsock_t *
+hub_ingest_reader (hub_ingest_t *self)
+{
+    return zactor_sock (self->reader);
+}
+
+void
+hub_ingest_forward (hub_ingest_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->reader);
+    if (!msg)
+        return;
+    zframe_t *routing = zmsg_first (msg);
+    zframe_t *reply = zmsg_next (msg);
+    if (routing && reply
+    &&  zmq_send (self->api, zframe_data (routing), zframe_size (routing), ZMQ_SNDMORE) >= 0)
+        zmq_send (self->api, zframe_data (reply), zframe_size (reply), 0);
+    zmsg_destroy (&msg);
 }
 
 void

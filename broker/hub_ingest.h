@@ -38,6 +38,13 @@ zsock_t *
 void
     hub_ingest_committed (hub_ingest_t *self);
 
+/* The history reader thread's pipe: readable when a page is ready. Then
+   call hub_ingest_forward, which sends it to its client. */
+zsock_t *
+    hub_ingest_reader (hub_ingest_t *self);
+void
+    hub_ingest_forward (hub_ingest_t *self);
+
 /* Commits and answers everything received so far (at shutdown). */
 void
     hub_ingest_flush (hub_ingest_t *self);
