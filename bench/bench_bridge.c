@@ -7,6 +7,7 @@
 */
 #include "hub_test.h"
 #include "hub_proc.h"
+#include "hub_nats.h"
 #include "cyclehub.h"
 #include <czmq.h>
 #include <nats/nats.h>
@@ -15,49 +16,6 @@
 #include <sys/socket.h>
 
 #define S_AGENCY "GB-LAE-E09000033"
-
-typedef struct {
-    pid_t pid;
-    int port, cluster_port;
-    char name [16], dir [PATH_MAX], log [PATH_MAX + 16], url [64], routes [256];
-} s_nats_t;
-
-static int
-s_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = 0,
-                                .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-    socklen_t len = sizeof addr;
-    int port = -1;
-    if (fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0
-    &&  getsockname (fd, (struct sockaddr *) &addr, &len) == 0)
-        port = ntohs (addr.sin_port);
-    if (fd >= 0)
-        close (fd);
-    return port;
-}
-
-static pid_t
-s_spawn (char *const argv [], const char *err_path)
-{
-    fflush (stdout);
-    fflush (stderr);
-    pid_t pid = fork ();
-    if (pid == 0) {
-        prctl (PR_SET_PDEATHSIG, SIGKILL);
-        int null = open ("/dev/null", O_RDWR);
-        int err = open (err_path? err_path: "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (null < 0 || err < 0)
-            _exit (126);
-        dup2 (null, 0);
-        dup2 (null, 1);
-        dup2 (err, 2);
-        execvp (argv [0], argv);
-        _exit (127);
-    }
-    return pid;
-}
 
 static jsCtx *
 s_js (const char *url, natsConnection **conn_p)
@@ -88,55 +46,24 @@ s_js_close (jsCtx *js, natsConnection *conn)
     natsConnection_Destroy (conn);
 }
 
-static bool
-s_ready (const char *url)
-{
-    natsConnection *conn;
-    jsCtx *js = s_js (url, &conn);
-    jsAccountInfo *info = NULL;
-    bool ready = js && js_GetAccountInfo (&info, js, NULL, NULL) == NATS_OK;
-    jsAccountInfo_Destroy (info);
-    s_js_close (js, conn);
-    return ready;
-}
-
 //  Starts nodes nats-servers (a cluster if more than one) and waits until
 //  every JetStream answers. Returns 0 or -1.
 static int
-s_nats_up (s_nats_t *n, int nodes, const char *base)
+s_nats_up (hub_nats_t *n, int nodes, const char *base)
 {
-    char routes [256] = "";
     for (int i = 0; i < nodes; i++) {
-        memset (&n [i], 0, sizeof n [i]);
-        snprintf (n [i].name, sizeof n [i].name, "b%d-%d", nodes % 10, (i + 1) % 10);
-        n [i].port = s_free_port ();
-        n [i].cluster_port = nodes > 1? s_free_port (): 0;
-        snprintf (n [i].dir, sizeof n [i].dir, "%s/%s", base, n [i].name);
-        snprintf (n [i].log, sizeof n [i].log, "%s/%s.log", base, n [i].name);
-        snprintf (n [i].url, sizeof n [i].url, "nats://127.0.0.1:%d", n [i].port);
-        size_t len = strlen (routes);
-        snprintf (routes + len, sizeof routes - len, "%snats://127.0.0.1:%d", i? ",": "",
-                  n [i].cluster_port);
+        char name [16];
+        snprintf (name, sizeof name, "b%d-%d", nodes % 10, (i + 1) % 10);
+        hub_nats_init (&n [i], base, name, nodes > 1);
     }
-    for (int i = 0; i < nodes; i++) {
-        char port [16], cluster [64];
-        snprintf (port, sizeof port, "%d", n [i].port);
-        snprintf (cluster, sizeof cluster, "nats://127.0.0.1:%d", n [i].cluster_port);
-        snprintf (n [i].routes, sizeof n [i].routes, "%s", routes);
-        char *argv [24] = { "nats-server", "-a", "127.0.0.1", "-p", port, "-js", "-sd", n [i].dir,
-                            "-n", n [i].name, NULL };
-        if (nodes > 1) {
-            char *more [] = { "--cluster_name", "bench", "--cluster", cluster, "--routes",
-                              n [i].routes, NULL };
-            memcpy (argv + 10, more, sizeof more);
-        }
-        n [i].pid = s_spawn (argv, n [i].log);
-    }
+    hub_nats_routes (n, nodes);
+    for (int i = 0; i < nodes; i++)
+        hub_nats_spawn_node (&n [i], "bench");
     int64_t deadline = hub_proc_now_ms () + 30000;
     while (hub_proc_now_ms () < deadline) {
         bool ready = true;
         for (int i = 0; i < nodes && ready; i++)
-            ready = s_ready (n [i].url);
+            ready = hub_nats_ready (n [i].url);
         if (ready)
             return 0;
         hub_proc_sleep_ms (100);
@@ -145,7 +72,7 @@ s_nats_up (s_nats_t *n, int nodes, const char *base)
 }
 
 static void
-s_nats_down (s_nats_t *n, int nodes)
+s_nats_down (hub_nats_t *n, int nodes)
 {
     for (int i = 0; i < nodes; i++)
         if (n [i].pid > 0)
@@ -221,7 +148,7 @@ s_bridge_rate (const hub_broker_proc_t *broker, const char *url, const char *url
     for (int i = 0; rest [i]; i++)
         hub_argv_add (&a, rest [i]);
     int64_t start = hub_proc_now_ms ();
-    pid_t bridge = s_spawn (a.argv, log);
+    pid_t bridge = hub_nats_spawn (a.argv, log);
     int64_t seen = 0, deadline = start + 300000;
     uint64_t bytes = 0;
     while (seen < count && hub_proc_now_ms () < deadline) {
@@ -292,7 +219,7 @@ main (int argc, char *argv [])
     double plain [2] = { 0 }, bridged [2] = { 0 }, avg [2] = { 0 };
     for (int run = 0; run < 2; run++) {
         int nodes = run? 3: 1;
-        s_nats_t n [3];
+        hub_nats_t n [3];
         if (s_nats_up (n, nodes, base)) {
             fprintf (stderr, "nats-server (%d nodes) did not get ready\n", nodes);
             s_nats_down (n, nodes);

@@ -5,6 +5,7 @@
 */
 #include "hub_test.h"
 #include "hub_proc.h"
+#include "hub_nats.h"
 #include "cyclehub.h"
 #include <czmq.h>
 #include <nats/nats.h>
@@ -56,21 +57,7 @@ s_kill_all (void)
 static pid_t
 s_spawn (char *const argv [], const char *err_path)
 {
-    fflush (stdout);
-    fflush (stderr);
-    pid_t pid = fork ();
-    if (pid == 0) {
-        prctl (PR_SET_PDEATHSIG, SIGKILL);
-        int null = open ("/dev/null", O_RDWR);
-        int err = open (err_path? err_path: "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (null < 0 || err < 0)
-            _exit (126);
-        dup2 (null, 0);
-        dup2 (null, 1);
-        dup2 (err, 2);
-        execvp (argv [0], argv);
-        _exit (127);
-    }
+    pid_t pid = hub_nats_spawn (argv, err_path);
     if (pid > 0)
         s_track (pid);
     return pid;
@@ -87,98 +74,19 @@ s_stop (pid_t *pid, int sig, int timeout_ms)
     return rc;
 }
 
-static int
-s_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = 0,
-                                .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-    socklen_t len = sizeof addr;
-    int port = -1;
-    if (fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0
-    &&  getsockname (fd, (struct sockaddr *) &addr, &len) == 0)
-        port = ntohs (addr.sin_port);
-    if (fd >= 0)
-        close (fd);
-    return port;
-}
-
 //  --------------------------------------------------------------------------
 //  nats-server processes
 
-typedef struct {
-    pid_t pid;
-    int port;                       /* client port */
-    int cluster_port;               /* route port, 0 for a single server */
-    char name [16];
-    char dir [PATH_MAX];            /* JetStream store */
-    char log [PATH_MAX + 16];
-    char url [64];
-    char routes [256];              /* every node's route URL, comma-separated */
-} s_nats_t;
-
-static natsConnection *
-s_nats_connect (const char *url, int timeout_ms)
-{
-    natsOptions *options = NULL;
-    natsConnection *conn = NULL;
-    natsOptions_Create (&options);
-    natsOptions_SetURL (options, url);
-    natsOptions_SetTimeout (options, timeout_ms);
-    natsOptions_SetMaxReconnect (options, 0);
-    natsOptions_SetAllowReconnect (options, false);
-    if (natsConnection_Connect (&conn, options) != NATS_OK)
-        conn = NULL;
-    natsOptions_Destroy (options);
-    return conn;
-}
-
-//  True once the server answers and its JetStream answers too (in a
-//  cluster, once the meta group has a leader).
-static bool
-s_nats_ready (const char *url)
-{
-    natsConnection *conn = s_nats_connect (url, 500);
-    if (!conn)
-        return false;
-    jsCtx *js = NULL;
-    jsOptions options;
-    jsOptions_Init (&options);
-    options.Wait = 1000;
-    jsAccountInfo *info = NULL;
-    jsErrCode jerr = 0;
-    bool ready = natsConnection_JetStream (&js, conn, &options) == NATS_OK
-              && js_GetAccountInfo (&info, js, NULL, &jerr) == NATS_OK;
-    jsAccountInfo_Destroy (info);
-    jsCtx_Destroy (js);
-    natsConnection_Destroy (conn);
-    return ready;
-}
-
 static int
-s_nats_start (s_nats_t *n, int wait_ms)
+s_nats_start (hub_nats_t *n, int wait_ms)
 {
-    char port [16], cluster [64];
-    snprintf (port, sizeof port, "%d", n->port);
-    snprintf (cluster, sizeof cluster, "nats://127.0.0.1:%d", n->cluster_port);
-    char *argv [24] = { "nats-server", "-a", "127.0.0.1", "-p", port, "-js", "-sd", n->dir,
-                        "-n", n->name };
-    int argc = 10;
-    if (n->cluster_port) {
-        argv [argc++] = "--cluster_name";
-        argv [argc++] = "hubtest";
-        argv [argc++] = "--cluster";
-        argv [argc++] = cluster;
-        argv [argc++] = "--routes";
-        argv [argc++] = n->routes;
-    }
-    argv [argc] = NULL;
-    n->pid = s_spawn (argv, n->log);
+    if (hub_nats_spawn_node (n, "hubtest") > 0)
+        s_track (n->pid);
     if (n->pid <= 0 || wait_ms == 0)
         return n->pid > 0? 0: -1;
     int64_t deadline = hub_proc_now_ms () + wait_ms;
     while (hub_proc_now_ms () < deadline) {
-        if (s_nats_ready (n->url))
+        if (hub_nats_ready (n->url))
             return 0;
         if (hub_proc_wait (n->pid, 0) != -1) {
             s_untrack (n->pid);
@@ -192,18 +100,6 @@ s_nats_start (s_nats_t *n, int wait_ms)
     fprintf (stderr, "%s\n", log? log: "");
     free (log);
     return -1;
-}
-
-static void
-s_nats_init (s_nats_t *n, const char *base, const char *name, bool clustered)
-{
-    memset (n, 0, sizeof *n);
-    snprintf (n->name, sizeof n->name, "%s", name);
-    n->port = s_free_port ();
-    n->cluster_port = clustered? s_free_port (): 0;
-    snprintf (n->dir, sizeof n->dir, "%s/%s", base, name);
-    snprintf (n->log, sizeof n->log, "%s/%s.log", base, name);
-    snprintf (n->url, sizeof n->url, "nats://127.0.0.1:%d", n->port);
 }
 
 //  --------------------------------------------------------------------------
@@ -529,7 +425,7 @@ s_test_usage (const hub_broker_proc_t *broker)
     hub_run_free (&r);
     //  No NATS there: unreachable, said plainly
     char url [64];
-    snprintf (url, sizeof url, "nats://127.0.0.1:%d", s_free_port ());
+    snprintf (url, sizeof url, "nats://127.0.0.1:%d", hub_proc_free_port ());
     hub_cli (&r, broker, S_AGENCY, NULL, "bridge", "nats", "--url", url, NULL);
     CHECK (r.status == 3 && strstr (r.err, "cannot connect to NATS"));
     hub_run_free (&r);
@@ -540,10 +436,10 @@ s_test_usage (const hub_broker_proc_t *broker)
 static void
 s_test_single (hub_broker_proc_t *broker, const char *base, const char *hub_id)
 {
-    s_nats_t n;
-    s_nats_init (&n, base, "single", false);
+    hub_nats_t n;
+    hub_nats_init (&n, base, "single", false);
     REQUIRE (s_nats_start (&n, 20000) == 0);
-    natsConnection *conn = s_nats_connect (n.url, 2000);
+    natsConnection *conn = hub_nats_connect (n.url, 2000);
     REQUIRE (conn);
     jsCtx *js = s_js (conn);
     REQUIRE (js);
@@ -591,7 +487,7 @@ s_test_single (hub_broker_proc_t *broker, const char *base, const char *hub_id)
     CHECK (s_stop (&publisher, 0, 60000) == 0);
     jsCtx_Destroy (js);
     natsConnection_Destroy (conn);
-    conn = s_nats_connect (n.url, 2000);
+    conn = hub_nats_connect (n.url, 2000);
     REQUIRE (conn);
     js = s_js (conn);
     uint64_t last_seq = 0;
@@ -648,29 +544,25 @@ s_test_single (hub_broker_proc_t *broker, const char *base, const char *hub_id)
 static void
 s_test_cluster (hub_broker_proc_t *broker, const char *base, const char *hub_id)
 {
-    s_nats_t nodes [3];
-    char routes [256] = "", urls [256] = "";
+    hub_nats_t nodes [3];
+    char urls [256] = "";
     for (int i = 0; i < 3; i++) {
         char name [8];
         snprintf (name, sizeof name, "n%d", i + 1);
-        s_nats_init (&nodes [i], base, name, true);
-        size_t len = strlen (routes);
-        snprintf (routes + len, sizeof routes - len, "%snats://127.0.0.1:%d", i? ",": "",
-                  nodes [i].cluster_port);
-        len = strlen (urls);
+        hub_nats_init (&nodes [i], base, name, true);
+        size_t len = strlen (urls);
         snprintf (urls + len, sizeof urls - len, "%s%s", i? ",": "", nodes [i].url);
     }
+    hub_nats_routes (nodes, 3);
     int64_t start = hub_proc_now_ms ();
-    for (int i = 0; i < 3; i++) {
-        snprintf (nodes [i].routes, sizeof nodes [i].routes, "%s", routes);
+    for (int i = 0; i < 3; i++)
         REQUIRE (s_nats_start (&nodes [i], 0) == 0);
-    }
     //  Adaptive: poll until every node's JetStream answers
     bool ready = false;
     while (!ready && hub_proc_now_ms () < start + 30000) {
         ready = true;
         for (int i = 0; i < 3 && ready; i++)
-            ready = s_nats_ready (nodes [i].url);
+            ready = hub_nats_ready (nodes [i].url);
         if (!ready)
             hub_proc_sleep_ms (100);
     }
@@ -682,7 +574,7 @@ s_test_cluster (hub_broker_proc_t *broker, const char *base, const char *hub_id)
     pid_t bridge = s_bridge_start (broker, bridge_log, "--url", urls, "--stream", "HUBR3",
                                    "--replicas", "3", NULL);
     pid_t publisher = s_publish_in_child (broker, 10000, 3000);
-    natsConnection *conn = s_nats_connect (nodes [0].url, 2000);
+    natsConnection *conn = hub_nats_connect (nodes [0].url, 2000);
     REQUIRE (conn);
     jsCtx *js = s_js (conn);
     int64_t seen = s_wait_count (js, "HUBR3", 6000, 60000);
@@ -708,8 +600,8 @@ s_test_cluster (hub_broker_proc_t *broker, const char *base, const char *hub_id)
     CHECK (last_seq == 15000);
 
     //  A consumer on a surviving node
-    s_nats_t *survivor = &nodes [(victim + 1) % 3];
-    conn = s_nats_connect (survivor->url, 2000);
+    hub_nats_t *survivor = &nodes [(victim + 1) % 3];
+    conn = hub_nats_connect (survivor->url, 2000);
     REQUIRE (conn);
     js = s_js (conn);
     seen = s_wait_count (js, "HUBR3", (int64_t) last_seq, 60000);
