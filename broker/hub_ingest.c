@@ -8,105 +8,16 @@
     batch holds everything that arrived during the previous commit: that is
     group commit, and it is what makes durable publishing fast. Only after a
     batch's commit does any of its senders get a reply and any subscriber
-    its events. Queries are answered in their batch's turn, so replies to a
-    connection keep the order of its requests. Erasures (requested, or by
-    the retention sweep) ride the same batches.
+    its events. Queries are answered in their batch's turn (history pages
+    by the reader thread, hub_reader.c). Erasures (requested, or by the
+    retention sweep) ride the same batches: hub_erase.c.
 */
-#include "hub_ingest.h"
-#include "hub_query.h"
-#include "hub_validate.h"
-#include "hub_cycle.h"
-#include "hub_access.h"
-#include "hub_commission.h"
-#include "hub_proto.h"
-#include "hub_reader.h"
-
-#define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
-
-typedef enum {
-    S_REJECT,               //  reply with slot->verdict
-    S_PUBLISH,              //  accepted: ack with slot->seq after the commit
-    S_DUPLICATE,            //  stored before: ack with slot->seq, duplicate
-    S_QUERY                 //  answered from a read snapshot after the commit
-} s_kind_t;
-
-typedef struct {
-    bool routed;                        //  from a client (false: the retention sweep)
-    zmq_msg_t routing;                  //  the ROUTER's routing id of the sender
-    zmq_msg_t body;                     //  the request frame (envelope bytes point into it)
-    Cyclehub__V1__Request *request;     //  unpacked, or NULL
-    uint64_t request_id;                //  echoed in the reply
-    s_kind_t kind;
-    hub_verdict_t verdict;              //  why, when kind is S_REJECT
-    char sender [64];                   //  agency org-id from the connection
-    char key [48];                      //  its CURVE public key (Z85), "" in PLAIN mode
-    unsigned roles;                     //  its roles (hub_access.h)
-    const char *commission_id;          //  of the event (borrowed from the request or audit)
-    const char *msg_id;                 //  dedupe key with the sender, or NULL
-    const uint8_t *envelope;            //  the raw Envelope bytes (in body, or audit_envelope)
-    size_t envelope_size;
-    uint8_t digest [HUB_STORE_DIGEST_SIZE];
-    uint64_t seq;                       //  assigned (S_PUBLISH) or original (S_DUPLICATE)
-    int same_as;                        //  slot index of an earlier publish in this batch, or -1
-    bool inflight;                      //  S_DUPLICATE of a publish not yet committed
-    int64_t recorded_ms;                //  the event's recorded_at
-    Cyclehub__V1__Stage stage;          //  the commission's stage after the event
-    const char *type;                   //  type name (static)
-    bool personal;                      //  the event holds personal data
-    hub_buf_t event;                    //  the packed Event (buffers reused across batches)
-    uint64_t target_seq;                //  erasure: the event whose bytes are replaced
-    hub_buf_t replacement;              //  erasure: its redacted bytes
-    hub_buf_t audit_envelope;           //  erasure: the packed audit Envelope
-    char audit_ids [3][80];             //  erasure: commission, msg_id, ... for the envelope
-} s_slot_t;
-
-//  One batch: the requests drained between two commits.
-typedef struct {
-    s_slot_t *slots;                    //  batch_max slots (buffers reused)
-    size_t nslots;                      //  in use
-    size_t accepted;                    //  S_PUBLISH slots: events to store
-    zhashx_t *touched;                  //  commission ids changed (values unused)
-    zhashx_t *ids;                      //  "agency\x1fmsg_id" -> slot index + 1
-    zhashx_t *erased;                   //  target seq (text) -> slot index + 1
-    zlistx_t *states;                   //  s_state_bytes_t, encoded when the batch closes
-    int rc;                             //  the commit's result
-} s_batch_t;
-
-//  A commission's state as written by a batch.
-typedef struct {
-    char *id;
-    uint8_t *data;
-    size_t size;
-} s_state_bytes_t;
-
-struct _hub_ingest_t {
-    const hub_broker_config_t *config;  //  the actor's copy
-    hub_store_t *store;                 //  borrowed
-    hub_registry_t *registry;           //  borrowed; NULL in PLAIN mode
-    void *api;                          //  raw libzmq handles (borrowed)
-    void *events;
-    zhashx_t *states;                   //  commission id -> hub_commission_t *, as of every check so far
-    s_batch_t batches [2];
-    s_batch_t *open;                    //  filling
-    s_batch_t *committing;              //  with the writer, or NULL
-    zactor_t *writer;                   //  commits one batch at a time
-    zactor_t *reader;                   //  builds history pages
-    hub_reader_args_t reader_args;
-    uint64_t last_seq;                  //  last committed seq
-    uint64_t next_seq;                  //  next seq to assign
-    int64_t last_recorded_ms;           //  recorded_at is kept non-decreasing
-    int64_t started_ms;
-    uint64_t sweep_from;                //  where the next retention sweep starts
-    uint64_t rate_buckets [10];         //  accepted publishes per second, a ring
-    int64_t rate_second [10];
-    hub_buf_t reply;                    //  reply scratch
-    bool may_be_personal [64];          //  by body case: the schema marks personal data below it
-};
+#include "hub_ingest_priv.h"
 
 //  128-bit content digest of the envelope bytes (two FNV-1a 64 lanes). Not
 //  cryptographic: it only tells a retry from a reused msg_id.
-static void
-s_digest (const uint8_t *data, size_t size, uint8_t out [HUB_STORE_DIGEST_SIZE])
+void
+hub_ingest_digest (const uint8_t *data, size_t size, uint8_t out [HUB_STORE_DIGEST_SIZE])
 {
     uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL ^ size;
     for (size_t i = 0; i < size; i++) {
@@ -138,9 +49,9 @@ s_state_bytes_free (void **item)
 }
 
 static int
-s_batch_init (s_batch_t *batch, size_t capacity)
+s_batch_init (hub_batch_t *batch, size_t capacity)
 {
-    batch->slots = calloc (capacity, sizeof (s_slot_t));
+    batch->slots = calloc (capacity, sizeof (hub_slot_t));
     batch->touched = zhashx_new ();
     batch->ids = zhashx_new ();
     batch->erased = zhashx_new ();
@@ -152,7 +63,7 @@ s_batch_init (s_batch_t *batch, size_t capacity)
 }
 
 static void
-s_batch_fini (s_batch_t *batch, size_t capacity)
+s_batch_fini (hub_batch_t *batch, size_t capacity)
 {
     if (batch->slots) {
         for (size_t i = 0; i < capacity; i++) {
@@ -241,13 +152,13 @@ hub_ingest_destroy (hub_ingest_t **self_p)
     *self_p = NULL;
 }
 
-static void
-s_slot_reset (s_slot_t *slot)
+void
+hub_ingest_slot_reset (hub_slot_t *slot)
 {
     slot->routed = false;
     slot->request = NULL;
     slot->request_id = 0;
-    slot->kind = S_REJECT;
+    slot->kind = HUB_SLOT_REJECT;
     slot->same_as = -1;
     slot->inflight = false;
     slot->personal = false;
@@ -262,14 +173,14 @@ s_slot_reset (s_slot_t *slot)
 
 //  Receives one request into slot; returns false when nothing is waiting.
 static bool
-s_receive (hub_ingest_t *self, s_slot_t *slot)
+s_receive (hub_ingest_t *self, hub_slot_t *slot)
 {
     zmq_msg_init (&slot->routing);
     if (zmq_msg_recv (&slot->routing, self->api, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close (&slot->routing);
         return false;
     }
-    s_slot_reset (slot);
+    hub_ingest_slot_reset (slot);
     slot->routed = true;
     zmq_msg_init (&slot->body);
     if (!zmq_msg_more (&slot->routing)
@@ -313,7 +224,7 @@ s_receive (hub_ingest_t *self, s_slot_t *slot)
 
 //  Checks the shape of one request: size, unpack, unknown fields, UTF-8.
 static void
-s_check_request (hub_ingest_t *self, s_slot_t *slot)
+s_check_request (hub_ingest_t *self, hub_slot_t *slot)
 {
     size_t size = zmq_msg_size (&slot->body);
     const uint8_t *data = zmq_msg_data (&slot->body);
@@ -368,11 +279,11 @@ s_check_request (hub_ingest_t *self, s_slot_t *slot)
     }
     if (slot->request->body_case != CYCLEHUB__V1__REQUEST__BODY_PUBLISH
     &&  slot->request->body_case != CYCLEHUB__V1__REQUEST__BODY_ERASE) {
-        slot->kind = S_QUERY;
+        slot->kind = HUB_SLOT_QUERY;
         return;
     }
     if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE) {
-        slot->kind = S_PUBLISH;     //  s_check_erase decides
+        slot->kind = HUB_SLOT_PUBLISH;     //  s_check_erase decides
         return;
     }
     //  The stored event embeds the envelope bytes exactly as sent, so the
@@ -383,13 +294,13 @@ s_check_request (hub_ingest_t *self, s_slot_t *slot)
         hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "publish",
                          "a request carries exactly one publish envelope");
     else
-        slot->kind = S_PUBLISH;     //  s_check_publish decides
+        slot->kind = HUB_SLOT_PUBLISH;     //  s_check_publish decides
 }
 
 //  The commission's state as of this point in the batch, loaded into the
 //  cache from the store on first use. NULL if there is no such commission.
-static hub_commission_t *
-s_state (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_id)
+hub_commission_t *
+hub_ingest_state (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_id)
 {
     hub_commission_t *state = zhashx_lookup (self->states, commission_id);
     if (state)
@@ -407,8 +318,8 @@ s_state (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_i
     return state;
 }
 
-static int64_t
-s_now (hub_ingest_t *self)
+int64_t
+hub_ingest_now (hub_ingest_t *self)
 {
     int64_t now = zclock_time ();
     return now < self->last_recorded_ms? self->last_recorded_ms: now;
@@ -418,8 +329,8 @@ s_now (hub_ingest_t *self)
 //  event's own fields packed, then the envelope bytes appended as field 7
 //  (protobuf-c packs fields in number order, so the result is what packing
 //  the whole Event would give). Returns 0, or -1 (slot rejected) on OOM.
-static int
-s_build_event (hub_ingest_t *self, s_slot_t *slot, hub_commission_t *state,
+int
+hub_ingest_build_event (hub_ingest_t *self, hub_slot_t *slot, hub_commission_t *state,
                const hub_cycle_outcome_t *outcome, int64_t now)
 {
     Cyclehub__V1__Event event = CYCLEHUB__V1__EVENT__INIT;
@@ -437,7 +348,7 @@ s_build_event (hub_ingest_t *self, s_slot_t *slot, hub_commission_t *state,
     size_t head = cyclehub__v1__event__get_packed_size (&event);
     slot->event.size = 0;
     if (hub_buf_reserve (&slot->event, head + 11 + slot->envelope_size)) {
-        slot->kind = S_REJECT;
+        slot->kind = HUB_SLOT_REJECT;
         return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
                                 "the broker is out of memory; retry later");
     }
@@ -448,7 +359,7 @@ s_build_event (hub_ingest_t *self, s_slot_t *slot, hub_commission_t *state,
     memcpy (out + at, slot->envelope, slot->envelope_size);
     slot->event.size = at + slot->envelope_size;
 
-    slot->kind = S_PUBLISH;
+    slot->kind = HUB_SLOT_PUBLISH;
     slot->seq = self->next_seq++;
     slot->recorded_ms = now;
     slot->stage = outcome->to;
@@ -464,9 +375,9 @@ s_build_event (hub_ingest_t *self, s_slot_t *slot, hub_commission_t *state,
 static void
 s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
 {
-    s_slot_t *slot = &self->open->slots [index];
+    hub_slot_t *slot = &self->open->slots [index];
     const Cyclehub__V1__Envelope *env = slot->request->publish;
-    slot->kind = S_REJECT;
+    slot->kind = HUB_SLOT_REJECT;
     if (!slot->roles) {
         hub_verdict_set (&slot->verdict, S_CODE (NOT_AUTHORISED), "",
                          "the connection carries no registered agency identity");
@@ -479,7 +390,7 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
     slot->type = hub_proto_type_name (env->body_case);
 
     //  Dedupe: the same (agency, msg_id) earlier in this batch, or stored
-    s_digest (slot->envelope, slot->envelope_size, slot->digest);
+    hub_ingest_digest (slot->envelope, slot->envelope_size, slot->digest);
     //  The dedupe key "agency\x1fmsg_id" (both bounded: 64 and 128 bytes)
     char key [200];
     size_t sender_len = strlen (slot->sender), id_len = strlen (env->msg_id);
@@ -492,7 +403,7 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
     uint64_t stored_seq = 0;
     uint8_t stored_digest [HUB_STORE_DIGEST_SIZE];
     if (earlier || committing) {
-        s_slot_t *first = earlier? &self->open->slots [earlier - 1]
+        hub_slot_t *first = earlier? &self->open->slots [earlier - 1]
                                  : &self->committing->slots [committing - 1];
         memcpy (stored_digest, first->digest, sizeof stored_digest);
         stored_seq = first->seq;
@@ -513,18 +424,18 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
                              env->msg_id, slot->sender, stored_seq);
             return;
         }
-        slot->kind = S_DUPLICATE;
+        slot->kind = HUB_SLOT_DUPLICATE;
         slot->seq = stored_seq;
         return;
     }
 
     //  Access, then the state machine, against the state as changed
     //  earlier in the batch
-    hub_commission_t *state = s_state (self, snapshot, env->commission_id);
+    hub_commission_t *state = hub_ingest_state (self, snapshot, env->commission_id);
     if (hub_access_check (state, env, slot->sender, slot->roles, &slot->verdict))
         return;
     hub_commission_t *before = state;
-    int64_t now = s_now (self);
+    int64_t now = hub_ingest_now (self);
     hub_cycle_outcome_t outcome;
     if (hub_cycle_apply (&state, env, slot->sender, now, &outcome, &slot->verdict))
         return;
@@ -533,222 +444,8 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
     slot->personal = (size_t) env->body_case < sizeof self->may_be_personal
                   && self->may_be_personal [env->body_case]
                   && hub_proto_has_personal (&env->base);
-    if (s_build_event (self, slot, state, &outcome, now) == 0)
+    if (hub_ingest_build_event (self, slot, state, &outcome, now) == 0)
         zhashx_insert (self->open->ids, key, (void *) (uintptr_t) (index + 1));
-}
-
-//  ---------------------------------------------------------------------------
-//  Erasure
-
-typedef struct {
-    const char *consultation_id;//  wanted ("" = any)
-    const char *response_id;    //  wanted (or NULL: match on target_seq)
-    uint64_t target_seq;        //  wanted audit target (erasure.recorded scan)
-    uint64_t seq;               //  found
-    hub_buf_t bytes;            //  the found event's bytes
-} s_find_t;
-
-static int
-s_find_response (uint64_t seq, const void *data, size_t size, void *arg)
-{
-    s_find_t *find = arg;
-    Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
-    bool match = false;
-    if (event && event->envelope) {
-        const Cyclehub__V1__Envelope *env = event->envelope;
-        if (find->response_id)
-            match = env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
-                 && streq (env->response_submitted->response_id, find->response_id)
-                 && (!*find->consultation_id
-                     || streq (env->response_submitted->consultation_id, find->consultation_id));
-        else
-            match = env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED
-                 && env->erasure_recorded->target_seq == find->target_seq;
-    }
-    if (event)
-        cyclehub__v1__event__free_unpacked (event, NULL);
-    if (!match)
-        return 0;
-    find->seq = seq;
-    find->bytes.size = 0;
-    if (hub_buf_reserve (&find->bytes, size) == 0) {
-        memcpy (find->bytes.data, data, size);
-        find->bytes.size = size;
-    }
-    return 1;
-}
-
-//  Scans a commission's events of one type for a match; 0 if found.
-static int
-s_find (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_id,
-        const char *type, s_find_t *find)
-{
-    hub_store_filter_t filter = { .commission_id = commission_id, .type = type };
-    uint64_t from = 1;
-    bool end = false;
-    find->seq = 0;
-    while (!end && !find->seq) {
-        if (hub_store_scan (self->store, snapshot, &filter, from, 1000, 0,
-                            s_find_response, find, &from, &end))
-            return -1;
-    }
-    return find->seq? 0: -1;
-}
-
-//  Turns slot into the erasure of the stored event `bytes` (seq target):
-//  its redacted form replaces it, and an erasure.recorded audit event from
-//  `requester` is appended. Returns 0, or -1 with the slot rejected.
-static int
-s_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot, uint64_t target,
-         const uint8_t *bytes, size_t size, const char *requester, const char *reason)
-{
-    uint8_t *redacted;
-    size_t redacted_size;
-    Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, bytes);
-    if (!event || !event->envelope
-    ||  event->envelope->body_case != CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
-    ||  hub_proto_redact_event (bytes, size, &redacted, &redacted_size) < 0) {
-        if (event)
-            cyclehub__v1__event__free_unpacked (event, NULL);
-        slot->kind = S_REJECT;
-        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
-                                "the stored response %" PRIu64 " cannot be read", target);
-    }
-    slot->replacement.size = 0;
-    if (hub_buf_reserve (&slot->replacement, redacted_size) == 0) {
-        memcpy (slot->replacement.data, redacted, redacted_size);
-        slot->replacement.size = redacted_size;
-    }
-    free (redacted);
-    hub_commission_t *state = s_state (self, snapshot, event->envelope->commission_id);
-    if (!state || slot->replacement.size != redacted_size) {
-        cyclehub__v1__event__free_unpacked (event, NULL);
-        slot->kind = S_REJECT;
-        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
-                                "the broker could not prepare the erasure; retry later");
-    }
-    const Cyclehub__V1__ResponseSubmitted *response = event->envelope->response_submitted;
-    snprintf (slot->audit_ids [0], sizeof slot->audit_ids [0], "%s", event->envelope->commission_id);
-    snprintf (slot->audit_ids [1], sizeof slot->audit_ids [1], "erasure:%" PRIu64, target);
-    Cyclehub__V1__ErasureRecorded audit = CYCLEHUB__V1__ERASURE_RECORDED__INIT;
-    audit.target_seq = target;
-    audit.consultation_id = response->consultation_id;
-    audit.response_id = response->response_id;
-    audit.requested_by = (char *) requester;
-    audit.reason = (char *) reason;
-    Cyclehub__V1__Envelope env = CYCLEHUB__V1__ENVELOPE__INIT;
-    env.msg_id = slot->audit_ids [1];
-    env.commission_id = slot->audit_ids [0];
-    int64_t now = s_now (self);
-    env.sent_at_ms = now;
-    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED;
-    env.erasure_recorded = &audit;
-    slot->audit_envelope.size = 0;
-    size_t env_size = cyclehub__v1__envelope__get_packed_size (&env);
-    int rc = hub_buf_reserve (&slot->audit_envelope, env_size);
-    if (rc == 0)
-        slot->audit_envelope.size = cyclehub__v1__envelope__pack (&env, slot->audit_envelope.data);
-    cyclehub__v1__event__free_unpacked (event, NULL);
-    if (rc) {
-        slot->kind = S_REJECT;
-        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
-                                "the broker is out of memory; retry later");
-    }
-    slot->envelope = slot->audit_envelope.data;
-    slot->envelope_size = slot->audit_envelope.size;
-    slot->commission_id = slot->audit_ids [0];
-    slot->msg_id = slot->audit_ids [1];
-    slot->type = hub_proto_type_name (CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED);
-    slot->target_seq = target;
-    s_digest (slot->envelope, slot->envelope_size, slot->digest);
-    Cyclehub__V1__Stage stage = hub_commission_stage (state);
-    hub_cycle_outcome_t outcome = { stage, stage, false };
-    char key [32];
-    snprintf (key, sizeof key, "%" PRIu64, target);
-    zhashx_insert (self->open->erased, key, (void *) (uintptr_t) (slot - self->open->slots + 1));
-    return s_build_event (self, slot, state, &outcome, now);
-}
-
-//  An erase request from a client: only the commission's owner may erase,
-//  and erasing an erased response again is acknowledged as a duplicate.
-static void
-s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot)
-{
-    const Cyclehub__V1__EraseRequest *request = slot->request->erase;
-    slot->kind = S_REJECT;
-    if (!hub_validate_ocid (request->commission_id)) {
-        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.commission_id",
-                         "commission_id must be an ocid such as ocds-h6vhtk-056931");
-        return;
-    }
-    if (!hub_validate_local_id (request->response_id)) {
-        hub_verdict_set (&slot->verdict, S_CODE (MISSING_FIELD), "erase.response_id",
-                         "response_id must name the consultation response to erase");
-        return;
-    }
-    if (*request->consultation_id && !hub_validate_local_id (request->consultation_id)) {
-        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.consultation_id",
-                         "consultation_id must be the id of one of the commission's consultations");
-        return;
-    }
-    if (!*request->reason) {
-        hub_verdict_set (&slot->verdict, S_CODE (MISSING_FIELD), "erase.reason",
-                         "give the reason for the erasure (it is kept in the audit record)");
-        return;
-    }
-    hub_commission_t *state = s_state (self, snapshot, request->commission_id);
-    if (!state) {
-        hub_verdict_set (&slot->verdict, S_CODE (UNKNOWN_COMMISSION), "erase.commission_id",
-                         "there is no commission %s", request->commission_id);
-        return;
-    }
-    if (!slot->roles || !hub_access_sees_personal (state, slot->sender)) {
-        hub_verdict_set (&slot->verdict, S_CODE (NOT_AUTHORISED), "",
-                         "only the commission's owner (%s) may erase its responses",
-                         hub_commission_owner (state));
-        return;
-    }
-    s_find_t find = { .consultation_id = request->consultation_id,
-                      .response_id = request->response_id };
-    if (s_find (self, snapshot, request->commission_id, "consultation.response", &find)) {
-        hub_buf_free (&find.bytes);
-        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.response_id",
-                         "commission %s has no stored response %s", request->commission_id,
-                         request->response_id);
-        return;
-    }
-    uint64_t target = find.seq;
-    char key [32];
-    snprintf (key, sizeof key, "%" PRIu64, target);
-    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->open->erased, key);
-    size_t committing = self->committing
-        ? (size_t) (uintptr_t) zhashx_lookup (self->committing->erased, key): 0;
-    Cyclehub__V1__Event *stored = cyclehub__v1__event__unpack (NULL, find.bytes.size, find.bytes.data);
-    bool erased = stored && !hub_proto_has_personal (&stored->base);
-    if (stored)
-        cyclehub__v1__event__free_unpacked (stored, NULL);
-    if (earlier || committing || erased) {
-        //  Idempotent: the audit event of the first erasure is the answer
-        slot->kind = S_DUPLICATE;
-        slot->seq = target;
-        if (earlier || committing) {
-            slot->same_as = earlier? (int) earlier - 1: -1;
-            slot->inflight = true;
-            slot->seq = earlier? self->open->slots [earlier - 1].seq
-                               : self->committing->slots [committing - 1].seq;
-        }
-        else {
-            s_find_t audit = { .consultation_id = "", .target_seq = target };
-            if (s_find (self, snapshot, request->commission_id, "erasure.recorded", &audit) == 0)
-                slot->seq = audit.seq;
-            hub_buf_free (&audit.bytes);
-        }
-        hub_buf_free (&find.bytes);
-        return;
-    }
-    s_erase (self, snapshot, slot, target, find.bytes.data, find.bytes.size,
-             slot->sender, request->reason);
-    hub_buf_free (&find.bytes);
 }
 
 //  ---------------------------------------------------------------------------
@@ -758,15 +455,15 @@ s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, s_slot_t *slot)
 //  transaction. Returns 0 or a hub_store_rc_t. Runs in the writer thread;
 //  the batch is not touched by the broker thread meanwhile.
 static int
-s_commit (hub_store_t *store, s_batch_t *batch)
+s_commit (hub_store_t *store, hub_batch_t *batch)
 {
     hub_store_batch_t *txn;
     int rc = hub_store_batch_begin (store, &txn);
     if (rc)
         return rc;
     for (size_t i = 0; i < batch->nslots && rc == 0; i++) {
-        s_slot_t *slot = &batch->slots [i];
-        if (slot->kind != S_PUBLISH)
+        hub_slot_t *slot = &batch->slots [i];
+        if (slot->kind != HUB_SLOT_PUBLISH)
             continue;
         if (slot->target_seq)
             rc = hub_store_batch_replace (txn, slot->target_seq,
@@ -808,7 +505,7 @@ s_writer_actor (zsock_t *pipe, void *args)
             break;
         bool term = !command || streq (command, "$TERM");
         if (!term) {
-            s_batch_t *work = batch;
+            hub_batch_t *work = batch;
             work->rc = s_commit (store, work);
             zsock_send (pipe, "i", work->rc);
         }
@@ -824,7 +521,7 @@ s_writer_actor (zsock_t *pipe, void *args)
 //  Publishes one stored event on the events socket; personal fields never
 //  leave on the stream, so such events go out redacted.
 static void
-s_publish (hub_ingest_t *self, s_slot_t *slot)
+s_publish (hub_ingest_t *self, hub_slot_t *slot)
 {
     char topic [512];
     if (hub_proto_topic (topic, sizeof topic, slot->stage, slot->commission_id, slot->type) < 0)
@@ -861,7 +558,7 @@ s_rate (hub_ingest_t *self, int64_t now_s, uint64_t add)
 }
 
 static void
-s_answer_query (hub_ingest_t *self, s_slot_t *slot)
+s_answer_query (hub_ingest_t *self, hub_slot_t *slot)
 {
     Cyclehub__V1__Request *request = slot->request;
     if (!slot->roles) {
@@ -893,7 +590,7 @@ s_answer_query (hub_ingest_t *self, s_slot_t *slot)
 //  Hands a history request to the reader thread. Returns 0, or -1 when the
 //  reader's queue is full (the caller then answers it here).
 static int
-s_to_reader (hub_ingest_t *self, s_slot_t *slot)
+s_to_reader (hub_ingest_t *self, hub_slot_t *slot)
 {
     zmsg_t *msg = zmsg_new ();
     zmsg_addmem (msg, zmq_msg_data (&slot->routing), zmq_msg_size (&slot->routing));
@@ -912,29 +609,29 @@ s_to_reader (hub_ingest_t *self, s_slot_t *slot)
 //  A committed (or failed) batch: replies in arrival order, then events in
 //  seq order; the batch is emptied for reuse.
 static void
-s_finish (hub_ingest_t *self, s_batch_t *batch, int rc)
+s_finish (hub_ingest_t *self, hub_batch_t *batch, int rc)
 {
     if (rc == 0 && batch->accepted) {
-        //  The last S_PUBLISH of the batch holds its highest seq
+        //  The last HUB_SLOT_PUBLISH of the batch holds its highest seq
         for (size_t i = batch->nslots; i-- > 0; )
-            if (batch->slots [i].kind == S_PUBLISH) {
+            if (batch->slots [i].kind == HUB_SLOT_PUBLISH) {
                 self->last_seq = batch->slots [i].seq;
                 break;
             }
         s_rate (self, zclock_time () / 1000, batch->accepted);
     }
     for (size_t i = 0; i < batch->nslots; i++) {
-        s_slot_t *slot = &batch->slots [i];
+        hub_slot_t *slot = &batch->slots [i];
         if (!slot->routed)
             continue;
-        if (slot->kind == S_QUERY && slot->roles
+        if (slot->kind == HUB_SLOT_QUERY && slot->roles
         &&  slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_HISTORY
         &&  s_to_reader (self, slot) == 0)
             continue;               //  the reader thread answers it
-        if (slot->kind == S_PUBLISH || slot->kind == S_DUPLICATE)
-            hub_query_ack (slot->request_id, slot->seq, slot->kind == S_DUPLICATE, &self->reply);
+        if (slot->kind == HUB_SLOT_PUBLISH || slot->kind == HUB_SLOT_DUPLICATE)
+            hub_query_ack (slot->request_id, slot->seq, slot->kind == HUB_SLOT_DUPLICATE, &self->reply);
         else
-        if (slot->kind == S_QUERY)
+        if (slot->kind == HUB_SLOT_QUERY)
             s_answer_query (self, slot);
         else
             hub_query_reject (slot->request_id, &slot->verdict, &self->reply);
@@ -944,8 +641,8 @@ s_finish (hub_ingest_t *self, s_batch_t *batch, int rc)
             zmq_msg_close (&slot->routing);
     }
     for (size_t i = 0; i < batch->nslots; i++) {
-        s_slot_t *slot = &batch->slots [i];
-        if (slot->kind == S_PUBLISH)
+        hub_slot_t *slot = &batch->slots [i];
+        if (slot->kind == HUB_SLOT_PUBLISH)
             s_publish (self, slot);
         if (slot->request)
             cyclehub__v1__request__free_unpacked (slot->request, NULL);
@@ -979,13 +676,13 @@ s_fail (hub_ingest_t *self, int rc)
                          hub_store_strerror (self->store));
     zsys_error ("ingest: commit of %zu events failed: %s", self->committing->accepted,
                 hub_store_strerror (self->store));
-    s_batch_t *batches [2] = { self->committing, self->open };
+    hub_batch_t *batches [2] = { self->committing, self->open };
     for (int b = 0; b < 2; b++) {
-        s_batch_t *batch = batches [b];
+        hub_batch_t *batch = batches [b];
         for (size_t i = 0; i < batch->nslots; i++) {
-            s_slot_t *slot = &batch->slots [i];
-            if (slot->kind == S_PUBLISH || (slot->kind == S_DUPLICATE && slot->inflight)) {
-                slot->kind = S_REJECT;
+            hub_slot_t *slot = &batch->slots [i];
+            if (slot->kind == HUB_SLOT_PUBLISH || (slot->kind == HUB_SLOT_DUPLICATE && slot->inflight)) {
+                slot->kind = HUB_SLOT_REJECT;
                 slot->verdict = verdict;
             }
         }
@@ -1001,10 +698,10 @@ s_fail (hub_ingest_t *self, int rc)
 
 //  Hands the open batch on when the writer is free: to the writer if it
 //  has events to store, else straight to its replies (nothing to wait for).
-static void
-s_kick (hub_ingest_t *self)
+void
+hub_ingest_kick (hub_ingest_t *self)
 {
-    s_batch_t *batch = self->open;
+    hub_batch_t *batch = self->open;
     if (self->committing || batch->nslots == 0)
         return;
     if (batch->accepted == 0) {
@@ -1035,13 +732,13 @@ s_kick (hub_ingest_t *self)
 static void
 s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
 {
-    s_slot_t *slot = &self->open->slots [index];
+    hub_slot_t *slot = &self->open->slots [index];
     if (*slot->verdict.reason == 0)
         s_check_request (self, slot);
-    if (slot->kind != S_PUBLISH)
+    if (slot->kind != HUB_SLOT_PUBLISH)
         return;
     if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE)
-        s_check_erase (self, snapshot, slot);
+        hub_ingest_check_erase (self, snapshot, slot);
     else
         s_check_publish (self, snapshot, index);
 }
@@ -1061,7 +758,7 @@ hub_ingest_writer (hub_ingest_t *self)
 void
 hub_ingest_drain (hub_ingest_t *self)
 {
-    s_batch_t *batch = self->open;
+    hub_batch_t *batch = self->open;
     size_t first = batch->nslots;
     while (batch->nslots < self->config->batch_max
         && s_receive (self, &batch->slots [batch->nslots]))
@@ -1076,7 +773,7 @@ hub_ingest_drain (hub_ingest_t *self)
         //  before it can grow the map
         hub_store_read_end (&snapshot);
     }
-    s_kick (self);
+    hub_ingest_kick (self);
 }
 
 void
@@ -1090,10 +787,10 @@ hub_ingest_committed (hub_ingest_t *self)
                     self->committing->nslots, self->committing->accepted, rc, self->open->nslots);
     if (rc != 0)
         s_fail (self, rc);
-    s_batch_t *batch = self->committing;
+    hub_batch_t *batch = self->committing;
     self->committing = NULL;
     s_finish (self, batch, rc);
-    s_kick (self);
+    hub_ingest_kick (self);
 }
 
 zsock_t *
@@ -1123,70 +820,8 @@ hub_ingest_flush (hub_ingest_t *self)
         if (self->committing)
             hub_ingest_committed (self);
         else
-            s_kick (self);
+            hub_ingest_kick (self);
     }
-}
-
-//  ---------------------------------------------------------------------------
-//  Retention sweep
-
-typedef struct {
-    hub_ingest_t *self;
-    hub_store_txn_t *snapshot;
-    int64_t now;
-    size_t queued;
-} s_sweep_t;
-
-static int
-s_sweep_visit (uint64_t seq, const void *data, size_t size, void *arg)
-{
-    s_sweep_t *sweep = arg;
-    hub_ingest_t *self = sweep->self;
-    s_batch_t *batch = self->open;
-    char key [32];
-    snprintf (key, sizeof key, "%" PRIu64, seq);
-    if (zhashx_lookup (batch->erased, key)
-    ||  (self->committing && zhashx_lookup (self->committing->erased, key)))
-        return 0;           //  being erased already
-    Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
-    bool due = event && event->envelope
-        && event->envelope->body_case == CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
-        && event->envelope->response_submitted->retention_until_ms
-        && event->envelope->response_submitted->retention_until_ms <= sweep->now
-        && hub_proto_has_personal (&event->base);
-    if (event)
-        cyclehub__v1__event__free_unpacked (event, NULL);
-    if (!due)
-        return 0;
-    s_slot_t *slot = &batch->slots [batch->nslots];
-    s_slot_reset (slot);
-    snprintf (slot->sender, sizeof slot->sender, "%s", "retention");
-    if (s_erase (self, sweep->snapshot, slot, seq, data, size, "retention",
-                 "the response's retention date has passed") == 0) {
-        batch->nslots++;
-        sweep->queued++;
-    }
-    return batch->nslots == self->config->batch_max;
-}
-
-void
-hub_ingest_sweep (hub_ingest_t *self)
-{
-    if (!hub_ingest_has_room (self))
-        return;
-    s_sweep_t sweep = { self, NULL, zclock_time (), 0 };
-    if (hub_store_read_begin (self->store, &sweep.snapshot))
-        return;
-    hub_store_filter_t filter = { .type = "consultation.response" };
-    uint64_t next = self->sweep_from;
-    bool end = false;
-    if (hub_store_scan (self->store, sweep.snapshot, &filter, self->sweep_from, 5000, 0,
-                        s_sweep_visit, &sweep, &next, &end) == 0)
-        self->sweep_from = end? 1: next;
-    hub_store_read_end (&sweep.snapshot);
-    if (sweep.queued)
-        zsys_info ("ingest: retention sweep erases %zu responses", sweep.queued);
-    s_kick (self);
 }
 
 void
