@@ -117,6 +117,11 @@ s_connect (hub_client_t *self)
     //  Queue only on completed connections, so that a broker that is down
     //  shows as "cannot send" rather than messages silently queued
     zsock_set_immediate (sock, 1);
+    //  No reconnection by ZeroMQ: after a broker restart, requests still
+    //  queued on the old connection would reach the new broker ahead of
+    //  older ones it lost, and be stored out of order. The client makes a
+    //  new connection itself and re-sends everything pending, in order.
+    zsock_set_reconnect_ivl (sock, -1);
     zsock_set_sndhwm (sock, self->window * 2 + 1000);
     zsock_set_rcvhwm (sock, 0);
     hub_secure_apply (&self->secure, sock);
@@ -353,8 +358,10 @@ s_pump (hub_client_t *self, int64_t until)
     s_send_unsent (self);
     int64_t now = zclock_mono ();
     s_pending_t *oldest = zlistx_first (self->pending);
-    if (oldest && self->unsent == 0
-    &&  now - self->last_reply >= self->resend_ms && now - oldest->sent_at >= self->resend_ms) {
+    //  Nothing heard for resend_ms: requests sent and unanswered, or not
+    //  even sendable (no connection: the broker was down when we connected)
+    if (oldest && now - self->last_reply >= self->resend_ms
+    &&  (self->unsent > 0 || now - oldest->sent_at >= self->resend_ms)) {
         zsys_debug ("client: no reply for %d ms: reconnecting, re-sending %zu",
                     self->resend_ms, zlistx_size (self->pending));
         if (s_connect (self))
@@ -363,7 +370,7 @@ s_pump (hub_client_t *self, int64_t until)
         now = zclock_mono ();
     }
     int64_t wait = until - now;
-    if (oldest && self->unsent == 0) {
+    if (oldest) {
         int64_t resend_in = self->resend_ms - (now - self->last_reply);
         if (resend_in < wait)
             wait = resend_in < 1? 1: resend_in;
