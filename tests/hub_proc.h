@@ -19,6 +19,7 @@
 #include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 
 #ifndef streq
 #define streq(a, b) (strcmp ((a), (b)) == 0)
@@ -111,6 +112,7 @@ hub_proc_spawn (char *const argv [], const char *in_path, const char *out_path,
     pid_t pid = fork ();
     if (pid != 0)
         return pid;
+    prctl (PR_SET_PDEATHSIG, SIGKILL);          //  dies with the test
     int in = open (in_path? in_path: "/dev/null", O_RDONLY);
     int out = open (out_path? out_path: "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = open (err_path? err_path: "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -264,6 +266,8 @@ hub_broker_start_once (hub_broker_proc_t *b, const char *tag, const char *const 
     fflush (stderr);
     b->pid = fork ();
     if (b->pid == 0) {
+        //  The broker dies with the test, even one that stops at a REQUIRE
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
         int null = open ("/dev/null", O_RDWR);
         dup2 (null, 0);
         dup2 (null, 1);

@@ -6,6 +6,7 @@
 #include <czmq.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include "hub_proto.h"
 #include "hub_test.h"
 
@@ -34,6 +35,7 @@ s_broker_start (s_broker_t *broker, const char *store_dir)
     unlink (endpoints);
     broker->pid = fork ();
     if (broker->pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL);      //  dies with the test
         int null = open ("/dev/null", O_WRONLY);
         if (!getenv ("HUB_TEST_VERBOSE") && null >= 0)
             dup2 (null, STDOUT_FILENO);
