@@ -579,8 +579,7 @@ s_answer_query (hub_ingest_t *self, hub_slot_t *slot)
         default: {
             hub_query_figures_t figures = {
                 .started_ms = self->started_ms,
-                .publish_rate = s_rate (self, zclock_time () / 1000, 0),
-                .commissions_cached = zhashx_size (self->states)
+                .publish_rate = s_rate (self, zclock_time () / 1000, 0)
             };
             hub_query_status (self->store, slot->request_id, &figures, &self->reply);
         }

@@ -26,7 +26,6 @@ void
 typedef struct {
     int64_t started_ms;
     double publish_rate;
-    uint64_t commissions_cached;
 } hub_query_figures_t;
 
 /* Each writes a packed Reply for request_id into out (replacing its

@@ -6,9 +6,9 @@
 #include <czmq.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <sys/prctl.h>
 #include "hub_proto.h"
 #include "hub_test.h"
+#include "hub_proc.h"
 
 #define BUYER    "GB-LAE-E09000033"
 #define PARTNER  "GB-NHS-RWE"
@@ -16,60 +16,13 @@
 #define OCID     "ocds-h6vhtk-056931"
 #define DAY_MS   86400000LL
 
-typedef struct {
-    pid_t pid;
-    char dir [PATH_MAX];
-    char api [256];
-    char events [256];
-} s_broker_t;
-
+//  Stops the broker with sig; returns its exit status (128+N if killed by N).
 static int
-s_broker_start (s_broker_t *broker, const char *store_dir)
+s_broker_stop (hub_broker_proc_t *broker, int sig)
 {
-    snprintf (broker->dir, sizeof broker->dir, "%s", store_dir);
-    char endpoints [PATH_MAX], binary [PATH_MAX], store [PATH_MAX];
-    snprintf (endpoints, sizeof endpoints, "%s.endpoints", store_dir);
-    snprintf (store, sizeof store, "%s/store", store_dir);
-    const char *bin_dir = getenv ("HUB_BIN_DIR");
-    snprintf (binary, sizeof binary, "%s/broker/cyclehubd", bin_dir? bin_dir: ".");
-    unlink (endpoints);
-    broker->pid = fork ();
-    if (broker->pid == 0) {
-        prctl (PR_SET_PDEATHSIG, SIGKILL);      //  dies with the test
-        int null = open ("/dev/null", O_WRONLY);
-        if (!getenv ("HUB_TEST_VERBOSE") && null >= 0)
-            dup2 (null, STDOUT_FILENO);
-        execl (binary, binary, "--plain", "--store", store, "--api", "tcp://127.0.0.1:*",
-               "--events", "tcp://127.0.0.1:*", "--endpoints-file", endpoints, (char *) NULL);
-        _exit (127);
-    }
-    for (int i = 0; i < 500; i++) {
-        FILE *file = fopen (endpoints, "r");
-        if (file) {
-            int n = fscanf (file, "%255s %255s", broker->api, broker->events);
-            fclose (file);
-            if (n == 2)
-                return 0;
-        }
-        int status;
-        if (waitpid (broker->pid, &status, WNOHANG) == broker->pid)
-            return -1;
-        zclock_sleep (20);
-    }
-    return -1;
-}
-
-//  Stops the broker with sig; returns its exit status (or 128+signal).
-static int
-s_broker_stop (s_broker_t *broker, int sig)
-{
-    if (broker->pid <= 0)
-        return -1;
-    kill (broker->pid, sig);
-    int status = 0;
-    waitpid (broker->pid, &status, 0);
+    int rc = broker->pid > 0? hub_proc_stop (broker->pid, sig, 15000): -1;
     broker->pid = 0;
-    return WIFEXITED (status)? WEXITSTATUS (status): 128 + WTERMSIG (status);
+    return rc;
 }
 
 static zsock_t *
@@ -452,10 +405,10 @@ s_history (zsock_t *client, uint64_t from, const char *commission, Cyclehub__V1_
 }
 
 static void
-test_whole_cycle (const char *tmp)
+test_whole_cycle (void)
 {
-    s_broker_t broker;
-    REQUIRE (s_broker_start (&broker, tmp) == 0);
+    hub_broker_proc_t broker = { 0 };
+    REQUIRE (hub_broker_start (&broker, "broker-cycle") == 0);
     zsock_t *buyer = s_client (broker.api, BUYER);
     zsock_t *partner = s_client (broker.api, PARTNER);
     zsock_t *supplier = s_client (broker.api, SUPPLIER);
@@ -590,7 +543,7 @@ test_whole_cycle (const char *tmp)
     CHECK (s_broker_stop (&broker, SIGTERM) == 0);
 
     //  Restart on the same store: seq and state continue
-    REQUIRE (s_broker_start (&broker, tmp) == 0);
+    REQUIRE (hub_broker_start (&broker, "restart") == 0);     //  same store and ports
     buyer = s_client (broker.api, BUYER);
     Cyclehub__V1__Envelope env;
     s_env (&env, OCID);
@@ -611,6 +564,7 @@ test_whole_cycle (const char *tmp)
     CHECK (code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_ILLEGAL_TRANSITION);
     zsock_destroy (&buyer);
     CHECK (s_broker_stop (&broker, SIGINT) == 0);
+    hub_broker_cleanup (&broker);
 }
 
 //  Sends raw bytes (any number of frames) and returns the reject code of the
@@ -629,10 +583,10 @@ s_raw (zsock_t *client, zmsg_t **msg_p)
 }
 
 static void
-test_bad_input (const char *tmp)
+test_bad_input (void)
 {
-    s_broker_t broker;
-    REQUIRE (s_broker_start (&broker, tmp) == 0);
+    hub_broker_proc_t broker = { 0 };
+    REQUIRE (hub_broker_start (&broker, "broker-bad") == 0);
     zsock_t *good = s_client (broker.api, BUYER);
     zsock_t *bad = s_client (broker.api, BUYER);
     const char *ocid = "ocds-h6vhtk-bad001";
@@ -758,15 +712,16 @@ test_bad_input (const char *tmp)
     zsock_destroy (&bad);
     zsock_destroy (&good);
     CHECK (s_broker_stop (&broker, SIGTERM) == 0);
+    hub_broker_cleanup (&broker);
 }
 
 //  SIGKILL while a publisher streams with many publishes in flight: every
 //  acked seq is present and intact after a restart.
 static void
-test_kill_during_stream (const char *tmp)
+test_kill_during_stream (void)
 {
-    s_broker_t broker;
-    REQUIRE (s_broker_start (&broker, tmp) == 0);
+    hub_broker_proc_t broker = { 0 };
+    REQUIRE (hub_broker_start (&broker, "broker-kill") == 0);
     zsock_t *client = s_client (broker.api, BUYER);
     const char *ocid = "ocds-h6vhtk-kill01";
     int code;
@@ -819,7 +774,7 @@ test_kill_during_stream (const char *tmp)
     CHECK (killed);
     CHECK (count >= TOTAL / 4);
 
-    REQUIRE (s_broker_start (&broker, tmp) == 0);
+    REQUIRE (hub_broker_start (&broker, "restart") == 0);     //  same store and ports
     client = s_client (broker.api, BUYER);
     int intact = 0;
     for (int i = 0; i < TOTAL; i++) {
@@ -855,7 +810,74 @@ test_kill_during_stream (const char *tmp)
     CHECK (intact == count);
     zsock_destroy (&client);
     CHECK (s_broker_stop (&broker, SIGTERM) == 0);
+    hub_broker_cleanup (&broker);
     free (acked);
+}
+
+//  The command line: --help, bad flags, and a config file that sets the
+//  endpoints, the store and the mode
+static void
+test_command_line (void)
+{
+    char bin [PATH_MAX];
+    hub_proc_bin (bin, sizeof bin, "broker/cyclehubd");
+    hub_run_t run;
+    char *help [] = { bin, "--help", NULL };
+    hub_run_argv (&run, help, NULL, 10000);
+    CHECK (run.status == 0 && run.out && strstr (run.out, "--api ENDPOINT")
+        && strstr (run.out, "tcp://127.0.0.1:7400") && strstr (run.out, "--backup DIR"));
+    hub_run_free (&run);
+    char *unknown [] = { bin, "--no-such-flag", NULL };
+    hub_run_argv (&run, unknown, NULL, 10000);
+    CHECK (run.status == 2 && run.err && strstr (run.err, "cyclehubd --help"));
+    hub_run_free (&run);
+    char *bad_max [] = { bin, "--plain", "--map-max", "lots", NULL };
+    hub_run_argv (&run, bad_max, NULL, 10000);
+    CHECK (run.status == 2 && run.err && strstr (run.err, "--map-max"));
+    hub_run_free (&run);
+    char *both [] = { bin, "--plain", "--auth", "/nonexistent", NULL };
+    hub_run_argv (&run, both, NULL, 10000);
+    CHECK (run.status == 2 && run.err && strstr (run.err, "exclude"));
+    hub_run_free (&run);
+    char *no_config [] = { bin, "--config", "/nonexistent/cyclehubd.cfg", NULL };
+    hub_run_argv (&run, no_config, NULL, 10000);
+    CHECK (run.status == 2 && run.err && strstr (run.err, "cannot read config file"));
+    hub_run_free (&run);
+
+    //  A config file: the broker listens where it says, with its store
+    char *dir = hub_test_tmpdir ("broker-config");
+    REQUIRE (dir);
+    int api_port = hub_proc_free_port (), events_port = hub_proc_free_port ();
+    REQUIRE (api_port && events_port && api_port != events_port);
+    char config [PATH_MAX + 32], endpoints [PATH_MAX + 32], store [PATH_MAX + 32], log [PATH_MAX + 32];
+    snprintf (config, sizeof config, "%s/cyclehubd.cfg", dir);
+    snprintf (endpoints, sizeof endpoints, "%s/endpoints", dir);
+    snprintf (store, sizeof store, "%s/from-config", dir);
+    snprintf (log, sizeof log, "%s/broker.log", dir);
+    FILE *file = fopen (config, "w");
+    REQUIRE (file);
+    fprintf (file, "cyclehubd\n    api = tcp://127.0.0.1:%d\n    events = tcp://127.0.0.1:%d\n"
+             "    store = %s\n    plain = 1\n", api_port, events_port, store);
+    fclose (file);
+    char *argv [] = { bin, "--config", config, "--endpoints-file", endpoints, NULL };
+    pid_t pid = hub_proc_spawn (argv, NULL, NULL, log);
+    REQUIRE (pid > 0);
+    char *text = NULL;
+    for (int i = 0; i < 500 && !text; i++) {
+        text = hub_proc_slurp (endpoints);
+        if (!text)
+            hub_proc_sleep_ms (10);
+    }
+    char want [128];
+    snprintf (want, sizeof want, "tcp://127.0.0.1:%d\ntcp://127.0.0.1:%d\n", api_port, events_port);
+    CHECK_MSG (text && streq (text, want), "endpoints %s", text? text: "(none)");
+    free (text);
+    char data [PATH_MAX + 48];
+    snprintf (data, sizeof data, "%s/data.mdb", store);
+    CHECK (access (data, F_OK) == 0);
+    CHECK (hub_proc_stop (pid, SIGTERM, 15000) == 0);
+    hub_test_rmtree (dir);
+    free (dir);
 }
 
 int
@@ -863,16 +885,9 @@ main (void)
 {
     zsys_init ();
     zsys_set_logstream (NULL);
-    char *tmp = hub_test_tmpdir ("broker");
-    REQUIRE (tmp);
-    char dir [PATH_MAX];
-    snprintf (dir, sizeof dir, "%s/cycle", tmp);
-    test_whole_cycle (dir);
-    snprintf (dir, sizeof dir, "%s/bad", tmp);
-    test_bad_input (dir);
-    snprintf (dir, sizeof dir, "%s/kill", tmp);
-    test_kill_during_stream (dir);
-    hub_test_rmtree (tmp);
-    free (tmp);
+    test_command_line ();
+    test_whole_cycle ();
+    test_bad_input ();
+    test_kill_during_stream ();
     HUB_TEST_DONE ();
 }
