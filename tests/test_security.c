@@ -83,7 +83,10 @@ s_hub_start (s_hub_t *hub)
                       "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
                       "--endpoints-file", hub->proc.endpoints, "--sweep-interval", "100", NULL };
     unlink (hub->proc.endpoints);
-    hub->proc.pid = hub_proc_spawn (argv, NULL, NULL, hub->proc.log);
+    //  The broker logs on stdout: keep it, a test reads it
+    char err [PATH_MAX + 48];
+    snprintf (err, sizeof err, "%s.stderr", hub->proc.log);
+    hub->proc.pid = hub_proc_spawn (argv, NULL, hub->proc.log, err);
     if (hub->proc.pid < 0)
         return -1;
     for (int i = 0; i < 1000; i++) {
@@ -580,6 +583,28 @@ test_curve (void)
     zsock_destroy (&again);
     //  The buyer is unaffected
     CHECK (s_publish (buyer, &env, &code) > 0);
+
+    //  A registry that no longer loads (an unknown role) is refused and the
+    //  last good one stays in force: the buyer keeps publishing, and a new
+    //  connection with its key is still admitted
+    zclock_sleep (1100);
+    char path [PATH_MAX + 32], tmp_path [PATH_MAX + 32];
+    snprintf (path, sizeof path, "%s/agencies.cfg", hub.auth);
+    snprintf (tmp_path, sizeof tmp_path, "%s/agencies.cfg.tmp", hub.auth);
+    FILE *broken = fopen (tmp_path, "w");
+    REQUIRE (broken);
+    fprintf (broken, "agency\n    " BUYER "\n        roles = \"emperor\"\n"
+             "        cert = \"agencies/buyer.cert\"\n");
+    fclose (broken);
+    REQUIRE (rename (tmp_path, path) == 0);
+    zclock_sleep (2500);
+    CHECK (s_publish (buyer, &env, &code) > 0);
+    zsock_t *fresh = s_socket (&hub, ZMQ_DEALER, hub.buyer, hub.proc.api);
+    CHECK (s_publish (fresh, &env, &code) > 0);
+    zsock_destroy (&fresh);
+    char *log = hub_proc_slurp (hub.proc.log);
+    CHECK (log && strstr (log, "reload failed, keeping the last good registry"));
+    free (log);
 
     zsock_destroy (&stranger_sub);
     zsock_destroy (&buyer_sub);
