@@ -1,7 +1,7 @@
 # The integration edges of the CLI, end to end against a real cyclehubd:
 # `cyclehub relay webhook` (receiver: tests/webhook_receiver.py, Debian's
 # python3) and `cyclehub export ocds` (checked by the offline OCDS 1.1.5
-# validator in ../shared/ocds-1.1.5).
+# validator, scripts/ocds-validate).
 if(TARGET cyclehub AND TARGET cyclehub_cli)
   foreach(t test_relay test_export)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${t}.c)

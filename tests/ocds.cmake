@@ -2,5 +2,5 @@
 # release and record packages, checked by the offline OCDS 1.1.5 validator.
 hub_test(test_ocds SOURCES test_ocds.c LIBS cyclehub hub_proto TIMEOUT 120)
 target_compile_definitions(test_ocds PRIVATE
-  HUB_OCDS_VALIDATOR="${CMAKE_SOURCE_DIR}/../shared/ocds-1.1.5/validate.py"
+  HUB_OCDS_VALIDATOR="${CMAKE_SOURCE_DIR}/scripts/ocds-validate"
   HUB_OCDS_TEST_DATA="${CMAKE_CURRENT_SOURCE_DIR}/data/ocds")

@@ -329,7 +329,7 @@ main (void)
     REQUIRE (dir);
     snprintf (s_dir, sizeof s_dir, "%s", dir);
     free (dir);
-    hub_proc_src (s_validator, sizeof s_validator, "../shared/ocds-1.1.5/validate.py");
+    hub_proc_src (s_validator, sizeof s_validator, "scripts/ocds-validate");
     REQUIRE (access (s_validator, R_OK) == 0);
 
     hub_broker_proc_t broker;

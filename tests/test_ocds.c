@@ -373,7 +373,7 @@ s_validator (void)
     static char path [PATH_MAX];
     const char *src = getenv ("HUB_SRC_DIR");
     if (src && *src) {
-        snprintf (path, sizeof path, "%s/../shared/ocds-1.1.5/validate.py", src);
+        snprintf (path, sizeof path, "%s/scripts/ocds-validate", src);
         if (access (path, R_OK) == 0)
             return path;
     }
@@ -384,7 +384,7 @@ static bool
 s_validator_ready (void)
 {
     if (access (s_validator (), R_OK) != 0) {
-        CHECK_MSG (false, "the OCDS validator %s is missing (shared/ocds-1.1.5 beside the repo)",
+        CHECK_MSG (false, "the OCDS validator %s is missing (scripts/ocds-validate in the source tree)",
                    s_validator ());
         return false;
     }
