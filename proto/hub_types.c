@@ -8,7 +8,7 @@
 static const hub_type_t s_types [] = {
 #define HUB_TYPE(CASE, member, Type, name, group, verb, summary, stages, cycle, \
                  relations, rule, ocds_tag, check) \
-    { CYCLEHUB__V1__ENVELOPE__BODY_##CASE, #member, name, group, verb, summary, \
+    { CYCLEHUB__V1__ENVELOPE__BODY_##CASE, #member, #Type, name, group, verb, summary, \
       stages, relations, rule, ocds_tag },
 #include "hub_types.def"
 #undef HUB_TYPE

@@ -32,6 +32,7 @@ extern "C" {
 typedef struct {
     Cyclehub__V1__Envelope__BodyCase body_case;
     const char *member;         /* Envelope oneof member, "tender_published" */
+    const char *message;        /* the body's message name, "TenderPublished" */
     const char *name;           /* type name, "tender.published" */
     const char *group;          /* CLI group, "procure"; NULL: no CLI command */
     const char *verb;           /* CLI verb, "tender" */

@@ -442,9 +442,12 @@ s_field (hub_verdict_t *v, const char *at, const ProtobufCMessage *body, const h
             return s_finite (v, at, name, *(const double *) slot);
         case HUB_FIELD_COUNT:
             return s_count_field (v, at, row, field, slot);
-        case HUB_FIELD_BOOL:
         case HUB_FIELD_MESSAGE:     //  its fields have rows
-        case HUB_FIELD_LIST:        //  checked by the type's check
+        case HUB_FIELD_LIST:        //  its items are checked by the type's check
+            if (row->required && !n && !*(const void * const *) slot)
+                return s_fail (v, S_REJ (MISSING_FIELD), at, name, "is required: give %s", what);
+            return 0;
+        case HUB_FIELD_BOOL:        //  false is a value: never missing
             return 0;
     }
     return 0;
