@@ -4,72 +4,31 @@
     change here, and a field moved into PersonalData becomes personal.
 */
 #include "hub_proto.h"
+#include "hub_types.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    Cyclehub__V1__Envelope__BodyCase body_case;
-    const char *name;
-} s_type_t;
-
-//  One row per Envelope body; tests/test_proto.c checks that every oneof
-//  member of the descriptor has a row here.
-static const s_type_t s_types [] = {
-    { CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED,      "commission.opened" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_NEEDS_ASSESSED,         "needs.assessed" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_PRIORITIES_AGREED,      "priorities.agreed" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_STRATEGY_APPROVED,      "strategy.approved" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_STAGE_CHANGE_REQUESTED, "stage.change_requested" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_PARTNER_UPDATE,         "partner.update" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_OPENED,    "consultation.opened" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED,     "consultation.response" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_CLOSED,    "consultation.closed" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_OUTCOME,   "consultation.outcome" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_PROCUREMENT_PLANNED,    "procurement.planned" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_MARKET_ENGAGEMENT,      "procurement.engagement" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_TENDER_PUBLISHED,       "tender.published" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_TENDER_AMENDED,         "tender.amended" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_TENDER_CLOSED,          "tender.closed" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_PROCUREMENT_TERMINATED, "procurement.terminated" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_DIRECT_AWARD,           "award.direct" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_AWARD_MADE,             "award.made" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_SIGNED,        "contract.signed" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_CHANGED,       "contract.changed" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_ENDED,         "contract.ended" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_KPI_REPORTED,           "kpi.reported" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_MILESTONE_UPDATED,      "milestone.updated" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_SOCIAL_VALUE_REPORTED,  "social_value.reported" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_PAYMENT_REPORTED,       "payment.reported" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_EVALUATION_PUBLISHED,   "evaluation.published" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_REVIEW_DECISION,        "review.decision" },
-    { CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED,       "erasure.recorded" },
-};
-#define S_NTYPES (sizeof (s_types) / sizeof (s_types [0]))
-
+//  The names come from the type table, hub_types.def (hub_types.c)
 const char *
 hub_proto_type_name (Cyclehub__V1__Envelope__BodyCase body_case)
 {
-    for (size_t i = 0; i < S_NTYPES; i++)
-        if (s_types [i].body_case == body_case)
-            return s_types [i].name;
-    return NULL;
+    const hub_type_t *type = hub_types_of (body_case);
+    return type? type->name: NULL;
 }
 
 Cyclehub__V1__Envelope__BodyCase
 hub_proto_type_case (const char *type_name)
 {
-    if (type_name)
-        for (size_t i = 0; i < S_NTYPES; i++)
-            if (strcmp (s_types [i].name, type_name) == 0)
-                return s_types [i].body_case;
-    return CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET;
+    const hub_type_t *type = hub_types_named (type_name);
+    return type? type->body_case: CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET;
 }
 
 Cyclehub__V1__Envelope__BodyCase
 hub_proto_type_at (size_t i)
 {
-    return i < S_NTYPES? s_types [i].body_case: CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET;
+    const hub_type_t *type = hub_types_at (i);
+    return type? type->body_case: CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET;
 }
 
 static const char *s_stage_names [] = {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "cyclehub.pb-c.h"
+#include "hub_types.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,8 +24,8 @@ extern "C" {
 #define HUB_PROTO_MAX_REPEATED 1000    /* elements in one repeated field */
 #define HUB_PROTO_MAX_DEPTH    16
 
-/* Returns the type name of an Envelope body case ("tender.published"), or
-   NULL for NOT_SET or a case this build does not know. Static storage. */
+/* Returns the type name of an Envelope body case ("tender.published", from
+   hub_types.def), or NULL for NOT_SET or a case this build does not know. Static storage. */
 const char *
     hub_proto_type_name (Cyclehub__V1__Envelope__BodyCase body_case);
 

@@ -1655,7 +1655,7 @@ test_validate (void)
     m.tender_published.procedure = 17;   EXPECT (&m, INVALID_VALUE, "tender_published.procedure");
     m.tender_published.procedure = CYCLEHUB__V1__PROCEDURE__PROCEDURE_OPEN;
     m.tender_published.social_value_weight_pct = 9;   EXPECT (&m, INVALID_VALUE, "tender_published.social_value_weight_pct");
-    m.tender_published.social_value_weight_pct = 0;   EXPECT (&m, INVALID_VALUE, "tender_published.social_value_weight_pct");
+    m.tender_published.social_value_weight_pct = 0;   EXPECT (&m, MISSING_FIELD, "tender_published.social_value_weight_pct");
     m.tender_published.social_value_weight_pct = 101; EXPECT (&m, INVALID_VALUE, "tender_published.social_value_weight_pct");
     m.tender_published.social_value_weight_pct = 10;  EXPECT_OK (&m);
     m.tender_published.social_value_weight_pct = 100; EXPECT_OK (&m);

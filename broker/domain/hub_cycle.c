@@ -1,5 +1,6 @@
 /*  hub_cycle: the commissioning state machine as data plus small handlers.
-    Which message types each stage takes is one table (s_rules); each handler
+    Which message types each stage takes is the stages column of
+    proto/hub_types.def, which also names each type's handler; each handler
     checks everything first and mutates only after the last check, so a
     rejection leaves the state exactly as it was.
 */
@@ -16,57 +17,9 @@
 #define S_PROC(s)    CYCLEHUB__V1__PROCUREMENT_STATE__STATUS__STATUS_##s
 #define S_CONTRACT(s) CYCLEHUB__V1__CONTRACT_STATE__STATUS__STATUS_##s
 
-#define S_A (1u << S_STAGE (ANALYSE))
-#define S_P (1u << S_STAGE (PLAN))
-#define S_D (1u << S_STAGE (DO))
-#define S_R (1u << S_STAGE (REVIEW))
-
-//  The stages in which each message type may be sent. Which consultation,
-//  procurement or contract state it needs is checked by its handler.
-//  - Starting a procurement (planned, engagement, tender, direct award) is
-//    for plan and do; the first tender or direct award moves plan to do.
-//  - Continuing one already started (amend, close, award, sign) is for do and
-//    review, so a lot still in flight when the commission moves to review
-//    can finish; terminating one is also legal in plan.
-//  - Contract changes, ends and monitoring are for every open stage: a
-//    contract signed in one cycle keeps delivering (and reporting) while the
-//    commission goes round again after a recommission. The handler checks
-//    that the contract is active.
-typedef struct {
-    Cyclehub__V1__Envelope__BodyCase type;      //  the message type
-    unsigned stages;                            //  bit per Stage in which it is legal
-} s_rule_t;
-
-static const s_rule_t s_rules [] = {
-    { S_BODY (COMMISSION_OPENED),      0 },     //  only creates; never on an existing commission
-    { S_BODY (NEEDS_ASSESSED),         S_A | S_R },
-    { S_BODY (PRIORITIES_AGREED),      S_A | S_P },
-    { S_BODY (STRATEGY_APPROVED),      S_P },
-    { S_BODY (STAGE_CHANGE_REQUESTED), S_A | S_P | S_D | S_R },
-    { S_BODY (PARTNER_UPDATE),         S_A | S_P | S_D | S_R },
-    { S_BODY (CONSULTATION_OPENED),    S_A | S_P | S_D | S_R },
-    { S_BODY (RESPONSE_SUBMITTED),     S_A | S_P | S_D | S_R },
-    { S_BODY (CONSULTATION_CLOSED),    S_A | S_P | S_D | S_R },
-    { S_BODY (CONSULTATION_OUTCOME),   S_A | S_P | S_D | S_R },
-    { S_BODY (PROCUREMENT_PLANNED),    S_P | S_D },
-    { S_BODY (MARKET_ENGAGEMENT),      S_P | S_D },
-    { S_BODY (TENDER_PUBLISHED),       S_P | S_D },
-    { S_BODY (TENDER_AMENDED),         S_D | S_R },
-    { S_BODY (TENDER_CLOSED),          S_D | S_R },
-    { S_BODY (PROCUREMENT_TERMINATED), S_P | S_D | S_R },
-    { S_BODY (DIRECT_AWARD),           S_P | S_D },
-    { S_BODY (AWARD_MADE),             S_D | S_R },
-    { S_BODY (CONTRACT_SIGNED),        S_D | S_R },
-    { S_BODY (CONTRACT_CHANGED),       S_A | S_P | S_D | S_R },
-    { S_BODY (CONTRACT_ENDED),         S_A | S_P | S_D | S_R },
-    { S_BODY (KPI_REPORTED),           S_A | S_P | S_D | S_R },
-    { S_BODY (MILESTONE_UPDATED),      S_A | S_P | S_D | S_R },
-    { S_BODY (SOCIAL_VALUE_REPORTED),  S_A | S_P | S_D | S_R },
-    { S_BODY (PAYMENT_REPORTED),       S_A | S_P | S_D | S_R },
-    { S_BODY (EVALUATION_PUBLISHED),   S_D | S_R },
-    { S_BODY (REVIEW_DECISION),        S_R },
-};
-#define S_NRULES (sizeof s_rules / sizeof s_rules [0])
+//  The stages in which each message type may be sent are the stages column
+//  of proto/hub_types.def; which consultation, procurement or contract state
+//  it needs is checked by its handler, named by the cycle column.
 
 //  Everything a handler needs
 typedef struct {
@@ -167,15 +120,6 @@ s_stage_name (Cyclehub__V1__Stage stage)
 //  --------------------------------------------------------------------------
 //  Stage table and transitions
 
-static const s_rule_t *
-s_rule (Cyclehub__V1__Envelope__BodyCase type)
-{
-    for (size_t i = 0; i < S_NRULES; i++)
-        if (s_rules [i].type == type)
-            return &s_rules [i];
-    return NULL;
-}
-
 void
 hub_cycle_allowed_types (Cyclehub__V1__Stage stage, char *buf, size_t size)
 {
@@ -183,11 +127,11 @@ hub_cycle_allowed_types (Cyclehub__V1__Stage stage, char *buf, size_t size)
         return;
     buf [0] = 0;
     size_t at = 0;
-    for (size_t i = 0; i < S_NRULES; i++) {
-        if (stage < 0 || stage > 31 || !(s_rules [i].stages & (1u << stage)))
+    const hub_type_t *type;
+    for (size_t i = 0; (type = hub_types_at (i)); i++) {
+        if (stage < 0 || stage > 31 || !(type->stages & (1u << stage)))
             continue;
-        int len = snprintf (buf + at, size - at, "%s%s", at? ", ": "",
-                            hub_proto_type_name (s_rules [i].type));
+        int len = snprintf (buf + at, size - at, "%s%s", at? ", ": "", type->name);
         if (len < 0 || (size_t) len >= size - at) {
             buf [at] = 0;           //  drop a partial name rather than print half of it
             return;
@@ -783,10 +727,152 @@ s_open (hub_commission_t **state_p, const Cyclehub__V1__Envelope *env, const cha
     return 0;
 }
 
-//  A hand-built envelope may set a body case with a NULL member: reject it
-#define S_CALL(member, call) \
-    (env->member? (call): hub_verdict_set (v, S_REJ (MISSING_FIELD), #member, \
-                                           "%s is set as the body but is empty", #member))
+//  --------------------------------------------------------------------------
+//  One adapter per name in the cycle column of proto/hub_types.def: each
+//  hands its handler the body (hub_cycle_apply checked it is there)
+
+typedef int (s_cycle_fn) (s_ctx_t *x, const Cyclehub__V1__Envelope *env);
+
+static int
+s_cycle_record (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    (void) x;
+    (void) env;
+    return 0;                   //  recorded, no state change
+}
+
+static int
+s_cycle_priorities_agreed (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    (void) env;
+    return s_priorities_agreed (x);
+}
+
+static int
+s_cycle_stage_change_requested (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_stage_change_requested (x, env->stage_change_requested);
+}
+
+static int
+s_cycle_consultation_opened (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_consultation_opened (x, env->consultation_opened);
+}
+
+static int
+s_cycle_response_submitted (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_response_submitted (x, env->response_submitted);
+}
+
+static int
+s_cycle_consultation_closed (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_consultation_closed (x, env->consultation_closed);
+}
+
+static int
+s_cycle_consultation_outcome (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_consultation_outcome (x, env->consultation_outcome);
+}
+
+static int
+s_cycle_procurement_planned (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_procurement_planned (x, env->procurement_planned);
+}
+
+static int
+s_cycle_market_engagement (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_market_engagement (x, env->market_engagement);
+}
+
+static int
+s_cycle_tender_published (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_tender_published (x, env->tender_published);
+}
+
+static int
+s_cycle_tender_amended (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_tender_amended (x, env->tender_amended);
+}
+
+static int
+s_cycle_tender_closed (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_tender_closed (x, env->tender_closed);
+}
+
+static int
+s_cycle_procurement_terminated (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_procurement_terminated (x, env->procurement_terminated);
+}
+
+static int
+s_cycle_direct_award (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_direct_award (x, env->direct_award);
+}
+
+static int
+s_cycle_award_made (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_award_made (x, env->award_made);
+}
+
+static int
+s_cycle_contract_signed (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_contract_signed (x, env->contract_signed);
+}
+
+static int
+s_cycle_contract_ended (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_contract_ended (x, env->contract_ended);
+}
+
+//  Changes and monitoring reports: the contract they name must be active
+static int
+s_cycle_contract_report (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    char field [96];
+    snprintf (field, sizeof field, "%s.contract_id", hub_types_of (env->body_case)->member);
+    return s_contract_report (x, field, hub_types_body_string (env, "contract_id"));
+}
+
+static int
+s_cycle_evaluation_published (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    (void) env;
+    return s_evaluation_published (x);
+}
+
+static int
+s_cycle_review_decision (s_ctx_t *x, const Cyclehub__V1__Envelope *env)
+{
+    return s_review_decision (x, env->review_decision);
+}
+
+//  The handler of each body case; a row naming an adapter that does not
+//  exist fails to compile. "none": commission.opened (s_open creates the
+//  commission) and erasure.recorded (broker-only).
+#define s_cycle_none NULL
+static s_cycle_fn *const s_handlers [] = {
+#define HUB_TYPE(CASE, member, Type, name, group, verb, summary, stages, cycle, \
+                 relations, rule, ocds_tag, check) \
+    [CYCLEHUB__V1__ENVELOPE__BODY_##CASE] = s_cycle_##cycle,
+#include "hub_types.def"
+#undef HUB_TYPE
+};
+#undef s_cycle_none
+#define S_NHANDLERS (sizeof s_handlers / sizeof s_handlers [0])
 
 int
 hub_cycle_apply (hub_commission_t **state_p, const Cyclehub__V1__Envelope *env,
@@ -802,13 +888,19 @@ hub_cycle_apply (hub_commission_t **state_p, const Cyclehub__V1__Envelope *env,
     if (!state_p || !env)
         return hub_verdict_set (v, S_REJ (INTERNAL), "", "hub_cycle_apply called without a state or an envelope");
 
-    const char *type = hub_proto_type_name (env->body_case);
-    const s_rule_t *rule = s_rule (env->body_case);
-    if (!type || !rule)
+    const hub_type_t *rule = hub_types_of (env->body_case);
+    const char *type = rule? rule->name: NULL;
+    s_cycle_fn *handler = (size_t) env->body_case < S_NHANDLERS
+                        ? s_handlers [env->body_case]: NULL;
+    if (!rule || (!handler && env->body_case != S_BODY (COMMISSION_OPENED)))
         return hub_verdict_set (v, S_REJ (UNKNOWN_TYPE), "",
                                 "the envelope's body is not a message type clients may send");
+    //  A hand-built envelope may set a body case with a NULL member
+    if (!hub_types_body (env))
+        return hub_verdict_set (v, S_REJ (MISSING_FIELD), rule->member,
+                                "%s is set as the body but is empty", rule->member);
     if (env->body_case == S_BODY (COMMISSION_OPENED))
-        return S_CALL (commission_opened, s_open (state_p, env, sender, now_ms, out, v));
+        return s_open (state_p, env, sender, now_ms, out, v);
 
     hub_commission_t *c = *state_p;
     if (!c)
@@ -833,94 +925,7 @@ hub_cycle_apply (hub_commission_t **state_p, const Cyclehub__V1__Envelope *env,
     }
 
     s_ctx_t ctx = { c, type, now_ms, v };
-    s_ctx_t *x = &ctx;
-    int rc;
-    switch (env->body_case) {
-        case S_BODY (NEEDS_ASSESSED):
-        case S_BODY (STRATEGY_APPROVED):
-        case S_BODY (PARTNER_UPDATE):
-            rc = 0;                 //  recorded, no state change
-            break;
-        case S_BODY (PRIORITIES_AGREED):
-            rc = s_priorities_agreed (x);
-            break;
-        case S_BODY (STAGE_CHANGE_REQUESTED):
-            rc = S_CALL (stage_change_requested, s_stage_change_requested (x, env->stage_change_requested));
-            break;
-        case S_BODY (CONSULTATION_OPENED):
-            rc = S_CALL (consultation_opened, s_consultation_opened (x, env->consultation_opened));
-            break;
-        case S_BODY (RESPONSE_SUBMITTED):
-            rc = S_CALL (response_submitted, s_response_submitted (x, env->response_submitted));
-            break;
-        case S_BODY (CONSULTATION_CLOSED):
-            rc = S_CALL (consultation_closed, s_consultation_closed (x, env->consultation_closed));
-            break;
-        case S_BODY (CONSULTATION_OUTCOME):
-            rc = S_CALL (consultation_outcome, s_consultation_outcome (x, env->consultation_outcome));
-            break;
-        case S_BODY (PROCUREMENT_PLANNED):
-            rc = S_CALL (procurement_planned, s_procurement_planned (x, env->procurement_planned));
-            break;
-        case S_BODY (MARKET_ENGAGEMENT):
-            rc = S_CALL (market_engagement, s_market_engagement (x, env->market_engagement));
-            break;
-        case S_BODY (TENDER_PUBLISHED):
-            rc = S_CALL (tender_published, s_tender_published (x, env->tender_published));
-            break;
-        case S_BODY (TENDER_AMENDED):
-            rc = S_CALL (tender_amended, s_tender_amended (x, env->tender_amended));
-            break;
-        case S_BODY (TENDER_CLOSED):
-            rc = S_CALL (tender_closed, s_tender_closed (x, env->tender_closed));
-            break;
-        case S_BODY (PROCUREMENT_TERMINATED):
-            rc = S_CALL (procurement_terminated, s_procurement_terminated (x, env->procurement_terminated));
-            break;
-        case S_BODY (DIRECT_AWARD):
-            rc = S_CALL (direct_award, s_direct_award (x, env->direct_award));
-            break;
-        case S_BODY (AWARD_MADE):
-            rc = S_CALL (award_made, s_award_made (x, env->award_made));
-            break;
-        case S_BODY (CONTRACT_SIGNED):
-            rc = S_CALL (contract_signed, s_contract_signed (x, env->contract_signed));
-            break;
-        case S_BODY (CONTRACT_CHANGED):
-            rc = S_CALL (contract_changed, s_contract_report (x, "contract_changed.contract_id",
-                                                              env->contract_changed->contract_id));
-            break;
-        case S_BODY (CONTRACT_ENDED):
-            rc = S_CALL (contract_ended, s_contract_ended (x, env->contract_ended));
-            break;
-        case S_BODY (KPI_REPORTED):
-            rc = S_CALL (kpi_reported, s_contract_report (x, "kpi_reported.contract_id",
-                                                          env->kpi_reported->contract_id));
-            break;
-        case S_BODY (MILESTONE_UPDATED):
-            rc = S_CALL (milestone_updated, s_contract_report (x, "milestone_updated.contract_id",
-                                                               env->milestone_updated->contract_id));
-            break;
-        case S_BODY (SOCIAL_VALUE_REPORTED):
-            rc = S_CALL (social_value_reported,
-                         s_contract_report (x, "social_value_reported.contract_id",
-                                            env->social_value_reported->contract_id));
-            break;
-        case S_BODY (PAYMENT_REPORTED):
-            rc = S_CALL (payment_reported, s_contract_report (x, "payment_reported.contract_id",
-                                                              env->payment_reported->contract_id));
-            break;
-        case S_BODY (EVALUATION_PUBLISHED):
-            rc = s_evaluation_published (x);
-            break;
-        case S_BODY (REVIEW_DECISION):
-            rc = S_CALL (review_decision, s_review_decision (x, env->review_decision));
-            break;
-        default:
-            rc = hub_verdict_set (v, S_REJ (UNKNOWN_TYPE), "",
-                                  "%s is not a message type clients may send", type);
-            break;
-    }
+    int rc = handler (&ctx, env);
     if (rc)
         return -1;
     c->updated_at_ms = now_ms;

@@ -1,9 +1,12 @@
 /*  hub_validate: state-independent field checks of a published Envelope.
-    Each message type has one small function; shared shapes (ids, org-ids,
-    money, times, periods, text) have one helper each, so every rejection
-    names its field path and says what a valid value looks like.
+    The fields of each type, required or not, and their kinds are the rows
+    of proto/hub_fields.def; each kind (ids, org-ids, money, times, periods,
+    text) has one helper, so every rejection names its field path and says
+    what a valid value looks like. Cross-field rules are small functions
+    named by the check column of proto/hub_types.def.
 */
 #include "hub_validate.h"
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -299,7 +302,7 @@ s_org_list (hub_verdict_t *v, const char *at, const char *name, size_t n,
 {
     if (required && n == 0)
         return s_fail (v, S_REJ (MISSING_FIELD), at, name,
-                       "is required: name at least one %s as an org-id, " S_ORG_SHAPE, what);
+                       "is required: give %s as org-ids, " S_ORG_SHAPE, what);
     if (n > HUB_VALIDATE_LIST_MAX)
         return s_fail (v, S_REJ (TOO_LARGE), at, name,
                        "has %zu entries; the limit is %d", n, HUB_VALIDATE_LIST_MAX);
@@ -311,122 +314,165 @@ s_org_list (hub_verdict_t *v, const char *at, const char *name, size_t n,
         for (size_t j = 0; j < i; j++)
             if (strcmp (items [i], items [j]) == 0)
                 return s_fail (v, S_REJ (INVALID_VALUE), at, item,
-                               "\"%s\" is listed twice: name each %s once", items [i], what);
+                               "\"%s\" is listed twice: name each organisation once", items [i]);
     }
     return 0;
 }
 
 //  --------------------------------------------------------------------------
-//  One function per message type
+//  The field rows: proto/hub_fields.def names each field of each body, whether
+//  it is required, its kind and its meaning; one check per kind, below.
 
-static int
-s_commission_opened (const Cyclehub__V1__CommissionOpened *m, hub_verdict_t *v)
+//  Text limits per kind, in bytes
+static size_t
+s_text_max (hub_field_kind_t kind)
 {
-    const char *at = "commission_opened";
-    return s_text (v, at, "title", m->title, HUB_VALIDATE_TITLE_MAX, true, "the commission's title")
-        || s_text (v, at, "description", m->description, HUB_VALIDATE_TEXT_MAX, false, "")
-        || s_org_id (v, at, "buyer", m->buyer, true, "the commissioning buyer")
-        || s_org_list (v, at, "partners", m->n_partners, m->partners, false, "partner")
-        ? -1: 0;
+    switch (kind) {
+        case HUB_FIELD_TITLE:
+        case HUB_FIELD_TITLES:  return HUB_VALIDATE_TITLE_MAX;
+        case HUB_FIELD_URL:
+        case HUB_FIELD_URLS:    return HUB_VALIDATE_URL_MAX;
+        case HUB_FIELD_CODE:    return HUB_VALIDATE_CODE_MAX;
+        case HUB_FIELD_EMAIL:   return 320;
+        case HUB_FIELD_ADDRESS: return 1000;
+        default:                return HUB_VALIDATE_TEXT_MAX;
+    }
+}
+
+//  An enum: choices are its value names, lower case, without the prefix
+//  they share with UNSPECIFIED ("open, competitive_flexible, ...")
+static int
+s_enum_field (hub_verdict_t *v, const char *at, const char *name,
+              const ProtobufCFieldDescriptor *field, int value)
+{
+    const ProtobufCEnumDescriptor *desc = field->descriptor;
+    const char *unset = desc->n_values? desc->values [0].name: "";
+    size_t prefix = strlen (unset) > 11? strlen (unset) - 11: 0;      //  "UNSPECIFIED"
+    char choices [256] = "";
+    size_t at_choice = 0;
+    int max = 0;
+    for (unsigned i = 0; i < desc->n_values; i++) {
+        if (desc->values [i].value > max)
+            max = desc->values [i].value;
+        if (desc->values [i].value == 0 || at_choice + 3 >= sizeof choices)
+            continue;
+        at_choice += (size_t) snprintf (choices + at_choice, sizeof choices - at_choice, "%s",
+                                        at_choice? ", ": "");
+        for (const char *c = desc->values [i].name + prefix; *c && at_choice + 1 < sizeof choices; c++)
+            choices [at_choice++] = (char) tolower ((unsigned char) *c);
+        choices [at_choice] = 0;
+    }
+    return s_enum (v, at, name, value, max, choices);
+}
+
+//  The Period row's need flags come from its start_ms and end_ms rows
+static int
+s_period_field (hub_verdict_t *v, const char *at, const hub_field_t *row,
+                const Cyclehub__V1__Period *p)
+{
+    char path [96];
+    int need = row->required? S_NEED_PERIOD: 0;
+    snprintf (path, sizeof path, "%s.start_ms", row->path);
+    const hub_field_t *start = hub_types_field (row->body_case, path);
+    snprintf (path, sizeof path, "%s.end_ms", row->path);
+    const hub_field_t *end = hub_types_field (row->body_case, path);
+    need |= (start && start->required? S_NEED_START: 0) | (end && end->required? S_NEED_END: 0);
+    return s_period (v, at, row->path, p, need, row->meaning);
 }
 
 static int
-s_needs_assessed (const Cyclehub__V1__NeedsAssessed *m, hub_verdict_t *v)
+s_count_field (hub_verdict_t *v, const char *at, const hub_field_t *row,
+               const ProtobufCFieldDescriptor *field, const void *slot)
 {
-    const char *at = "needs_assessed";
-    return s_text (v, at, "population", m->population, HUB_VALIDATE_TITLE_MAX, true,
-                   "the population assessed (who, where)")
-        || s_text_list (v, at, "need_statements", m->n_need_statements, m->need_statements,
-                        HUB_VALIDATE_TEXT_MAX, false, "a need statement")
-        || s_text_list (v, at, "evidence_links", m->n_evidence_links, m->evidence_links,
-                        HUB_VALIDATE_URL_MAX, false, "a link to evidence")
-        ? -1: 0;
+    uint64_t n = field->type == PROTOBUF_C_TYPE_UINT64 || field->type == PROTOBUF_C_TYPE_INT64
+               ? *(const uint64_t *) slot: *(const uint32_t *) slot;
+    if (row->required && n == 0)
+        return s_fail (v, S_REJ (MISSING_FIELD), at, row->path, "is required: give %s",
+                       row->meaning);
+    return 0;
 }
 
+//  Checks one field row of the body. A row below a message that is not set
+//  passes: the message's own row says whether it is required.
 static int
-s_priorities_agreed (const Cyclehub__V1__PrioritiesAgreed *m, hub_verdict_t *v)
+s_field (hub_verdict_t *v, const char *at, const ProtobufCMessage *body, const hub_field_t *row)
 {
-    const char *at = "priorities_agreed";
-    return s_text_list (v, at, "priorities", m->n_priorities, m->priorities,
-                        HUB_VALIDATE_TITLE_MAX, true, "a priority agreed")
-        || s_text (v, at, "summary", m->summary, HUB_VALIDATE_TEXT_MAX, false, "")
-        ? -1: 0;
+    const ProtobufCFieldDescriptor *field;
+    const ProtobufCMessage *holder = hub_types_locate (body, row->path, &field);
+    if (!holder || holder->descriptor == &cyclehub__v1__period__descriptor)
+        return 0;                   //  a Period's times are checked by its own row
+    const char *base = (const char *) holder;
+    const void *slot = base + field->offset;
+    size_t n = field->label == PROTOBUF_C_LABEL_REPEATED
+             ? *(const size_t *) (base + field->quantifier_offset): 0;
+    const char *name = row->path, *what = row->meaning;
+    const char *str = field->type == PROTOBUF_C_TYPE_STRING && !n
+                    ? *(const char * const *) slot: NULL;
+    switch (row->kind) {
+        case HUB_FIELD_ID:
+            return (!row->required && (!str || !*str))? 0: s_local_id (v, at, name, str, what);
+        case HUB_FIELD_ORG:
+            return s_org_id (v, at, name, str, row->required, what);
+        case HUB_FIELD_ORGS:
+            return s_org_list (v, at, name, n, *(char ** const *) slot, row->required, what);
+        case HUB_FIELD_TITLE:
+        case HUB_FIELD_TEXT:
+        case HUB_FIELD_URL:
+        case HUB_FIELD_CODE:
+        case HUB_FIELD_EMAIL:
+        case HUB_FIELD_ADDRESS:
+            return s_text (v, at, name, str, s_text_max (row->kind), row->required, what);
+        case HUB_FIELD_TITLES:
+        case HUB_FIELD_TEXTS:
+        case HUB_FIELD_URLS:
+            return s_text_list (v, at, name, n, *(char ** const *) slot,
+                                s_text_max (row->kind), row->required, what);
+        case HUB_FIELD_TIME:
+            return s_time (v, at, name, *(const int64_t *) slot, row->required, what);
+        case HUB_FIELD_PERIOD:
+            return s_period_field (v, at, row, *(const Cyclehub__V1__Period * const *) slot);
+        case HUB_FIELD_MONEY:
+            return s_money (v, at, name, *(const Cyclehub__V1__Money * const *) slot,
+                            row->required, what);
+        case HUB_FIELD_ENUM: {
+            int value = *(const int *) slot;
+            return (!row->required && value == 0)? 0: s_enum_field (v, at, name, field, value);
+        }
+        case HUB_FIELD_NUMBER:
+            return s_finite (v, at, name, *(const double *) slot);
+        case HUB_FIELD_COUNT:
+            return s_count_field (v, at, row, field, slot);
+        case HUB_FIELD_MESSAGE:     //  its fields have rows
+        case HUB_FIELD_LIST:        //  its items are checked by the type's check
+            if (row->required && !n && !*(const void * const *) slot)
+                return s_fail (v, S_REJ (MISSING_FIELD), at, name, "is required: give %s", what);
+            return 0;
+        case HUB_FIELD_BOOL:        //  false is a value: never missing
+            return 0;
+    }
+    return 0;
 }
 
-static int
-s_strategy_approved (const Cyclehub__V1__StrategyApproved *m, hub_verdict_t *v)
-{
-    const char *at = "strategy_approved";
-    return s_text (v, at, "title", m->title, HUB_VALIDATE_TITLE_MAX, true, "the strategy's title")
-        || s_text (v, at, "summary", m->summary, HUB_VALIDATE_TEXT_MAX, false, "")
-        || s_text (v, at, "document_url", m->document_url, HUB_VALIDATE_URL_MAX, false, "")
-        ? -1: 0;
-}
+//  --------------------------------------------------------------------------
+//  Cross-field rules: one per name in the check column of proto/hub_types.def
+
+typedef int (s_check_fn) (const Cyclehub__V1__Envelope *env, hub_verdict_t *v);
 
 static int
-s_stage_change_requested (const Cyclehub__V1__StageChangeRequested *m, hub_verdict_t *v)
+s_check_consultation_dates (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
 {
-    const char *at = "stage_change_requested";
-    return s_enum (v, at, "target", m->target, CYCLEHUB__V1__STAGE__STAGE_CLOSED,
-                   "analyse, plan, do, review, closed")
-        || s_text (v, at, "reason", m->reason, HUB_VALIDATE_TEXT_MAX, false, "")
-        ? -1: 0;
-}
-
-static int
-s_partner_update (const Cyclehub__V1__PartnerUpdatePosted *m, hub_verdict_t *v)
-{
-    const char *at = "partner_update";
-    return s_text (v, at, "title", m->title, HUB_VALIDATE_TITLE_MAX, true, "the update's title")
-        || s_text (v, at, "body", m->body, HUB_VALIDATE_TEXT_MAX, false, "")
-        || s_text_list (v, at, "links", m->n_links, m->links, HUB_VALIDATE_URL_MAX, false, "a link")
-        ? -1: 0;
-}
-
-static int
-s_consultation_opened (const Cyclehub__V1__ConsultationOpened *m, hub_verdict_t *v)
-{
-    const char *at = "consultation_opened";
-    if (s_local_id (v, at, "consultation_id", m->consultation_id, "the consultation's id")
-    ||  s_text (v, at, "title", m->title, HUB_VALIDATE_TITLE_MAX, true, "the consultation's title")
-    ||  s_time (v, at, "opens_at_ms", m->opens_at_ms, true, "when the consultation opens")
-    ||  s_time (v, at, "closes_at_ms", m->closes_at_ms, true, "when the consultation closes")
-    ||  s_text (v, at, "audience", m->audience, HUB_VALIDATE_TEXT_MAX, false, "")
-    ||  s_text_list (v, at, "ways_to_respond", m->n_ways_to_respond, m->ways_to_respond,
-                     HUB_VALIDATE_TITLE_MAX, false, "a way to respond"))
-        return -1;
+    const Cyclehub__V1__ConsultationOpened *m = env->consultation_opened;
     if (m->closes_at_ms <= m->opens_at_ms)
-        return s_fail (v, S_REJ (INVALID_VALUE), at, "closes_at_ms",
+        return s_fail (v, S_REJ (INVALID_VALUE), "consultation_opened", "closes_at_ms",
                        "is not after opens_at_ms: a consultation must close after it opens");
     return 0;
 }
 
 static int
-s_personal (const Cyclehub__V1__PersonalData *p, hub_verdict_t *v)
+s_check_answers (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
 {
-    const char *at = "response_submitted.personal";
-    return s_text (v, at, "full_name", p->full_name, HUB_VALIDATE_TITLE_MAX, false, "")
-        || s_text (v, at, "email", p->email, 320, false, "")
-        || s_text (v, at, "phone", p->phone, HUB_VALIDATE_CODE_MAX, false, "")
-        || s_text (v, at, "postal_address", p->postal_address, 1000, false, "")
-        || s_text_list (v, at, "free_text", p->n_free_text, p->free_text,
-                        HUB_VALIDATE_TEXT_MAX, false, "a free-text answer")
-        ? -1: 0;
-}
-
-static int
-s_response_submitted (const Cyclehub__V1__ResponseSubmitted *m, hub_verdict_t *v)
-{
+    const Cyclehub__V1__ResponseSubmitted *m = env->response_submitted;
     const char *at = "response_submitted";
-    if (s_local_id (v, at, "consultation_id", m->consultation_id, "the consultation's id")
-    ||  s_local_id (v, at, "response_id", m->response_id, "the response's id")
-    ||  s_enum (v, at, "respondent_type", m->respondent_type,
-                CYCLEHUB__V1__RESPONDENT_TYPE__RESPONDENT_TYPE_STAFF,
-                "resident, service_user, carer, organisation, provider, staff")
-    ||  s_org_id (v, at, "organisation_id", m->organisation_id, false, "the organisation")
-    ||  s_time (v, at, "retention_until_ms", m->retention_until_ms, true,
-                "the date until which the response's personal data may be kept"))
-        return -1;
     if (m->n_answers > HUB_VALIDATE_LIST_MAX)
         return s_fail (v, S_REJ (TOO_LARGE), at, "answers",
                        "has %zu entries; the limit is %d", m->n_answers, HUB_VALIDATE_LIST_MAX);
@@ -440,144 +486,36 @@ s_response_submitted (const Cyclehub__V1__ResponseSubmitted *m, hub_verdict_t *v
         ||  s_text (v, item, "choice", a->choice, HUB_VALIDATE_TITLE_MAX, false, ""))
             return -1;
     }
-    return m->personal? s_personal (m->personal, v): 0;
+    return 0;
 }
 
 static int
-s_consultation_closed (const Cyclehub__V1__ConsultationClosed *m, hub_verdict_t *v)
+s_check_social_value_weight (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
 {
-    const char *at = "consultation_closed";
-    return s_local_id (v, at, "consultation_id", m->consultation_id, "the consultation's id")
-        || s_text (v, at, "summary", m->summary, HUB_VALIDATE_TEXT_MAX, false, "")
-        ? -1: 0;
-}
-
-static int
-s_consultation_outcome (const Cyclehub__V1__ConsultationOutcomePublished *m, hub_verdict_t *v)
-{
-    const char *at = "consultation_outcome";
-    return s_local_id (v, at, "consultation_id", m->consultation_id, "the consultation's id")
-        || s_text (v, at, "summary", m->summary, HUB_VALIDATE_TEXT_MAX, true,
-                   "a summary of the outcome and how responses were taken into account")
-        || s_text (v, at, "document_url", m->document_url, HUB_VALIDATE_URL_MAX, false, "")
-        || s_text_list (v, at, "changes_made", m->n_changes_made, m->changes_made,
-                        HUB_VALIDATE_TEXT_MAX, false, "a change made")
-        ? -1: 0;
-}
-
-static int
-s_procurement_planned (const Cyclehub__V1__ProcurementPlanned *m, hub_verdict_t *v)
-{
-    const char *at = "procurement_planned";
-    return s_local_id (v, at, "procurement_id", m->procurement_id, "the procurement's id")
-        || s_text (v, at, "title", m->title, HUB_VALIDATE_TITLE_MAX, true, "the procurement's title")
-        || s_enum (v, at, "kind", m->kind, CYCLEHUB__V1__NOTICE_KIND__NOTICE_KIND_PLANNED_PROCUREMENT,
-                   "pipeline (UK1), planned_procurement (UK3)")
-        || s_money (v, at, "estimated_value", m->estimated_value, false, "")
-        || s_time (v, at, "expected_tender_ms", m->expected_tender_ms, false, "")
-        ? -1: 0;
-}
-
-static int
-s_market_engagement (const Cyclehub__V1__MarketEngagement *m, hub_verdict_t *v)
-{
-    const char *at = "market_engagement";
-    return s_local_id (v, at, "procurement_id", m->procurement_id, "the procurement's id")
-        || s_text (v, at, "description", m->description, HUB_VALIDATE_TEXT_MAX, false, "")
-        || s_period (v, at, "period", m->period, 0, "")
-        ? -1: 0;
-}
-
-static int
-s_tender_published (const Cyclehub__V1__TenderPublished *m, hub_verdict_t *v)
-{
-    const char *at = "tender_published";
-    if (s_local_id (v, at, "procurement_id", m->procurement_id, "the procurement's id")
-    ||  s_text (v, at, "title", m->title, HUB_VALIDATE_TITLE_MAX, true, "the tender's title")
-    ||  s_text (v, at, "description", m->description, HUB_VALIDATE_TEXT_MAX, false, "")
-    ||  s_money (v, at, "value", m->value, true, "the tender's estimated value")
-    ||  s_enum (v, at, "procedure", m->procedure,
-                CYCLEHUB__V1__PROCEDURE__PROCEDURE_FRAMEWORK_CALL_OFF,
-                "open, competitive_flexible, framework_call_off")
-    ||  s_period (v, at, "tender_period", m->tender_period, S_NEED_PERIOD | S_NEED_END,
-                  "the tender period, whose end is the deadline for tenders"))
-        return -1;
+    const Cyclehub__V1__TenderPublished *m = env->tender_published;
     if (m->social_value_weight_pct < 10 || m->social_value_weight_pct > 100)
-        return s_fail (v, S_REJ (INVALID_VALUE), at, "social_value_weight_pct",
+        return s_fail (v, S_REJ (INVALID_VALUE), "tender_published", "social_value_weight_pct",
                        "is %u: give a weight from 10 to 100 (PPN 06/20 sets a minimum of 10%%)",
                        m->social_value_weight_pct);
     return 0;
 }
 
 static int
-s_tender_amended (const Cyclehub__V1__TenderAmended *m, hub_verdict_t *v)
+s_check_amends_something (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
 {
-    const char *at = "tender_amended";
-    if (s_local_id (v, at, "procurement_id", m->procurement_id, "the procurement's id")
-    ||  s_text (v, at, "description", m->description, HUB_VALIDATE_TEXT_MAX, false, "")
-    ||  s_money (v, at, "value", m->value, false, "")
-    ||  s_time (v, at, "new_deadline_ms", m->new_deadline_ms, false, ""))
-        return -1;
+    const Cyclehub__V1__TenderAmended *m = env->tender_amended;
     if (s_blank (m->description) && !m->value && !m->new_deadline_ms)
-        return s_fail (v, S_REJ (MISSING_FIELD), at, "description",
+        return s_fail (v, S_REJ (MISSING_FIELD), "tender_amended", "description",
                        "is required when neither value nor new_deadline_ms is given: "
                        "say what the amendment changes");
     return 0;
 }
 
 static int
-s_tender_closed (const Cyclehub__V1__TenderClosed *m, hub_verdict_t *v)
+s_check_kpis (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
 {
-    return s_local_id (v, "tender_closed", "procurement_id", m->procurement_id,
-                       "the procurement's id");
-}
-
-static int
-s_procurement_terminated (const Cyclehub__V1__ProcurementTerminated *m, hub_verdict_t *v)
-{
-    const char *at = "procurement_terminated";
-    return s_local_id (v, at, "procurement_id", m->procurement_id, "the procurement's id")
-        || s_text (v, at, "reason", m->reason, HUB_VALIDATE_TEXT_MAX, true,
-                   "the reason the procurement was terminated")
-        ? -1: 0;
-}
-
-static int
-s_direct_award (const Cyclehub__V1__DirectAward *m, hub_verdict_t *v)
-{
-    const char *at = "direct_award";
-    return s_local_id (v, at, "procurement_id", m->procurement_id, "the procurement's id")
-        || s_local_id (v, at, "award_id", m->award_id, "the award's id")
-        || s_org_list (v, at, "suppliers", m->n_suppliers, m->suppliers, true, "supplier")
-        || s_money (v, at, "value", m->value, true, "the award's value")
-        || s_text (v, at, "justification", m->justification, HUB_VALIDATE_TEXT_MAX, true,
-                   "the justification for awarding directly (the ground relied on)")
-        || s_time (v, at, "standstill_ends_ms", m->standstill_ends_ms, false, "")
-        ? -1: 0;
-}
-
-static int
-s_award_made (const Cyclehub__V1__AwardMade *m, hub_verdict_t *v)
-{
-    const char *at = "award_made";
-    return s_local_id (v, at, "procurement_id", m->procurement_id, "the procurement's id")
-        || s_local_id (v, at, "award_id", m->award_id, "the award's id")
-        || s_org_list (v, at, "suppliers", m->n_suppliers, m->suppliers, true, "supplier")
-        || s_money (v, at, "value", m->value, true, "the award's value")
-        || s_time (v, at, "standstill_ends_ms", m->standstill_ends_ms, false, "")
-        ? -1: 0;
-}
-
-static int
-s_contract_signed (const Cyclehub__V1__ContractSigned *m, hub_verdict_t *v)
-{
+    const Cyclehub__V1__ContractSigned *m = env->contract_signed;
     const char *at = "contract_signed";
-    if (s_local_id (v, at, "contract_id", m->contract_id, "the contract's id")
-    ||  s_local_id (v, at, "award_id", m->award_id, "the id of the award the contract comes from")
-    ||  s_period (v, at, "period", m->period, S_NEED_PERIOD | S_NEED_START | S_NEED_END,
-                  "the contract's term")
-    ||  s_money (v, at, "value", m->value, true, "the contract's value"))
-        return -1;
     if (m->n_kpis > HUB_VALIDATE_LIST_MAX)
         return s_fail (v, S_REJ (TOO_LARGE), at, "kpis",
                        "has %zu entries; the limit is %d", m->n_kpis, HUB_VALIDATE_LIST_MAX);
@@ -597,196 +535,58 @@ s_contract_signed (const Cyclehub__V1__ContractSigned *m, hub_verdict_t *v)
 }
 
 static int
-s_contract_changed (const Cyclehub__V1__ContractChanged *m, hub_verdict_t *v)
+s_check_quantity (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
 {
-    const char *at = "contract_changed";
-    return s_local_id (v, at, "contract_id", m->contract_id, "the contract's id")
-        || s_text (v, at, "description", m->description, HUB_VALIDATE_TEXT_MAX, true,
-                   "a description of the change")
-        || s_money (v, at, "new_value", m->new_value, false, "")
-        || s_time (v, at, "new_end_ms", m->new_end_ms, false, "")
-        ? -1: 0;
-}
-
-static int
-s_contract_ended (const Cyclehub__V1__ContractEnded *m, hub_verdict_t *v)
-{
-    const char *at = "contract_ended";
-    return s_local_id (v, at, "contract_id", m->contract_id, "the contract's id")
-        || s_enum (v, at, "how", m->how, CYCLEHUB__V1__CONTRACT_END__CONTRACT_END_EXPIRED,
-                   "terminated, expired")
-        || s_text (v, at, "reason", m->reason, HUB_VALIDATE_TEXT_MAX, false, "")
-        || s_time (v, at, "ended_at_ms", m->ended_at_ms, false, "")
-        ? -1: 0;
-}
-
-static int
-s_kpi_reported (const Cyclehub__V1__KpiReported *m, hub_verdict_t *v)
-{
-    const char *at = "kpi_reported";
-    return s_local_id (v, at, "contract_id", m->contract_id, "the contract's id")
-        || s_local_id (v, at, "kpi_code", m->kpi_code, "the KPI's code")
-        || s_period (v, at, "period", m->period, S_NEED_PERIOD | S_NEED_START | S_NEED_END,
-                     "the period reported on")
-        || s_finite (v, at, "value", m->value)
-        || s_finite (v, at, "target", m->target)
-        || s_enum (v, at, "rating", m->rating, CYCLEHUB__V1__RATING__RATING_RED,
-                   "green, amber, red")
-        ? -1: 0;
-}
-
-static int
-s_milestone_updated (const Cyclehub__V1__MilestoneUpdated *m, hub_verdict_t *v)
-{
-    const char *at = "milestone_updated";
-    return s_local_id (v, at, "contract_id", m->contract_id, "the contract's id")
-        || s_local_id (v, at, "milestone_id", m->milestone_id, "the milestone's id")
-        || s_text (v, at, "title", m->title, HUB_VALIDATE_TITLE_MAX, false, "")
-        || s_enum (v, at, "status", m->status, CYCLEHUB__V1__MILESTONE_STATUS__MILESTONE_STATUS_MISSED,
-                   "not_started, on_track, at_risk, complete, missed")
-        || s_time (v, at, "due_ms", m->due_ms, false, "")
-        || s_time (v, at, "completed_ms", m->completed_ms, false, "")
-        ? -1: 0;
-}
-
-static int
-s_social_value_reported (const Cyclehub__V1__SocialValueReported *m, hub_verdict_t *v)
-{
-    const char *at = "social_value_reported";
-    if (s_local_id (v, at, "contract_id", m->contract_id, "the contract's id")
-    ||  s_text (v, at, "framework", m->framework, HUB_VALIDATE_CODE_MAX, false, "")
-    ||  s_text (v, at, "measure_code", m->measure_code, HUB_VALIDATE_CODE_MAX, true,
-                "the measure's code, e.g. NT1")
-    ||  s_text (v, at, "unit", m->unit, HUB_VALIDATE_CODE_MAX, true, "the unit of the quantity")
-    ||  s_finite (v, at, "quantity", m->quantity))
-        return -1;
-    if (m->quantity < 0)
-        return s_fail (v, S_REJ (INVALID_VALUE), at, "quantity",
+    if (env->social_value_reported->quantity < 0)
+        return s_fail (v, S_REJ (INVALID_VALUE), "social_value_reported", "quantity",
                        "is negative: report the social value delivered as zero or more units");
-    return s_money (v, at, "proxy_value", m->proxy_value, false, "")
-        || s_period (v, at, "period", m->period, S_NEED_PERIOD | S_NEED_START | S_NEED_END,
-                     "the period reported on")
-        ? -1: 0;
+    return 0;
 }
 
-static int
-s_payment_reported (const Cyclehub__V1__PaymentReported *m, hub_verdict_t *v)
-{
-    const char *at = "payment_reported";
-    return s_local_id (v, at, "contract_id", m->contract_id, "the contract's id")
-        || s_local_id (v, at, "payment_id", m->payment_id, "the payment's id")
-        || s_money (v, at, "amount", m->amount, true, "the amount paid")
-        || s_time (v, at, "invoice_received_ms", m->invoice_received_ms, false, "")
-        || s_time (v, at, "paid_ms", m->paid_ms, false, "")
-        ? -1: 0;
-}
-
-static int
-s_evaluation_published (const Cyclehub__V1__EvaluationPublished *m, hub_verdict_t *v)
-{
-    const char *at = "evaluation_published";
-    return s_text (v, at, "title", m->title, HUB_VALIDATE_TITLE_MAX, true, "the evaluation's title")
-        || s_text (v, at, "summary", m->summary, HUB_VALIDATE_TEXT_MAX, false, "")
-        || s_text (v, at, "document_url", m->document_url, HUB_VALIDATE_URL_MAX, false, "")
-        || s_text_list (v, at, "findings", m->n_findings, m->findings,
-                        HUB_VALIDATE_TEXT_MAX, false, "a finding")
-        ? -1: 0;
-}
-
-static int
-s_review_decision (const Cyclehub__V1__ReviewDecision *m, hub_verdict_t *v)
-{
-    const char *at = "review_decision";
-    return s_enum (v, at, "decision", m->decision, CYCLEHUB__V1__DECISION__DECISION_DECOMMISSION,
-                   "recommission, redesign, decommission")
-        || s_text (v, at, "reason", m->reason, HUB_VALIDATE_TEXT_MAX, true,
-                   "the reason for the decision")
-        ? -1: 0;
-}
+//  The check of each body case; a row naming a check that does not exist
+//  fails to compile
+#define s_check_none NULL
+static s_check_fn *const s_checks [] = {
+#define HUB_TYPE(CASE, member, Type, name, group, verb, summary, stages, cycle, \
+                 relations, rule, ocds_tag, check) \
+    [CYCLEHUB__V1__ENVELOPE__BODY_##CASE] = s_check_##check,
+#include "hub_types.def"
+#undef HUB_TYPE
+};
+#undef s_check_none
+#define S_NCHECKS (sizeof s_checks / sizeof s_checks [0])
 
 //  --------------------------------------------------------------------------
-
-//  Dispatches on the body; a set case whose member is NULL (only possible
-//  in a hand-built message) is a missing field, never a crash.
-#define S_BODY(member, fn) \
-    if (!env->member) \
-        return hub_verdict_set (v, S_REJ (MISSING_FIELD), #member, \
-                                "%s is set as the body but is empty", #member); \
-    return fn (env->member, v)
 
 static int
 s_body (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
 {
-    switch (env->body_case) {
-        case CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED:
-            S_BODY (commission_opened, s_commission_opened);
-        case CYCLEHUB__V1__ENVELOPE__BODY_NEEDS_ASSESSED:
-            S_BODY (needs_assessed, s_needs_assessed);
-        case CYCLEHUB__V1__ENVELOPE__BODY_PRIORITIES_AGREED:
-            S_BODY (priorities_agreed, s_priorities_agreed);
-        case CYCLEHUB__V1__ENVELOPE__BODY_STRATEGY_APPROVED:
-            S_BODY (strategy_approved, s_strategy_approved);
-        case CYCLEHUB__V1__ENVELOPE__BODY_STAGE_CHANGE_REQUESTED:
-            S_BODY (stage_change_requested, s_stage_change_requested);
-        case CYCLEHUB__V1__ENVELOPE__BODY_PARTNER_UPDATE:
-            S_BODY (partner_update, s_partner_update);
-        case CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_OPENED:
-            S_BODY (consultation_opened, s_consultation_opened);
-        case CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED:
-            S_BODY (response_submitted, s_response_submitted);
-        case CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_CLOSED:
-            S_BODY (consultation_closed, s_consultation_closed);
-        case CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_OUTCOME:
-            S_BODY (consultation_outcome, s_consultation_outcome);
-        case CYCLEHUB__V1__ENVELOPE__BODY_PROCUREMENT_PLANNED:
-            S_BODY (procurement_planned, s_procurement_planned);
-        case CYCLEHUB__V1__ENVELOPE__BODY_MARKET_ENGAGEMENT:
-            S_BODY (market_engagement, s_market_engagement);
-        case CYCLEHUB__V1__ENVELOPE__BODY_TENDER_PUBLISHED:
-            S_BODY (tender_published, s_tender_published);
-        case CYCLEHUB__V1__ENVELOPE__BODY_TENDER_AMENDED:
-            S_BODY (tender_amended, s_tender_amended);
-        case CYCLEHUB__V1__ENVELOPE__BODY_TENDER_CLOSED:
-            S_BODY (tender_closed, s_tender_closed);
-        case CYCLEHUB__V1__ENVELOPE__BODY_PROCUREMENT_TERMINATED:
-            S_BODY (procurement_terminated, s_procurement_terminated);
-        case CYCLEHUB__V1__ENVELOPE__BODY_DIRECT_AWARD:
-            S_BODY (direct_award, s_direct_award);
-        case CYCLEHUB__V1__ENVELOPE__BODY_AWARD_MADE:
-            S_BODY (award_made, s_award_made);
-        case CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_SIGNED:
-            S_BODY (contract_signed, s_contract_signed);
-        case CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_CHANGED:
-            S_BODY (contract_changed, s_contract_changed);
-        case CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_ENDED:
-            S_BODY (contract_ended, s_contract_ended);
-        case CYCLEHUB__V1__ENVELOPE__BODY_KPI_REPORTED:
-            S_BODY (kpi_reported, s_kpi_reported);
-        case CYCLEHUB__V1__ENVELOPE__BODY_MILESTONE_UPDATED:
-            S_BODY (milestone_updated, s_milestone_updated);
-        case CYCLEHUB__V1__ENVELOPE__BODY_SOCIAL_VALUE_REPORTED:
-            S_BODY (social_value_reported, s_social_value_reported);
-        case CYCLEHUB__V1__ENVELOPE__BODY_PAYMENT_REPORTED:
-            S_BODY (payment_reported, s_payment_reported);
-        case CYCLEHUB__V1__ENVELOPE__BODY_EVALUATION_PUBLISHED:
-            S_BODY (evaluation_published, s_evaluation_published);
-        case CYCLEHUB__V1__ENVELOPE__BODY_REVIEW_DECISION:
-            S_BODY (review_decision, s_review_decision);
-        case CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED:
-            return hub_verdict_set (v, S_REJ (UNKNOWN_TYPE), "erasure_recorded",
-                                    "erasure_recorded (erasure.recorded) is written by the broker "
-                                    "only: to have a response's personal data erased, send an "
-                                    "EraseRequest");
-        case CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET:
-            return hub_verdict_set (v, S_REJ (UNKNOWN_TYPE), "",
-                                    "the envelope has no body: set exactly one message, "
-                                    "e.g. commission_opened or tender_published");
-        default:
-            break;
-    }
-    return hub_verdict_set (v, S_REJ (UNKNOWN_TYPE), "",
-                            "the envelope's body (field %d) is not a message type this hub "
-                            "knows: upgrade the hub or send a known type", (int) env->body_case);
+    if (env->body_case == CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET)
+        return hub_verdict_set (v, S_REJ (UNKNOWN_TYPE), "",
+                                "the envelope has no body: set exactly one message, "
+                                "e.g. commission_opened or tender_published");
+    const hub_type_t *type = hub_types_of (env->body_case);
+    if (!type)
+        return hub_verdict_set (v, S_REJ (UNKNOWN_TYPE), "",
+                                "the envelope's body (field %d) is not a message type this hub "
+                                "knows: upgrade the hub or send a known type", (int) env->body_case);
+    if (type->relations == HUB_BROKER)
+        return hub_verdict_set (v, S_REJ (UNKNOWN_TYPE), type->member,
+                                "%s (%s) is written by the broker only: to have a response's "
+                                "personal data erased, send an EraseRequest",
+                                type->member, type->name);
+    //  A set case whose member is NULL (only possible in a hand-built
+    //  message) is a missing field, never a crash
+    const ProtobufCMessage *body = hub_types_body (env);
+    if (!body)
+        return hub_verdict_set (v, S_REJ (MISSING_FIELD), type->member,
+                                "%s is set as the body but is empty", type->member);
+    const hub_field_t *row;
+    for (size_t i = 0; (row = hub_types_field_at (i)); i++)
+        if (row->body_case == env->body_case && s_field (v, type->member, body, row))
+            return -1;
+    s_check_fn *check = (size_t) env->body_case < S_NCHECKS? s_checks [env->body_case]: NULL;
+    return check? check (env, v): 0;
 }
 
 int

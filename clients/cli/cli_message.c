@@ -1,5 +1,6 @@
 /*  cli_message: the message commands (commission, consult, procure,
-    monitor) and `publish`. Flags are derived from each body's descriptor
+    monitor, from proto/hub_types.def) and `publish`. Flags are derived from
+    each body's descriptor, their help from proto/hub_fields.def,
     and gathered into a JSON object, which hub_json turns into the message:
     one set of rules for flags and files, and errors that name the field.
 */
@@ -7,51 +8,17 @@
 #include <ctype.h>
 #include <errno.h>
 
-typedef struct {
-    const char *group;
-    const char *verb;
-    const char *type;           //  hub_proto type name
-    const char *summary;
-} s_verb_t;
-
-static const s_verb_t s_verbs [] = {
-    { "commission", "open", "commission.opened", "open a commission (sent by its buyer)" },
-    { "commission", "needs", "needs.assessed", "publish a needs assessment" },
-    { "commission", "priorities", "priorities.agreed", "agree priorities (analyse -> plan)" },
-    { "commission", "strategy", "strategy.approved", "approve the commissioning strategy" },
-    { "commission", "stage", "stage.change_requested", "ask to move the commission to a stage" },
-    { "commission", "update", "partner.update", "post a partner update" },
-    { "consult", "open", "consultation.opened", "open a consultation" },
-    { "consult", "respond", "consultation.response", "submit a consultation response" },
-    { "consult", "close", "consultation.closed", "close a consultation" },
-    { "consult", "outcome", "consultation.outcome", "publish a consultation's outcome" },
-    { "procure", "plan", "procurement.planned", "pipeline or planned procurement notice (UK1/UK3)" },
-    { "procure", "engage", "procurement.engagement", "preliminary market engagement (UK2)" },
-    { "procure", "tender", "tender.published", "tender notice (UK4; plan -> do)" },
-    { "procure", "amend", "tender.amended", "amend a tender before its deadline" },
-    { "procure", "close", "tender.closed", "close a tender for evaluation" },
-    { "procure", "terminate", "procurement.terminated", "terminate a procurement (UK12)" },
-    { "procure", "award", "award.made", "award after evaluation (UK6, standstill)" },
-    { "procure", "direct-award", "award.direct", "direct award (UK5)" },
-    { "procure", "contract", "contract.signed", "sign a contract after standstill (UK7)" },
-    { "procure", "change", "contract.changed", "change a contract (UK10)" },
-    { "procure", "end", "contract.ended", "end a contract (UK11/UK12)" },
-    { "monitor", "kpi", "kpi.reported", "report a KPI (UK9)" },
-    { "monitor", "milestone", "milestone.updated", "update a contract milestone" },
-    { "monitor", "social-value", "social_value.reported", "report social value" },
-    { "monitor", "payment", "payment.reported", "report a payment (UK8)" },
-    { "monitor", "evaluation", "evaluation.published", "publish an evaluation (do -> review)" },
-    { "monitor", "decision", "review.decision", "record the review decision" },
-};
-#define S_NVERBS (sizeof s_verbs / sizeof s_verbs [0])
+//  The commands, their types and summaries are the group, verb and summary
+//  columns of proto/hub_types.def; each field's help is its row in
+//  proto/hub_fields.def.
 
 void
 cli_message_verbs (FILE *out, const char *group)
 {
-    for (size_t i = 0; i < S_NVERBS; i++)
-        if (streq (s_verbs [i].group, group))
-            fprintf (out, "  %-14s %-24s %s\n", s_verbs [i].verb, s_verbs [i].type,
-                     s_verbs [i].summary);
+    const hub_type_t *type;
+    for (size_t i = 0; (type = hub_types_at (i)); i++)
+        if (type->group && streq (type->group, group))
+            fprintf (out, "  %-14s %-24s %s\n", type->verb, type->name, type->summary);
 }
 
 //  --------------------------------------------------------------------------
@@ -63,6 +30,7 @@ typedef struct {
     char flag [96];                                 //  without the leading --
     const ProtobufCFieldDescriptor *field;
     char path [S_DEPTH_MAX][64];                    //  JSON names from the body down
+    char proto [128];                               //  the field path, "tender_period.end_ms"
     int depth;
     bool money;                                     //  a Money field: AMOUNT in major units
 } s_flag_t;
@@ -128,6 +96,8 @@ s_walk (s_flags_t *flags, const ProtobufCMessageDescriptor *desc, const char *pr
         if (flag.depth >= S_DEPTH_MAX)
             continue;
         s_json_name (field, flag.path [flag.depth], sizeof flag.path [0]);
+        size_t at = strlen (flag.proto);
+        snprintf (flag.proto + at, sizeof flag.proto - at, "%s%s", at? ".": "", field->name);
         flag.depth++;
         flag.field = field;
         if (field->type == PROTOBUF_C_TYPE_MESSAGE && field->label != PROTOBUF_C_LABEL_REPEATED) {
@@ -178,10 +148,9 @@ s_flag_kind (const s_flag_t *flag, char *buf, size_t size)
 }
 
 static void
-s_message_usage (FILE *out, const s_verb_t *verb, const s_flags_t *flags)
+s_message_usage (FILE *out, const hub_type_t *verb, const s_flags_t *flags)
 {
-    const ProtobufCMessageDescriptor *desc =
-        hub_envelope_body_descriptor (hub_proto_type_case (verb->type));
+    const ProtobufCMessageDescriptor *desc = hub_envelope_body_descriptor (verb->body_case);
     fprintf (out,
         "Usage: cyclehub [GLOBAL FLAGS] %s %s --commission ID [FLAGS]\n"
         "Publishes %s (%s): %s.\n"
@@ -192,13 +161,17 @@ s_message_usage (FILE *out, const s_verb_t *verb, const s_flags_t *flags)
         "  --sent-at TIME       when the message was sent (default: not set)\n"
         "  --currency CODE      currency of the money fields (default GBP)\n"
         "  --dry-run            print the Envelope as JSON instead of publishing\n"
-        "Fields of %s:\n",
-        verb->group, verb->verb, verb->type, desc? desc->short_name: "?", verb->summary,
+        "Fields of %s (required: the broker refuses the message without it):\n",
+        verb->group, verb->verb, verb->name, desc? desc->short_name: "?", verb->summary,
         desc? desc->short_name: "?");
     for (size_t i = 0; i < flags->count; i++) {
         char buf [512];
-        fprintf (out, "  --%-20s %s\n", flags->flags [i].flag,
-                 s_flag_kind (&flags->flags [i], buf, sizeof buf));
+        const s_flag_t *flag = &flags->flags [i];
+        fprintf (out, "  --%-20s %s\n", flag->flag, s_flag_kind (flag, buf, sizeof buf));
+        const hub_field_t *row = hub_types_field (verb->body_case, flag->proto);
+        if (row)
+            fprintf (out, "  %-22s %s: %s [%s]\n", "", row->required? "required": "optional",
+                     row->meaning, hub_types_field_unit (row));
     }
     fprintf (out, "Exit status: 0 stored, 1 rejected by the broker, 2 usage or bad value,\n"
                   "3 broker unreachable.\n");
@@ -400,14 +373,10 @@ s_publish_or_print (cli_t *cli, Cyclehub__V1__Envelope *env, bool dry_run)
 int
 cli_message (cli_t *cli, const char *group, int argc, char **argv)
 {
-    const s_verb_t *verb = NULL;
-    for (size_t i = 0; i < S_NVERBS && argc > 0; i++)
-        if (streq (s_verbs [i].group, group) && streq (s_verbs [i].verb, argv [0]))
-            verb = &s_verbs [i];
+    const hub_type_t *verb = argc > 0? hub_types_command (group, argv [0]): NULL;
     if (!verb)
         return -1;
-    Cyclehub__V1__Envelope__BodyCase body_case = hub_proto_type_case (verb->type);
-    const ProtobufCMessageDescriptor *desc = hub_envelope_body_descriptor (body_case);
+    const ProtobufCMessageDescriptor *desc = hub_envelope_body_descriptor (verb->body_case);
     assert (desc);
     s_flags_t *flags = calloc (1, sizeof *flags);
     json_t *body = json_object ();
@@ -538,11 +507,10 @@ s_publish_usage (FILE *out)
         "  --dry-run         print the Envelope as JSON instead of publishing\n"
         "\n"
         "Types:");
-    for (size_t i = 0; hub_proto_type_at (i); i++) {
-        const char *name = hub_proto_type_name (hub_proto_type_at (i));
-        if (!streq (name, "erasure.recorded"))
-            fprintf (out, "%s %s", i % 5? "": "\n ", name);
-    }
+    const hub_type_t *type;
+    for (size_t i = 0; (type = hub_types_at (i)); i++)
+        if (type->relations != HUB_BROKER)
+            fprintf (out, "%s %s", i % 5? "": "\n ", type->name);
     fprintf (out, "\n\nExit status: 0 stored, 1 rejected by the broker, 2 usage or bad JSON\n"
                   "(the error names the field), 3 broker unreachable.\n");
 }
@@ -625,9 +593,10 @@ cli_publish (cli_t *cli, int argc, char **argv)
                  "Try 'cyclehub publish --help'.\n");
         return CLI_USAGE;
     }
-    Cyclehub__V1__Envelope__BodyCase body_case = hub_proto_type_case (type);
+    const hub_type_t *row = hub_types_named (type);
+    Cyclehub__V1__Envelope__BodyCase body_case = row? row->body_case: 0;
     const ProtobufCMessageDescriptor *desc = hub_envelope_body_descriptor (body_case);
-    if (!desc || body_case == CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED) {
+    if (!desc || row->relations == HUB_BROKER) {
         fprintf (stderr, "cyclehub: publish: unknown message type '%s'\n"
                  "Try 'cyclehub publish --help' for the list.\n", type);
         return CLI_USAGE;

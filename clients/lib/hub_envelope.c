@@ -108,15 +108,15 @@ hub_envelope_set_body (Cyclehub__V1__Envelope *env, ProtobufCMessage **body_p)
     return -1;
 }
 
-#define HUB_ENVELOPE_DEFINE(name, Type, CASE) \
+#define HUB_TYPE(CASE, member, Type, ...) \
     Cyclehub__V1__##Type * \
-    hub_envelope_##name (Cyclehub__V1__Envelope *env) \
+    hub_envelope_##member (Cyclehub__V1__Envelope *env) \
     { \
         return (Cyclehub__V1__##Type *) hub_envelope_body ( \
             env, CYCLEHUB__V1__ENVELOPE__BODY_##CASE); \
     }
-HUB_ENVELOPE_BODIES (HUB_ENVELOPE_DEFINE)
-#undef HUB_ENVELOPE_DEFINE
+#include "hub_types.def"
+#undef HUB_TYPE
 
 int
 hub_set_string (char **field, const char *value)

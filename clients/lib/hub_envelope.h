@@ -61,41 +61,13 @@ int
 const ProtobufCMessage *
     hub_envelope_get_body (const Cyclehub__V1__Envelope *env);
 
-/* Typed shortcuts for hub_envelope_body, one per message type: each
+/* Typed shortcuts for hub_envelope_body, one per row of proto/hub_types.def
+   (hub_envelope_tender_published, ...): each
    replaces env's body with a new empty message and returns it. */
-#define HUB_ENVELOPE_BODIES(X) \
-    X (commission_opened, CommissionOpened, COMMISSION_OPENED) \
-    X (needs_assessed, NeedsAssessed, NEEDS_ASSESSED) \
-    X (priorities_agreed, PrioritiesAgreed, PRIORITIES_AGREED) \
-    X (strategy_approved, StrategyApproved, STRATEGY_APPROVED) \
-    X (stage_change_requested, StageChangeRequested, STAGE_CHANGE_REQUESTED) \
-    X (partner_update, PartnerUpdatePosted, PARTNER_UPDATE) \
-    X (consultation_opened, ConsultationOpened, CONSULTATION_OPENED) \
-    X (response_submitted, ResponseSubmitted, RESPONSE_SUBMITTED) \
-    X (consultation_closed, ConsultationClosed, CONSULTATION_CLOSED) \
-    X (consultation_outcome, ConsultationOutcomePublished, CONSULTATION_OUTCOME) \
-    X (procurement_planned, ProcurementPlanned, PROCUREMENT_PLANNED) \
-    X (market_engagement, MarketEngagement, MARKET_ENGAGEMENT) \
-    X (tender_published, TenderPublished, TENDER_PUBLISHED) \
-    X (tender_amended, TenderAmended, TENDER_AMENDED) \
-    X (tender_closed, TenderClosed, TENDER_CLOSED) \
-    X (procurement_terminated, ProcurementTerminated, PROCUREMENT_TERMINATED) \
-    X (direct_award, DirectAward, DIRECT_AWARD) \
-    X (award_made, AwardMade, AWARD_MADE) \
-    X (contract_signed, ContractSigned, CONTRACT_SIGNED) \
-    X (contract_changed, ContractChanged, CONTRACT_CHANGED) \
-    X (contract_ended, ContractEnded, CONTRACT_ENDED) \
-    X (kpi_reported, KpiReported, KPI_REPORTED) \
-    X (milestone_updated, MilestoneUpdated, MILESTONE_UPDATED) \
-    X (social_value_reported, SocialValueReported, SOCIAL_VALUE_REPORTED) \
-    X (payment_reported, PaymentReported, PAYMENT_REPORTED) \
-    X (evaluation_published, EvaluationPublished, EVALUATION_PUBLISHED) \
-    X (review_decision, ReviewDecision, REVIEW_DECISION)
-
-#define HUB_ENVELOPE_DECLARE(name, Type, CASE) \
-    Cyclehub__V1__##Type *hub_envelope_##name (Cyclehub__V1__Envelope *env);
-HUB_ENVELOPE_BODIES (HUB_ENVELOPE_DECLARE)
-#undef HUB_ENVELOPE_DECLARE
+#define HUB_TYPE(CASE, member, Type, ...) \
+    Cyclehub__V1__##Type *hub_envelope_##member (Cyclehub__V1__Envelope *env);
+#include "hub_types.def"
+#undef HUB_TYPE
 
 /* Sets a string field to a malloc'd copy of value (NULL = ""), freeing
    what was there. Returns 0, or -1 if out of memory (field unchanged). */

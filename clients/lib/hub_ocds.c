@@ -21,6 +21,7 @@
 #include <time.h>
 #include <jansson.h>
 #include "hub_ocds.h"
+#include "hub_types.h"
 
 #define S_MARK      "\0A"        /* amount marker: NUL, 'A', then the number text */
 #define S_MARK_LEN  2
@@ -500,26 +501,10 @@ s_build (hub_ocds_t *self, json_t *st, const char *ocid, const Cyclehub__V1__Eve
         s_role_add (st, b, S_ROLE_BUYER | S_ROLE_PROCURING_ENTITY);
         return 0;
     }
-    switch (env->body_case) {
-        case CYCLEHUB__V1__ENVELOPE__BODY_PROCUREMENT_PLANNED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_MARKET_ENGAGEMENT:
-        case CYCLEHUB__V1__ENVELOPE__BODY_TENDER_PUBLISHED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_TENDER_AMENDED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_TENDER_CLOSED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_PROCUREMENT_TERMINATED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_DIRECT_AWARD:
-        case CYCLEHUB__V1__ENVELOPE__BODY_AWARD_MADE:
-        case CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_SIGNED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_CHANGED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_CONTRACT_ENDED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_KPI_REPORTED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_MILESTONE_UPDATED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_SOCIAL_VALUE_REPORTED:
-        case CYCLEHUB__V1__ENVELOPE__BODY_PAYMENT_REPORTED:
-            break;
-        default:
-            return 0;           //  not procurement: nothing to export
-    }
+    //  A type exports a release when its row in proto/hub_types.def has a tag
+    const hub_type_t *row = hub_types_of (env->body_case);
+    if (!row || !row->ocds_tag)
+        return 0;               //  not procurement: nothing to export
     const char *type = event->type && *event->type? event->type: "event";
     if (!buyer)
         return s_fail (self, seq, "%s comes before commission %.80s was opened: feed the "
