@@ -31,8 +31,8 @@ struct _hub_ingest_t {
     const hub_broker_config_t *config;  //  the actor's copy
     hub_store_t *store;                 //  borrowed
     hub_registry_t *registry;           //  borrowed; NULL in PLAIN mode
-    void *api;                          //  raw libzmq handles (borrowed)
-    void *events;
+    void *api;                          //  the ROUTER, as a raw libzmq handle (borrowed)
+    void *events;                       //  the PUB, as a raw libzmq handle (borrowed)
     zhashx_t *states;                   //  commission id -> hub_commission_t *, as of every check so far
     hub_batch_t *batches [2];           //  the two batches, used in turn
     hub_batch_t *open;                  //  filling
