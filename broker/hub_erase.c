@@ -3,18 +3,25 @@
     path's batches: the redacted event replaces the stored one and an
     erasure.recorded audit event is appended in the same transaction.
 */
-#include "hub_ingest_priv.h"
+#include "hub_erase.h"
+#include "hub_erasure.h"
+#include "hub_proto.h"
+
+#define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
+
+//  ---------------------------------------------------------------------------
+//  Finding stored events
 
 typedef struct {
-    const char *consultation_id;//  wanted ("" = any)
-    const char *response_id;    //  wanted (or NULL: match on target_seq)
-    uint64_t target_seq;        //  wanted audit target (erasure.recorded scan)
-    uint64_t seq;               //  found
-    hub_buf_t bytes;            //  the found event's bytes
+    const char *consultation_id;        //  wanted ("" = any)
+    const char *response_id;            //  wanted (or NULL: the audit of target_seq)
+    uint64_t target_seq;                //  wanted audit target
+    uint64_t seq;                       //  found, or 0
+    hub_buf_t *bytes;                   //  receives a copy of the found event, or NULL
 } s_find_t;
 
 static int
-s_find_response (uint64_t seq, const void *data, size_t size, void *arg)
+s_find_visit (uint64_t seq, const void *data, size_t size, void *arg)
 {
     s_find_t *find = arg;
     Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
@@ -35,17 +42,19 @@ s_find_response (uint64_t seq, const void *data, size_t size, void *arg)
     if (!match)
         return 0;
     find->seq = seq;
-    find->bytes.size = 0;
-    if (hub_buf_reserve (&find->bytes, size) == 0) {
-        memcpy (find->bytes.data, data, size);
-        find->bytes.size = size;
+    if (find->bytes) {
+        find->bytes->size = 0;
+        if (hub_buf_reserve (find->bytes, size) == 0) {
+            memcpy (find->bytes->data, data, size);
+            find->bytes->size = size;
+        }
     }
     return 1;
 }
 
-//  Scans a commission's events of one type for a match; 0 if found.
+//  Scans a commission's events of one type for find's match; 0 if found.
 static int
-s_find (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_id,
+s_scan (hub_store_t *store, hub_store_txn_t *snapshot, const char *commission_id,
         const char *type, s_find_t *find)
 {
     hub_store_filter_t filter = { .commission_id = commission_id, .type = type };
@@ -53,47 +62,54 @@ s_find (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_id
     bool end = false;
     find->seq = 0;
     while (!end && !find->seq) {
-        if (hub_store_scan (self->store, snapshot, &filter, from, 1000, 0,
-                            s_find_response, find, &from, &end))
+        if (hub_store_scan (store, snapshot, &filter, from, 1000, 0,
+                            s_find_visit, find, &from, &end))
             return -1;
     }
     return find->seq? 0: -1;
 }
 
-//  Turns slot into the erasure of the stored event `bytes` (seq target):
-//  its redacted form replaces it, and an erasure.recorded audit event from
-//  `requester` is appended. Returns 0, or -1 with the slot rejected.
+//  The stored response `response_id` of a commission (in the consultation
+//  `consultation_id`, or any when ""): its seq and a copy of its bytes.
+//  Returns 0 (bytes empty if out of memory), or -1 if there is none (or
+//  the store cannot be read). The one lookup of a response by its id: an
+//  index in the store can replace its body.
 static int
-s_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot, uint64_t target,
-         const uint8_t *bytes, size_t size, const char *requester, const char *reason)
+s_find_response (hub_store_t *store, hub_store_txn_t *snapshot, const char *commission_id,
+                 const char *consultation_id, const char *response_id,
+                 uint64_t *seq, hub_buf_t *bytes)
 {
-    uint8_t *redacted;
-    size_t redacted_size;
-    Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, bytes);
-    if (!event || !event->envelope
-    ||  event->envelope->body_case != CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
-    ||  hub_proto_redact_event (bytes, size, &redacted, &redacted_size) < 0) {
-        if (event)
-            cyclehub__v1__event__free_unpacked (event, NULL);
-        slot->kind = HUB_SLOT_REJECT;
-        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
-                                "the stored response %" PRIu64 " cannot be read", target);
-    }
-    slot->replacement.size = 0;
-    if (hub_buf_reserve (&slot->replacement, redacted_size) == 0) {
-        memcpy (slot->replacement.data, redacted, redacted_size);
-        slot->replacement.size = redacted_size;
-    }
-    free (redacted);
-    hub_commission_t *state = hub_ingest_state (self, snapshot, event->envelope->commission_id);
-    if (!state || slot->replacement.size != redacted_size) {
-        cyclehub__v1__event__free_unpacked (event, NULL);
-        slot->kind = HUB_SLOT_REJECT;
-        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
-                                "the broker could not prepare the erasure; retry later");
-    }
-    const Cyclehub__V1__ResponseSubmitted *response = event->envelope->response_submitted;
-    snprintf (slot->audit_ids [0], sizeof slot->audit_ids [0], "%s", event->envelope->commission_id);
+    s_find_t find = { .consultation_id = consultation_id, .response_id = response_id,
+                      .bytes = bytes };
+    if (s_scan (store, snapshot, commission_id, "consultation.response", &find))
+        return -1;
+    *seq = find.seq;
+    return 0;
+}
+
+//  The seq of the erasure.recorded audit event of `target`; 0 if found.
+static int
+s_find_audit (hub_store_t *store, hub_store_txn_t *snapshot, const char *commission_id,
+              uint64_t target, uint64_t *seq)
+{
+    s_find_t find = { .consultation_id = "", .target_seq = target };
+    if (s_scan (store, snapshot, commission_id, "erasure.recorded", &find))
+        return -1;
+    *seq = find.seq;
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------
+//  Preparing an erasure
+
+//  Packs the erasure.recorded audit envelope of `response` (stored in
+//  commission_id as seq target) into the slot. Returns 0, or -1 on OOM.
+static int
+s_audit (hub_slot_t *slot, uint64_t target, const char *commission_id,
+         const Cyclehub__V1__ResponseSubmitted *response, const char *requester,
+         const char *reason, int64_t now)
+{
+    snprintf (slot->audit_ids [0], sizeof slot->audit_ids [0], "%s", commission_id);
     snprintf (slot->audit_ids [1], sizeof slot->audit_ids [1], "erasure:%" PRIu64, target);
     Cyclehub__V1__ErasureRecorded audit = CYCLEHUB__V1__ERASURE_RECORDED__INIT;
     audit.target_seq = target;
@@ -104,177 +120,189 @@ s_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot, uint64
     Cyclehub__V1__Envelope env = CYCLEHUB__V1__ENVELOPE__INIT;
     env.msg_id = slot->audit_ids [1];
     env.commission_id = slot->audit_ids [0];
-    int64_t now = hub_ingest_now (self);
     env.sent_at_ms = now;
     env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED;
     env.erasure_recorded = &audit;
     slot->audit_envelope.size = 0;
-    size_t env_size = cyclehub__v1__envelope__get_packed_size (&env);
-    int rc = hub_buf_reserve (&slot->audit_envelope, env_size);
-    if (rc == 0)
-        slot->audit_envelope.size = cyclehub__v1__envelope__pack (&env, slot->audit_envelope.data);
-    cyclehub__v1__event__free_unpacked (event, NULL);
+    if (hub_buf_reserve (&slot->audit_envelope, cyclehub__v1__envelope__get_packed_size (&env)))
+        return -1;
+    slot->audit_envelope.size = cyclehub__v1__envelope__pack (&env, slot->audit_envelope.data);
+    return 0;
+}
+
+//  Copies the redacted form of the stored response into slot->replacement.
+//  Returns 0, or -1 (the slot rejected) if it cannot be read or copied.
+static int
+s_replacement (hub_slot_t *slot, uint64_t target, const uint8_t *bytes, size_t size)
+{
+    uint8_t *redacted;
+    size_t redacted_size;
+    if (hub_proto_redact_event (bytes, size, &redacted, &redacted_size) < 0) {
+        slot->kind = HUB_SLOT_REJECT;
+        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                                "the stored response %" PRIu64 " cannot be read", target);
+    }
+    slot->replacement.size = 0;
+    int rc = hub_buf_reserve (&slot->replacement, redacted_size);
+    if (rc == 0) {
+        memcpy (slot->replacement.data, redacted, redacted_size);
+        slot->replacement.size = redacted_size;
+    }
+    free (redacted);
     if (rc) {
         slot->kind = HUB_SLOT_REJECT;
         return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
-                                "the broker is out of memory; retry later");
+                                "the broker could not prepare the erasure; retry later");
     }
+    return 0;
+}
+
+//  Turns slot into the erasure of the stored response `bytes` (seq
+//  target), ready to accept: its redacted form will replace it, and an
+//  erasure.recorded audit event from `requester` is the slot's envelope.
+//  Returns 0, or -1 with the slot rejected.
+static int
+s_prepare (hub_slot_t *slot, uint64_t target, const uint8_t *bytes, size_t size,
+           const char *requester, const char *reason, int64_t now)
+{
+    Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, bytes);
+    if (!event || !event->envelope
+    ||  event->envelope->body_case != CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED) {
+        if (event)
+            cyclehub__v1__event__free_unpacked (event, NULL);
+        slot->kind = HUB_SLOT_REJECT;
+        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                                "the stored response %" PRIu64 " cannot be read", target);
+    }
+    int rc = s_replacement (slot, target, bytes, size);
+    if (rc == 0
+    &&  s_audit (slot, target, event->envelope->commission_id,
+                 event->envelope->response_submitted, requester, reason, now)) {
+        slot->kind = HUB_SLOT_REJECT;
+        rc = hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                              "the broker is out of memory; retry later");
+    }
+    cyclehub__v1__event__free_unpacked (event, NULL);
+    if (rc)
+        return rc;
     slot->envelope = slot->audit_envelope.data;
     slot->envelope_size = slot->audit_envelope.size;
     slot->commission_id = slot->audit_ids [0];
     slot->msg_id = slot->audit_ids [1];
     slot->type = hub_proto_type_name (CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED);
     slot->target_seq = target;
-    hub_ingest_digest (slot->envelope, slot->envelope_size, slot->digest);
-    Cyclehub__V1__Stage stage = hub_commission_stage (state);
-    hub_cycle_outcome_t outcome = { stage, stage, false };
-    char key [32];
-    snprintf (key, sizeof key, "%" PRIu64, target);
-    zhashx_insert (self->open->erased, key, (void *) (uintptr_t) (slot - self->open->slots + 1));
-    return hub_ingest_build_event (self, slot, state, &outcome, now);
+    hub_batch_digest (slot);
+    return 0;
 }
 
-//  An erase request from a client: only the commission's owner may erase,
-//  and erasing an erased response again is acknowledged as a duplicate.
-void
-hub_ingest_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
+//  The accepted slot of open or committing that erases target, or NULL.
+static hub_slot_t *
+s_erasing (hub_batch_t *open, hub_batch_t *committing, uint64_t target)
 {
-    const Cyclehub__V1__EraseRequest *request = slot->request->erase;
-    slot->kind = HUB_SLOT_REJECT;
-    if (!hub_validate_ocid (request->commission_id)) {
-        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.commission_id",
-                         "commission_id must be an ocid such as ocds-h6vhtk-056931");
-        return;
+    hub_slot_t *first = hub_batch_find_erasure (open, target);
+    if (!first && committing)
+        first = hub_batch_find_erasure (committing, target);
+    return first;
+}
+
+//  Erasing an erased response again is acknowledged as a duplicate of the
+//  first erasure (its audit event). True if slot is made such a duplicate.
+static bool
+s_duplicate (hub_store_t *store, hub_store_txn_t *snapshot, hub_batch_t *open,
+             hub_batch_t *committing, hub_slot_t *slot, uint64_t target, const hub_buf_t *bytes)
+{
+    hub_slot_t *first = s_erasing (open, committing, target);
+    if (first) {
+        slot->kind = HUB_SLOT_DUPLICATE;
+        slot->inflight = true;
+        slot->seq = first->seq;
+        return true;
     }
-    if (!hub_validate_local_id (request->response_id)) {
-        hub_verdict_set (&slot->verdict, S_CODE (MISSING_FIELD), "erase.response_id",
-                         "response_id must name the consultation response to erase");
-        return;
-    }
-    if (*request->consultation_id && !hub_validate_local_id (request->consultation_id)) {
-        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.consultation_id",
-                         "consultation_id must be the id of one of the commission's consultations");
-        return;
-    }
-    if (!*request->reason) {
-        hub_verdict_set (&slot->verdict, S_CODE (MISSING_FIELD), "erase.reason",
-                         "give the reason for the erasure (it is kept in the audit record)");
-        return;
-    }
-    hub_commission_t *state = hub_ingest_state (self, snapshot, request->commission_id);
-    if (!state) {
-        hub_verdict_set (&slot->verdict, S_CODE (UNKNOWN_COMMISSION), "erase.commission_id",
-                         "there is no commission %s", request->commission_id);
-        return;
-    }
-    if (!slot->roles || !hub_access_sees_personal (state, slot->sender)) {
-        hub_verdict_set (&slot->verdict, S_CODE (NOT_AUTHORISED), "",
-                         "only the commission's owner (%s) may erase its responses",
-                         hub_commission_owner (state));
-        return;
-    }
-    s_find_t find = { .consultation_id = request->consultation_id,
-                      .response_id = request->response_id };
-    if (s_find (self, snapshot, request->commission_id, "consultation.response", &find)) {
-        hub_buf_free (&find.bytes);
-        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.response_id",
-                         "commission %s has no stored response %s", request->commission_id,
-                         request->response_id);
-        return;
-    }
-    uint64_t target = find.seq;
-    char key [32];
-    snprintf (key, sizeof key, "%" PRIu64, target);
-    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->open->erased, key);
-    size_t committing = self->committing
-        ? (size_t) (uintptr_t) zhashx_lookup (self->committing->erased, key): 0;
-    Cyclehub__V1__Event *stored = cyclehub__v1__event__unpack (NULL, find.bytes.size, find.bytes.data);
+    Cyclehub__V1__Event *stored = cyclehub__v1__event__unpack (NULL, bytes->size, bytes->data);
     bool erased = stored && !hub_proto_has_personal (&stored->base);
     if (stored)
         cyclehub__v1__event__free_unpacked (stored, NULL);
-    if (earlier || committing || erased) {
-        //  Idempotent: the audit event of the first erasure is the answer
-        slot->kind = HUB_SLOT_DUPLICATE;
-        slot->seq = target;
-        if (earlier || committing) {
-            slot->same_as = earlier? (int) earlier - 1: -1;
-            slot->inflight = true;
-            slot->seq = earlier? self->open->slots [earlier - 1].seq
-                               : self->committing->slots [committing - 1].seq;
-        }
-        else {
-            s_find_t audit = { .consultation_id = "", .target_seq = target };
-            if (s_find (self, snapshot, request->commission_id, "erasure.recorded", &audit) == 0)
-                slot->seq = audit.seq;
-            hub_buf_free (&audit.bytes);
-        }
-        hub_buf_free (&find.bytes);
-        return;
-    }
-    s_erase (self, snapshot, slot, target, find.bytes.data, find.bytes.size,
-             slot->sender, request->reason);
-    hub_buf_free (&find.bytes);
+    if (!erased)
+        return false;
+    slot->kind = HUB_SLOT_DUPLICATE;
+    uint64_t audit;
+    slot->seq = s_find_audit (store, snapshot, slot->request->erase->commission_id,
+                              target, &audit) == 0? audit: target;
+    return true;
+}
+
+int
+hub_erase_prepare (hub_store_t *store, hub_store_txn_t *snapshot, hub_batch_t *open,
+                   hub_batch_t *committing, hub_slot_t *slot, int64_t now_ms)
+{
+    const Cyclehub__V1__EraseRequest *request = slot->request->erase;
+    slot->kind = HUB_SLOT_REJECT;
+    hub_buf_t bytes = { 0 };
+    uint64_t target = 0;
+    int rc = -1;
+    if (s_find_response (store, snapshot, request->commission_id, request->consultation_id,
+                         request->response_id, &target, &bytes))
+        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.response_id",
+                         "commission %s has no stored response %s", request->commission_id,
+                         request->response_id);
+    else
+    if (bytes.size == 0)
+        hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                         "the broker is out of memory; retry later");
+    else
+    if (!s_duplicate (store, snapshot, open, committing, slot, target, &bytes))
+        rc = s_prepare (slot, target, bytes.data, bytes.size, slot->sender, request->reason, now_ms);
+    hub_buf_free (&bytes);
+    return rc;
 }
 
 //  ---------------------------------------------------------------------------
 //  Retention sweep
 
 typedef struct {
-    hub_ingest_t *self;
-    hub_store_txn_t *snapshot;
-    int64_t now;
-    size_t queued;
+    hub_batch_t *open;                  //  receives the erasures
+    hub_batch_t *committing;            //  or NULL
+    int64_t now;                        //  retention dates up to now are due
+    size_t added;                       //  erasures added to open
 } s_sweep_t;
 
 static int
 s_sweep_visit (uint64_t seq, const void *data, size_t size, void *arg)
 {
     s_sweep_t *sweep = arg;
-    hub_ingest_t *self = sweep->self;
-    hub_batch_t *batch = self->open;
-    char key [32];
-    snprintf (key, sizeof key, "%" PRIu64, seq);
-    if (zhashx_lookup (batch->erased, key)
-    ||  (self->committing && zhashx_lookup (self->committing->erased, key)))
+    if (s_erasing (sweep->open, sweep->committing, seq))
         return 0;           //  being erased already
     Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
     bool due = event && event->envelope
         && event->envelope->body_case == CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
-        && event->envelope->response_submitted->retention_until_ms
-        && event->envelope->response_submitted->retention_until_ms <= sweep->now
+        && hub_erasure_due (event->envelope->response_submitted, sweep->now)
         && hub_proto_has_personal (&event->base);
     if (event)
         cyclehub__v1__event__free_unpacked (event, NULL);
     if (!due)
         return 0;
-    hub_slot_t *slot = &batch->slots [batch->nslots];
-    hub_ingest_slot_reset (slot);
-    snprintf (slot->sender, sizeof slot->sender, "%s", "retention");
-    if (s_erase (self, sweep->snapshot, slot, seq, data, size, "retention",
-                 "the response's retention date has passed") == 0) {
-        batch->nslots++;
-        sweep->queued++;
+    hub_slot_t *slot = hub_batch_free_slot (sweep->open);
+    if (!slot)
+        return 1;
+    snprintf (slot->sender, sizeof slot->sender, "%s", HUB_ERASURE_RETENTION_BY);
+    if (s_prepare (slot, seq, data, size, HUB_ERASURE_RETENTION_BY,
+                   HUB_ERASURE_RETENTION_REASON, sweep->now) == 0) {
+        hub_batch_add (sweep->open);
+        sweep->added++;
     }
-    return batch->nslots == self->config->batch_max;
+    return hub_batch_full (sweep->open);
 }
 
-void
-hub_ingest_sweep (hub_ingest_t *self)
+size_t
+hub_erase_sweep (hub_store_t *store, hub_store_txn_t *snapshot, hub_batch_t *open,
+                 hub_batch_t *committing, int64_t now_ms, uint64_t *from_seq)
 {
-    if (!hub_ingest_has_room (self))
-        return;
-    s_sweep_t sweep = { self, NULL, zclock_time (), 0 };
-    if (hub_store_read_begin (self->store, &sweep.snapshot))
-        return;
+    s_sweep_t sweep = { open, committing, now_ms, 0 };
     hub_store_filter_t filter = { .type = "consultation.response" };
-    uint64_t next = self->sweep_from;
+    uint64_t next = *from_seq;
     bool end = false;
-    if (hub_store_scan (self->store, sweep.snapshot, &filter, self->sweep_from, 5000, 0,
+    if (hub_store_scan (store, snapshot, &filter, *from_seq, 5000, 0,
                         s_sweep_visit, &sweep, &next, &end) == 0)
-        self->sweep_from = end? 1: next;
-    hub_store_read_end (&sweep.snapshot);
-    if (sweep.queued)
-        zsys_info ("ingest: retention sweep erases %zu responses", sweep.queued);
-    hub_ingest_kick (self);
+        *from_seq = end? 1: next;
+    return sweep.added;
 }
-

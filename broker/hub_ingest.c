@@ -10,23 +10,46 @@
     batch's commit does any of its senders get a reply and any subscriber
     its events. Queries are answered in their batch's turn (history pages
     by the reader thread, hub_reader.c). Erasures (requested, or by the
-    retention sweep) ride the same batches: hub_erase.c.
+    retention sweep) ride the same batches: hub_erase.c. A batch, its slots
+    and its commit are hub_batch.c.
 */
-#include "hub_ingest_priv.h"
+#include "hub_ingest.h"
+#include "hub_batch.h"
+#include "hub_erase.h"
+#include "hub_query.h"
+#include "hub_validate.h"
+#include "hub_cycle.h"
+#include "hub_access.h"
+#include "hub_erasure.h"
+#include "hub_commission.h"
+#include "hub_proto.h"
+#include "hub_reader.h"
 
-//  128-bit content digest of the envelope bytes (two FNV-1a 64 lanes). Not
-//  cryptographic: it only tells a retry from a reused msg_id.
-void
-hub_ingest_digest (const uint8_t *data, size_t size, uint8_t out [HUB_STORE_DIGEST_SIZE])
-{
-    uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL ^ size;
-    for (size_t i = 0; i < size; i++) {
-        a = (a ^ data [i]) * 0x100000001b3ULL;
-        b = (b ^ data [i] ^ (b >> 29)) * 0x100000001b3ULL;
-    }
-    memcpy (out, &a, 8);
-    memcpy (out + 8, &b, 8);
-}
+#define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
+
+struct _hub_ingest_t {
+    const hub_broker_config_t *config;  //  the actor's copy
+    hub_store_t *store;                 //  borrowed
+    hub_registry_t *registry;           //  borrowed; NULL in PLAIN mode
+    void *api;                          //  the ROUTER, as a raw libzmq handle (borrowed)
+    void *events;                       //  the PUB, as a raw libzmq handle (borrowed)
+    zhashx_t *states;                   //  commission id -> hub_commission_t *, as of every check so far
+    hub_batch_t *batches [2];           //  the two batches, used in turn
+    hub_batch_t *open;                  //  filling
+    hub_batch_t *committing;            //  with the writer, or NULL
+    zactor_t *writer;                   //  commits one batch at a time
+    zactor_t *reader;                   //  builds history pages
+    hub_reader_args_t reader_args;      //  the reader's store and config
+    uint64_t last_seq;                  //  last committed seq
+    uint64_t next_seq;                  //  next seq to assign
+    int64_t last_recorded_ms;           //  recorded_at is kept non-decreasing
+    int64_t started_ms;                 //  for the status reply's uptime
+    uint64_t sweep_from;                //  where the next retention sweep starts
+    uint64_t rate_buckets [10];         //  accepted publishes per second, a ring
+    int64_t rate_second [10];           //  the second each bucket counts
+    hub_buf_t reply;                    //  reply scratch
+    bool may_be_personal [64];          //  by body case: the schema marks personal data below it
+};
 
 static void
 s_commission_free (void **item)
@@ -35,49 +58,6 @@ s_commission_free (void **item)
 }
 
 static void s_writer_actor (zsock_t *pipe, void *args);
-
-static void
-s_state_bytes_free (void **item)
-{
-    s_state_bytes_t *state = *item;
-    if (state) {
-        free (state->id);
-        free (state->data);
-        free (state);
-        *item = NULL;
-    }
-}
-
-static int
-s_batch_init (hub_batch_t *batch, size_t capacity)
-{
-    batch->slots = calloc (capacity, sizeof (hub_slot_t));
-    batch->touched = zhashx_new ();
-    batch->ids = zhashx_new ();
-    batch->erased = zhashx_new ();
-    batch->states = zlistx_new ();
-    if (!batch->slots || !batch->touched || !batch->ids || !batch->erased || !batch->states)
-        return -1;
-    zlistx_set_destructor (batch->states, s_state_bytes_free);
-    return 0;
-}
-
-static void
-s_batch_fini (hub_batch_t *batch, size_t capacity)
-{
-    if (batch->slots) {
-        for (size_t i = 0; i < capacity; i++) {
-            hub_buf_free (&batch->slots [i].event);
-            hub_buf_free (&batch->slots [i].replacement);
-            hub_buf_free (&batch->slots [i].audit_envelope);
-        }
-        free (batch->slots);
-    }
-    zhashx_destroy (&batch->touched);
-    zhashx_destroy (&batch->ids);
-    zhashx_destroy (&batch->erased);
-    zlistx_destroy (&batch->states);
-}
 
 hub_ingest_t *
 hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
@@ -96,10 +76,10 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
         zhashx_set_destructor (self->states, s_commission_free);
     self->started_ms = zclock_time ();
     self->sweep_from = 1;
-    self->open = &self->batches [0];
-    if (!self->states
-    ||  s_batch_init (&self->batches [0], config->batch_max)
-    ||  s_batch_init (&self->batches [1], config->batch_max)
+    self->batches [0] = hub_batch_new (config->batch_max);
+    self->batches [1] = hub_batch_new (config->batch_max);
+    self->open = self->batches [0];
+    if (!self->states || !self->batches [0] || !self->batches [1]
     ||  hub_store_last_seq (store, NULL, &self->last_seq)
     ||  !(self->writer = zactor_new (s_writer_actor, store))) {
         hub_ingest_destroy (&self);
@@ -144,34 +124,16 @@ hub_ingest_destroy (hub_ingest_t **self_p)
         return;
     zactor_destroy (&self->reader);
     zactor_destroy (&self->writer);
-    s_batch_fini (&self->batches [0], self->config->batch_max);
-    s_batch_fini (&self->batches [1], self->config->batch_max);
+    hub_batch_destroy (&self->batches [0]);
+    hub_batch_destroy (&self->batches [1]);
     zhashx_destroy (&self->states);
     hub_buf_free (&self->reply);
     free (self);
     *self_p = NULL;
 }
 
-void
-hub_ingest_slot_reset (hub_slot_t *slot)
-{
-    slot->routed = false;
-    slot->request = NULL;
-    slot->request_id = 0;
-    slot->kind = HUB_SLOT_REJECT;
-    slot->same_as = -1;
-    slot->inflight = false;
-    slot->personal = false;
-    slot->sender [0] = 0;
-    slot->key [0] = 0;
-    slot->roles = 0;
-    slot->commission_id = NULL;
-    slot->msg_id = NULL;
-    slot->target_seq = 0;
-    hub_verdict_clear (&slot->verdict);
-}
-
-//  Receives one request into slot; returns false when nothing is waiting.
+//  Receives one request into slot (a free slot of the open batch); returns
+//  false when nothing is waiting.
 static bool
 s_receive (hub_ingest_t *self, hub_slot_t *slot)
 {
@@ -180,7 +142,6 @@ s_receive (hub_ingest_t *self, hub_slot_t *slot)
         zmq_msg_close (&slot->routing);
         return false;
     }
-    hub_ingest_slot_reset (slot);
     slot->routed = true;
     zmq_msg_init (&slot->body);
     if (!zmq_msg_more (&slot->routing)
@@ -299,8 +260,8 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
 
 //  The commission's state as of this point in the batch, loaded into the
 //  cache from the store on first use. NULL if there is no such commission.
-hub_commission_t *
-hub_ingest_state (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_id)
+static hub_commission_t *
+s_state (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_id)
 {
     hub_commission_t *state = zhashx_lookup (self->states, commission_id);
     if (state)
@@ -318,64 +279,80 @@ hub_ingest_state (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *com
     return state;
 }
 
-int64_t
-hub_ingest_now (hub_ingest_t *self)
+//  Now, kept non-decreasing across events.
+static int64_t
+s_now (hub_ingest_t *self)
 {
     int64_t now = zclock_time ();
     return now < self->last_recorded_ms? self->last_recorded_ms: now;
 }
 
-//  Assigns the next seq to an accepted slot and builds its Event: the
-//  event's own fields packed, then the envelope bytes appended as field 7
-//  (protobuf-c packs fields in number order, so the result is what packing
-//  the whole Event would give). Returns 0, or -1 (slot rejected) on OOM.
-int
-hub_ingest_build_event (hub_ingest_t *self, hub_slot_t *slot, hub_commission_t *state,
-               const hub_cycle_outcome_t *outcome, int64_t now)
+//  Accepts a checked slot of the open batch as the next seq: packs its
+//  Event and moves the clock and the commission's last seq on. `key` is its
+//  dedupe key (NULL for an erasure). Returns 0, or -1 with the slot rejected.
+static int
+s_accept (hub_ingest_t *self, hub_slot_t *slot, hub_commission_t *state, const char *key,
+          const hub_cycle_outcome_t *outcome, int64_t now)
 {
-    Cyclehub__V1__Event event = CYCLEHUB__V1__EVENT__INIT;
-    Cyclehub__V1__StageChange change = CYCLEHUB__V1__STAGE_CHANGE__INIT;
-    event.seq = self->next_seq;
-    event.recorded_at_ms = now;
-    event.sender = slot->sender;
-    event.stage = outcome->to;
-    event.type = (char *) slot->type;
-    if (outcome->changed) {
-        change.from = outcome->from;
-        change.to = outcome->to;
-        event.change = &change;
-    }
-    size_t head = cyclehub__v1__event__get_packed_size (&event);
-    slot->event.size = 0;
-    if (hub_buf_reserve (&slot->event, head + 11 + slot->envelope_size)) {
-        slot->kind = HUB_SLOT_REJECT;
-        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
-                                "the broker is out of memory; retry later");
-    }
-    uint8_t *out = slot->event.data;
-    size_t at = cyclehub__v1__event__pack (&event, out);
-    out [at++] = (7 << 3) | 2;
-    at += hub_proto_varint (out + at, slot->envelope_size);
-    memcpy (out + at, slot->envelope, slot->envelope_size);
-    slot->event.size = at + slot->envelope_size;
-
-    slot->kind = HUB_SLOT_PUBLISH;
-    slot->seq = self->next_seq++;
-    slot->recorded_ms = now;
-    slot->stage = outcome->to;
+    if (hub_batch_accept (self->open, slot, key, self->next_seq, now, outcome))
+        return -1;
+    self->next_seq++;
     self->last_recorded_ms = now;
     hub_commission_set_last_seq (state, slot->seq, now);
-    zhashx_insert (self->open->touched, slot->commission_id, (void *) 1);
-    self->open->accepted++;
     return 0;
+}
+
+//  The dedupe key "agency\x1fmsg_id" (both bounded: 64 and 128 bytes)
+static void
+s_dedupe_key (char key [200], const char *sender, const char *msg_id)
+{
+    size_t sender_len = strlen (sender), id_len = strlen (msg_id);
+    memcpy (key, sender, sender_len);
+    key [sender_len] = '\x1f';
+    memcpy (key + sender_len + 1, msg_id, id_len + 1);
+}
+
+//  Dedupe: the same (agency, msg_id) earlier in this batch, in the batch
+//  being committed, or stored. True if that answers the slot: a duplicate
+//  (acked with the first seq) or a conflict (same msg_id, other content).
+static bool
+s_check_duplicate (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot,
+                   const char *key)
+{
+    hub_slot_t *first = hub_batch_find_key (self->open, key);
+    if (!first && self->committing)
+        first = hub_batch_find_key (self->committing, key);
+    uint64_t stored_seq = 0;
+    uint8_t stored_digest [HUB_STORE_DIGEST_SIZE];
+    if (first) {
+        memcpy (stored_digest, first->digest, sizeof stored_digest);
+        stored_seq = first->seq;
+        slot->inflight = true;
+    }
+    else
+    if (hub_store_dedupe_get (self->store, snapshot, slot->sender, slot->msg_id,
+                              &stored_seq, stored_digest) != 0)
+        stored_seq = 0;
+    if (!stored_seq)
+        return false;
+    if (memcmp (stored_digest, slot->digest, sizeof stored_digest) != 0) {
+        slot->inflight = false;
+        hub_verdict_set (&slot->verdict, S_CODE (DUPLICATE_CONFLICT), "msg_id",
+                         "msg_id %s was already used by %s for different content "
+                         "(seq %" PRIu64 "); use a new msg_id for a new message",
+                         slot->msg_id, slot->sender, stored_seq);
+        return true;
+    }
+    slot->kind = HUB_SLOT_DUPLICATE;
+    slot->seq = stored_seq;
+    return true;
 }
 
 //  Checks a publish against the schema rules, dedupe, the access rules and
 //  the state machine, and on success assigns its seq and builds its Event.
 static void
-s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
+s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
 {
-    hub_slot_t *slot = &self->open->slots [index];
     const Cyclehub__V1__Envelope *env = slot->request->publish;
     slot->kind = HUB_SLOT_REJECT;
     if (!slot->roles) {
@@ -388,54 +365,19 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
     slot->commission_id = env->commission_id;
     slot->msg_id = env->msg_id;
     slot->type = hub_proto_type_name (env->body_case);
-
-    //  Dedupe: the same (agency, msg_id) earlier in this batch, or stored
-    hub_ingest_digest (slot->envelope, slot->envelope_size, slot->digest);
-    //  The dedupe key "agency\x1fmsg_id" (both bounded: 64 and 128 bytes)
+    hub_batch_digest (slot);
     char key [200];
-    size_t sender_len = strlen (slot->sender), id_len = strlen (env->msg_id);
-    memcpy (key, slot->sender, sender_len);
-    key [sender_len] = '\x1f';
-    memcpy (key + sender_len + 1, env->msg_id, id_len + 1);
-    size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->open->ids, key);
-    size_t committing = self->committing
-        ? (size_t) (uintptr_t) zhashx_lookup (self->committing->ids, key): 0;
-    uint64_t stored_seq = 0;
-    uint8_t stored_digest [HUB_STORE_DIGEST_SIZE];
-    if (earlier || committing) {
-        hub_slot_t *first = earlier? &self->open->slots [earlier - 1]
-                                 : &self->committing->slots [committing - 1];
-        memcpy (stored_digest, first->digest, sizeof stored_digest);
-        stored_seq = first->seq;
-        slot->same_as = earlier? (int) earlier - 1: -1;
-        slot->inflight = true;
-    }
-    else
-    if (hub_store_dedupe_get (self->store, snapshot, slot->sender, env->msg_id,
-                              &stored_seq, stored_digest) != 0)
-        stored_seq = 0;
-    if (stored_seq) {
-        if (memcmp (stored_digest, slot->digest, sizeof stored_digest) != 0) {
-            slot->same_as = -1;
-            slot->inflight = false;
-            hub_verdict_set (&slot->verdict, S_CODE (DUPLICATE_CONFLICT), "msg_id",
-                             "msg_id %s was already used by %s for different content "
-                             "(seq %" PRIu64 "); use a new msg_id for a new message",
-                             env->msg_id, slot->sender, stored_seq);
-            return;
-        }
-        slot->kind = HUB_SLOT_DUPLICATE;
-        slot->seq = stored_seq;
+    s_dedupe_key (key, slot->sender, env->msg_id);
+    if (s_check_duplicate (self, snapshot, slot, key))
         return;
-    }
 
     //  Access, then the state machine, against the state as changed
     //  earlier in the batch
-    hub_commission_t *state = hub_ingest_state (self, snapshot, env->commission_id);
+    hub_commission_t *state = s_state (self, snapshot, env->commission_id);
     if (hub_access_check (state, env, slot->sender, slot->roles, &slot->verdict))
         return;
     hub_commission_t *before = state;
-    int64_t now = hub_ingest_now (self);
+    int64_t now = s_now (self);
     hub_cycle_outcome_t outcome;
     if (hub_cycle_apply (&state, env, slot->sender, now, &outcome, &slot->verdict))
         return;
@@ -444,54 +386,45 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
     slot->personal = (size_t) env->body_case < sizeof self->may_be_personal
                   && self->may_be_personal [env->body_case]
                   && hub_proto_has_personal (&env->base);
-    if (hub_ingest_build_event (self, slot, state, &outcome, now) == 0)
-        zhashx_insert (self->open->ids, key, (void *) (uintptr_t) (index + 1));
+    s_accept (self, slot, state, key, &outcome, now);
+}
+
+//  Accepts an erasure prepared by hub_erase.c: the commission's stage stays.
+static void
+s_accept_erasure (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot, int64_t now)
+{
+    hub_commission_t *state = s_state (self, snapshot, slot->commission_id);
+    if (!state) {
+        slot->kind = HUB_SLOT_REJECT;
+        hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                         "the broker could not prepare the erasure; retry later");
+        return;
+    }
+    Cyclehub__V1__Stage stage = hub_commission_stage (state);
+    hub_cycle_outcome_t outcome = { stage, stage, false };
+    s_accept (self, slot, state, NULL, &outcome, now);
+}
+
+//  An erase request: the domain's rules (form, then only the commission's
+//  owner), then hub_erase.c finds the response and prepares the erasure.
+static void
+s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
+{
+    const Cyclehub__V1__EraseRequest *request = slot->request->erase;
+    slot->kind = HUB_SLOT_REJECT;
+    if (hub_erasure_check_request (request, &slot->verdict))
+        return;
+    hub_commission_t *state = s_state (self, snapshot, request->commission_id);
+    if (hub_erasure_check_allowed (state, request->commission_id, slot->sender, slot->roles,
+                                   &slot->verdict))
+        return;
+    int64_t now = s_now (self);
+    if (hub_erase_prepare (self->store, snapshot, self->open, self->committing, slot, now) == 0)
+        s_accept_erasure (self, snapshot, slot, now);
 }
 
 //  ---------------------------------------------------------------------------
-//  The writer thread: commits one batch at a time
-
-//  Writes a batch's accepted events, replacements and states in one
-//  transaction. Returns 0 or a hub_store_rc_t. Runs in the writer thread;
-//  the batch is not touched by the broker thread meanwhile.
-static int
-s_commit (hub_store_t *store, hub_batch_t *batch)
-{
-    hub_store_batch_t *txn;
-    int rc = hub_store_batch_begin (store, &txn);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < batch->nslots && rc == 0; i++) {
-        hub_slot_t *slot = &batch->slots [i];
-        if (slot->kind != HUB_SLOT_PUBLISH)
-            continue;
-        if (slot->target_seq)
-            rc = hub_store_batch_replace (txn, slot->target_seq,
-                                          slot->replacement.data, slot->replacement.size);
-        hub_store_event_t event = {
-            .seq = slot->seq,
-            .recorded_at_ms = slot->recorded_ms,
-            .commission_id = slot->commission_id,
-            .agency = slot->sender,
-            .type = slot->type,
-            .stage = slot->stage,
-            .msg_id = slot->msg_id,
-            .data = slot->event.data,
-            .size = slot->event.size
-        };
-        memcpy (event.digest, slot->digest, sizeof event.digest);
-        if (rc == 0)
-            rc = hub_store_batch_append (txn, &event);
-    }
-    for (s_state_bytes_t *state = zlistx_first (batch->states); state && rc == 0;
-         state = zlistx_next (batch->states))
-        rc = hub_store_batch_put_commission (txn, state->id, state->data, state->size);
-    if (rc == 0)
-        rc = hub_store_batch_commit (&txn);
-    else
-        hub_store_batch_abort (&txn);
-    return rc;
-}
+//  The writer thread: commits one batch at a time (hub_batch_commit)
 
 static void
 s_writer_actor (zsock_t *pipe, void *args)
@@ -504,11 +437,8 @@ s_writer_actor (zsock_t *pipe, void *args)
         if (zsock_recv (pipe, "sp", &command, &batch) != 0)
             break;
         bool term = !command || streq (command, "$TERM");
-        if (!term) {
-            hub_batch_t *work = batch;
-            work->rc = s_commit (store, work);
-            zsock_send (pipe, "i", work->rc);
-        }
+        if (!term)
+            zsock_send (pipe, "i", hub_batch_commit ((hub_batch_t *) batch, store));
         zstr_free (&command);
         if (term)
             break;
@@ -605,56 +535,48 @@ s_to_reader (hub_ingest_t *self, hub_slot_t *slot)
     return 0;
 }
 
+//  Replies to one routed slot of a finished batch.
+static void
+s_reply (hub_ingest_t *self, hub_slot_t *slot)
+{
+    if (slot->kind == HUB_SLOT_QUERY && slot->roles
+    &&  slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_HISTORY
+    &&  s_to_reader (self, slot) == 0)
+        return;                     //  the reader thread answers it
+    if (slot->kind == HUB_SLOT_PUBLISH || slot->kind == HUB_SLOT_DUPLICATE)
+        hub_query_ack (slot->request_id, slot->seq, slot->kind == HUB_SLOT_DUPLICATE, &self->reply);
+    else
+    if (slot->kind == HUB_SLOT_QUERY)
+        s_answer_query (self, slot);
+    else
+        hub_query_reject (slot->request_id, &slot->verdict, &self->reply);
+    if (zmq_msg_send (&slot->routing, self->api, ZMQ_SNDMORE) >= 0)
+        zmq_send (self->api, self->reply.data, self->reply.size, 0);
+    else
+        zmq_msg_close (&slot->routing);
+}
+
 //  A committed (or failed) batch: replies in arrival order, then events in
 //  seq order; the batch is emptied for reuse.
 static void
 s_finish (hub_ingest_t *self, hub_batch_t *batch, int rc)
 {
-    if (rc == 0 && batch->accepted) {
-        //  The last HUB_SLOT_PUBLISH of the batch holds its highest seq
-        for (size_t i = batch->nslots; i-- > 0; )
-            if (batch->slots [i].kind == HUB_SLOT_PUBLISH) {
-                self->last_seq = batch->slots [i].seq;
-                break;
-            }
-        s_rate (self, zclock_time () / 1000, batch->accepted);
+    if (rc == 0 && hub_batch_accepted (batch)) {
+        self->last_seq = hub_batch_last_seq (batch);
+        s_rate (self, zclock_time () / 1000, hub_batch_accepted (batch));
     }
-    for (size_t i = 0; i < batch->nslots; i++) {
-        hub_slot_t *slot = &batch->slots [i];
-        if (!slot->routed)
-            continue;
-        if (slot->kind == HUB_SLOT_QUERY && slot->roles
-        &&  slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_HISTORY
-        &&  s_to_reader (self, slot) == 0)
-            continue;               //  the reader thread answers it
-        if (slot->kind == HUB_SLOT_PUBLISH || slot->kind == HUB_SLOT_DUPLICATE)
-            hub_query_ack (slot->request_id, slot->seq, slot->kind == HUB_SLOT_DUPLICATE, &self->reply);
-        else
-        if (slot->kind == HUB_SLOT_QUERY)
-            s_answer_query (self, slot);
-        else
-            hub_query_reject (slot->request_id, &slot->verdict, &self->reply);
-        if (zmq_msg_send (&slot->routing, self->api, ZMQ_SNDMORE) >= 0)
-            zmq_send (self->api, self->reply.data, self->reply.size, 0);
-        else
-            zmq_msg_close (&slot->routing);
+    size_t size = hub_batch_size (batch);
+    for (size_t i = 0; i < size; i++) {
+        hub_slot_t *slot = hub_batch_slot (batch, i);
+        if (slot->routed)
+            s_reply (self, slot);
     }
-    for (size_t i = 0; i < batch->nslots; i++) {
-        hub_slot_t *slot = &batch->slots [i];
+    for (size_t i = 0; i < size; i++) {
+        hub_slot_t *slot = hub_batch_slot (batch, i);
         if (slot->kind == HUB_SLOT_PUBLISH)
             s_publish (self, slot);
-        if (slot->request)
-            cyclehub__v1__request__free_unpacked (slot->request, NULL);
-        slot->request = NULL;
-        if (slot->routed)
-            zmq_msg_close (&slot->body);
     }
-    batch->nslots = 0;
-    batch->accepted = 0;
-    zhashx_purge (batch->touched);
-    zhashx_purge (batch->ids);
-    zhashx_purge (batch->erased);
-    zlistx_purge (batch->states);
+    hub_batch_empty (batch);
 }
 
 //  Nothing of a failed batch is stored, and the open batch was checked
@@ -673,79 +595,49 @@ s_fail (hub_ingest_t *self, int rc)
         hub_verdict_set (&verdict, S_CODE (INTERNAL), "",
                          "the broker could not store the message (%s); retry later",
                          hub_store_strerror (self->store));
-    zsys_error ("ingest: commit of %zu events failed: %s", self->committing->accepted,
+    zsys_error ("ingest: commit of %zu events failed: %s", hub_batch_accepted (self->committing),
                 hub_store_strerror (self->store));
-    hub_batch_t *batches [2] = { self->committing, self->open };
-    for (int b = 0; b < 2; b++) {
-        hub_batch_t *batch = batches [b];
-        for (size_t i = 0; i < batch->nslots; i++) {
-            hub_slot_t *slot = &batch->slots [i];
-            if (slot->kind == HUB_SLOT_PUBLISH || (slot->kind == HUB_SLOT_DUPLICATE && slot->inflight)) {
-                slot->kind = HUB_SLOT_REJECT;
-                slot->verdict = verdict;
-            }
-        }
-        for (void *item = zhashx_first (batch->touched); item; item = zhashx_next (batch->touched))
-            zhashx_delete (self->states, zhashx_cursor (batch->touched));
-        batch->accepted = 0;
-        zhashx_purge (batch->touched);
-        zhashx_purge (batch->ids);
-        zhashx_purge (batch->erased);
-    }
+    hub_batch_fail (self->committing, &verdict, self->states);
+    hub_batch_fail (self->open, &verdict, self->states);
     self->next_seq = self->last_seq + 1;
 }
 
 //  Hands the open batch on when the writer is free: to the writer if it
 //  has events to store, else straight to its replies (nothing to wait for).
-void
-hub_ingest_kick (hub_ingest_t *self)
+static void
+s_kick (hub_ingest_t *self)
 {
     hub_batch_t *batch = self->open;
-    if (self->committing || batch->nslots == 0)
+    if (self->committing || hub_batch_size (batch) == 0)
         return;
-    if (batch->accepted == 0) {
+    if (hub_batch_accepted (batch) == 0) {
         s_finish (self, batch, 0);
         return;
     }
-    //  The states as this batch leaves them: later batches change the
-    //  cached states while the writer works
-    for (void *item = zhashx_first (batch->touched); item; item = zhashx_next (batch->touched)) {
-        const char *id = zhashx_cursor (batch->touched);
-        hub_commission_t *state = zhashx_lookup (self->states, id);
-        s_state_bytes_t *bytes = calloc (1, sizeof *bytes);
-        if (!bytes || !state || hub_commission_encode (state, &bytes->data, &bytes->size)
-        ||  !(bytes->id = strdup (id))) {
-            void *item_p = bytes;
-            s_state_bytes_free (&item_p);
-            zsys_error ("ingest: cannot encode the state of %s", id);
-            continue;       //  the store keeps the last committed state
-        }
-        zlistx_add_end (batch->states, bytes);
-    }
+    hub_batch_close (batch, self->states);
     self->committing = batch;
-    self->open = batch == &self->batches [0]? &self->batches [1]: &self->batches [0];
+    self->open = batch == self->batches [0]? self->batches [1]: self->batches [0];
     zsock_send (self->writer, "sp", "COMMIT", batch);
 }
 
 //  Checks one received slot of the open batch.
 static void
-s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
+s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
 {
-    hub_slot_t *slot = &self->open->slots [index];
     if (*slot->verdict.reason == 0)
         s_check_request (self, slot);
     if (slot->kind != HUB_SLOT_PUBLISH)
         return;
     if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE)
-        hub_ingest_check_erase (self, snapshot, slot);
+        s_check_erase (self, snapshot, slot);
     else
-        s_check_publish (self, snapshot, index);
+        s_check_publish (self, snapshot, slot);
 }
 
 bool
 hub_ingest_has_room (hub_ingest_t *self)
 {
-    return self->open->nslots < self->config->batch_max;
+    return !hub_batch_full (self->open);
 }
 
 zsock_t *
@@ -758,21 +650,21 @@ void
 hub_ingest_drain (hub_ingest_t *self)
 {
     hub_batch_t *batch = self->open;
-    size_t first = batch->nslots;
-    while (batch->nslots < self->config->batch_max
-        && s_receive (self, &batch->slots [batch->nslots]))
-        batch->nslots++;
-    if (batch->nslots > first) {
+    size_t first = hub_batch_size (batch);
+    hub_slot_t *slot;
+    while ((slot = hub_batch_free_slot (batch)) && s_receive (self, slot))
+        hub_batch_add (batch);
+    if (hub_batch_size (batch) > first) {
         hub_store_txn_t *snapshot = NULL;
         if (hub_store_read_begin (self->store, &snapshot))
             snapshot = NULL;        //  each lookup then takes its own
-        for (size_t i = first; i < batch->nslots; i++)
-            s_check (self, snapshot, i);
+        for (size_t i = first; i < hub_batch_size (batch); i++)
+            s_check (self, snapshot, hub_batch_slot (batch, i));
         //  Snapshots stay short: the writer must wait for them to end
         //  before it can grow the map
         hub_store_read_end (&snapshot);
     }
-    hub_ingest_kick (self);
+    s_kick (self);
 }
 
 void
@@ -783,13 +675,14 @@ hub_ingest_committed (hub_ingest_t *self)
         return;
     if (self->config->verbose)
         zsys_debug ("ingest: committed requests=%zu events=%zu rc=%d open=%zu",
-                    self->committing->nslots, self->committing->accepted, rc, self->open->nslots);
+                    hub_batch_size (self->committing), hub_batch_accepted (self->committing),
+                    rc, hub_batch_size (self->open));
     if (rc != 0)
         s_fail (self, rc);
     hub_batch_t *batch = self->committing;
     self->committing = NULL;
     s_finish (self, batch, rc);
-    hub_ingest_kick (self);
+    s_kick (self);
 }
 
 zsock_t *
@@ -815,12 +708,35 @@ hub_ingest_forward (hub_ingest_t *self)
 void
 hub_ingest_flush (hub_ingest_t *self)
 {
-    while (self->committing || self->open->nslots) {
+    while (self->committing || hub_batch_size (self->open)) {
         if (self->committing)
             hub_ingest_committed (self);
         else
-            hub_ingest_kick (self);
+            s_kick (self);
     }
+}
+
+//  The sweep's erasures join the open batch like received requests: hub_erase.c
+//  prepares them from one read snapshot, then each is accepted in turn.
+void
+hub_ingest_sweep (hub_ingest_t *self)
+{
+    if (!hub_ingest_has_room (self))
+        return;
+    hub_store_txn_t *snapshot;
+    if (hub_store_read_begin (self->store, &snapshot))
+        return;
+    hub_batch_t *batch = self->open;
+    size_t first = hub_batch_size (batch);
+    int64_t now = s_now (self);
+    size_t queued = hub_erase_sweep (self->store, snapshot, batch, self->committing, now,
+                                     &self->sweep_from);
+    for (size_t i = first; i < hub_batch_size (batch); i++)
+        s_accept_erasure (self, snapshot, hub_batch_slot (batch, i), now);
+    hub_store_read_end (&snapshot);
+    if (queued)
+        zsys_info ("ingest: retention sweep erases %zu responses", queued);
+    s_kick (self);
 }
 
 void

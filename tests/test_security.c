@@ -458,11 +458,28 @@ test_curve (void)
         && reply->reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED);
     if (reply)
         cyclehub__v1__reply__free_unpacked (reply, NULL);
-    reply = s_call (buyer, &request);
-    REQUIRE (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK);
-    uint64_t audit_seq = reply->ack->seq;
-    CHECK (audit_seq == 6 && !reply->ack->duplicate);
-    cyclehub__v1__reply__free_unpacked (reply, NULL);
+    //  The same erasure twice without waiting: the second, checked while
+    //  the first is in its batch or being committed, is its duplicate
+    request.request_id = ++s_request_id;
+    for (int i = 0; i < 2; i++) {
+        zframe_t *frame = zframe_new (NULL, cyclehub__v1__request__get_packed_size (&request));
+        cyclehub__v1__request__pack (&request, zframe_data (frame));
+        zframe_send (&frame, buyer, 0);
+    }
+    Cyclehub__V1__Reply *pipelined [2];
+    for (int i = 0; i < 2; i++) {
+        zframe_t *frame = zframe_recv (buyer);
+        REQUIRE (frame);
+        pipelined [i] = cyclehub__v1__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+        zframe_destroy (&frame);
+        REQUIRE (pipelined [i] && pipelined [i]->body_case == CYCLEHUB__V1__REPLY__BODY_ACK);
+    }
+    uint64_t audit_seq = pipelined [0]->ack->seq;
+    CHECK (audit_seq == 6 && !pipelined [0]->ack->duplicate);
+    CHECK (pipelined [1]->ack->seq == audit_seq && pipelined [1]->ack->duplicate);
+    for (int i = 0; i < 2; i++)
+        cyclehub__v1__reply__free_unpacked (pipelined [i], NULL);
+    //  And again once it is stored
     reply = s_call (buyer, &request);
     CHECK (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK
         && reply->ack->seq == audit_seq && reply->ack->duplicate);
@@ -472,6 +489,15 @@ test_curve (void)
     reply = s_call (buyer, &request);
     CHECK (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT
         && reply->reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE);
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    //  The domain's rules (hub_erasure) answer a request without a reason
+    erase.response_id = "r-1";
+    erase.reason = "";
+    reply = s_call (buyer, &request);
+    CHECK (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT
+        && reply->reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MISSING_FIELD
+        && streq (reply->reject->field, "erase.reason"));
     if (reply)
         cyclehub__v1__reply__free_unpacked (reply, NULL);
     //  The audit event is published

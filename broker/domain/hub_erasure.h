@@ -1,0 +1,52 @@
+/*  hub_erasure: which erasures of a consultation response's personal data
+    are well formed and allowed, and when the retention sweep is due to erase
+    one. Pure functions: no I/O, no store, no clock (the caller passes now).
+    Finding the stored response and replacing it is the broker's (hub_erase).
+*/
+#ifndef HUB_ERASURE_H
+#define HUB_ERASURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "hub_proto.h"
+#include "hub_verdict.h"
+#include "hub_commission.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Who the retention sweep's erasures are recorded as requested by, and why. */
+#define HUB_ERASURE_RETENTION_BY      "retention"
+#define HUB_ERASURE_RETENTION_REASON  "the response's retention date has passed"
+
+/* Is `request` well formed? Checks, in this order, and stops at the first
+   problem (v->field is the field's path, "erase.<name>"):
+   INVALID_VALUE   commission_id is not an ocid
+   MISSING_FIELD   response_id does not name a response (empty or not an id)
+   INVALID_VALUE   consultation_id is set but not an id (it may be empty)
+   MISSING_FIELD   reason is empty (it is kept in the audit record)
+   Returns 0, or -1 with v filled. */
+int
+    hub_erasure_check_request (const Cyclehub__V1__EraseRequest *request, hub_verdict_t *v);
+
+/* May `sender`, holding `roles`, erase responses of the commission
+   `commission_id`, whose state is `state` (NULL: there is no such
+   commission)? Only the commission's owner may. Returns 0, or -1 with v:
+   UNKNOWN_COMMISSION  state is NULL
+   NOT_AUTHORISED      sender is not the owner, or roles is 0 (a connection
+                       without a registered identity), naming the owner */
+int
+    hub_erasure_check_allowed (const hub_commission_t *state, const char *commission_id,
+                               const char *sender, unsigned roles, hub_verdict_t *v);
+
+/* Is the retention sweep due to erase `response` at `now_ms`: its retention
+   date is set and has passed (now included)? Whether it still holds personal
+   data is the caller's check (hub_proto_has_personal). */
+bool
+    hub_erasure_due (const Cyclehub__V1__ResponseSubmitted *response, int64_t now_ms);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,331 @@
+/*  hub_batch: the requests drained between two commits, their accepted
+    events and the commission states they leave, stored in one transaction.
+    The publish path (hub_ingest.c) and erasure (hub_erase.c) fill slots and
+    ask the batch about them; neither sees how it keeps track.
+*/
+#include "hub_batch.h"
+#include "hub_commission.h"
+#include "hub_proto.h"
+
+#define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
+
+//  A commission's state as the batch leaves it, encoded when it closes.
+typedef struct {
+    char *id;                           //  commission id
+    uint8_t *data;                      //  hub_commission_encode's bytes
+    size_t size;                        //  their length
+} s_state_bytes_t;
+
+struct _hub_batch_t {
+    hub_slot_t *slots;                  //  capacity slots (buffers reused)
+    size_t capacity;                    //  slots allocated
+    size_t nslots;                      //  in use
+    size_t accepted;                    //  HUB_SLOT_PUBLISH slots: events to store
+    zhashx_t *touched;                  //  commission ids changed (values unused)
+    zhashx_t *keys;                     //  dedupe key -> accepted hub_slot_t *
+    zhashx_t *erasures;                 //  target seq (text) -> accepted hub_slot_t *
+    zlistx_t *states;                   //  s_state_bytes_t, encoded by hub_batch_close
+};
+
+static void
+s_state_bytes_free (void **item)
+{
+    s_state_bytes_t *state = *item;
+    if (state) {
+        free (state->id);
+        free (state->data);
+        free (state);
+        *item = NULL;
+    }
+}
+
+hub_batch_t *
+hub_batch_new (size_t capacity)
+{
+    hub_batch_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->capacity = capacity;
+    self->slots = calloc (capacity, sizeof (hub_slot_t));
+    self->touched = zhashx_new ();
+    self->keys = zhashx_new ();
+    self->erasures = zhashx_new ();
+    self->states = zlistx_new ();
+    if (!self->slots || !self->touched || !self->keys || !self->erasures || !self->states) {
+        hub_batch_destroy (&self);
+        return NULL;
+    }
+    zlistx_set_destructor (self->states, s_state_bytes_free);
+    return self;
+}
+
+void
+hub_batch_destroy (hub_batch_t **self_p)
+{
+    hub_batch_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->slots) {
+        for (size_t i = 0; i < self->capacity; i++) {
+            hub_buf_free (&self->slots [i].event);
+            hub_buf_free (&self->slots [i].replacement);
+            hub_buf_free (&self->slots [i].audit_envelope);
+        }
+        free (self->slots);
+    }
+    zhashx_destroy (&self->touched);
+    zhashx_destroy (&self->keys);
+    zhashx_destroy (&self->erasures);
+    zlistx_destroy (&self->states);
+    free (self);
+    *self_p = NULL;
+}
+
+hub_slot_t *
+hub_batch_free_slot (hub_batch_t *self)
+{
+    if (self->nslots == self->capacity)
+        return NULL;
+    hub_slot_t *slot = &self->slots [self->nslots];
+    slot->routed = false;
+    slot->request = NULL;
+    slot->request_id = 0;
+    slot->kind = HUB_SLOT_REJECT;
+    slot->inflight = false;
+    slot->personal = false;
+    slot->sender [0] = 0;
+    slot->key [0] = 0;
+    slot->roles = 0;
+    slot->commission_id = NULL;
+    slot->msg_id = NULL;
+    slot->target_seq = 0;
+    hub_verdict_clear (&slot->verdict);
+    return slot;
+}
+
+void
+hub_batch_add (hub_batch_t *self)
+{
+    assert (self->nslots < self->capacity);
+    self->nslots++;
+}
+
+size_t
+hub_batch_size (hub_batch_t *self)
+{
+    return self->nslots;
+}
+
+hub_slot_t *
+hub_batch_slot (hub_batch_t *self, size_t index)
+{
+    assert (index < self->nslots);
+    return &self->slots [index];
+}
+
+bool
+hub_batch_full (hub_batch_t *self)
+{
+    return self->nslots == self->capacity;
+}
+
+size_t
+hub_batch_accepted (hub_batch_t *self)
+{
+    return self->accepted;
+}
+
+//  Two FNV-1a 64 lanes.
+void
+hub_batch_digest (hub_slot_t *slot)
+{
+    const uint8_t *data = slot->envelope;
+    size_t size = slot->envelope_size;
+    uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL ^ size;
+    for (size_t i = 0; i < size; i++) {
+        a = (a ^ data [i]) * 0x100000001b3ULL;
+        b = (b ^ data [i] ^ (b >> 29)) * 0x100000001b3ULL;
+    }
+    memcpy (slot->digest, &a, 8);
+    memcpy (slot->digest + 8, &b, 8);
+}
+
+//  Packs the slot's Event: its own fields packed, then the envelope bytes
+//  appended as field 7 (protobuf-c packs fields in number order, so the
+//  result is what packing the whole Event would give). 0, or -1 on OOM.
+static int
+s_pack_event (hub_slot_t *slot, uint64_t seq, int64_t now, const hub_cycle_outcome_t *outcome)
+{
+    Cyclehub__V1__Event event = CYCLEHUB__V1__EVENT__INIT;
+    Cyclehub__V1__StageChange change = CYCLEHUB__V1__STAGE_CHANGE__INIT;
+    event.seq = seq;
+    event.recorded_at_ms = now;
+    event.sender = slot->sender;
+    event.stage = outcome->to;
+    event.type = (char *) slot->type;
+    if (outcome->changed) {
+        change.from = outcome->from;
+        change.to = outcome->to;
+        event.change = &change;
+    }
+    size_t head = cyclehub__v1__event__get_packed_size (&event);
+    slot->event.size = 0;
+    if (hub_buf_reserve (&slot->event, head + 11 + slot->envelope_size))
+        return -1;
+    uint8_t *out = slot->event.data;
+    size_t at = cyclehub__v1__event__pack (&event, out);
+    out [at++] = (7 << 3) | 2;
+    at += hub_proto_varint (out + at, slot->envelope_size);
+    memcpy (out + at, slot->envelope, slot->envelope_size);
+    slot->event.size = at + slot->envelope_size;
+    return 0;
+}
+
+int
+hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const char *key,
+                  uint64_t seq, int64_t now, const hub_cycle_outcome_t *outcome)
+{
+    if (s_pack_event (slot, seq, now, outcome)) {
+        slot->kind = HUB_SLOT_REJECT;
+        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                                "the broker is out of memory; retry later");
+    }
+    slot->kind = HUB_SLOT_PUBLISH;
+    slot->seq = seq;
+    slot->recorded_ms = now;
+    slot->stage = outcome->to;
+    zhashx_insert (self->touched, slot->commission_id, (void *) 1);
+    if (key)
+        zhashx_insert (self->keys, key, slot);
+    if (slot->target_seq) {
+        char target [32];
+        snprintf (target, sizeof target, "%" PRIu64, slot->target_seq);
+        zhashx_insert (self->erasures, target, slot);
+    }
+    self->accepted++;
+    return 0;
+}
+
+hub_slot_t *
+hub_batch_find_key (hub_batch_t *self, const char *key)
+{
+    return zhashx_lookup (self->keys, key);
+}
+
+hub_slot_t *
+hub_batch_find_erasure (hub_batch_t *self, uint64_t target_seq)
+{
+    char target [32];
+    snprintf (target, sizeof target, "%" PRIu64, target_seq);
+    return zhashx_lookup (self->erasures, target);
+}
+
+uint64_t
+hub_batch_last_seq (hub_batch_t *self)
+{
+    //  Seqs are assigned in slot order: the last accepted slot holds the highest
+    for (size_t i = self->nslots; i-- > 0; )
+        if (self->slots [i].kind == HUB_SLOT_PUBLISH)
+            return self->slots [i].seq;
+    return 0;
+}
+
+void
+hub_batch_close (hub_batch_t *self, zhashx_t *states)
+{
+    for (void *item = zhashx_first (self->touched); item; item = zhashx_next (self->touched)) {
+        const char *id = zhashx_cursor (self->touched);
+        hub_commission_t *state = zhashx_lookup (states, id);
+        s_state_bytes_t *bytes = calloc (1, sizeof *bytes);
+        if (!bytes || !state || hub_commission_encode (state, &bytes->data, &bytes->size)
+        ||  !(bytes->id = strdup (id))) {
+            void *item_p = bytes;
+            s_state_bytes_free (&item_p);
+            zsys_error ("ingest: cannot encode the state of %s", id);
+            continue;
+        }
+        zlistx_add_end (self->states, bytes);
+    }
+}
+
+//  Stores one accepted slot: the erased event's replacement, then the event.
+static int
+s_commit_slot (hub_store_batch_t *txn, hub_slot_t *slot)
+{
+    int rc = 0;
+    if (slot->target_seq)
+        rc = hub_store_batch_replace (txn, slot->target_seq,
+                                      slot->replacement.data, slot->replacement.size);
+    hub_store_event_t event = {
+        .seq = slot->seq,
+        .recorded_at_ms = slot->recorded_ms,
+        .commission_id = slot->commission_id,
+        .agency = slot->sender,
+        .type = slot->type,
+        .stage = slot->stage,
+        .msg_id = slot->msg_id,
+        .data = slot->event.data,
+        .size = slot->event.size
+    };
+    memcpy (event.digest, slot->digest, sizeof event.digest);
+    if (rc == 0)
+        rc = hub_store_batch_append (txn, &event);
+    return rc;
+}
+
+int
+hub_batch_commit (hub_batch_t *self, hub_store_t *store)
+{
+    hub_store_batch_t *txn;
+    int rc = hub_store_batch_begin (store, &txn);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < self->nslots && rc == 0; i++)
+        if (self->slots [i].kind == HUB_SLOT_PUBLISH)
+            rc = s_commit_slot (txn, &self->slots [i]);
+    for (s_state_bytes_t *state = zlistx_first (self->states); state && rc == 0;
+         state = zlistx_next (self->states))
+        rc = hub_store_batch_put_commission (txn, state->id, state->data, state->size);
+    if (rc == 0)
+        rc = hub_store_batch_commit (&txn);
+    else
+        hub_store_batch_abort (&txn);
+    return rc;
+}
+
+void
+hub_batch_fail (hub_batch_t *self, const hub_verdict_t *verdict, zhashx_t *states)
+{
+    for (size_t i = 0; i < self->nslots; i++) {
+        hub_slot_t *slot = &self->slots [i];
+        if (slot->kind == HUB_SLOT_PUBLISH || (slot->kind == HUB_SLOT_DUPLICATE && slot->inflight)) {
+            slot->kind = HUB_SLOT_REJECT;
+            slot->verdict = *verdict;
+        }
+    }
+    for (void *item = zhashx_first (self->touched); item; item = zhashx_next (self->touched))
+        zhashx_delete (states, zhashx_cursor (self->touched));
+    self->accepted = 0;
+    zhashx_purge (self->touched);
+    zhashx_purge (self->keys);
+    zhashx_purge (self->erasures);
+}
+
+void
+hub_batch_empty (hub_batch_t *self)
+{
+    for (size_t i = 0; i < self->nslots; i++) {
+        hub_slot_t *slot = &self->slots [i];
+        if (slot->request)
+            cyclehub__v1__request__free_unpacked (slot->request, NULL);
+        slot->request = NULL;
+        if (slot->routed)
+            zmq_msg_close (&slot->body);
+    }
+    self->nslots = 0;
+    self->accepted = 0;
+    zhashx_purge (self->touched);
+    zhashx_purge (self->keys);
+    zhashx_purge (self->erasures);
+    zlistx_purge (self->states);
+}

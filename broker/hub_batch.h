@@ -1,0 +1,140 @@
+/*  hub_batch: one batch of the publish path, the requests drained between
+    two commits. It owns one slot per request (buffers reused from batch to
+    batch), packs the Events of the slots it accepts, knows which dedupe
+    keys and erasure targets those hold, and stores them in one transaction.
+    The broker thread owns a batch, except during hub_batch_commit, which
+    runs on the writer thread while the broker thread leaves it alone.
+*/
+#ifndef HUB_BATCH_H
+#define HUB_BATCH_H
+
+#include "hub_query.h"
+#include "hub_cycle.h"
+
+typedef enum {
+    HUB_SLOT_REJECT,               //  reply with slot->verdict
+    HUB_SLOT_PUBLISH,              //  accepted: ack with slot->seq after the commit
+    HUB_SLOT_DUPLICATE,            //  stored before: ack with slot->seq, duplicate
+    HUB_SLOT_QUERY                 //  answered from a read snapshot after the commit
+} hub_slot_kind_t;
+
+//  One request of a batch: a plain record the publish path (hub_ingest.c)
+//  and erasure (hub_erase.c) fill in; hub_batch_accept and hub_batch_commit
+//  read it. Pointers marked borrowed point into the slot's own frames and
+//  buffers and live until hub_batch_empty.
+typedef struct {
+    bool routed;                        //  from a client (false: the retention sweep)
+    zmq_msg_t routing;                  //  the ROUTER's routing id of the sender
+    zmq_msg_t body;                     //  the request frame (envelope bytes point into it)
+    Cyclehub__V1__Request *request;     //  unpacked, or NULL
+    uint64_t request_id;                //  echoed in the reply
+    hub_slot_kind_t kind;               //  what the reply will be
+    hub_verdict_t verdict;              //  why, when kind is HUB_SLOT_REJECT
+    char sender [64];                   //  agency org-id from the connection
+    char key [48];                      //  its CURVE public key (Z85), "" in PLAIN mode
+    unsigned roles;                     //  its roles (hub_access.h)
+    const char *commission_id;          //  of the event (borrowed from the request or audit_ids)
+    const char *msg_id;                 //  dedupe key with the sender, or NULL
+    const uint8_t *envelope;            //  the raw Envelope bytes (in body, or audit_envelope)
+    size_t envelope_size;               //  their length
+    uint8_t digest [HUB_STORE_DIGEST_SIZE];  //  of the envelope bytes (hub_batch_digest)
+    uint64_t seq;                       //  assigned (HUB_SLOT_PUBLISH) or original (HUB_SLOT_DUPLICATE)
+    bool inflight;                      //  HUB_SLOT_DUPLICATE of a publish not yet committed
+    int64_t recorded_ms;                //  the event's recorded_at
+    Cyclehub__V1__Stage stage;          //  the commission's stage after the event
+    const char *type;                   //  type name (static)
+    bool personal;                      //  the event holds personal data
+    hub_buf_t event;                    //  the packed Event
+    uint64_t target_seq;                //  erasure: the event whose bytes are replaced, else 0
+    hub_buf_t replacement;              //  erasure: its redacted bytes
+    hub_buf_t audit_envelope;           //  erasure: the packed audit Envelope
+    char audit_ids [2][80];             //  erasure: its commission id and msg_id
+} hub_slot_t;
+
+typedef struct _hub_batch_t hub_batch_t;
+
+/* A batch of `capacity` slots. Returns NULL when out of memory. */
+hub_batch_t *
+    hub_batch_new (size_t capacity);
+
+void
+    hub_batch_destroy (hub_batch_t **self_p);
+
+/* The next free slot, cleared for a new request (its buffers kept), or
+   NULL when the batch is full. It joins the batch at hub_batch_add; until
+   then the next call returns it again. */
+hub_slot_t *
+    hub_batch_free_slot (hub_batch_t *self);
+void
+    hub_batch_add (hub_batch_t *self);
+
+/* Slots in the batch, and the slot at index (< hub_batch_size). */
+size_t
+    hub_batch_size (hub_batch_t *self);
+hub_slot_t *
+    hub_batch_slot (hub_batch_t *self, size_t index);
+
+/* True when no slot is free. */
+bool
+    hub_batch_full (hub_batch_t *self);
+
+/* Accepted slots: the events hub_batch_commit will store. */
+size_t
+    hub_batch_accepted (hub_batch_t *self);
+
+/* Sets slot->digest from slot->envelope: a 128-bit content digest (not
+   cryptographic; it tells a retry from a reused msg_id). */
+void
+    hub_batch_digest (hub_slot_t *slot);
+
+/* Accepts a checked slot of this batch as the event `seq` recorded at
+   `now`, in the outcome's stage: packs its Event (its fields, then the
+   envelope bytes as sent), marks it HUB_SLOT_PUBLISH and remembers its
+   commission as changed, its dedupe key (when `key` is not NULL; copied)
+   and its erasure target (when slot->target_seq is set). Returns 0, or -1
+   with the slot rejected (INTERNAL: out of memory). */
+int
+    hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const char *key,
+                      uint64_t seq, int64_t now, const hub_cycle_outcome_t *outcome);
+
+/* The accepted slot holding dedupe key `key`, or NULL if none. */
+hub_slot_t *
+    hub_batch_find_key (hub_batch_t *self, const char *key);
+
+/* The accepted slot erasing the event `target_seq`, or NULL if none. */
+hub_slot_t *
+    hub_batch_find_erasure (hub_batch_t *self, uint64_t target_seq);
+
+/* The highest seq accepted, or 0 if none. */
+uint64_t
+    hub_batch_last_seq (hub_batch_t *self);
+
+/* Closes the batch for its commit: encodes the state of each commission it
+   changed, as `states` (commission id -> hub_commission_t *) holds it now,
+   since later batches change those states while the writer works. A state
+   that cannot be encoded is logged and left out (the store then keeps its
+   last committed state). */
+void
+    hub_batch_close (hub_batch_t *self, zhashx_t *states);
+
+/* Writer thread: stores the accepted events (and the replacements of the
+   events they erase) and the states encoded by hub_batch_close in one
+   transaction. Returns 0 or a hub_store_rc_t. */
+int
+    hub_batch_commit (hub_batch_t *self, hub_store_t *store);
+
+/* After a failed commit of this batch or of the one it was checked
+   against: each accepted slot and each duplicate of an in-flight publish
+   is rejected with `verdict`, the commissions the batch changed are
+   dropped from `states` (to be read again from the store), and the batch
+   remembers no keys or erasures. */
+void
+    hub_batch_fail (hub_batch_t *self, const hub_verdict_t *verdict, zhashx_t *states);
+
+/* Empties the batch for reuse: frees each slot's request and closes the
+   body frame of each routed slot. Routing ids are the caller's to send or
+   close before. */
+void
+    hub_batch_empty (hub_batch_t *self);
+
+#endif

@@ -1,0 +1,161 @@
+/*  Tests of the erasure rules (broker/domain/hub_erasure): every refusal
+    of an erase request with its code, field and sentence, the order the
+    checks run in, who may erase, and when the retention sweep is due.
+    The commission is built by hub_cycle_apply from a real commission.opened.
+*/
+#include "hub_erasure.h"
+#include "hub_cycle.h"
+#include "hub_access.h"
+#include "hub_commission.h"
+#include "hub_test.h"
+
+#define REJ(c)      CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##c
+#define CID         "ocds-h6vhtk-000042"
+#define BUYER       "GB-LAE-E08000035"      //  opens the commission: its owner
+#define PARTNER     "GB-NHS-QWO"            //  listed on commission.opened
+#define NOW         INT64_C (1744329600000)
+
+static hub_commission_t *
+s_commission (void)
+{
+    char *partners [] = { PARTNER };
+    Cyclehub__V1__CommissionOpened opened = CYCLEHUB__V1__COMMISSION_OPENED__INIT;
+    opened.title = "Community mental health support";
+    opened.description = "Early help for adults in the city";
+    opened.buyer = BUYER;
+    opened.n_partners = 1;
+    opened.partners = partners;
+    Cyclehub__V1__Envelope env = CYCLEHUB__V1__ENVELOPE__INIT;
+    env.msg_id = "m-1";
+    env.commission_id = CID;
+    env.sent_at_ms = NOW;
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED;
+    env.commission_opened = &opened;
+    hub_commission_t *state = NULL;
+    hub_verdict_t v;
+    REQUIRE (hub_cycle_apply (&state, &env, BUYER, NOW, NULL, &v) == 0);
+    REQUIRE (state && strcmp (hub_commission_owner (state), BUYER) == 0);
+    return state;
+}
+
+//  A well-formed request, changed by each case
+static Cyclehub__V1__EraseRequest
+s_request (void)
+{
+    Cyclehub__V1__EraseRequest request = CYCLEHUB__V1__ERASE_REQUEST__INIT;
+    request.commission_id = CID;
+    request.consultation_id = "c-1";
+    request.response_id = "r-1";
+    request.reason = "Subject access: erasure requested by the respondent";
+    return request;
+}
+
+//  Checks a refusal: its code, field and exact sentence
+static void
+s_refused (int rc, const hub_verdict_t *v, Cyclehub__V1__RejectCode code,
+           const char *field, const char *reason)
+{
+    CHECK (rc == -1);
+    CHECK_MSG (v->code == code, "code %d, wanted %d", v->code, code);
+    CHECK_MSG (strcmp (v->field, field) == 0, "field '%s', wanted '%s'", v->field, field);
+    CHECK_MSG (strcmp (v->reason, reason) == 0, "reason '%s'", v->reason);
+}
+
+static void
+s_test_form (void)
+{
+    hub_verdict_t v;
+    Cyclehub__V1__EraseRequest request = s_request ();
+    hub_verdict_clear (&v);
+    CHECK (hub_erasure_check_request (&request, &v) == 0 && v.code == 0);
+    //  The consultation is optional: response ids are enough when unique
+    request.consultation_id = "";
+    CHECK (hub_erasure_check_request (&request, &v) == 0);
+
+    const char *ocids [] = { "", "CID", "ocds-h6vhtk", "ocds-H6VHTK-1", "ocds-h6vhtk-a b" };
+    for (size_t i = 0; i < sizeof ocids / sizeof *ocids; i++) {
+        request = s_request ();
+        request.commission_id = (char *) ocids [i];
+        s_refused (hub_erasure_check_request (&request, &v), &v, REJ (INVALID_VALUE),
+                   "erase.commission_id",
+                   "commission_id must be an ocid such as ocds-h6vhtk-056931");
+    }
+    const char *responses [] = { "", "r 1", "r/1" };
+    for (size_t i = 0; i < sizeof responses / sizeof *responses; i++) {
+        request = s_request ();
+        request.response_id = (char *) responses [i];
+        s_refused (hub_erasure_check_request (&request, &v), &v, REJ (MISSING_FIELD),
+                   "erase.response_id",
+                   "response_id must name the consultation response to erase");
+    }
+    request = s_request ();
+    request.consultation_id = "c 1";
+    s_refused (hub_erasure_check_request (&request, &v), &v, REJ (INVALID_VALUE),
+               "erase.consultation_id",
+               "consultation_id must be the id of one of the commission's consultations");
+    request = s_request ();
+    request.reason = "";
+    s_refused (hub_erasure_check_request (&request, &v), &v, REJ (MISSING_FIELD),
+               "erase.reason",
+               "give the reason for the erasure (it is kept in the audit record)");
+
+    //  Several problems: the first in the documented order is reported
+    request = s_request ();
+    request.reason = "";
+    request.consultation_id = "c 1";
+    CHECK (hub_erasure_check_request (&request, &v) == -1
+        && strcmp (v.field, "erase.consultation_id") == 0);
+    request.response_id = "";
+    CHECK (hub_erasure_check_request (&request, &v) == -1
+        && strcmp (v.field, "erase.response_id") == 0);
+    request.commission_id = "";
+    CHECK (hub_erasure_check_request (&request, &v) == -1
+        && strcmp (v.field, "erase.commission_id") == 0);
+}
+
+static void
+s_test_allowed (void)
+{
+    hub_commission_t *state = s_commission ();
+    hub_verdict_t v;
+    hub_verdict_clear (&v);
+    CHECK (hub_erasure_check_allowed (state, CID, BUYER, HUB_ROLE_COMMISSIONER, &v) == 0);
+    CHECK (v.code == 0);
+    s_refused (hub_erasure_check_allowed (NULL, "ocds-h6vhtk-000404", BUYER, HUB_ROLES_ALL_DEV, &v),
+               &v, REJ (UNKNOWN_COMMISSION), "erase.commission_id",
+               "there is no commission ocds-h6vhtk-000404");
+    //  A partner sees the redacted form only, so it may not erase either;
+    //  nor may a stranger, an empty sender, or the owner's org-id on a
+    //  connection without roles
+    const char *senders [] = { PARTNER, "GB-NIC-100001", "", BUYER };
+    unsigned roles [] = { HUB_ROLES_ALL_DEV, HUB_ROLES_ALL_DEV, HUB_ROLES_ALL_DEV, 0 };
+    for (size_t i = 0; i < sizeof senders / sizeof *senders; i++)
+        s_refused (hub_erasure_check_allowed (state, CID, senders [i], roles [i], &v),
+                   &v, REJ (NOT_AUTHORISED), "",
+                   "only the commission's owner (" BUYER ") may erase its responses");
+    hub_commission_destroy (&state);
+}
+
+static void
+s_test_due (void)
+{
+    Cyclehub__V1__ResponseSubmitted response = CYCLEHUB__V1__RESPONSE_SUBMITTED__INIT;
+    CHECK (!hub_erasure_due (&response, NOW));         //  no retention date: kept
+    response.retention_until_ms = NOW + 1;
+    CHECK (!hub_erasure_due (&response, NOW));
+    response.retention_until_ms = NOW;
+    CHECK (hub_erasure_due (&response, NOW));
+    response.retention_until_ms = NOW - 86400000;
+    CHECK (hub_erasure_due (&response, NOW));
+    CHECK (!hub_erasure_due (NULL, NOW));
+    CHECK (strcmp (HUB_ERASURE_RETENTION_BY, "retention") == 0);
+}
+
+int
+main (void)
+{
+    s_test_form ();
+    s_test_allowed ();
+    s_test_due ();
+    HUB_TEST_DONE ();
+}
