@@ -59,6 +59,10 @@ s_batch_init (hub_batch_t *batch, size_t capacity)
     if (!batch->slots || !batch->touched || !batch->ids || !batch->erased || !batch->states)
         return -1;
     zlistx_set_destructor (batch->states, s_state_bytes_free);
+    //  ids is keyed by the store's dedupe key (two strings back to back)
+    zhashx_set_key_hasher (batch->ids, hub_store_dedupe_key_hash);
+    zhashx_set_key_comparator (batch->ids, hub_store_dedupe_key_cmp);
+    zhashx_set_key_duplicator (batch->ids, hub_store_dedupe_key_dup);
     return 0;
 }
 
@@ -391,12 +395,9 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, size_t index)
 
     //  Dedupe: the same (agency, msg_id) earlier in this batch, or stored
     hub_ingest_digest (slot->envelope, slot->envelope_size, slot->digest);
-    //  The dedupe key "agency\x1fmsg_id" (both bounded: 64 and 128 bytes)
-    char key [200];
-    size_t sender_len = strlen (slot->sender), id_len = strlen (env->msg_id);
-    memcpy (key, slot->sender, sender_len);
-    key [sender_len] = '\x1f';
-    memcpy (key + sender_len + 1, env->msg_id, id_len + 1);
+    //  The store's dedupe key (sender and msg_id are bounded: it fits)
+    char key [HUB_STORE_DEDUPE_KEY_MAX + 1];
+    hub_store_dedupe_key (key, slot->sender, env->msg_id);
     size_t earlier = (size_t) (uintptr_t) zhashx_lookup (self->open->ids, key);
     size_t committing = self->committing
         ? (size_t) (uintptr_t) zhashx_lookup (self->committing->ids, key): 0;
