@@ -120,6 +120,8 @@ hub_event_read (const void *data, size_t size, hub_event_fields_t *fields)
     assert (fields);
     const s_numbers_t *n = s_get_numbers ();
     memset (fields, 0, sizeof *fields);
+    if (!data)
+        return size == 0;
     const uint8_t *p = data;
     const uint8_t *end = p + size;
     while (p < end) {
