@@ -224,6 +224,32 @@ hub_store_read_end (hub_store_txn_t **txn_p)
     *txn_p = NULL;
 }
 
+//  Map full: grows the map by doubling up to the maximum. 0 to retry (the
+//  batch, or the open's upgrade), or the hub_store code to give up with.
+int
+hub_store_grow_map (hub_store_t *self)
+{
+    MDB_envinfo info;
+    mdb_env_info (self->env, &info);
+    size_t size = info.me_mapsize;
+    if (size >= self->map_size_max) {
+        hub_store_set_error (self, "the store is full: the map is at its maximum of %zu bytes",
+                             self->map_size_max);
+        zsys_error ("store: map full dir=%s map_size_max=%zu", self->dir, self->map_size_max);
+        return HUB_STORE_FULL;
+    }
+    size_t grown = size > self->map_size_max / 2? self->map_size_max: size * 2;
+    int rc = hub_store_resize (self, grown);
+    if (rc) {
+        hub_store_set_error (self, "cannot grow the map to %zu bytes: %s", grown,
+                             rc == ETIMEDOUT? "read snapshots stayed open": mdb_strerror (rc));
+        zsys_error ("store: map grow failed dir=%s size=%zu", self->dir, grown);
+        return HUB_STORE_ERROR;
+    }
+    zsys_info ("store: map grown dir=%s from=%zu to=%zu", self->dir, size, grown);
+    return 0;
+}
+
 //  --------------------------------------------------------------------------
 //  Files and meta
 
@@ -376,6 +402,8 @@ s_migrate (hub_store_t *self, MDB_txn *txn, char *err, size_t errsize)
     int rc = hub_store_build_responses (self, txn, &responses);
     if (rc == 0)
         rc = s_meta_put_version (self, txn, HUB_STORE_FORMAT_VERSION);
+    if (rc == MDB_MAP_FULL)
+        return HUB_STORE_FULL;      //  s_open_txn grows the map and retries
     if (rc) {
         hub_store_errf (err, errsize, "cannot upgrade the store in %s from format version %d "
                         "to %d: %s", self->dir, S_FORMAT_MIGRATABLE, HUB_STORE_FORMAT_VERSION,
@@ -422,6 +450,9 @@ s_open_dbs (hub_store_t *self, MDB_txn *txn, char *err, size_t errsize)
     int result = s_open_meta (self, txn, &migrate, err, errsize);
     for (int i = 0; i < S_DB_META && result == 0; i++) {
         int rc = mdb_dbi_open (txn, s_dbs [i].name, s_dbs [i].flags | create, &self->dbi [i]);
+        if (rc == MDB_MAP_FULL)
+            result = HUB_STORE_FULL;    //  creating a database the upgrade adds
+        else
         if (rc) {
             hub_store_errf (err, errsize, "%s is not a cyclehub store (database %s: %s)",
                             self->dir, s_dbs [i].name, mdb_strerror (rc));
@@ -441,9 +472,10 @@ s_open_dbs (hub_store_t *self, MDB_txn *txn, char *err, size_t errsize)
     return result;
 }
 
-//  Opens the databases, checks or writes meta, in one transaction
+//  Opens the databases, checks or writes meta, in one transaction.
+//  HUB_STORE_FULL: an upgrade outgrew the map.
 static int
-s_open_txn (hub_store_t *self, char *err, size_t errsize)
+s_open_once (hub_store_t *self, char *err, size_t errsize)
 {
     MDB_txn *txn = NULL;
     int rc = hub_store_txn_begin (self, self->read_only? MDB_RDONLY: 0, &txn);
@@ -456,6 +488,9 @@ s_open_txn (hub_store_t *self, char *err, size_t errsize)
     if (result == 0) {
         //  Committing (even a read transaction) keeps the dbi handles for later
         rc = mdb_txn_commit (txn);
+        if (rc == MDB_MAP_FULL)
+            result = HUB_STORE_FULL;
+        else
         if (rc) {
             hub_store_errf (err, errsize, "cannot commit the store's databases in %s: %s",
                             self->dir, mdb_strerror (rc));
@@ -466,6 +501,24 @@ s_open_txn (hub_store_t *self, char *err, size_t errsize)
         mdb_txn_abort (txn);
     if (self->read_only)
         s_readers_leave (self);
+    return result;
+}
+
+//  An existing store opens with its map at the size of its data (LMDB
+//  raises a smaller configured size only that far), so an upgrade that
+//  writes finds it full: grow it, as a commit does, and run the open again
+static int
+s_open_txn (hub_store_t *self, char *err, size_t errsize)
+{
+    int result;
+    while ((result = s_open_once (self, err, errsize)) == HUB_STORE_FULL) {
+        result = hub_store_grow_map (self);
+        if (result) {
+            hub_store_errf (err, errsize, "cannot upgrade the store in %s: %s",
+                            self->dir, hub_store_strerror (self));
+            break;
+        }
+    }
     return result;
 }
 

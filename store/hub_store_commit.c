@@ -8,7 +8,6 @@
 
 #include <czmq.h>
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,8 +202,9 @@ s_write_events (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int *
 }
 
 //  Writes the index entries of the batch for one index: sorted in tree
-//  order so each key's new seqs in a block go in as one MDB_MULTIPLE put
-//  (one sort and one put per key and block, not one per event).
+//  order so each key's new seqs in a block go in as one MDB_MULTIPLE put:
+//  per batch, one sort per index and one put per (key, block), not one per
+//  event.
 static int
 s_write_index (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int db)
 {
@@ -430,32 +430,6 @@ s_batch_run (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int *fau
     return rc;
 }
 
-//  Map full: grows the map by doubling up to the maximum. 0 to retry the
-//  batch, or the hub_store code to give up with.
-static int
-s_grow_map (hub_store_t *self)
-{
-    MDB_envinfo info;
-    mdb_env_info (self->env, &info);
-    size_t size = info.me_mapsize;
-    if (size >= self->map_size_max) {
-        hub_store_set_error (self, "the store is full: the map is at its maximum of %zu bytes",
-                             self->map_size_max);
-        zsys_error ("store: map full dir=%s map_size_max=%zu", self->dir, self->map_size_max);
-        return HUB_STORE_FULL;
-    }
-    size_t grown = size > self->map_size_max / 2? self->map_size_max: size * 2;
-    int rc = hub_store_resize (self, grown);
-    if (rc) {
-        hub_store_set_error (self, "cannot grow the map to %zu bytes: %s", grown,
-                             rc == ETIMEDOUT? "read snapshots stayed open": mdb_strerror (rc));
-        zsys_error ("store: map grow failed dir=%s size=%zu", self->dir, grown);
-        return HUB_STORE_ERROR;
-    }
-    zsys_info ("store: map grown dir=%s from=%zu to=%zu", self->dir, size, grown);
-    return 0;
-}
-
 int
 hub_store_batch_commit (hub_store_batch_t **batch_p)
 {
@@ -491,7 +465,7 @@ hub_store_batch_commit (hub_store_batch_t **batch_p)
             result = hub_store_lmdb_error (self, "commit", rc);
             break;
         }
-        result = s_grow_map (self);
+        result = hub_store_grow_map (self);
         if (result)
             break;
     }

@@ -123,6 +123,10 @@ int
     hub_store_txn_begin (hub_store_t *self, unsigned flags, MDB_txn **txn_p);
 int
     hub_store_resize (hub_store_t *self, size_t size);
+//  Map full: grows the map by doubling, up to the maximum. 0 to retry, or
+//  HUB_STORE_FULL (at the maximum) or HUB_STORE_ERROR, the message set.
+int
+    hub_store_grow_map (hub_store_t *self);
 int
     hub_store_snapshot (hub_store_t *self, hub_store_txn_t *txn, MDB_txn **mtxn, bool *own);
 void
