@@ -117,11 +117,13 @@ int
 
 /* The one dedupe key format, on disk and in the broker's table of
    publishes awaiting commit: agency, a NUL, msg_id, written into buf with
-   a closing NUL (so the key is two C strings back to back). Returns the
+   a closing NUL (so the key is two C strings back to back). buf needs
+   room for the key and that NUL: HUB_STORE_DEDUPE_KEY_MAX + 1 bytes
+   always do, and nothing is written when the key is refused. Returns the
    key's length without the closing NUL, or 0 if msg_id is NULL or "" or
    the key is over HUB_STORE_DEDUPE_KEY_MAX. No printf: one per publish. */
 size_t
-    hub_store_dedupe_key (char buf [HUB_STORE_DEDUPE_KEY_MAX + 1], const char *agency,
+    hub_store_dedupe_key (char *buf, const char *agency,
                           const char *msg_id);
 
 /* A dedupe key (as built above) as a hash table key: hash, compare (0 if

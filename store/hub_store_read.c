@@ -109,7 +109,7 @@ hub_store_commission_get (hub_store_t *self, hub_store_txn_t *txn,
 
 //  Plain copies, no printf: the broker builds one key per publish
 size_t
-hub_store_dedupe_key (char buf [HUB_STORE_DEDUPE_KEY_MAX + 1], const char *agency,
+hub_store_dedupe_key (char *buf, const char *agency,
                       const char *msg_id)
 {
     size_t alen = agency? strlen (agency): 0;
