@@ -51,6 +51,12 @@ hub_batch_new (size_t capacity)
     self->keys = zhashx_new ();
     self->erasures = zhashx_new ();
     self->states = zlistx_new ();
+    if (self->keys) {
+        //  Keyed by the store's dedupe key: two strings back to back
+        zhashx_set_key_hasher (self->keys, hub_store_dedupe_key_hash);
+        zhashx_set_key_comparator (self->keys, hub_store_dedupe_key_cmp);
+        zhashx_set_key_duplicator (self->keys, hub_store_dedupe_key_dup);
+    }
     if (!self->slots || !self->touched || !self->keys || !self->erasures || !self->states) {
         hub_batch_destroy (&self);
         return NULL;

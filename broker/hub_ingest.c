@@ -302,16 +302,6 @@ s_accept (hub_ingest_t *self, hub_slot_t *slot, hub_commission_t *state, const c
     return 0;
 }
 
-//  The dedupe key "agency\x1fmsg_id" (both bounded: 64 and 128 bytes)
-static void
-s_dedupe_key (char key [200], const char *sender, const char *msg_id)
-{
-    size_t sender_len = strlen (sender), id_len = strlen (msg_id);
-    memcpy (key, sender, sender_len);
-    key [sender_len] = '\x1f';
-    memcpy (key + sender_len + 1, msg_id, id_len + 1);
-}
-
 //  Dedupe: the same (agency, msg_id) earlier in this batch, in the batch
 //  being committed, or stored. True if that answers the slot: a duplicate
 //  (acked with the first seq) or a conflict (same msg_id, other content).
@@ -366,8 +356,8 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot
     slot->msg_id = env->msg_id;
     slot->type = hub_proto_type_name (env->body_case);
     hub_batch_digest (slot);
-    char key [200];
-    s_dedupe_key (key, slot->sender, env->msg_id);
+    char key [HUB_STORE_DEDUPE_KEY_MAX + 1];
+    hub_store_dedupe_key (key, slot->sender, env->msg_id);
     if (s_check_duplicate (self, snapshot, slot, key))
         return;
 

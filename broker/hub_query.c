@@ -5,6 +5,7 @@
 */
 #include "hub_query.h"
 #include "hub_proto.h"
+#include "hub_event_reader.h"
 #include "hub_commission.h"
 #include "hub_access.h"
 
@@ -114,19 +115,20 @@ typedef struct {
 static bool
 s_reader_sees (s_page_t *page, const uint8_t *data, size_t size)
 {
-    const uint8_t *type, *env, *commission;
-    size_t type_len, env_len, commission_len;
-    if (hub_proto_wire_field (data, size, 6, &type, &type_len) != 1)
+    hub_event_fields_t fields;
+    const char *commission;
+    size_t commission_len;
+    if (!hub_event_read (data, size, &fields) || !fields.type)
         return true;        //  no type: nothing personal to hide
     bool personal = false;
     for (size_t i = 0; i < page->npersonal && !personal; i++)
-        personal = strlen (page->personal [i]) == type_len
-                && memcmp (page->personal [i], type, type_len) == 0;
+        personal = strlen (page->personal [i]) == fields.type_len
+                && memcmp (page->personal [i], fields.type, fields.type_len) == 0;
     if (!personal)
         return true;
-    if (hub_proto_wire_field (data, size, 7, &env, &env_len) != 1
-    ||  hub_proto_wire_field (env, env_len, 2, &commission, &commission_len) != 1
-    ||  commission_len >= 128)
+    if (!fields.envelope
+    ||  !hub_event_commission (&fields, &commission, &commission_len)
+    ||  commission_len == 0 || commission_len >= 128)
         return false;
     char id [128];
     memcpy (id, commission, commission_len);

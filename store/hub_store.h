@@ -30,8 +30,12 @@ typedef enum {
     HUB_STORE_INVALID = -4       /* a bad argument (seq out of order, empty key...) */
 } hub_store_rc_t;
 
-#define HUB_STORE_FORMAT_VERSION 1
+/* Format 2 added the responses index. A format 1 store is upgraded when
+   opened read-write (the index is built from its events, in the open's
+   transaction, and logged); opened read-only it gives HUB_STORE_VERSION. */
+#define HUB_STORE_FORMAT_VERSION 2
 #define HUB_STORE_DIGEST_SIZE    16
+#define HUB_STORE_DEDUPE_KEY_MAX 511   /* bytes in a dedupe key (LMDB's key limit) */
 
 typedef struct _hub_store_t hub_store_t;
 typedef struct _hub_store_txn_t hub_store_txn_t;    /* a read snapshot */
@@ -64,8 +68,10 @@ void
 
 /* FOR TESTS AND MIGRATION TOOLS ONLY: rewrites the format version recorded
    in the store's meta database, so that a later hub_store_open meets a
-   store of another format (HUB_STORE_VERSION). Returns 0, HUB_STORE_INVALID
-   (read-only store or a batch open) or HUB_STORE_ERROR. */
+   store of another format (HUB_STORE_VERSION). Version 1 also drops the
+   responses index, leaving the store as format 1 wrote it (a later
+   read-write open upgrades it). Destroy the store right after. Returns 0,
+   HUB_STORE_INVALID (read-only store or a batch open) or HUB_STORE_ERROR. */
 int
     hub_store_test_set_format_version (hub_store_t *self, int version);
 
@@ -108,6 +114,28 @@ int
 int
     hub_store_commission_get (hub_store_t *self, hub_store_txn_t *txn,
                               const char *commission_id, void **data, size_t *size);
+
+/* The one dedupe key format, on disk and in the broker's table of
+   publishes awaiting commit: agency, a NUL, msg_id, written into buf with
+   a closing NUL (so the key is two C strings back to back). buf needs
+   room for the key and that NUL: HUB_STORE_DEDUPE_KEY_MAX + 1 bytes
+   always do, and nothing is written when the key is refused. Returns the
+   key's length without the closing NUL, or 0 if msg_id is NULL or "" or
+   the key is over HUB_STORE_DEDUPE_KEY_MAX. No printf: one per publish. */
+size_t
+    hub_store_dedupe_key (char *buf, const char *agency,
+                          const char *msg_id);
+
+/* A dedupe key (as built above) as a hash table key: hash, compare (0 if
+   equal, else the order of agency then msg_id) and a malloc'd copy the
+   table frees with free(). The signatures of czmq's zhashx key hasher,
+   comparator and duplicator. */
+size_t
+    hub_store_dedupe_key_hash (const void *key);
+int
+    hub_store_dedupe_key_cmp (const void *a, const void *b);
+void *
+    hub_store_dedupe_key_dup (const void *key);
 
 /* Dedupe lookup of (agency, msg_id): the seq it was stored under and the
    digest of its content. HUB_STORE_NOTFOUND if never stored. */
@@ -173,6 +201,38 @@ typedef struct {
 int
     hub_store_stat (hub_store_t *self, hub_store_txn_t *txn, hub_store_stat_t *stat);
 
+/* ---- consultation responses -------------------------------------------
+   The responses index: (commission id, consultation id, response id) ->
+   the seq of the consultation.response event that carried them, written
+   at commit (from the event's bytes, for events appended with type
+   "consultation.response"). Redaction (hub_store_batch_replace) leaves it
+   as it is. If two stored responses had the same ids, the first is kept. */
+
+/* The seq of the response with these ids (consultation_id may be "" for a
+   response stored without one). Returns 0, HUB_STORE_NOTFOUND,
+   HUB_STORE_INVALID (commission_id or response_id NULL or "", or the ids
+   over 508 bytes together) or HUB_STORE_ERROR. */
+int
+    hub_store_response_find (hub_store_t *self, hub_store_txn_t *txn,
+                             const char *commission_id, const char *consultation_id,
+                             const char *response_id, uint64_t *seq);
+
+/* Called once per indexed response; the strings are valid only during the
+   call. Return 0 to go on, non-zero to stop. */
+typedef int (hub_store_response_fn) (const char *consultation_id, const char *response_id,
+                                     uint64_t seq, void *arg);
+
+/* Visits a commission's indexed responses, of one consultation
+   (consultation_id NULL or "" = any) and one response id (NULL or "" =
+   any), in the order of (consultation id, response id) bytes, not seq:
+   a prefix scan of the index, no event is read. Returns 0,
+   HUB_STORE_INVALID (no commission_id, or one over 508 bytes) or
+   HUB_STORE_ERROR. */
+int
+    hub_store_response_each (hub_store_t *self, hub_store_txn_t *txn,
+                             const char *commission_id, const char *consultation_id,
+                             const char *response_id, hub_store_response_fn *fn, void *arg);
+
 /* ---- write batches ----------------------------------------------------
    A batch is one LMDB write transaction, run at commit. Adding only records
    pointers: every pointer handed to a batch must stay valid until commit or
@@ -197,7 +257,7 @@ int
 /* Appends an event (the struct is copied; its strings and data are not).
    Returns HUB_STORE_INVALID if its seq is not the next, or a key is too
    long (commission_id, agency or type over 507 bytes; agency + msg_id over
-   510). msg_id NULL or "" stores no dedupe
+   510, see hub_store_dedupe_key). msg_id NULL or "" stores no dedupe
    key; an empty commission_id, agency or type adds no index entry. */
 int
     hub_store_batch_append (hub_store_batch_t *self, const hub_store_event_t *event);

@@ -661,7 +661,7 @@ test_version (const char *root)
     hub_store_destroy (&store);
     int rc = hub_store_open (&store, dir, NULL, err, sizeof err);
     CHECK (rc == HUB_STORE_VERSION && store == NULL);
-    CHECK_MSG (strstr (err, "format version 99") && strstr (err, "format version 1"), "%s", err);
+    CHECK_MSG (strstr (err, "format version 99") && strstr (err, "format version 2"), "%s", err);
     printf ("version: %s\n", err);
     //  A directory that is a file
     char file [PATH_MAX];
@@ -722,8 +722,14 @@ test_redaction (const char *root)
     CHECK (size == rsize && memcmp (data, redacted, rsize) == 0);
     CHECK (memmem (data, size, secret, strlen (secret)) == NULL);
     free (data);
-    //  Index entries unchanged: the commission scan still finds it
+    //  Index entries unchanged: the responses index and the commission scan
+    //  still find it (erasing it again is answered from them)
     meta_t m = s_meta (erase_seq);
+    char response_id [32];
+    snprintf (response_id, sizeof response_id, "m-%" PRIu64, erase_seq);
+    uint64_t found = 0;
+    CHECK (hub_store_response_find (store, NULL, s_commissions [m.commission], "cons-1",
+                                    response_id, &found) == 0 && found == erase_seq);
     hub_store_filter_t f = { .commission_id = s_commissions [m.commission], .to_seq = erase_seq };
     collect_t c = { 0 };
     CHECK (hub_store_scan (store, NULL, &f, erase_seq, 0, 0, s_collect, &c, NULL, NULL) == 0);
@@ -949,6 +955,272 @@ test_backup (const char *root)
     CHECK (hub_store_backup (dest, dest2, err, sizeof err) == HUB_STORE_ERROR);
 }
 
+//  ---------------------------------------------------------------------
+//  The dedupe key: one format for the store and the broker's batch table
+
+static void
+test_dedupe_key (void)
+{
+    char key [HUB_STORE_DEDUPE_KEY_MAX + 1];
+    CHECK (hub_store_dedupe_key (key, "GB-LAE-LDS", "m-1") == 14);
+    CHECK (memcmp (key, "GB-LAE-LDS\0m-1\0", 15) == 0);
+    CHECK (hub_store_dedupe_key (key, NULL, "m-1") == 4 && memcmp (key, "\0m-1\0", 5) == 0);
+    CHECK (hub_store_dedupe_key (key, "GB-LAE-LDS", "") == 0);
+    CHECK (hub_store_dedupe_key (key, "GB-LAE-LDS", NULL) == 0);
+    //  The longest key fits; one byte more does not
+    char agency [HUB_STORE_DEDUPE_KEY_MAX];
+    memset (agency, 'a', sizeof agency);
+    agency [HUB_STORE_DEDUPE_KEY_MAX - 2] = '\0';
+    CHECK (hub_store_dedupe_key (key, agency, "m") == HUB_STORE_DEDUPE_KEY_MAX);
+    CHECK (hub_store_dedupe_key (key, agency, "mm") == 0);
+
+    //  As a hash table key: (ab, c) and (a, bc) are different keys, which a
+    //  separator allowed inside an org-id or msg_id could not tell apart
+    char k1 [HUB_STORE_DEDUPE_KEY_MAX + 1], k2 [HUB_STORE_DEDUPE_KEY_MAX + 1];
+    char k3 [HUB_STORE_DEDUPE_KEY_MAX + 1];
+    hub_store_dedupe_key (k1, "ab", "c");
+    hub_store_dedupe_key (k2, "a", "bc");
+    hub_store_dedupe_key (k3, "ab", "c");
+    CHECK (hub_store_dedupe_key_cmp (k1, k2) != 0);
+    CHECK (hub_store_dedupe_key_cmp (k1, k3) == 0);
+    CHECK (hub_store_dedupe_key_hash (k1) == hub_store_dedupe_key_hash (k3));
+    CHECK (hub_store_dedupe_key_hash (k1) != hub_store_dedupe_key_hash (k2));
+    char *copy = hub_store_dedupe_key_dup (k1);
+    CHECK (copy && hub_store_dedupe_key_cmp (copy, k1) == 0 && memcmp (copy, "ab\0c\0", 5) == 0);
+    free (copy);
+    //  In a zhashx, the way the broker keys its batch
+    zhashx_t *table = zhashx_new ();
+    zhashx_set_key_hasher (table, hub_store_dedupe_key_hash);
+    zhashx_set_key_comparator (table, hub_store_dedupe_key_cmp);
+    zhashx_set_key_duplicator (table, hub_store_dedupe_key_dup);
+    CHECK (zhashx_insert (table, k1, (void *) 1) == 0);
+    CHECK (zhashx_insert (table, k2, (void *) 2) == 0);
+    CHECK (zhashx_insert (table, k3, (void *) 3) == -1);
+    CHECK (zhashx_lookup (table, k3) == (void *) 1 && zhashx_lookup (table, k2) == (void *) 2);
+    zhashx_destroy (&table);
+}
+
+//  ---------------------------------------------------------------------
+//  The responses index
+
+typedef struct {
+    size_t n;
+    uint64_t seqs [16];
+    char consultation [32];
+} responses_t;
+
+static int
+s_each_collect (const char *consultation_id, const char *response_id, uint64_t seq, void *arg)
+{
+    responses_t *r = arg;
+    char expect [32];
+    snprintf (expect, sizeof expect, "m-%" PRIu64, seq);
+    //  The response ids of the test log are the msg_ids "m-<seq>"
+    if (strcmp (response_id, expect) != 0 || r->n == 16)
+        return 1;
+    snprintf (r->consultation, sizeof r->consultation, "%s", consultation_id);
+    r->seqs [r->n++] = seq;
+    return 0;
+}
+
+static int
+s_each_first (const char *consultation_id, const char *response_id, uint64_t seq, void *arg)
+{
+    (void) consultation_id;
+    (void) response_id;
+    (*(uint64_t *) arg)++;
+    return seq != 0;            //  stop at once
+}
+
+static int
+s_each_count (const char *consultation_id, const char *response_id, uint64_t seq, void *arg)
+{
+    (void) consultation_id;
+    (void) response_id;
+    (void) seq;
+    (*(uint64_t *) arg)++;
+    return 0;
+}
+
+//  Checks every response of [1, last] is found under its ids, and that
+//  each commission lists exactly its own
+static void
+s_check_responses (hub_store_t *store, uint64_t last, const char *what)
+{
+    uint64_t per_commission [10] = { 0 }, total = 0, bad = 0;
+    for (uint64_t seq = 1; seq <= last; seq++) {
+        meta_t m = s_meta (seq);
+        if (m.type != 2)
+            continue;
+        char id [32];
+        snprintf (id, sizeof id, "m-%" PRIu64, seq);
+        uint64_t found = 0;
+        int rc = hub_store_response_find (store, NULL, s_commissions [m.commission], "cons-1",
+                                          id, &found);
+        if (rc != 0 || found != seq)
+            bad++;
+        per_commission [m.commission]++;
+        total++;
+    }
+    CHECK_MSG (bad == 0 && total > 0, "%s: %" PRIu64 " of %" PRIu64 " responses not found",
+               what, bad, total);
+    for (int c = 0; c < 10; c++) {
+        uint64_t listed = 0;
+        CHECK (hub_store_response_each (store, NULL, s_commissions [c], NULL, NULL,
+                                        s_each_count, &listed) == 0);
+        CHECK_MSG (listed == per_commission [c], "%s: commission %d lists %" PRIu64
+                   ", expected %" PRIu64, what, c, listed, per_commission [c]);
+    }
+}
+
+static void
+test_responses (const char *root)
+{
+    char dir [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/responses", root);
+    char err [256];
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    for (uint64_t first = 1; first <= 3000; first += BATCH)
+        CHECK (s_write_range (store, first, first + BATCH - 1, 0) == 0);
+    s_check_responses (store, 3000, "responses");
+
+    uint64_t response = 1500;
+    while (s_meta (response).type != 2)
+        response++;
+    const char *commission = s_commissions [s_meta (response).commission];
+    char id [32];
+    snprintf (id, sizeof id, "m-%" PRIu64, response);
+    uint64_t seq = 0;
+    //  Only the exact ids: another consultation, commission or id is not it
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-2", id, &seq)
+           == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_response_find (store, NULL, "ocds-h6vhtk-999999", "cons-1", id, &seq)
+           == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_response_find (store, NULL, commission, "", id, &seq) == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", "m-999999", &seq)
+           == HUB_STORE_NOTFOUND);
+    //  A partner update is not a response
+    uint64_t other = 1500;
+    while (s_meta (other).type == 2)
+        other++;
+    snprintf (id, sizeof id, "m-%" PRIu64, other);
+    CHECK (hub_store_response_find (store, NULL, s_commissions [s_meta (other).commission],
+                                    "cons-1", id, &seq) == HUB_STORE_NOTFOUND);
+    //  Bad arguments
+    snprintf (id, sizeof id, "m-%" PRIu64, response);
+    CHECK (hub_store_response_find (store, NULL, NULL, "cons-1", id, &seq) == HUB_STORE_INVALID);
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", "", &seq)
+           == HUB_STORE_INVALID);
+    CHECK (hub_store_response_find (store, NULL, commission, NULL, id, &seq)
+           == HUB_STORE_INVALID);
+    CHECK (strstr (hub_store_strerror (store), "response") != NULL);
+    CHECK (hub_store_response_each (store, NULL, "", NULL, NULL, s_each_count, &seq)
+           == HUB_STORE_INVALID);
+
+    //  Only the response id given: the candidates of the commission
+    responses_t r = { 0 };
+    CHECK (hub_store_response_each (store, NULL, commission, NULL, id, s_each_collect, &r) == 0);
+    CHECK (r.n == 1 && r.seqs [0] == response && streq (r.consultation, "cons-1"));
+    memset (&r, 0, sizeof r);
+    CHECK (hub_store_response_each (store, NULL, commission, "cons-1", id, s_each_collect, &r)
+           == 0);
+    CHECK (r.n == 1 && r.seqs [0] == response);
+    memset (&r, 0, sizeof r);
+    CHECK (hub_store_response_each (store, NULL, commission, "cons-2", NULL, s_each_collect, &r)
+           == 0);
+    CHECK (r.n == 0);
+    uint64_t visited = 0;
+    CHECK (hub_store_response_each (store, NULL, commission, "", "", s_each_first, &visited) == 0);
+    CHECK (visited == 1);
+
+    //  A second response with the same ids (the domain refuses one; were
+    //  one stored) does not move the index from the first
+    size_t size;
+    void *bytes = s_pack (response, 0, &size);
+    hub_store_batch_t *batch;
+    REQUIRE (hub_store_batch_begin (store, &batch) == 0);
+    hub_store_event_t e = { .seq = 3001, .recorded_at_ms = s_meta (3000).recorded_at_ms,
+                            .commission_id = commission, .agency = s_agencies [0],
+                            .type = "consultation.response", .stage = 1, .msg_id = "again",
+                            .data = bytes, .size = size };
+    CHECK (hub_store_batch_append (batch, &e) == 0);
+    CHECK (hub_store_batch_commit (&batch) == 0);
+    free (bytes);
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", id, &seq) == 0
+           && seq == response);
+    //  Reads in a snapshot see the store as at its begin
+    hub_store_txn_t *txn;
+    REQUIRE (hub_store_read_begin (store, &txn) == 0);
+    CHECK (s_write_range (store, 3002, 3100, 0) == 0);
+    uint64_t late = 3002;
+    while (s_meta (late).type != 2)
+        late++;
+    snprintf (id, sizeof id, "m-%" PRIu64, late);
+    const char *late_commission = s_commissions [s_meta (late).commission];
+    CHECK (hub_store_response_find (store, txn, late_commission, "cons-1", id, &seq)
+           == HUB_STORE_NOTFOUND);
+    hub_store_read_end (&txn);
+    CHECK (hub_store_response_find (store, NULL, late_commission, "cons-1", id, &seq) == 0
+           && seq == late);
+    hub_store_destroy (&store);
+}
+
+//  A format 1 store (no responses index) opened by this build: refused
+//  read-only with a sentence, upgraded read-write with its index built
+static void
+test_upgrade (const char *root)
+{
+    char dir [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/upgrade", root);
+    char err [256];
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    for (uint64_t first = 1; first <= 5000; first += BATCH)
+        CHECK (s_write_range (store, first, first + BATCH - 1, 20) == 0);
+    char hub_id [17];
+    snprintf (hub_id, sizeof hub_id, "%s", hub_store_hub_id (store));
+    CHECK (hub_store_test_set_format_version (store, 1) == 0);
+    hub_store_destroy (&store);
+    //  A compacting copy: no free pages left over from the dropped index,
+    //  as in a store format 1 wrote
+    char copy [PATH_MAX];
+    snprintf (copy, sizeof copy, "%s/upgrade-copy", root);
+    CHECK (hub_store_backup (dir, copy, err, sizeof err) == 0);
+    snprintf (dir, sizeof dir, "%s", copy);
+
+    hub_store_options_t opts;
+    hub_store_options_default (&opts);
+    opts.read_only = true;
+    int rc = hub_store_open (&store, dir, &opts, err, sizeof err);
+    CHECK (rc == HUB_STORE_VERSION && store == NULL);
+    CHECK_MSG (strstr (err, "format version 1") && strstr (err, "read-write"), "%s", err);
+    printf ("upgrade, read-only: %s\n", err);
+
+    //  With an initial map smaller than the data, LMDB maps just the data:
+    //  the upgrade's first write finds the map full, and must grow it
+    opts.read_only = false;
+    opts.map_size = 64 << 10;
+    rc = hub_store_open (&store, dir, &opts, err, sizeof err);
+    CHECK_MSG (rc == 0, "upgrade: %s", err);
+    REQUIRE (store);
+    CHECK (streq (hub_store_hub_id (store), hub_id));
+    uint64_t last = 0, seq = 0;
+    CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == 5000);
+    CHECK (hub_store_dedupe_get (store, NULL, s_agencies [s_meta (4321).agency], "m-4321",
+                                 &seq, NULL) == 0 && seq == 4321);
+    s_check_responses (store, 5000, "upgraded");
+    //  And it goes on indexing
+    CHECK (s_write_range (store, 5001, 6000, 0) == 0);
+    s_check_responses (store, 6000, "after upgrade");
+    hub_store_destroy (&store);
+    //  Upgraded for good: a read-only open now reads it
+    opts.read_only = true;
+    REQUIRE (hub_store_open (&store, dir, &opts, err, sizeof err) == 0);
+    s_check_responses (store, 6000, "read-only after upgrade");
+    hub_store_destroy (&store);
+}
+
 int
 main (void)
 {
@@ -962,6 +1234,9 @@ main (void)
     test_crash (root);
     test_backup (root);
     test_log (root);
+    test_dedupe_key ();
+    test_responses (root);
+    test_upgrade (root);
     printf ("store tests took %" PRId64 " ms\n", zclock_mono () - t0);
     hub_test_rmtree (root);
     free (root);

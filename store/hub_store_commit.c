@@ -1,0 +1,474 @@
+/*  hub_store_commit: write batches. Appending only records pointers; the
+    commit runs the whole batch in one write transaction (events, indexes,
+    dedupe keys, counts, responses, commission states, replacements) and
+    grows the map and retries when it is full.
+*/
+#include "hub_store_priv.h"
+#include "hub_proto.h"
+
+#include <czmq.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  One counts key aggregated over a batch
+typedef struct {
+    char key [S_COUNT_KEY_MAX]; //  "stage:do", "type:tender.published"
+    uint64_t delta;             //  events of the batch under it
+} s_count_t;
+
+static int
+s_grow (void **array, size_t *max, size_t need, size_t item)
+{
+    if (need <= *max)
+        return 0;
+    size_t n = *max? *max * 2: 64;
+    while (n < need)
+        n *= 2;
+    void *grown = realloc (*array, n * item);
+    if (!grown)
+        return -1;
+    *array = grown;
+    *max = n;
+    return 0;
+}
+
+int
+hub_store_batch_begin (hub_store_t *self, hub_store_batch_t **batch_p)
+{
+    assert (self);
+    assert (batch_p);
+    *batch_p = NULL;
+    if (self->read_only || self->batch_open) {
+        hub_store_set_error (self, self->read_only? "the store is open read-only"
+                                                  : "a batch is already open");
+        return HUB_STORE_INVALID;
+    }
+    hub_store_batch_t *batch = calloc (1, sizeof *batch);
+    if (!batch) {
+        hub_store_set_error (self, "out of memory");
+        return HUB_STORE_ERROR;
+    }
+    batch->store = self;
+    batch->next_seq = self->last_seq + 1;
+    self->batch_open = true;
+    *batch_p = batch;
+    return 0;
+}
+
+static bool
+s_key_ok (const char *key)
+{
+    return !key || strlen (key) <= S_MAX_INDEX_KEY;
+}
+
+int
+hub_store_batch_append (hub_store_batch_t *self, const hub_store_event_t *event)
+{
+    assert (self);
+    assert (event);
+    hub_store_t *store = self->store;
+    if (event->seq != self->next_seq) {
+        hub_store_set_error (store, "append: seq %" PRIu64 " is out of order, expected %" PRIu64,
+                             event->seq, self->next_seq);
+        return HUB_STORE_INVALID;
+    }
+    if (!event->data && event->size) {
+        hub_store_set_error (store, "append: seq %" PRIu64 " has no data", event->seq);
+        return HUB_STORE_INVALID;
+    }
+    char buf [HUB_STORE_DEDUPE_KEY_MAX + 1];
+    if (!s_key_ok (event->commission_id) || !s_key_ok (event->agency) || !s_key_ok (event->type)
+    || (event->msg_id && *event->msg_id
+        && hub_store_dedupe_key (buf, event->agency, event->msg_id) == 0)
+    || (event->type && strlen (event->type) + 6 >= S_COUNT_KEY_MAX)) {
+        hub_store_set_error (store, "append: seq %" PRIu64 " has an empty or over-long key",
+                             event->seq);
+        return HUB_STORE_INVALID;
+    }
+    if (s_grow ((void **) &self->events, &self->events_max, self->nevents + 1,
+                sizeof *self->events)) {
+        hub_store_set_error (store, "out of memory");
+        return HUB_STORE_ERROR;
+    }
+    self->events [self->nevents++] = *event;
+    self->next_seq++;
+    return 0;
+}
+
+int
+hub_store_batch_put_commission (hub_store_batch_t *self, const char *commission_id,
+                                const void *data, size_t size)
+{
+    assert (self);
+    size_t len = commission_id? strlen (commission_id): 0;
+    if (len == 0 || len > S_MAX_KEY || (!data && size)) {
+        hub_store_set_error (self->store, "put commission: id must be 1 to %d bytes", S_MAX_KEY);
+        return HUB_STORE_INVALID;
+    }
+    if (s_grow ((void **) &self->commissions, &self->commissions_max, self->ncommissions + 1,
+                sizeof *self->commissions)) {
+        hub_store_set_error (self->store, "out of memory");
+        return HUB_STORE_ERROR;
+    }
+    self->commissions [self->ncommissions++] = (s_commission_t) { commission_id, data, size };
+    return 0;
+}
+
+int
+hub_store_batch_replace (hub_store_batch_t *self, uint64_t seq,
+                         const void *data, size_t size)
+{
+    assert (self);
+    if (seq == 0 || (!data && size)) {
+        hub_store_set_error (self->store, "replace: bad seq or data");
+        return HUB_STORE_INVALID;
+    }
+    if (s_grow ((void **) &self->replaces, &self->replaces_max, self->nreplaces + 1,
+                sizeof *self->replaces)) {
+        hub_store_set_error (self->store, "out of memory");
+        return HUB_STORE_ERROR;
+    }
+    self->replaces [self->nreplaces++] = (s_replace_t) { seq, data, size };
+    return 0;
+}
+
+void
+hub_store_batch_abort (hub_store_batch_t **batch_p)
+{
+    assert (batch_p);
+    hub_store_batch_t *self = *batch_p;
+    if (!self)
+        return;
+    self->store->batch_open = false;
+    free (self->events);
+    free (self->commissions);
+    free (self->replaces);
+    free (self);
+    *batch_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  The writers of a batch, each in the batch's transaction
+
+static int
+s_entry_cmp (const void *a, const void *b)
+{
+    const s_entry_t *x = a, *y = b;
+    size_t n = x->len < y->len? x->len: y->len;
+    int c = memcmp (x->key, y->key, n);
+    if (c)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len? -1: 1;
+    return x->seq < y->seq? -1: x->seq > y->seq;
+}
+
+//  Index entries sort by block, then key, then seq: the order of the tree
+static int
+s_index_cmp (const void *a, const void *b)
+{
+    const s_entry_t *x = a, *y = b;
+    uint64_t bx = x->seq >> S_BLOCK_SHIFT, by = y->seq >> S_BLOCK_SHIFT;
+    if (bx != by)
+        return bx < by? -1: 1;
+    return s_entry_cmp (a, b);
+}
+
+//  Events: appended in seq order, so MDB_APPEND skips the tree search
+static int
+s_write_events (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int *fault)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, self->dbi [S_DB_EVENTS], &cursor);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < batch->nevents && rc == 0; i++) {
+        hub_store_event_t *e = &batch->events [i];
+        MDB_val k = { sizeof e->seq, &e->seq };
+        MDB_val v = { e->size, (void *) e->data };
+        rc = mdb_cursor_put (cursor, &k, &v, MDB_APPEND);
+    }
+    mdb_cursor_close (cursor);
+    if (rc == MDB_KEYEXIST) {
+        hub_store_set_error (self, "commit: seq %" PRIu64 " is already stored",
+                             batch->events [0].seq);
+        *fault = HUB_STORE_INVALID;
+        return S_FAULT;
+    }
+    return rc;
+}
+
+//  Writes the index entries of the batch for one index: sorted in tree
+//  order so each key's new seqs in a block go in as one MDB_MULTIPLE put:
+//  per batch, one sort per index and one put per (key, block), not one per
+//  event.
+static int
+s_write_index (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int db)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < batch->nevents; i++) {
+        const hub_store_event_t *e = &batch->events [i];
+        const char *key = db == S_DB_BY_COMMISSION? e->commission_id
+                        : db == S_DB_BY_AGENCY? e->agency: e->type;
+        if (!key || !*key)
+            continue;
+        self->entries [n++] = (s_entry_t) { key, strlen (key), e->seq };
+    }
+    if (n == 0)
+        return 0;
+    qsort (self->entries, n, sizeof (s_entry_t), s_index_cmp);
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, self->dbi [db], &cursor);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; ) {
+        const s_entry_t *first = &self->entries [i];
+        size_t j = i;
+        while (j < n && self->entries [j].len == first->len
+           && (self->entries [j].seq >> S_BLOCK_SHIFT) == (first->seq >> S_BLOCK_SHIFT)
+           && memcmp (self->entries [j].key, first->key, first->len) == 0) {
+            self->seqs [j - i] = self->entries [j].seq;
+            j++;
+        }
+        uint8_t buf [S_MAX_KEY];
+        MDB_val k = { hub_store_index_key (buf, first->seq, first->key, first->len), buf };
+        if (j - i == 1) {
+            MDB_val v = { sizeof (uint64_t), self->seqs };
+            rc = mdb_cursor_put (cursor, &k, &v, MDB_APPENDDUP);
+        }
+        else {
+            MDB_val v [2] = { { sizeof (uint64_t), self->seqs }, { j - i, NULL } };
+            rc = mdb_cursor_put (cursor, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
+        }
+        i = j;
+    }
+    mdb_cursor_close (cursor);
+    return rc;
+}
+
+//  The three indexes, with the scratch arrays they sort in
+static int
+s_write_indexes (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int *fault)
+{
+    if (s_grow ((void **) &self->entries, &self->entries_max, batch->nevents,
+                sizeof *self->entries)
+    ||  s_grow ((void **) &self->seqs, &self->seqs_max, batch->nevents, sizeof *self->seqs)) {
+        hub_store_set_error (self, "out of memory");
+        *fault = HUB_STORE_ERROR;
+        return S_FAULT;
+    }
+    int rc = 0;
+    for (int db = S_DB_BY_COMMISSION; db <= S_DB_BY_TYPE && rc == 0; db++)
+        rc = s_write_index (self, batch, txn, db);
+    return rc;
+}
+
+//  Puts the sorted dedupe keys; a key stored before is the batch's fault
+static int
+s_put_dedupe (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, size_t n, int *fault)
+{
+    MDB_cursor *cursor = NULL;
+    int rc = mdb_cursor_open (txn, self->dbi [S_DB_DEDUPE], &cursor);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const hub_store_event_t *e = &batch->events [self->entries [i].seq];
+        uint8_t value [S_DEDUPE_VALUE];
+        memcpy (value, &e->seq, 8);
+        memcpy (value + 8, e->digest, HUB_STORE_DIGEST_SIZE);
+        MDB_val k = { self->entries [i].len, (void *) self->entries [i].key };
+        MDB_val v = { sizeof value, value };
+        rc = mdb_cursor_put (cursor, &k, &v, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST) {
+            hub_store_set_error (self, "commit: msg_id %s of %s (seq %" PRIu64 ") is already "
+                                 "stored", e->msg_id, e->agency? e->agency: "", e->seq);
+            *fault = HUB_STORE_INVALID;
+            rc = S_FAULT;
+        }
+    }
+    if (cursor)
+        mdb_cursor_close (cursor);
+    return rc;
+}
+
+//  Dedupe keys, sorted so neighbouring keys share pages. The keys are
+//  built (hub_store_dedupe_key) into one scratch buffer, malloc'd per
+//  commit, and sorted through the index scratch array.
+static int
+s_write_dedupe (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int *fault)
+{
+    size_t n = 0, total = 0;
+    for (size_t i = 0; i < batch->nevents; i++) {
+        const hub_store_event_t *e = &batch->events [i];
+        if (e->msg_id && *e->msg_id)
+            total += (e->agency? strlen (e->agency): 0) + 1 + strlen (e->msg_id) + 1;
+    }
+    if (total == 0)
+        return 0;
+    char *keys = malloc (total);
+    if (!keys) {
+        hub_store_set_error (self, "out of memory");
+        *fault = HUB_STORE_ERROR;
+        return S_FAULT;
+    }
+    char *p = keys;
+    for (size_t i = 0; i < batch->nevents; i++) {
+        const hub_store_event_t *e = &batch->events [i];
+        if (!e->msg_id || !*e->msg_id)
+            continue;
+        //  Checked at append: it fits. seq stands for the event's index here.
+        size_t len = hub_store_dedupe_key (p, e->agency, e->msg_id);
+        self->entries [n++] = (s_entry_t) { p, len, i };
+        p += len + 1;
+    }
+    qsort (self->entries, n, sizeof (s_entry_t), s_entry_cmp);
+    int rc = s_put_dedupe (self, batch, txn, n, fault);
+    free (keys);
+    return rc;
+}
+
+//  Adds delta to each aggregated key: one read-modify-write per key
+static int
+s_count_flush (hub_store_t *self, MDB_txn *txn, s_count_t *counts, size_t *n)
+{
+    int rc = 0;
+    for (size_t c = 0; c < *n && rc == 0; c++) {
+        MDB_val k = { strlen (counts [c].key), counts [c].key }, v;
+        uint64_t total = 0;
+        rc = mdb_get (txn, self->dbi [S_DB_COUNTS], &k, &v);
+        if (rc == 0 && v.mv_size == sizeof total)
+            memcpy (&total, v.mv_data, sizeof total);
+        if (rc == 0 || rc == MDB_NOTFOUND) {
+            total += counts [c].delta;
+            v.mv_size = sizeof total;
+            v.mv_data = &total;
+            rc = mdb_put (txn, self->dbi [S_DB_COUNTS], &k, &v, 0);
+        }
+    }
+    *n = 0;
+    return rc;
+}
+
+static int
+s_count_add (hub_store_t *self, MDB_txn *txn, s_count_t *counts, size_t *n, size_t max,
+             const char *prefix, const char *name)
+{
+    char key [S_COUNT_KEY_MAX];
+    snprintf (key, sizeof key, "%s%s", prefix, name);
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp (counts [i].key, key) == 0) {
+            counts [i].delta++;
+            return 0;
+        }
+    if (*n == max) {
+        //  More distinct keys than the table holds: write what it has
+        int rc = s_count_flush (self, txn, counts, n);
+        if (rc)
+            return rc;
+    }
+    memcpy (counts [*n].key, key, sizeof key);
+    counts [*n].delta = 1;
+    (*n)++;
+    return 0;
+}
+
+//  Writes the counts of the batch, aggregated so each key is written once
+static int
+s_write_counts (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn)
+{
+    s_count_t counts [64];
+    size_t n = 0;
+    const size_t max = sizeof counts / sizeof counts [0];
+    int rc = 0;
+    for (size_t i = 0; i < batch->nevents && rc == 0; i++) {
+        const hub_store_event_t *e = &batch->events [i];
+        rc = s_count_add (self, txn, counts, &n, max, "stage:",
+                          hub_proto_stage_name ((Cyclehub__V1__Stage) e->stage));
+        if (rc == 0 && e->type && *e->type)
+            rc = s_count_add (self, txn, counts, &n, max, "type:", e->type);
+    }
+    if (rc == 0)
+        rc = s_count_flush (self, txn, counts, &n);
+    return rc;
+}
+
+static int
+s_write_commissions (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn)
+{
+    int rc = 0;
+    for (size_t i = 0; i < batch->ncommissions && rc == 0; i++) {
+        s_commission_t *c = &batch->commissions [i];
+        MDB_val k = { strlen (c->id), (void *) c->id };
+        MDB_val v = { c->size, (void *) c->data };
+        rc = mdb_put (txn, self->dbi [S_DB_COMMISSIONS], &k, &v, 0);
+    }
+    return rc;
+}
+
+//  Runs the whole batch in txn. Returns an LMDB code; a failure of the
+//  batch's own content returns S_FAULT with the hub_store code in *fault.
+static int
+s_batch_run (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int *fault)
+{
+    int rc = 0;
+    if (batch->nevents) {
+        rc = s_write_events (self, batch, txn, fault);
+        if (rc == 0)
+            rc = s_write_indexes (self, batch, txn, fault);
+        if (rc == 0)
+            rc = s_write_dedupe (self, batch, txn, fault);
+        if (rc == 0)
+            rc = s_write_counts (self, batch, txn);
+        if (rc == 0)
+            rc = hub_store_write_responses (self, batch, txn);
+    }
+    if (rc == 0)
+        rc = s_write_commissions (self, batch, txn);
+    if (rc == 0)
+        rc = hub_store_write_replaces (self, batch, txn, fault);
+    return rc;
+}
+
+int
+hub_store_batch_commit (hub_store_batch_t **batch_p)
+{
+    assert (batch_p);
+    hub_store_batch_t *batch = *batch_p;
+    if (!batch)
+        return HUB_STORE_INVALID;
+    hub_store_t *self = batch->store;
+    int result = 0;
+    while (true) {
+        MDB_txn *txn;
+        int rc = hub_store_txn_begin (self, 0, &txn);
+        if (rc) {
+            result = hub_store_lmdb_error (self, "begin write", rc);
+            break;
+        }
+        int fault = 0;
+        rc = s_batch_run (self, batch, txn, &fault);
+        if (rc == 0)
+            rc = mdb_txn_commit (txn);
+        else
+            mdb_txn_abort (txn);
+        if (rc == 0) {
+            if (batch->nevents)
+                self->last_seq = batch->events [batch->nevents - 1].seq;
+            break;
+        }
+        if (rc == S_FAULT) {
+            result = fault;         //  the batch's own fault; message set
+            break;
+        }
+        if (rc != MDB_MAP_FULL) {
+            result = hub_store_lmdb_error (self, "commit", rc);
+            break;
+        }
+        result = hub_store_grow_map (self);
+        if (result)
+            break;
+    }
+    hub_store_batch_abort (batch_p);
+    return result;
+}

@@ -1,0 +1,268 @@
+/*  hub_store_read: the store's point reads (an event by seq, a commission's
+    state, a dedupe key), the dedupe key's one format, counts and stat.
+*/
+#include "hub_store_priv.h"
+
+#include <czmq.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+hub_store_mdb_last_seq (hub_store_t *self, MDB_txn *txn, uint64_t *seq)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, self->dbi [S_DB_EVENTS], &cursor);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    rc = mdb_cursor_get (cursor, &k, &v, MDB_LAST);
+    mdb_cursor_close (cursor);
+    if (rc == MDB_NOTFOUND) {
+        *seq = 0;
+        return 0;
+    }
+    if (rc == 0)
+        memcpy (seq, k.mv_data, sizeof *seq);
+    return rc;
+}
+
+int
+hub_store_last_seq (hub_store_t *self, hub_store_txn_t *txn, uint64_t *seq)
+{
+    assert (self);
+    assert (seq);
+    MDB_txn *mtxn;
+    bool own;
+    int rc = hub_store_snapshot (self, txn, &mtxn, &own);
+    if (rc)
+        return rc;
+    rc = hub_store_mdb_last_seq (self, mtxn, seq);
+    hub_store_snapshot_done (self, mtxn, own);
+    return rc? hub_store_lmdb_error (self, "read last seq", rc): 0;
+}
+
+//  Gets a copy of a value; NOTFOUND is a normal result
+static int
+s_get_copy (hub_store_t *self, hub_store_txn_t *txn, int db, MDB_val *key,
+            void **data, size_t *size)
+{
+    assert (data);
+    assert (size);
+    *data = NULL;
+    *size = 0;
+    MDB_txn *mtxn;
+    bool own;
+    int rc = hub_store_snapshot (self, txn, &mtxn, &own);
+    if (rc)
+        return rc;
+    MDB_val v;
+    int result = 0;
+    rc = mdb_get (mtxn, self->dbi [db], key, &v);
+    if (rc == MDB_NOTFOUND)
+        result = HUB_STORE_NOTFOUND;
+    else
+    if (rc)
+        result = hub_store_lmdb_error (self, "get", rc);
+    else {
+        *data = malloc (v.mv_size? v.mv_size: 1);
+        if (*data) {
+            memcpy (*data, v.mv_data, v.mv_size);
+            *size = v.mv_size;
+        }
+        else {
+            hub_store_set_error (self, "out of memory");
+            result = HUB_STORE_ERROR;
+        }
+    }
+    hub_store_snapshot_done (self, mtxn, own);
+    return result;
+}
+
+int
+hub_store_get (hub_store_t *self, hub_store_txn_t *txn, uint64_t seq,
+               void **data, size_t *size)
+{
+    assert (self);
+    MDB_val key = { sizeof seq, &seq };
+    return s_get_copy (self, txn, S_DB_EVENTS, &key, data, size);
+}
+
+int
+hub_store_commission_get (hub_store_t *self, hub_store_txn_t *txn,
+                          const char *commission_id, void **data, size_t *size)
+{
+    assert (self);
+    size_t len = commission_id? strlen (commission_id): 0;
+    if (len == 0 || len > S_MAX_KEY) {
+        if (data)
+            *data = NULL;
+        if (size)
+            *size = 0;
+        hub_store_set_error (self, "commission id must be 1 to %d bytes", S_MAX_KEY);
+        return HUB_STORE_INVALID;
+    }
+    MDB_val key = { len, (void *) commission_id };
+    return s_get_copy (self, txn, S_DB_COMMISSIONS, &key, data, size);
+}
+
+//  Plain copies, no printf: the broker builds one key per publish
+size_t
+hub_store_dedupe_key (char *buf, const char *agency,
+                      const char *msg_id)
+{
+    size_t alen = agency? strlen (agency): 0;
+    size_t mlen = msg_id? strlen (msg_id): 0;
+    if (mlen == 0 || alen + 1 + mlen > HUB_STORE_DEDUPE_KEY_MAX)
+        return 0;
+    memcpy (buf, agency? agency: "", alen);
+    buf [alen] = '\0';
+    memcpy (buf + alen + 1, msg_id, mlen + 1);
+    return alen + 1 + mlen;
+}
+
+int
+hub_store_dedupe_get (hub_store_t *self, hub_store_txn_t *txn,
+                      const char *agency, const char *msg_id,
+                      uint64_t *seq, uint8_t digest [HUB_STORE_DIGEST_SIZE])
+{
+    assert (self);
+    char buf [HUB_STORE_DEDUPE_KEY_MAX + 1];
+    size_t len = hub_store_dedupe_key (buf, agency, msg_id);
+    if (len == 0) {
+        hub_store_set_error (self, "dedupe key: msg_id must be set and agency + msg_id "
+                             "under %d bytes", HUB_STORE_DEDUPE_KEY_MAX);
+        return HUB_STORE_INVALID;
+    }
+    MDB_txn *mtxn;
+    bool own;
+    int rc = hub_store_snapshot (self, txn, &mtxn, &own);
+    if (rc)
+        return rc;
+    MDB_val k = { len, buf }, v;
+    int result = 0;
+    rc = mdb_get (mtxn, self->dbi [S_DB_DEDUPE], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        result = HUB_STORE_NOTFOUND;
+    else
+    if (rc)
+        result = hub_store_lmdb_error (self, "dedupe get", rc);
+    else
+    if (v.mv_size != S_DEDUPE_VALUE) {
+        hub_store_set_error (self, "dedupe value has %zu bytes, expected %d",
+                             v.mv_size, S_DEDUPE_VALUE);
+        result = HUB_STORE_ERROR;
+    }
+    else {
+        if (seq)
+            memcpy (seq, v.mv_data, sizeof *seq);
+        if (digest)
+            memcpy (digest, (uint8_t *) v.mv_data + 8, HUB_STORE_DIGEST_SIZE);
+    }
+    hub_store_snapshot_done (self, mtxn, own);
+    return result;
+}
+
+//  The dedupe key as one value for a hash table: two strings back to back
+static size_t
+s_key_size (const char *key)
+{
+    size_t alen = strlen (key);
+    return alen + 1 + strlen (key + alen + 1) + 1;
+}
+
+size_t
+hub_store_dedupe_key_hash (const void *key)
+{
+    //  FNV-1a over both strings
+    const uint8_t *p = key;
+    size_t size = s_key_size (key);
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ p [i]) * 1099511628211ULL;
+    return (size_t) h;
+}
+
+int
+hub_store_dedupe_key_cmp (const void *a, const void *b)
+{
+    int c = strcmp (a, b);
+    if (c)
+        return c;
+    return strcmp ((const char *) a + strlen (a) + 1, (const char *) b + strlen (b) + 1);
+}
+
+void *
+hub_store_dedupe_key_dup (const void *key)
+{
+    size_t size = s_key_size (key);
+    void *copy = malloc (size);
+    if (copy)
+        memcpy (copy, key, size);
+    return copy;
+}
+
+int
+hub_store_counts (hub_store_t *self, hub_store_txn_t *txn,
+                  hub_store_count_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    MDB_txn *mtxn;
+    bool own;
+    int rc = hub_store_snapshot (self, txn, &mtxn, &own);
+    if (rc)
+        return rc;
+    MDB_cursor *cursor;
+    rc = mdb_cursor_open (mtxn, self->dbi [S_DB_COUNTS], &cursor);
+    if (rc == 0) {
+        MDB_val k, v;
+        for (rc = mdb_cursor_get (cursor, &k, &v, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get (cursor, &k, &v, MDB_NEXT)) {
+            char key [S_COUNT_KEY_MAX + 1];
+            uint64_t count = 0;
+            if (k.mv_size > S_COUNT_KEY_MAX || v.mv_size != sizeof count)
+                continue;
+            memcpy (key, k.mv_data, k.mv_size);
+            key [k.mv_size] = '\0';
+            memcpy (&count, v.mv_data, sizeof count);
+            fn (key, count, arg);
+        }
+        mdb_cursor_close (cursor);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    hub_store_snapshot_done (self, mtxn, own);
+    return rc? hub_store_lmdb_error (self, "counts", rc): 0;
+}
+
+int
+hub_store_stat (hub_store_t *self, hub_store_txn_t *txn, hub_store_stat_t *stat)
+{
+    assert (self);
+    assert (stat);
+    memset (stat, 0, sizeof *stat);
+    MDB_txn *mtxn;
+    bool own;
+    int rc = hub_store_snapshot (self, txn, &mtxn, &own);
+    if (rc)
+        return rc;
+    MDB_stat st;
+    MDB_envinfo info;
+    rc = hub_store_mdb_last_seq (self, mtxn, &stat->last_seq);
+    if (rc == 0)
+        rc = mdb_stat (mtxn, self->dbi [S_DB_COMMISSIONS], &st);
+    if (rc == 0) {
+        stat->commissions = st.ms_entries;
+        rc = mdb_env_stat (self->env, &st);
+    }
+    if (rc == 0)
+        rc = mdb_env_info (self->env, &info);
+    if (rc == 0) {
+        stat->map_size = info.me_mapsize;
+        stat->used_bytes = (size_t) (info.me_last_pgno + 1) * st.ms_psize;
+    }
+    hub_store_snapshot_done (self, mtxn, own);
+    return rc? hub_store_lmdb_error (self, "stat", rc): 0;
+}
