@@ -360,10 +360,10 @@ s_history (cli_t *cli, int argc, char **argv)
             ok = (query.stage = hub_proto_stage_from_name (value)) != 0;
         else
         if (streq (arg, "--since"))
-            ok = hub_time_parse (value, &query.since_ms) == 0;
+            ok = hub_time_parse_arg (value, zclock_time (), &query.since_ms, NULL, 0) == 0;
         else
         if (streq (arg, "--until"))
-            ok = hub_time_parse (value, &query.until_ms) == 0;
+            ok = hub_time_parse_arg (value, zclock_time (), &query.until_ms, NULL, 0) == 0;
         else
         if (streq (arg, "--from"))
             ok = cli_parse_u64 (value, &query.from_seq);
