@@ -20,7 +20,7 @@ s_export_usage (FILE *out)
         "  --commission ID        this commission's history\n"
         "  --all                  every commission, in one package\n"
         "  --since TIME           only releases of events recorded at or after TIME\n"
-        "                         (RFC 3339, a date, now-7d ...); release packages only\n"
+        "                         (RFC 3339, now, now-7d ...); release packages only\n"
         "  --record               a record package (releases and a compiledRelease per ocid)\n"
         "  --out FILE             write FILE (atomically: a temporary file, then rename)\n"
         "                         instead of stdout\n"

@@ -317,7 +317,7 @@ s_history_usage (FILE *out)
         "  --agency ORG-ID   only events sent by this agency\n"
         "  --stage STAGE     only events that left their commission in STAGE\n"
         "                    (analyse, plan, do, review, closed)\n"
-        "  --since TIME      recorded at or after TIME (RFC 3339, a date, now-1d ...)\n"
+        "  --since TIME      recorded at or after TIME (RFC 3339, now, now-1d ...)\n"
         "  --until TIME      recorded before TIME\n"
         "  --from SEQ        first seq (default 1)\n"
         "  --to SEQ          last seq, inclusive\n"
