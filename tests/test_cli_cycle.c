@@ -185,7 +185,7 @@ static const s_step_t s_steps [] = {
     { BUYER, { "commission", "needs", "--population", "Unpaid carers",
                "--need-statements", "Respite is hard to find" }, "analyse" },
     { BUYER, { "consult", "open", "--consultation-id", "c-1", "--title", "Carers survey",
-               "--opens-at", "2026-01-01", "--closes-at", "now+30d",
+               "--opens-at", "2026-01-01T00:00:00Z", "--closes-at", "now+30d",
                "--ways-to-respond", "online" }, "analyse" },
     { "GB-CHC-1234567", { "consult", "respond", "--consultation-id", "c-1", "--response-id", "r-1",
                "--respondent-type", "carer", "--retention-until", "now+365d",
@@ -255,10 +255,11 @@ s_publish_flags (const hub_broker_proc_t *b, int first_seq)
                    step->args [0], step->args [1], got, want);
         free (got);
     }
-    //  Money from flags is exact pence
+    //  Money from flags (--value 240000.5) comes back exactly, in major units
     hub_run_t r;
     hub_cli (&r, b, BUYER, NULL, "history", "--commission", C2, "--type", "award.made", NULL);
-    CHECK_MSG (strstr (r.out, "\"amount\":\"24000050\""), "%s", r.out);
+    CHECK_MSG (strstr (r.out, "\"value\":{\"amount\":\"240000.50\",\"currency\":\"GBP\"}"),
+               "%s", r.out);
     hub_run_free (&r);
     //  A closed commission takes no more messages: rejected, exit 1
     hub_cli (&r, b, BUYER, NULL, "commission", "update", "--commission", C2, "--title", "late", NULL);

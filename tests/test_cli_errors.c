@@ -159,8 +159,16 @@ main (void)
     s_bad_json (b, "tender.published",
                 "{\"procurementId\": \"l\", \"socialValueWeightPct\": 99999999999}",
                 "socialValueWeightPct");
-    s_bad_json (b, "tender.published", "{\"value\": {\"amount\": \"1.5\", \"currency\": \"GBP\"}}",
-                "value.amount");
+    //  Money in a file: the currency's major unit, at most its decimals, exactly
+    s_bad_json (b, "tender.published", "{\"value\": {\"amount\": \"1.505\", \"currency\": \"GBP\"}}",
+                "value.amount: GBP has 2 decimal places; \"1.505\" has 3");
+    s_bad_json (b, "tender.published", "{\"value\": {\"amount\": 450000.00, \"currency\": \"GBP\"}}",
+                "value.amount: 450000 is a JSON number with a fraction or an exponent, which cannot "
+                "carry every decimal exactly: write the amount as a string, \"450000.00\"");
+    s_bad_json (b, "tender.published", "{\"value\": {\"amount\": \"5\", \"currency\": \"XYZ\"}}",
+                "value.currency: \"XYZ\" is not an ISO 4217 currency code");
+    s_bad_json (b, "consultation.opened", "{\"opensAt\": \"2026-03-01\"}",
+                "opensAt: \"2026-03-01\" is not a valid RFC 3339 time: a date alone is not a moment");
     s_bad_json (b, "consultation.opened", "{\"opensAt\": \"yesterday\"}", "opensAt");
     s_bad_json (b, "review.decision", "{\"decision\": \"DECISION_MAYBE\"}", "decision");
     s_bad_json (b, "tender.published", "[1, 2]", "object");
@@ -170,13 +178,24 @@ main (void)
                 "tender.closed");
     s_bad_json (b, "tender.publishd", "{}", "unknown message type");
 
-    //  Bad flag values: exit 2, naming the flag
-    s_bad_flags (b, "--value", "procure", "tender", "--commission", COMMISSION,
-                 "--value", "12.345", NULL);
-    s_bad_flags (b, "--value", "procure", "tender", "--commission", COMMISSION,
-                 "--value", "-5", NULL);
-    s_bad_flags (b, "--tender-period-end", "procure", "tender", "--commission", COMMISSION,
+    //  Bad flag values: exit 2, naming the flag (money: the field the flag
+    //  fills, read in --currency once every flag is known)
+    s_bad_flags (b, "value.amount: GBP has 2 decimal places; \"12.345\" has 3", "procure",
+                 "tender", "--commission", COMMISSION, "--value", "12.345", NULL);
+    s_bad_flags (b, "value.amount: \"-5\" is negative", "procure", "tender",
+                 "--commission", COMMISSION, "--value", "-5", NULL);
+    s_bad_flags (b, "value.amount: JPY has no decimal places", "procure", "tender",
+                 "--commission", COMMISSION, "--value", "1000.50", "--currency", "JPY", NULL);
+    s_bad_flags (b, "value.currency: \"XYZ\" is not an ISO 4217 currency code", "procure",
+                 "tender", "--commission", COMMISSION, "--currency", "XYZ", "--value", "5", NULL);
+    s_bad_flags (b, "--tender-period-end: \"soon\" is not a time: it is not of the form",
+                 "procure", "tender", "--commission", COMMISSION,
                  "--tender-period-end", "soon", NULL);
+    s_bad_flags (b, "--tender-period-end: \"2026-03-01\" is not a time: a date alone is not a "
+                 "moment", "procure", "tender", "--commission", COMMISSION,
+                 "--tender-period-end", "2026-03-01", NULL);
+    s_bad_flags (b, "second 60 is out of range", "procure", "tender", "--commission", COMMISSION,
+                 "--tender-period-end", "2026-12-31T23:59:60Z", NULL);
     s_bad_flags (b, "--procedure", "procure", "tender", "--commission", COMMISSION,
                  "--procedure", "auction", NULL);
     s_bad_flags (b, "socialValueWeightPct", "procure", "tender", "--commission", COMMISSION,

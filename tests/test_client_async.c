@@ -46,36 +46,12 @@ s_update (const char *msg_id, const char *title)
 static void
 s_helpers (void)
 {
-    int64_t pence = 0;
-    CHECK (hub_money_parse ("125000.00", &pence) == 0 && pence == 12500000);
-    CHECK (hub_money_parse ("125000", &pence) == 0 && pence == 12500000);
-    CHECK (hub_money_parse ("0.5", &pence) == 0 && pence == 50);
-    CHECK (hub_money_parse ("0.07", &pence) == 0 && pence == 7);
-    CHECK (hub_money_parse ("19.990", &pence) == 0 && pence == 1999);
-    CHECK (hub_money_parse ("92233720368547758.07", &pence) == 0 && pence == INT64_MAX);
-    CHECK (hub_money_parse ("92233720368547758.08", &pence) == -1);
-    CHECK (hub_money_parse ("1.005", &pence) == -1);
-    CHECK (hub_money_parse ("-1", &pence) == -1);
-    CHECK (hub_money_parse ("1.", &pence) == -1);
-    CHECK (hub_money_parse ("1e5", &pence) == -1);
-    CHECK (hub_money_parse ("", &pence) == -1);
-
-    int64_t ms = 0;
-    char text [64];
-    CHECK (hub_time_parse ("2026-03-01T09:00:00Z", &ms) == 0 && ms == INT64_C (1772355600000));
-    CHECK (hub_time_parse ("2026-03-01T10:00:00.250+01:00", &ms) == 0
-           && ms == INT64_C (1772355600250));
-    CHECK (hub_time_parse ("2026-03-01", &ms) == 0 && ms == INT64_C (1772323200000));
-    CHECK (hub_time_format (INT64_C (1772355600250), text, sizeof text) > 0
-           && streq (text, "2026-03-01T09:00:00.250Z"));
-    CHECK (hub_time_parse ("2026-02-30", &ms) == -1);
-    CHECK (hub_time_parse ("2026-03-01T09:00:00", &ms) == -1);    //  no offset
-    CHECK (hub_time_parse ("2026-03-01T09:00:00.0001Z", &ms) == -1);
-    int64_t before = zclock_time ();
-    CHECK (hub_time_parse ("now+1d", &ms) == 0 && ms >= before + 86400000
-           && ms < before + 86400000 + 60000);
-    CHECK (hub_time_parse ("now-2h", &ms) == 0 && ms <= before - 7200000 + 60000);
-    CHECK (hub_time_parse ("now+1y", &ms) == -1);
+    //  The edge conversions reach a partner through cyclehub.h (their
+    //  tables of cases are in test_money.c and test_time.c)
+    int64_t minor = 0, ms = 0;
+    CHECK (hub_money_parse ("125000.00", "GBP", &minor, NULL, 0) == 0 && minor == 12500000);
+    CHECK (hub_time_parse ("2026-03-01T09:00:00Z", &ms, NULL, 0) == 0
+           && ms == INT64_C (1772355600000));
 
     //  Bodies: replacing one frees the old; set_body takes ownership
     Cyclehub__V1__Envelope *env = hub_envelope_new (COMMISSION, NULL);

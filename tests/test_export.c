@@ -5,11 +5,14 @@
 */
 #include "hub_test.h"
 #include "hub_proc.h"
+#include "cyclehub.h"
+#include <czmq.h>
 #include <inttypes.h>
 #include <jansson.h>
 
 #define C1       "ocds-h6vhtk-exp001"       //  a whole procurement
 #define C2       "ocds-h6vhtk-exp002"       //  no procurement
+#define C3       "ocds-h6vhtk-exp003"       //  money in GBP and JPY, end to end
 #define BUYER    "GB-LAE-E09000033"
 #define SUPPLIER "GB-COH-01234567"
 
@@ -189,12 +192,12 @@ s_test_procurement (const hub_broker_proc_t *b)
     //  --since: a time before everything changes nothing (same bytes,
     //  compact and pretty); after the fourth release's date, the first
     //  three are left out, the rest untouched
-    s_export (&r2, b, "--commission", C1, "--since", "2000-01-01", NULL);
+    s_export (&r2, b, "--commission", C1, "--since", "2000-01-01T00:00:00Z", NULL);
     CHECK (r2.status == 0 && streq (r1.out, r2.out));
     hub_run_free (&r2);
     hub_run_t p1, p2;
     s_export (&p1, b, "--commission", C1, "--pretty", NULL);
-    s_export (&p2, b, "--commission", C1, "--pretty", "--since", "2000-01-01", NULL);
+    s_export (&p2, b, "--commission", C1, "--pretty", "--since", "2000-01-01T00:00:00Z", NULL);
     CHECK (p1.status == 0 && streq (p1.out, p2.out));
     hub_run_free (&p2);
     json_t *package = json_loads (r1.out, 0, NULL);
@@ -322,6 +325,124 @@ s_test_errors (const hub_broker_proc_t *b)
     hub_run_free (&r);
 }
 
+//  The tender.published events of commission, unpacked from the store's
+//  protobuf through libcyclehub (not through any text edge). Returns the count.
+static size_t
+s_stored_tenders (const hub_broker_proc_t *b, const char *commission,
+                  Cyclehub__V1__Event **events, size_t max)
+{
+    hub_connect_options_t options;
+    hub_connect_options_default (&options);
+    options.api_endpoint = b->api;
+    options.events_endpoint = b->events;
+    options.agency = BUYER;
+    hub_client_t *client = hub_client_new (&options);
+    REQUIRE (client);
+    Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
+    query.commission_id = (char *) commission;
+    query.type = "tender.published";
+    Cyclehub__V1__Reply *reply = NULL;
+    size_t n = 0;
+    if (hub_client_history (client, &query, &reply, NULL) == HUB_OK)
+        for (size_t i = 0; i < reply->page->n_events && n < max; i++)
+            events [n++] = cyclehub__v1__event__unpack (NULL, reply->page->events [i].len,
+                                                        reply->page->events [i].data);
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    hub_client_destroy (&client);
+    return n;
+}
+
+//  One money from a JSON file and from flags to the store and out to OCDS:
+//  major units at every edge, minor units inside; a currency outside ISO
+//  4217 is refused by the broker, so it can never break an export.
+static void
+s_test_money (const hub_broker_proc_t *b)
+{
+    s_publish (b, C3, &s_steps [0]);
+    s_publish (b, C3, &s_steps [1]);
+    char start [HUB_TIME_TEXT_MAX], end [HUB_TIME_TEXT_MAX];
+    hub_time_format (zclock_time (), start, sizeof start);
+    hub_time_format (zclock_time () + 30 * 86400000LL, end, sizeof end);
+    char json [1024], path [PATH_MAX + 32];
+    snprintf (json, sizeof json, "{\"procurementId\": \"lot-gbp\", \"title\": \"Falls prevention\","
+              " \"value\": {\"amount\": \"450000.00\", \"currency\": \"GBP\"},"
+              " \"procedure\": \"PROCEDURE_OPEN\", \"socialValueWeightPct\": 10,"
+              " \"tenderPeriod\": {\"start\": \"%s\", \"end\": \"%s\"}}", start, end);
+    snprintf (path, sizeof path, "%s/tender-gbp.json", s_dir);
+    s_save (path, json);
+    hub_run_t r;
+    hub_cli (&r, b, BUYER, NULL, "publish", "tender.published", path, "--commission", C3, NULL);
+    CHECK_MSG (r.status == 0, "publish: status %d err %s", r.status, r.err);
+    hub_run_free (&r);
+    const s_step_t jpy = { BUYER, { "procure", "tender", "--procurement-id", "lot-jpy",
+        "--title", "Interpreting", "--value", "1000", "--currency", "JPY", "--procedure", "open",
+        "--tender-period-start", "now", "--tender-period-end", "now+30d",
+        "--social-value-weight-pct", "10" } };
+    s_publish (b, C3, &jpy);
+
+    //  Inside: exact minor units (pence; yen have none)
+    Cyclehub__V1__Event *events [4] = { NULL };
+    size_t n = s_stored_tenders (b, C3, events, 4);
+    CHECK_MSG (n == 2, "%zu tenders stored", n);
+    for (size_t i = 0; i < n; i++) {
+        const Cyclehub__V1__Money *value = events [i]->envelope->tender_published->value;
+        const char *lot = events [i]->envelope->tender_published->procurement_id;
+        if (streq (lot, "lot-gbp"))
+            CHECK_MSG (value->amount == 45000000 && streq (value->currency, "GBP"),
+                       "stored %" PRId64 " %s", value->amount, value->currency);
+        else
+            CHECK_MSG (value->amount == 1000 && streq (value->currency, "JPY"),
+                       "stored %" PRId64 " %s", value->amount, value->currency);
+        cyclehub__v1__event__free_unpacked (events [i], NULL);
+    }
+    //  Out as JSON: major units again, as decimal strings
+    hub_cli (&r, b, BUYER, NULL, "history", "--commission", C3, "--type", "tender.published", NULL);
+    CHECK_MSG (strstr (r.out, "\"value\":{\"amount\":\"450000.00\",\"currency\":\"GBP\"}")
+               && strstr (r.out, "\"value\":{\"amount\":\"1000\",\"currency\":\"JPY\"}"),
+               "%s", r.out);
+    hub_run_free (&r);
+    //  Out as OCDS: exact JSON numbers in major units
+    s_export (&r, b, "--commission", C3, NULL);
+    CHECK_MSG (r.status == 0, "status %d err %s", r.status, r.err);
+    CHECK_MSG (strstr (r.out, "\"value\":{\"amount\":450000,\"currency\":\"GBP\"}")
+               && strstr (r.out, "\"value\":{\"amount\":1000,\"currency\":\"JPY\"}"),
+               "%s", r.out);
+    CHECK (s_validate (r.out, NULL) == 0);
+    hub_run_free (&r);
+
+    //  A currency outside ISO 4217 List one, sent as protobuf (no text edge
+    //  to stop it): INVALID_VALUE naming the field, and nothing stored
+    hub_connect_options_t options;
+    hub_connect_options_default (&options);
+    options.api_endpoint = b->api;
+    options.events_endpoint = b->events;
+    options.agency = BUYER;
+    hub_client_t *client = hub_client_new (&options);
+    REQUIRE (client);
+    Cyclehub__V1__Envelope *env = hub_envelope_new (C3, NULL);
+    Cyclehub__V1__TenderPublished *tender = hub_envelope_tender_published (env);
+    hub_set_string (&tender->procurement_id, "lot-xyz");
+    hub_set_string (&tender->title, "Made-up money");
+    tender->value = hub_money_new (100, "XYZ");
+    tender->procedure = CYCLEHUB__V1__PROCEDURE__PROCEDURE_OPEN;
+    tender->tender_period = hub_period_new (zclock_time (), zclock_time () + 86400000LL);
+    hub_result_t result;
+    int rc = hub_client_publish (client, env, &result);
+    CHECK_MSG (rc == HUB_REJECTED && result.code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE
+               && streq (result.field, "tender_published.value.currency")
+               && strstr (result.reason, "\"XYZ\" is not an ISO 4217 currency code"),
+               "rc %d code %d field %s: %s", rc, result.code, result.field, result.reason);
+    hub_envelope_destroy (&env);
+    hub_client_destroy (&client);
+    CHECK (s_stored_tenders (b, C3, events, 4) == 2);
+    for (size_t i = 0; i < 2; i++)
+        cyclehub__v1__event__free_unpacked (events [i], NULL);
+    s_export (&r, b, "--all", NULL);
+    CHECK (r.status == 0 && s_validate (r.out, NULL) == 0);
+    hub_run_free (&r);
+}
+
 int
 main (void)
 {
@@ -343,6 +464,7 @@ main (void)
     s_test_procurement (&broker);
     s_test_empty (&broker);
     s_test_errors (&broker);
+    s_test_money (&broker);
 
     hub_broker_cleanup (&broker);
     if (!getenv ("HUB_KEEP_TMP"))

@@ -90,6 +90,16 @@ s_new_filled (const ProtobufCMessageDescriptor *desc, int pick)
     ProtobufCMessage *msg = malloc (desc->sizeof_message);
     REQUIRE (msg);
     desc->message_init (msg);
+    if (desc == &cyclehub__v1__money__descriptor) {
+        //  Money at the edges is ISO 4217 in major units: only valid money
+        //  round-trips, so it rotates through currencies of 2, 0 and 3 places
+        static const char *currencies [] = { "GBP", "JPY", "BHD" };
+        static unsigned turn = 0;
+        Cyclehub__V1__Money *money = (Cyclehub__V1__Money *) msg;
+        money->amount = INT64_MAX - turn;
+        money->currency = strdup (currencies [turn++ % 3]);
+        return msg;
+    }
     char *base = (char *) msg;
     for (unsigned f = 0; f < desc->n_fields; f++) {
         const ProtobufCFieldDescriptor *field = &desc->fields [f];
@@ -329,7 +339,7 @@ s_sent_at (const char *time)
     "{\"msgId\":\"m-1\",\"commissionId\":\"ocds-h6vhtk-056931\"," \
     "\"sentAt\":\"2026-11-29T21:29:30.123Z\",\"tenderPublished\":{" \
     "\"procurementId\":\"p-1\",\"title\":\"Home care\"," \
-    "\"value\":{\"amount\":\"25000000\",\"currency\":\"GBP\"}," \
+    "\"value\":{\"amount\":\"250000.00\",\"currency\":\"GBP\"}," \
     "\"procedure\":\"PROCEDURE_OPEN\"," \
     "\"tenderPeriod\":{\"start\":\"2026-12-01T09:00:00.000Z\",\"end\":\"2027-01-15T12:00:00.000Z\"}," \
     "\"socialValueWeightPct\":20}}"
@@ -360,7 +370,7 @@ s_test_golden (void)
 
     char *pretty = hub_json_encode (&env.base, HUB_JSON_PRETTY);
     CHECK (pretty && strncmp (pretty, "{\n  \"msgId\": \"m-1\",\n  \"commissionId\"", 35) == 0);
-    CHECK (pretty && strstr (pretty, "\n    \"value\": {\n      \"amount\": \"25000000\","));
+    CHECK (pretty && strstr (pretty, "\n    \"value\": {\n      \"amount\": \"250000.00\","));
     free (pretty);
 
     //  The hand-written fixture (snake_case, offsets, nulls, numbers for
@@ -519,6 +529,11 @@ s_test_times (void)
     EXPECT_ERROR (ENVELOPE_DESC, "{\"sentAt\": \"2026-11-29T24:00:00Z\"}", "hour 24");
     EXPECT_ERROR (ENVELOPE_DESC, "{\"sentAt\": \"2026-11-29T21:60:00Z\"}", "minute 60");
     EXPECT_ERROR (ENVELOPE_DESC, "{\"sentAt\": \"2026-11-29T21:29:60Z\"}", "second 60");
+    //  the same rules as every other edge (hub_time): a date alone and a leap second are refused
+    EXPECT_ERROR (ENVELOPE_DESC, "{\"sentAt\": \"2026-11-29\"}",
+                  "sentAt: \"2026-11-29\" is not a valid RFC 3339 time: a date alone is not a moment");
+    EXPECT_ERROR (ENVELOPE_DESC, "{\"sentAt\": \"2026-11-29T21:29:60Z\"}",
+                  "(a leap second cannot be stored: write :59.999)");
     EXPECT_ERROR (ENVELOPE_DESC, "{\"sentAt\": \"2026-11-29T21:29:30+24:00\"}", "offset");
     EXPECT_ERROR (ENVELOPE_DESC, "{\"sentAt\": \"2026-11-29T21:29:30.1234Z\"}",
                   "sentAt: \"2026-11-29T21:29:30.1234Z\" is not a valid RFC 3339 time: it is finer than a millisecond");
@@ -550,7 +565,7 @@ s_test_accepts (void)
     //  Integers as numbers, strings, integral reals; enums by number; nulls
     ProtobufCMessage *msg = EXPECT_OK (ENVELOPE_DESC,
         "{\"msg_id\": \"m-1\", \"commissionId\": null, \"sentAt\": null,"
-        " \"tender_published\": {\"value\": {\"amount\": 25000000, \"currency\": \"GBP\"},"
+        " \"tender_published\": {\"value\": {\"amount\": 250000, \"currency\": \"GBP\"},"
         "   \"procedure\": 2, \"social_value_weight_pct\": \"20\", \"tenderPeriod\": null}}");
     if (msg) {
         Cyclehub__V1__Envelope *env = (Cyclehub__V1__Envelope *) msg;
@@ -563,10 +578,30 @@ s_test_accepts (void)
         CHECK (env->tender_published->tender_period == NULL);
         protobuf_c_message_free_unpacked (msg, NULL);
     }
-    msg = EXPECT_OK (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": 2.5e7}}}");
-    CHECK (msg && ((Cyclehub__V1__Envelope *) msg)->tender_published->value->amount == 25000000);
-    if (msg)
-        protobuf_c_message_free_unpacked (msg, NULL);
+    //  Money: the amount in the currency's major unit, a string or an
+    //  integer; the currency may come first or last
+    static const struct { const char *json; int64_t minor; } money [] = {
+        { "{\"amount\": \"450000.00\", \"currency\": \"GBP\"}", 45000000 },
+        { "{\"currency\": \"GBP\", \"amount\": \"450000.5\"}", 45000050 },
+        { "{\"amount\": \"0.07\", \"currency\": \"GBP\"}", 7 },
+        { "{\"amount\": 450000, \"currency\": \"GBP\"}", 45000000 },
+        { "{\"amount\": \"1000\", \"currency\": \"JPY\"}", 1000 },
+        { "{\"amount\": 1000, \"currency\": \"JPY\"}", 1000 },
+        { "{\"amount\": \"12.345\", \"currency\": \"BHD\"}", 12345 },
+        { "{\"amount\": \"92233720368547758.07\", \"currency\": \"GBP\"}", INT64_MAX },
+        { "{\"amount\": null, \"currency\": \"GBP\"}", 0 },
+        { "{\"currency\": \"GBP\"}", 0 },
+        { "{}", 0 },
+    };
+    for (size_t i = 0; i < sizeof money / sizeof money [0]; i++) {
+        char err [512] = "";
+        msg = hub_json_decode (&cyclehub__v1__money__descriptor, money [i].json,
+                               strlen (money [i].json), err, sizeof err);
+        CHECK_MSG (msg && ((Cyclehub__V1__Money *) msg)->amount == money [i].minor,
+                   "%s: %s", money [i].json, err);
+        if (msg)
+            protobuf_c_message_free_unpacked (msg, NULL);
+    }
 
     //  A null oneof member is not set, so another member may be
     msg = EXPECT_OK (ENVELOPE_DESC, "{\"tenderPublished\": null, \"awardMade\": {}}");
@@ -577,11 +612,12 @@ s_test_accepts (void)
     //  64-bit extremes as strings
     msg = EXPECT_OK (&cyclehub__v1__request__descriptor,
         "{\"requestId\": \"18446744073709551615\","
-        " \"publish\": {\"tenderPublished\": {\"value\": {\"amount\": \"-9223372036854775808\"}}}}");
+        " \"publish\": {\"tenderPublished\": {\"value\": {\"amount\": \"92233720368547758.07\","
+        " \"currency\": \"GBP\"}}}}");
     if (msg) {
         Cyclehub__V1__Request *req = (Cyclehub__V1__Request *) msg;
         CHECK (req->request_id == UINT64_MAX);
-        CHECK (req->publish->tender_published->value->amount == INT64_MIN);
+        CHECK (req->publish->tender_published->value->amount == INT64_MAX);
         protobuf_c_message_free_unpacked (msg, NULL);
     }
     //  Doubles: numbers, integers, and the non-finite strings
@@ -675,8 +711,8 @@ s_test_errors (void)
     EXPECT_ERROR (ENVELOPE_DESC, "{\"msgId\": \"\\u0000\"}", "invalid JSON");
     EXPECT_ERROR (ENVELOPE_DESC, "{\"msgId\": \"\xC3\x28\"}", "invalid JSON");
     //  an integer beyond int64 as a JSON number: jansson refuses it whole
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": 9223372036854775808}}}",
-                  "invalid JSON at line 1");
+    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": 9223372036854775808,"
+                  " \"currency\": \"JPY\"}}}", "invalid JSON at line 1");
 
     //  Top level must be an object
     EXPECT_ERROR (ENVELOPE_DESC, "[1, 2]",
@@ -698,14 +734,11 @@ s_test_errors (void)
     //  Wrong types
     EXPECT_ERROR (ENVELOPE_DESC, "{\"msgId\": 5}", "msgId: expected a string, got a number 5");
     EXPECT_ERROR (ENVELOPE_DESC, "{\"msgId\": [\"m\"]}", "msgId: expected a string, got an array");
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": \"ten\"}}}",
-                  "tenderPublished.value.amount: expected an integer, got a string \"ten\"");
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": true}}}",
-                  "tenderPublished.value.amount: expected an integer, got true");
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": \"\"}}}",
-                  "tenderPublished.value.amount: expected an integer, got a string \"\"");
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": \"12 \"}}}",
-                  "tenderPublished.value.amount: expected an integer");
+    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": true, \"currency\": \"GBP\"}}}",
+                  "tenderPublished.value.amount: expected an amount as a decimal string such as "
+                  "\"450000.00\", got true");
+    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": [], \"currency\": \"GBP\"}}}",
+                  "tenderPublished.value.amount: expected an amount as a decimal string");
     EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"socialValueWeightPct\": {}}}",
                   "tenderPublished.socialValueWeightPct: expected an integer, got an object");
     EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"procedure\": true}}",
@@ -744,18 +777,63 @@ s_test_errors (void)
                   "tenderPublished.socialValueWeightPct: -1 is out of range for uint32, which cannot be negative");
     EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"socialValueWeightPct\": 12.5}}",
                   "tenderPublished.socialValueWeightPct: expected an integer, got a number with a fraction 12.5");
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": \"9223372036854775808\"}}}",
-                  "tenderPublished.value.amount: 9223372036854775808 is out of range for int64");
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": \"-9223372036854775809\"}}}",
-                  "tenderPublished.value.amount: -9223372036854775809 is out of range for int64");
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": \"99999999999999999999999\"}}}",
-                  "tenderPublished.value.amount: 99999999999999999999999 is out of range for int64");
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": 1e30}}}",
-                  "tenderPublished.value.amount: 1e+30 is out of range for int64");
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": 0.1}}}",
-                  "tenderPublished.value.amount: expected an integer, got a number with a fraction 0.1");
-    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": 0.5}}}",
-                  "tenderPublished.value.amount: expected an integer, got a number with a fraction 0.5");
+    //  Money: major units of an ISO 4217 currency, exactly; every refusal says why
+#define S_VALUE(amount, currency) \
+    "{\"tenderPublished\": {\"value\": {\"amount\": " amount ", \"currency\": " currency "}}}"
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"12.345\"", "\"GBP\""),
+                  "tenderPublished.value.amount: GBP has 2 decimal places; \"12.345\" has 3");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"1000.5\"", "\"JPY\""),
+                  "tenderPublished.value.amount: JPY has no decimal places: write a whole number");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"ten\"", "\"GBP\""),
+                  "tenderPublished.value.amount: \"ten\" is not an amount");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"\"", "\"GBP\""),
+                  "tenderPublished.value.amount: an amount is required");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"12 \"", "\"GBP\""), "it contains a space");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"1e5\"", "\"GBP\""), "it has an exponent");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"-5.00\"", "\"GBP\""), "is negative");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("-5", "\"GBP\""), "\"-5\" is negative");
+    {
+        //  jansson's text parser refuses NUL, but a json_t built in code may hold one
+        json_t *money = json_pack ("{s:s%,s:s}", "amount", "1\0002", (size_t) 3, "currency", "GBP");
+        char err [256] = "";
+        ProtobufCMessage *bad = hub_json_to_message (&cyclehub__v1__money__descriptor, money,
+                                                     err, sizeof err);
+        CHECK (!bad && strcmp (err, "amount: the string contains a NUL character") == 0);
+        json_decref (money);
+    }
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"92233720368547758.08\"", "\"GBP\""),
+                  "tenderPublished.value.amount: \"92233720368547758.08\" is too large: the most "
+                  "is 92233720368547758.07 GBP");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("92233720368547759", "\"GBP\""), "is too large");
+    //  a JSON number with a fraction is refused, and the sentence shows the string form
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("450000.00", "\"GBP\""),
+                  "tenderPublished.value.amount: 450000 is a JSON number with a fraction or an "
+                  "exponent, which cannot carry every decimal exactly: write the amount as a "
+                  "string, \"450000.00\"");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("0.1", "\"GBP\""), "write the amount as a string, \"0.10\"");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("1000.0", "\"JPY\""), "write the amount as a string, \"1000\"");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("2.5e7", "\"GBP\""), "\"25000000.00\"");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("1e30", "\"GBP\""), "write the amount as a string");
+    //  the currency: ISO 4217 List one, given with any amount
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"5\"", "\"XYZ\""),
+                  "tenderPublished.value.currency: \"XYZ\" is not an ISO 4217 currency code");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"5\"", "\"gbp\""), "\"gbp\" is not an ISO 4217");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"5\"", "\"XAU\""),
+                  "tenderPublished.value.currency: XAU (Gold) has no minor unit in ISO 4217");
+    EXPECT_ERROR (ENVELOPE_DESC, S_VALUE ("\"5\"", "5"),
+                  "tenderPublished.value.currency: expected a string, got a number 5");
+    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": \"5\"}}}",
+                  "tenderPublished.value.currency: a currency is required: give an ISO 4217 code "
+                  "such as GBP");
+    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amount\": \"5\", "
+                  "\"currency\": \"GBP\", \"pence\": 1}}}",
+                  "tenderPublished.value.pence: unknown field: money is {\"amount\": "
+                  "\"450000.00\", \"currency\": \"GBP\"}, the amount in the currency's major unit");
+    //  what the encoder writes for stored minor units with no known currency
+    //  is not taken back: the amount's unit is unknown
+    EXPECT_ERROR (ENVELOPE_DESC, "{\"tenderPublished\": {\"value\": {\"amountMinorUnits\": \"5\", "
+                  "\"currency\": \"XYZ\"}}}", "tenderPublished.value.amountMinorUnits: unknown field");
+#undef S_VALUE
     EXPECT_ERROR (request, "{\"requestId\": -1}",
                   "requestId: -1 is out of range for uint64, which cannot be negative");
     EXPECT_ERROR (request, "{\"requestId\": \"-5\"}", "requestId: -5 is out of range for uint64");

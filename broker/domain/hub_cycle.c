@@ -6,9 +6,9 @@
 */
 #include "hub_cycle.h"
 #include "hub_commission_priv.h"
+#include "hub_time.h"
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define S_REJ(c)     CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##c
 #define S_STAGE(s)   CYCLEHUB__V1__STAGE__STAGE_##s
@@ -31,16 +31,6 @@ typedef struct {
 
 //  --------------------------------------------------------------------------
 //  Names for reasons
-
-static const char *
-s_when (char *buf, size_t size, int64_t ms)
-{
-    time_t secs = (time_t) (ms / 1000);
-    struct tm tm;
-    if (!gmtime_r (&secs, &tm) || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf (buf, size, "%lld ms", (long long) ms);
-    return buf;
-}
 
 static const char *
 s_consultation_state (Cyclehub__V1__ConsultationState__Status status)
@@ -499,19 +489,20 @@ s_tender_amended (s_ctx_t *x, const Cyclehub__V1__TenderAmended *m)
     if (p->status != S_PROC (TENDER))
         return s_not_in_state (x, field, "procurement", p->id,
                                s_procurement_state (p->status), s_procurement_next (p->status));
-    char when [40], now [40];
+    char when [HUB_TIME_TEXT_MAX] = "", now [HUB_TIME_TEXT_MAX] = "";
+    hub_time_format (p->tender_deadline_ms, when, sizeof when);
     if (x->now >= p->tender_deadline_ms)
         return hub_verdict_set (x->v, S_REJ (ILLEGAL_TRANSITION), field,
                                 "tender.amended is not allowed: the tender period of procurement "
                                 "%s ended at %s, and a tender may be amended only before its "
                                 "deadline; allowed there: tender.closed, procurement.terminated",
-                                p->id, s_when (when, sizeof when, p->tender_deadline_ms));
+                                p->id, when);
+    hub_time_format (m->new_deadline_ms, when, sizeof when);
+    hub_time_format (x->now, now, sizeof now);
     if (m->new_deadline_ms && m->new_deadline_ms <= x->now)
         return hub_verdict_set (x->v, S_REJ (INVALID_VALUE), "tender_amended.new_deadline_ms",
                                 "tender_amended.new_deadline_ms %s is not in the future (now is "
-                                "%s): give a new deadline after now",
-                                s_when (when, sizeof when, m->new_deadline_ms),
-                                s_when (now, sizeof now, x->now));
+                                "%s): give a new deadline after now", when, now);
     if (m->new_deadline_ms)
         p->tender_deadline_ms = m->new_deadline_ms;
     return 0;
@@ -627,12 +618,13 @@ s_contract_signed (s_ctx_t *x, const Cyclehub__V1__ContractSigned *m)
         return s_not_in_state (x, field, "the procurement of award", a->id,
                                p? s_procurement_state (p->status): "missing",
                                p? s_procurement_next (p->status): "nothing");
-    char when [40];
+    char when [HUB_TIME_TEXT_MAX] = "";
+    hub_time_format (a->standstill_ends_ms, when, sizeof when);
     if (a->standstill_ends_ms > x->now)
         return hub_verdict_set (x->v, S_REJ (ILLEGAL_TRANSITION), field,
                                 "contract.signed is not allowed yet: the standstill of award %s "
                                 "ends at %s, and the contract may be signed only after it ends",
-                                a->id, s_when (when, sizeof when, a->standstill_ends_ms));
+                                a->id, when);
     if (s_full (x, "contracts", x->c->n_contracts))
         return -1;
     hub_orgs_t suppliers;

@@ -7,6 +7,8 @@
 */
 #include "hub_validate.h"
 #include <ctype.h>
+#include "hub_money.h"
+#include "hub_time.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,17 +89,6 @@ hub_validate_org_id (const char *s)
             return s_token (s + len, HUB_VALIDATE_ORG_LOCAL_MAX, "");
     }
     return false;
-}
-
-bool
-hub_validate_currency (const char *s)
-{
-    if (!s)
-        return false;
-    for (int i = 0; i < 3; i++)
-        if (s [i] < 'A' || s [i] > 'Z')
-            return false;
-    return s [3] == 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -188,10 +179,13 @@ s_time (hub_verdict_t *v, const char *at, const char *name, int64_t t,
         return s_fail (v, S_REJ (MISSING_FIELD), at, name,
                        "is required: give %s in " S_TIME_SHAPE, what);
     }
-    if (t < HUB_VALIDATE_TIME_MIN_MS || t >= HUB_VALIDATE_TIME_MAX_MS)
+    if (t < HUB_VALIDATE_TIME_MIN_MS || t >= HUB_VALIDATE_TIME_MAX_MS) {
+        char when [HUB_TIME_TEXT_MAX] = "a time outside years 0000..9999";
+        hub_time_format (t, when, sizeof when);
         return s_fail (v, S_REJ (INVALID_VALUE), at, name,
-                       "%lld is out of range: give %s in " S_TIME_SHAPE,
-                       (long long) t, what);
+                       "%lld (%s) is out of range: give %s in " S_TIME_SHAPE,
+                       (long long) t, when, what);
+    }
     return 0;
 }
 
@@ -220,6 +214,8 @@ s_period (hub_verdict_t *v, const char *at, const char *name,
     return 0;
 }
 
+//  Money inside the protobuf: minor units of an ISO 4217 List one currency
+//  with minor units (hub_money), so that every text edge can write it.
 static int
 s_money (hub_verdict_t *v, const char *at, const char *name,
          const Cyclehub__V1__Money *m, bool required, const char *what)
@@ -228,29 +224,31 @@ s_money (hub_verdict_t *v, const char *at, const char *name,
         if (!required)
             return 0;
         return s_fail (v, S_REJ (MISSING_FIELD), at, name,
-                       "is required: give %s as an amount in minor units (pence) and an "
-                       "ISO 4217 currency, e.g. {amount: 125000, currency: \"GBP\"}", what);
+                       "is required: give %s as an amount and an ISO 4217 currency, e.g. "
+                       "{\"amount\": \"1250.00\", \"currency\": \"GBP\"} in JSON "
+                       "(125000 minor units in the protobuf)", what);
     }
     char path [128];
     snprintf (path, sizeof path, "%s.%s", at, name);
-    if (m->amount < 0)
-        return s_fail (v, S_REJ (INVALID_VALUE), path, "amount",
-                       "is %lld: an amount of money is zero or more minor units (pence)",
-                       (long long) m->amount);
-    if (m->amount > HUB_VALIDATE_MONEY_MAX)
-        return s_fail (v, S_REJ (INVALID_VALUE), path, "amount",
-                       "is %lld: over 10^15 minor units; amounts are in pence, not "
-                       "multiplied further", (long long) m->amount);
+    char err [200];
     if (!m->currency || !*m->currency) {
         if (required || m->amount != 0)
             return s_fail (v, S_REJ (MISSING_FIELD), path, "currency",
                            "is required with an amount: give an ISO 4217 code such as GBP");
         return 0;
     }
-    if (!hub_validate_currency (m->currency))
-        return s_fail (v, S_REJ (INVALID_VALUE), path, "currency",
-                       "\"%.16s\" is not an ISO 4217 code: use three upper-case letters such as GBP",
-                       m->currency);
+    if (hub_money_check_currency (m->currency, err, sizeof err))
+        return s_fail (v, S_REJ (INVALID_VALUE), path, "currency", "is wrong: %s", err);
+    char amount [HUB_MONEY_TEXT_MAX], most [HUB_MONEY_TEXT_MAX];
+    hub_money_format (m->amount, m->currency, amount, sizeof amount);
+    hub_money_format (HUB_VALIDATE_MONEY_MAX, m->currency, most, sizeof most);
+    if (m->amount < 0)
+        return s_fail (v, S_REJ (INVALID_VALUE), path, "amount",
+                       "is %s %s: an amount of money is zero or more", amount, m->currency);
+    if (m->amount > HUB_VALIDATE_MONEY_MAX)
+        return s_fail (v, S_REJ (INVALID_VALUE), path, "amount",
+                       "is %s %s: over the limit of %s %s (10^15 minor units); was the "
+                       "amount multiplied twice?", amount, m->currency, most, m->currency);
     return 0;
 }
 

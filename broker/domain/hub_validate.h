@@ -57,11 +57,6 @@ bool
 bool
     hub_validate_org_id (const char *s);
 
-/* ISO 4217 shape: three upper-case ASCII letters (the code list itself is
-   not checked). */
-bool
-    hub_validate_currency (const char *s);
-
 /* Procurement, award, contract, consultation, response, milestone, payment
    ids: 1..64 of [A-Za-z0-9._:-]. */
 bool

@@ -20,7 +20,7 @@ s_export_usage (FILE *out)
         "  --commission ID        this commission's history\n"
         "  --all                  every commission, in one package\n"
         "  --since TIME           only releases of events recorded at or after TIME\n"
-        "                         (RFC 3339, a date, now-7d ...); release packages only\n"
+        "                         (RFC 3339, now, now-7d ...); release packages only\n"
         "  --record               a record package (releases and a compiledRelease per ocid)\n"
         "  --out FILE             write FILE (atomically: a temporary file, then rename)\n"
         "                         instead of stdout\n"
@@ -156,7 +156,7 @@ s_since (const char *package, int64_t since_ms, size_t *kept)
         json_t *release = json_loadb (p, (size_t) (end - p), 0, NULL);
         int64_t date_ms = 0;
         const char *date = json_string_value (json_object_get (release, "date"));
-        bool keep = date && hub_time_parse (date, &date_ms) == 0 && date_ms >= since_ms;
+        bool keep = date && hub_time_parse (date, &date_ms, NULL, 0) == 0 && date_ms >= since_ms;
         json_decref (release);
         if (keep) {
             if (*kept)
@@ -235,7 +235,7 @@ s_ocds (cli_t *cli, int argc, char **argv)
             ok = *(commission = value) != 0;
         else
         if (streq (arg, "--since"))
-            ok = since_given = hub_time_parse (value, &since_ms) == 0;
+            ok = since_given = hub_time_parse_arg (value, zclock_time (), &since_ms, NULL, 0) == 0;
         else
         if (streq (arg, "--out"))
             ok = *(out_path = value) != 0;

@@ -41,9 +41,8 @@ cli_keys (int argc, char **argv)
         fprintf (stderr, "cyclehub: keys: cannot create a certificate\n");
         return CLI_FAILED;
     }
-    char created [64];
-    time_t now = time (NULL);
-    strftime (created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime (&now));
+    char created [HUB_TIME_TEXT_MAX] = "";
+    hub_time_format (zclock_time (), created, sizeof created);
     zcert_set_meta (cert, "name", "%s", argv [2]);
     zcert_set_meta (cert, "created", "%s", created);
     //  zcert_save writes NAME.cert and NAME.cert_secret; the secret one is

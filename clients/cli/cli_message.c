@@ -122,7 +122,7 @@ s_flag_kind (const s_flag_t *flag, char *buf, size_t size)
     if (flag->money)
         return "AMOUNT   money in major units, e.g. 125000.00 (currency: --currency)";
     if (s_is_time (field))
-        return "TIME     RFC 3339, a date, now, or now+/-N(s|m|h|d)";
+        return "TIME     RFC 3339 (2026-03-01T09:00:00Z), now, or now+/-N(s|m|h|d)";
     switch (field->type) {
         case PROTOBUF_C_TYPE_STRING:
             return repeated? "TEXT     (repeatable)": "TEXT";
@@ -222,23 +222,22 @@ s_set_flag (json_t *root, const s_flag_t *flag, const char *value)
     const char *key = flag->path [flag->depth - 1];
     json_t *item = NULL;
     if (flag->money) {
-        int64_t minor;
-        if (hub_money_parse (value, &minor)) {
-            fprintf (stderr, "cyclehub: --%s: \"%s\" is not an amount: give major units with at "
-                     "most two decimals, e.g. 125000.00\n", flag->flag, value);
+        //  The text goes on as given, in major units: the JSON codec reads it
+        //  in the currency (--currency, known only once every flag is read)
+        item = json_pack ("{s:s}", "amount", value);
+        if (!item) {
+            fprintf (stderr, "cyclehub: --%s: the value is not valid UTF-8\n", flag->flag);
             return -1;
         }
-        char digits [32];
-        snprintf (digits, sizeof digits, "%" PRId64, minor);
-        item = json_pack ("{s:s}", "amount", digits);
     }
     else
     if (s_is_time (field)) {
         int64_t ms;
-        char text [64];
-        if (hub_time_parse (value, &ms) || hub_time_format (ms, text, sizeof text) < 0) {
-            fprintf (stderr, "cyclehub: --%s: \"%s\" is not a time: use RFC 3339 "
-                     "(2026-03-01T09:00:00Z), a date, now, or now+30d\n", flag->flag, value);
+        char text [HUB_TIME_TEXT_MAX], why [256];
+        if (hub_time_parse_arg (value, zclock_time (), &ms, why, sizeof why)
+        ||  hub_time_format (ms, text, sizeof text) < 0) {
+            fprintf (stderr, "cyclehub: --%s: \"%s\" is not a time: %s\n", flag->flag, value,
+                     why);
             return -1;
         }
         item = json_string (text);
@@ -454,8 +453,10 @@ cli_message (cli_t *cli, const char *group, int argc, char **argv)
         rc = CLI_USAGE;
     }
     int64_t sent_at_ms = 0;
-    if (rc == CLI_OK && sent_at && hub_time_parse (sent_at, &sent_at_ms)) {
-        fprintf (stderr, "cyclehub: --sent-at: \"%s\" is not a time\n", sent_at);
+    char why [256];
+    if (rc == CLI_OK && sent_at
+    &&  hub_time_parse_arg (sent_at, zclock_time (), &sent_at_ms, why, sizeof why)) {
+        fprintf (stderr, "cyclehub: --sent-at: \"%s\" is not a time: %s\n", sent_at, why);
         rc = CLI_USAGE;
     }
     if (rc != CLI_OK) {

@@ -317,7 +317,7 @@ s_history_usage (FILE *out)
         "  --agency ORG-ID   only events sent by this agency\n"
         "  --stage STAGE     only events that left their commission in STAGE\n"
         "                    (analyse, plan, do, review, closed)\n"
-        "  --since TIME      recorded at or after TIME (RFC 3339, a date, now-1d ...)\n"
+        "  --since TIME      recorded at or after TIME (RFC 3339, now, now-1d ...)\n"
         "  --until TIME      recorded before TIME\n"
         "  --from SEQ        first seq (default 1)\n"
         "  --to SEQ          last seq, inclusive\n"
@@ -360,10 +360,10 @@ s_history (cli_t *cli, int argc, char **argv)
             ok = (query.stage = hub_proto_stage_from_name (value)) != 0;
         else
         if (streq (arg, "--since"))
-            ok = hub_time_parse (value, &query.since_ms) == 0;
+            ok = hub_time_parse_arg (value, zclock_time (), &query.since_ms, NULL, 0) == 0;
         else
         if (streq (arg, "--until"))
-            ok = hub_time_parse (value, &query.until_ms) == 0;
+            ok = hub_time_parse_arg (value, zclock_time (), &query.until_ms, NULL, 0) == 0;
         else
         if (streq (arg, "--from"))
             ok = cli_parse_u64 (value, &query.from_seq);

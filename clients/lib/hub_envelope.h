@@ -1,6 +1,7 @@
-/*  hub_envelope: building Envelopes without touching the oneof by hand, and
-    the conversions a client needs at its edges: money as exact minor units
-    from decimal text, RFC 3339 times to and from epoch milliseconds.
+/*  hub_envelope: building Envelopes without touching the oneof by hand.
+    The conversions a client needs at its edges live beside the format:
+    hub_money.h (exact amounts in major units, ISO 4217) and hub_time.h
+    (RFC 3339), both included here.
 
     Ownership: an Envelope from hub_envelope_new, every body and sub-message
     from these helpers and every string set with hub_set_string come from
@@ -26,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hub_proto.h"
+#include "hub_money.h"
+#include "hub_time.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -80,30 +83,13 @@ int
     hub_add_string (size_t *n, char ***items, const char *value);
 
 /* New Money / Period messages (malloc'd; owned by whatever field they are
-   stored in). NULL if out of memory. */
+   stored in). NULL if out of memory. A Money amount is in minor units, as
+   the protobuf carries it: hub_money_parse makes them from major-unit text
+   ("450000.00" GBP gives 45000000). */
 Cyclehub__V1__Money *
     hub_money_new (int64_t amount, const char *currency);
 Cyclehub__V1__Period *
     hub_period_new (int64_t start_ms, int64_t end_ms);
-
-/* Parses a decimal amount in major units with at most two decimals
-   ("125000", "125000.5", "125000.00", "0.07") into exact minor units
-   (pence), with no floating point. Returns 0, or -1 if text is not such a
-   number, is negative, has more than two decimals, or overflows. */
-int
-    hub_money_parse (const char *text, int64_t *minor);
-
-/* Parses a time into UTC epoch milliseconds: RFC 3339
-   ("2026-03-01T09:00:00Z", "2026-03-01T09:00:00.250+01:00"), a date
-   ("2026-03-01", midnight UTC), "now", or "now" plus or minus a count of
-   s, m, h or d ("now+30d", "now-1h"). Returns 0, or -1 if ill-formed. */
-int
-    hub_time_parse (const char *text, int64_t *ms);
-
-/* Writes ms as RFC 3339 UTC with milliseconds ("2026-03-01T09:00:00.000Z")
-   into buf. Returns the length, or -1 if it does not fit. */
-int
-    hub_time_format (int64_t ms, char *buf, size_t size);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,9 @@
 */
 #include "hub_json.h"
 #include "hub_proto.h"
+#include "hub_money.h"
+#include "hub_number.h"
+#include "hub_time.h"
 
 #include <assert.h>
 #include <float.h>
@@ -20,11 +23,6 @@
 #define S_NAME_MAX      128     //  longest JSON field name we build
 #define S_PATH_MAX      512     //  longest field path in an error
 #define S_SNIPPET_MAX   40      //  bytes of a bad value quoted in an error
-#define S_MS_PER_DAY    86400000LL
-//  Times are limited to what RFC 3339 can write: 0000-01-01T00:00:00.000Z
-//  .. 9999-12-31T23:59:59.999Z
-#define S_TIME_MIN      (-62167219200000LL)
-#define S_TIME_MAX      (253402300799999LL)
 
 //  --------------------------------------------------------------------------
 //  Names
@@ -93,179 +91,6 @@ s_type_size (ProtobufCType type)
             return sizeof (ProtobufCMessage *);
     }
     return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Time: ms since the epoch <-> RFC 3339, on the proleptic Gregorian calendar
-
-static bool
-s_leap_year (int64_t year)
-{
-    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-static int
-s_days_in_month (int64_t year, int month)
-{
-    static const int days [12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    return month == 2 && s_leap_year (year)? 29: days [month - 1];
-}
-
-//  Days from 1970-01-01 to year-month-day. Counts in 400-year eras that
-//  start on March 1st, so the leap day falls at the end of each year.
-static int64_t
-s_days_from_civil (int64_t year, int month, int day)
-{
-    if (month <= 2)
-        year--;
-    int64_t era = (year >= 0? year: year - 399) / 400;
-    int64_t year_of_era = year - era * 400;                         //  0..399
-    int64_t month_from_march = month > 2? month - 3: month + 9;     //  0..11
-    int64_t day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100
-                       + day_of_year;
-    return era * 146097 + day_of_era - 719468;
-}
-
-//  The inverse of s_days_from_civil
-static void
-s_civil_from_days (int64_t days, int64_t *year, int *month, int *day)
-{
-    days += 719468;
-    int64_t era = (days >= 0? days: days - 146096) / 146097;
-    int64_t day_of_era = days - era * 146097;                       //  0..146096
-    int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524
-                        - day_of_era / 146096) / 365;               //  0..399
-    int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4
-                        - year_of_era / 100);                       //  0..365
-    int64_t month_from_march = (5 * day_of_year + 2) / 153;         //  0..11
-    *day = (int) (day_of_year - (153 * month_from_march + 2) / 5 + 1);
-    *month = (int) (month_from_march < 10? month_from_march + 3: month_from_march - 9);
-    *year = year_of_era + era * 400 + (*month <= 2);
-}
-
-//  Writes ms as "YYYY-MM-DDTHH:MM:SS.mmmZ"; returns false if out of range
-static bool
-s_time_format (int64_t ms, char *buf, size_t size)
-{
-    if (ms < S_TIME_MIN || ms > S_TIME_MAX)
-        return false;
-    int64_t days = ms / S_MS_PER_DAY;
-    int64_t rem = ms % S_MS_PER_DAY;
-    if (rem < 0) {
-        rem += S_MS_PER_DAY;
-        days--;
-    }
-    int64_t year;
-    int month, day;
-    s_civil_from_days (days, &year, &month, &day);
-    int msec = (int) (rem % 1000);
-    int sec = (int) (rem / 1000 % 60);
-    int min = (int) (rem / 60000 % 60);
-    int hour = (int) (rem / 3600000);
-    snprintf (buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-              (int) year % 10000, month % 100, day % 100, hour % 100, min % 100, sec % 100,
-              msec % 1000);
-    return true;
-}
-
-//  Reads n decimal digits at s; returns -1 if any is not a digit
-static int
-s_digits (const char *s, int n)
-{
-    int value = 0;
-    for (int i = 0; i < n; i++) {
-        if (s [i] < '0' || s [i] > '9')
-            return -1;
-        value = value * 10 + (s [i] - '0');
-    }
-    return value;
-}
-
-//  Parses an RFC 3339 date-time. Returns NULL and sets *ms, or a reason
-//  the value is wrong, written into reason.
-static const char *
-s_time_parse (const char *s, size_t len, int64_t *ms, char *reason, size_t size)
-{
-    const char *shape = "it is not of the form 2026-11-29T21:29:30.123Z";
-    //  Fixed part: YYYY-MM-DDTHH:MM:SS
-    if (len < 20 || s [4] != '-' || s [7] != '-' || (s [10] != 'T' && s [10] != 't')
-    ||  s [13] != ':' || s [16] != ':')
-        return shape;
-    int year = s_digits (s, 4);
-    int month = s_digits (s + 5, 2);
-    int day = s_digits (s + 8, 2);
-    int hour = s_digits (s + 11, 2);
-    int min = s_digits (s + 14, 2);
-    int sec = s_digits (s + 17, 2);
-    if (year < 0 || month < 0 || day < 0 || hour < 0 || min < 0 || sec < 0)
-        return shape;
-
-    //  Fraction: any number of digits, but only milliseconds are kept
-    size_t pos = 19;
-    int msec = 0;
-    if (s [pos] == '.') {
-        pos++;
-        size_t start = pos;
-        while (pos < len && s [pos] >= '0' && s [pos] <= '9') {
-            size_t place = pos - start;
-            if (place < 3)
-                msec = msec * 10 + (s [pos] - '0');
-            else
-            if (s [pos] != '0')
-                return "it is finer than a millisecond, which would be lost";
-            pos++;
-        }
-        if (pos == start)
-            return shape;
-        for (size_t place = pos - start; place < 3; place++)
-            msec *= 10;
-    }
-    //  Offset: Z or +HH:MM / -HH:MM
-    int offset = 0;
-    if (pos < len && (s [pos] == 'Z' || s [pos] == 'z') && pos + 1 == len)
-        offset = 0;
-    else
-    if (pos < len && (s [pos] == '+' || s [pos] == '-') && pos + 6 == len
-    &&  s [pos + 3] == ':') {
-        int off_hour = s_digits (s + pos + 1, 2);
-        int off_min = s_digits (s + pos + 4, 2);
-        if (off_hour < 0 || off_min < 0)
-            return shape;
-        if (off_hour > 23 || off_min > 59)
-            return "its offset is out of range";
-        offset = (off_hour * 60 + off_min) * (s [pos] == '-'? -1: 1);
-    }
-    else
-        return shape;
-
-    if (month < 1 || month > 12) {
-        snprintf (reason, size, "month %d is out of range", month);
-        return reason;
-    }
-    if (day < 1 || day > s_days_in_month (year, month)) {
-        snprintf (reason, size, "day %d is out of range for %04d-%02d", day, year, month);
-        return reason;
-    }
-    if (hour > 23) {
-        snprintf (reason, size, "hour %d is out of range", hour);
-        return reason;
-    }
-    if (min > 59) {
-        snprintf (reason, size, "minute %d is out of range", min);
-        return reason;
-    }
-    if (sec > 59) {
-        snprintf (reason, size, "second %d is out of range (leap seconds are not supported)", sec);
-        return reason;
-    }
-    int64_t value = s_days_from_civil (year, month, day) * S_MS_PER_DAY
-                  + ((int64_t) hour * 3600 + min * 60 + sec - (int64_t) offset * 60) * 1000
-                  + msec;
-    if (value < S_TIME_MIN || value > S_TIME_MAX)
-        return "it falls outside years 0000..9999 in UTC";
-    *ms = value;
-    return NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -379,12 +204,6 @@ s_shortest_precision (double d, bool is_float)
     return 17;
 }
 
-//  Writes d with the fewest digits that read back exactly (for errors)
-static void
-s_format_double (char *buf, size_t size, double d)
-{
-    snprintf (buf, size, "%.*g", s_shortest_precision (d, false), d);
-}
 
 static json_t *
 s_encode_double (s_encoder_t *self, double d, bool is_float)
@@ -420,7 +239,7 @@ s_encode_value (s_encoder_t *self, const ProtobufCFieldDescriptor *field,
         case PROTOBUF_C_TYPE_SINT64:
         case PROTOBUF_C_TYPE_SFIXED64:
             if (s_is_time (field)) {
-                if (!s_time_format (*(const int64_t *) slot, buf, sizeof buf))
+                if (hub_time_format (*(const int64_t *) slot, buf, sizeof buf) < 0)
                     return NULL;
             }
             else
@@ -499,6 +318,38 @@ s_encode_present (const ProtobufCFieldDescriptor *field, const char *base)
     return memcmp (slot, zero, s_type_size (field->type)) != 0;
 }
 
+//  Money is written in the currency's major unit, as a decimal string:
+//  {"amount": "450000.00", "currency": "GBP"} (docs/protocol.md, "Money").
+//  Minor units with no ISO 4217 currency (only in history stored before the
+//  broker checked currencies) cannot be written so; rather than fail, they
+//  are written under a name that says what they are: "amountMinorUnits".
+static json_t *
+s_encode_money (const Cyclehub__V1__Money *money)
+{
+    const char *currency = money->currency? money->currency: "";
+    char text [HUB_MONEY_TEXT_MAX];
+    json_t *object = json_object ();
+    if (!object)
+        return NULL;
+    int rc = 0;
+    if (hub_money_format (money->amount, currency, text, sizeof text) >= 0)
+        rc = json_object_set_new (object, "amount", json_string (text));
+    else
+    if (money->amount != 0) {
+        snprintf (text, sizeof text, "%" PRId64, money->amount);
+        rc = json_object_set_new (object, "amountMinorUnits", json_string (text));
+    }
+    if (rc == 0 && *currency) {
+        if (!hub_proto_utf8_valid (currency, strlen (currency)))
+            rc = -1;
+        else
+            rc = json_object_set_new (object, "currency", json_string (currency));
+    }
+    if (rc)
+        json_decref (object);
+    return rc? NULL: object;
+}
+
 static json_t *
 s_encode_message (s_encoder_t *self, const ProtobufCMessage *msg, int depth)
 {
@@ -506,6 +357,8 @@ s_encode_message (s_encoder_t *self, const ProtobufCMessage *msg, int depth)
         return NULL;
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     assert (desc && desc->magic == PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC);
+    if (desc == &cyclehub__v1__money__descriptor)
+        return s_encode_money ((const Cyclehub__V1__Money *) msg);
     const char *base = (const char *) msg;
     json_t *object = json_object ();
     if (!object)
@@ -636,7 +489,7 @@ s_describe (json_t *json, char *buf, size_t size)
             snprintf (buf, size, "a number %" JSON_INTEGER_FORMAT, json_integer_value (json));
             break;
         case JSON_REAL:
-            s_format_double (snippet, sizeof snippet, json_real_value (json));
+            hub_number_format (json_real_value (json), snippet, sizeof snippet);
             snprintf (buf, size, "a number %s", snippet);
             break;
         case JSON_TRUE:   snprintf (buf, size, "true"); break;
@@ -725,8 +578,8 @@ s_read_integer (s_decoder_t *self, json_t *json, const char *type_name,
     }
     if (json_is_real (json)) {
         double value = json_real_value (json);
-        char text [40];
-        s_format_double (text, sizeof text, value);
+        char text [HUB_NUMBER_TEXT_MAX];
+        hub_number_format (value, text, sizeof text);
         if (value != floor (value)) {
             s_fail (self, "expected an integer, got a number with a fraction %s", text);
             return -1;
@@ -843,8 +696,8 @@ s_read_double (s_decoder_t *self, json_t *json, bool is_float, double *value)
         return -1;
     }
     if (is_float && isfinite (*value) && fabs (*value) > FLT_MAX) {
-        char text [40];
-        s_format_double (text, sizeof text, *value);
+        char text [HUB_NUMBER_TEXT_MAX];
+        hub_number_format (*value, text, sizeof text);
         s_fail (self, "%s is out of range for float", text);
         return -1;
     }
@@ -954,13 +807,12 @@ s_decode_value (s_decoder_t *self, const ProtobufCFieldDescriptor *field,
                     s_fail_type (self, "an RFC 3339 time string", json);
                     return -1;
                 }
-                char reason [128];
-                const char *why = s_time_parse (json_string_value (json),
-                    json_string_length (json), &number, reason, sizeof reason);
-                if (why) {
+                char why [160] = "it is not of the form 2026-11-29T21:29:30.123Z";
+                const char *text = json_string_value (json);
+                if (strlen (text) != json_string_length (json)
+                ||  hub_time_parse (text, &number, why, sizeof why)) {
                     char snippet [S_SNIPPET_MAX * 6 + 8];
-                    s_snippet (snippet, sizeof snippet, json_string_value (json),
-                               json_string_length (json));
+                    s_snippet (snippet, sizeof snippet, text, json_string_length (json));
                     s_fail (self, "\"%s\" is not a valid RFC 3339 time: %s", snippet, why);
                     return -1;
                 }
@@ -1114,6 +966,94 @@ s_find_field (const ProtobufCMessageDescriptor *desc, const char *key, size_t le
     return desc->n_fields;
 }
 
+//  Reads a Money amount (not null) in currency's major unit: a decimal
+//  string, or a JSON integer. A number with a fraction or an exponent is
+//  refused: a binary double cannot carry 0.1, so "exact" would be a guess.
+static int
+s_read_amount (s_decoder_t *self, json_t *json, const char *currency, int64_t *minor)
+{
+    char err [256], text [32];
+    const char *amount = text;
+    if (json_is_string (json)) {
+        amount = json_string_value (json);
+        if (strlen (amount) != json_string_length (json)) {
+            s_fail (self, "the string contains a NUL character");
+            return -1;
+        }
+    }
+    else
+    if (json_is_integer (json))
+        snprintf (text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value (json));
+    else
+    if (json_is_real (json)) {
+        char number [HUB_NUMBER_TEXT_MAX];
+        hub_number_format (json_real_value (json), number, sizeof number);
+        const hub_currency_t *c = hub_money_currency (currency);
+        snprintf (text, sizeof text, "%.*f", c? c->minor_units: 2, json_real_value (json));
+        s_fail (self, "%s is a JSON number with a fraction or an exponent, which cannot carry "
+                "every decimal exactly: write the amount as a string, \"%s\"", number,
+                strlen (text) < 24? text: "450000.00");
+        return -1;
+    }
+    else {
+        s_fail_type (self, "an amount as a decimal string such as \"450000.00\"", json);
+        return -1;
+    }
+    if (hub_money_parse (amount, currency, minor, err, sizeof err)) {
+        s_fail (self, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+//  Decodes Money: {"amount": "450000.00", "currency": "GBP"}, the amount in
+//  the currency's major unit (hub_money), stored as minor units.
+static ProtobufCMessage *
+s_decode_money (s_decoder_t *self, json_t *json)
+{
+    json_t *amount = NULL, *currency = NULL;
+    const char *key;
+    size_t key_len;
+    json_t *value;
+    json_object_keylen_foreach (json, key, key_len, value) {
+        if (key_len == 6 && memcmp (key, "amount", 6) == 0)
+            amount = json_is_null (value)? NULL: value;
+        else
+        if (key_len == 8 && memcmp (key, "currency", 8) == 0)
+            currency = json_is_null (value)? NULL: value;
+        else {
+            s_path_push_name (self, key, key_len);
+            s_fail (self, "unknown field: money is {\"amount\": \"450000.00\", "
+                    "\"currency\": \"GBP\"}, the amount in the currency's major unit");
+            return NULL;
+        }
+    }
+    Cyclehub__V1__Money *money = malloc (sizeof *money);
+    if (!money) {
+        s_fail (self, "out of memory");
+        return NULL;
+    }
+    cyclehub__v1__money__init (money);
+    char err [256];
+    size_t mark = s_path_push (self, "%scurrency", self->path_len? ".": "");
+    if (currency && !(money->currency = s_read_string (self, currency)))
+        goto failed;
+    if ((currency || amount) && hub_money_check_currency (money->currency, err, sizeof err)) {
+        s_fail (self, "%s", err);
+        goto failed;
+    }
+    s_path_pop (self, mark);
+    mark = s_path_push (self, "%samount", self->path_len? ".": "");
+    if (amount && s_read_amount (self, amount, money->currency, &money->amount))
+        goto failed;
+    s_path_pop (self, mark);
+    return &money->base;
+
+failed:
+    protobuf_c_message_free_unpacked (&money->base, NULL);
+    return NULL;
+}
+
 static ProtobufCMessage *
 s_decode_message (s_decoder_t *self, const ProtobufCMessageDescriptor *desc,
                   json_t *json, int depth)
@@ -1127,6 +1067,8 @@ s_decode_message (s_decoder_t *self, const ProtobufCMessageDescriptor *desc,
         s_fail_type (self, "an object", json);
         return NULL;
     }
+    if (desc == &cyclehub__v1__money__descriptor)
+        return s_decode_money (self, json);
     ProtobufCMessage *msg = malloc (desc->sizeof_message);
     const char **seen = calloc (desc->n_fields + 1, sizeof (char *));
     if (!msg || !seen) {

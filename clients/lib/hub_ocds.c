@@ -7,21 +7,23 @@
     by id leaves each party with all its roles.
 
     Exact amounts: a JSON number is text, so an amount never passes through
-    a double. It is formatted from the integer minor units (integer division
-    by the currency's 10^exponent, the remainder zero-padded) and held in the
+    a double. It is written from the integer minor units in the currency's
+    major unit by hub_money_format_number (450000, 450000.5) and held in the
     JSON tree as a marker string "\0A<number text>". Protobuf strings are C
     strings and cannot hold NUL, so no text from an event can look like a
-    marker; after jansson writes the tree (marker as "\u0000A1250000.00"),
+    marker; after jansson writes the tree (marker as "\u0000A1250000.5"),
     s_unmark replaces each quoted marker with its bare number text.
 */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <jansson.h>
 #include "hub_ocds.h"
 #include "hub_types.h"
+#include "hub_money.h"
+#include "hub_number.h"
+#include "hub_time.h"
 
 #define S_MARK      "\0A"        /* amount marker: NUL, 'A', then the number text */
 #define S_MARK_LEN  2
@@ -38,29 +40,6 @@ enum {
 static const char *s_role_names [] = {
     "buyer", "procuringEntity", "supplier", "payer", "payee"
 };
-
-//  The OCDS 1.1.5 currency codelist (closed): a Value's currency must be one.
-static const char s_currencies [] =
-    " ADP AED AFA AFN ALK ALL AMD ANG AOA AOK AON AOR ARA ARP ARS ARY ATS AUD AWG AYM AZM AZN"
-    " BAD BAM BBD BDT BEC BEF BEL BGJ BGK BGL BGN BHD BIF BMD BND BOB BOP BOV BRB BRC BRE BRL"
-    " BRN BRR BSD BTN BUK BWP BYB BYN BYR BZD CAD CDF CHC CHE CHF CHW CLF CLP CNY COP COU CRC"
-    " CSD CSJ CSK CUC CUP CVE CYP CZK DDM DEM DJF DKK DOP DZD ECS ECV EEK EGP ERN ESA ESB ESP"
-    " ETB EUR FIM FJD FKP FRF GBP GEK GEL GHC GHP GHS GIP GMD GNE GNF GNS GQE GRD GTQ GWE GWP"
-    " GYD HKD HNL HRD HRK HTG HUF IDR IEP ILP ILR ILS INR IQD IRR ISJ ISK ITL JMD JOD JPY KES"
-    " KGS KHR KMF KPW KRW KWD KYD KZT LAJ LAK LBP LKR LRD LSL LSM LTL LTT LUC LUF LUL LVL LVR"
-    " LYD MAD MDL MGA MGF MKD MLF MMK MNT MOP MRO MRU MTL MTP MUR MVQ MVR MWK MXN MXP MXV MYR"
-    " MZE MZM MZN NAD NGN NIC NIO NLG NOK NPR NZD OMR PAB PEH PEI PEN PES PGK PHP PKR PLN PLZ"
-    " PTE PYG QAR RHD ROK ROL RON RSD RUB RUR RWF SAR SBD SCR SDD SDG SDP SEK SGD SHP SIT SKK"
-    " SLL SOS SRD SRG SSP STD STN SUR SVC SYP SZL THB TJR TJS TMM TMT TND TOP TPE TRL TRY TTD"
-    " TWD TZS UAH UAK UGS UGW UGX USD USN USS UYI UYN UYP UYU UYW UZS VEB VEF VES VNC VND VUV"
-    " WST XAF XAG XAU XBA XBB XBC XBD XCD XDR XEU XFO XFU XOF XPD XPF XPT XRE XSU XTS XUA XXX"
-    " YDD YER YUD YUM YUN ZAL ZAR ZMK ZMW ZRN ZRZ ZWC ZWD ZWL ZWN ZWR ";
-
-//  ISO 4217 minor-unit exponents other than 2 (the wire carries minor units)
-static const char s_exponent_0 [] =
-    " BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF ";
-static const char s_exponent_3 [] = " BHD IQD JOD KWD LYD OMR TND ";
-static const char s_exponent_4 [] = " CLF UYW ";
 
 struct _hub_ocds_t {
     char *publisher_name;        //  publisher.name
@@ -101,49 +80,13 @@ s_fail (hub_ocds_t *self, uint64_t seq, const char *format, ...)
     return -1;
 }
 
-static bool
-s_in_list (const char *list, const char *code)
-{
-    if (strlen (code) != 3)
-        return false;
-    char key [6] = { ' ', code [0], code [1], code [2], ' ', 0 };
-    return strstr (list, key) != NULL;
-}
-
-//  RFC 3339 UTC, with milliseconds only when there are some. Returns 0, or
-//  -1 if the time is outside years 0000..9999.
-static int
-s_time (char *buf, size_t size, int64_t ms)
-{
-    if (ms < -62167219200000LL || ms > 253402300799999LL)
-        return -1;
-    int64_t secs = ms / 1000;
-    int64_t frac = ms % 1000;
-    if (frac < 0) {
-        frac += 1000;
-        secs -= 1;
-    }
-    time_t t = (time_t) secs;
-    struct tm tm;
-    if (!gmtime_r (&t, &tm))
-        return -1;
-    int n;
-    if (frac)
-        n = snprintf (buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) frac);
-    else
-        n = snprintf (buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return n > 0 && (size_t) n < size? 0: -1;
-}
-
 //  Sets key to a time string; a time out of range was checked by the caller
 //  for recorded_at, and is simply left out for optional times.
 static void
 s_set_time (json_t *obj, const char *key, int64_t ms)
 {
-    char buf [40];
-    if (ms && s_time (buf, sizeof buf, ms) == 0)
+    char buf [HUB_TIME_TEXT_MAX];
+    if (ms && hub_time_format (ms, buf, sizeof buf) >= 0)
         json_object_set_new (obj, key, json_string (buf));
 }
 
@@ -154,54 +97,14 @@ s_set_str (json_t *obj, const char *key, const char *value)
         json_object_set_new (obj, key, json_string (value));
 }
 
-//  Writes minor units in a currency as exact decimal text ("1250000.00"):
-//  integer division by 10^exponent, the remainder zero-padded. Returns the
-//  length written.
-static int
-s_decimal (char *buf, size_t size, int64_t minor, const char *currency)
-{
-    int exponent = 2;
-    if (s_in_list (s_exponent_0, currency))
-        exponent = 0;
-    else
-    if (s_in_list (s_exponent_3, currency))
-        exponent = 3;
-    else
-    if (s_in_list (s_exponent_4, currency))
-        exponent = 4;
-
-    uint64_t magnitude = minor < 0? (uint64_t) 0 - (uint64_t) minor: (uint64_t) minor;
-    uint64_t scale = 1;
-    for (int i = 0; i < exponent; i++)
-        scale *= 10;
-    int n = snprintf (buf, size, "%s%llu", minor < 0? "-": "",
-                      (unsigned long long) (magnitude / scale));
-    if (exponent)
-        n += snprintf (buf + n, size - (size_t) n, ".%0*llu", exponent,
-                       (unsigned long long) (magnitude % scale));
-    return n;
-}
-
 //  The amount marker for minor units in a currency (see the file comment)
 static json_t *
 s_amount_marker (int64_t minor, const char *currency)
 {
-    char buf [48];
+    char buf [S_MARK_LEN + HUB_MONEY_TEXT_MAX];
     memcpy (buf, S_MARK, S_MARK_LEN);
-    int n = S_MARK_LEN + s_decimal (buf + S_MARK_LEN, sizeof buf - S_MARK_LEN, minor, currency);
-    return json_stringn (buf, (size_t) n);
-}
-
-//  The shortest text that reads back as the same double: the same double
-//  always gives the same text
-static void
-s_double (char *buf, size_t size, double d)
-{
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf (buf, size, "%.*g", precision, d);
-        if (strtod (buf, NULL) == d)
-            return;
-    }
+    int n = hub_money_format_number (minor, currency, buf + S_MARK_LEN, sizeof buf - S_MARK_LEN);
+    return n < 0? NULL: json_stringn (buf, (size_t) (S_MARK_LEN + n));
 }
 
 //  Replaces each quoted amount marker in the dumped text with its number
@@ -238,9 +141,9 @@ s_value (hub_ocds_t *self, uint64_t seq, const Cyclehub__V1__Money *money,
         return 0;
     if (no_currency)
         return s_fail (self, seq, "%s has an amount but no currency", field);
-    if (!s_in_list (s_currencies, money->currency))
-        return s_fail (self, seq, "%s: currency \"%.8s\" is not in the OCDS currency codelist",
-                       field, money->currency);
+    char err [200];
+    if (hub_money_check_currency (money->currency, err, sizeof err))
+        return s_fail (self, seq, "%s.currency: %s", field, err);
     *value = json_object ();
     json_object_set_new (*value, "amount", s_amount_marker (money->amount, money->currency));
     json_object_set_new (*value, "currency", json_string (money->currency));
@@ -331,8 +234,8 @@ s_release_new (const char *ocid, const Cyclehub__V1__Event *event, const char *t
     json_t *rel = json_object ();
     char id [256];
     snprintf (id, sizeof id, "%s-%llu", ocid, (unsigned long long) event->seq);
-    char date [40];
-    s_time (date, sizeof date, event->recorded_at_ms);
+    char date [HUB_TIME_TEXT_MAX];
+    hub_time_format (event->recorded_at_ms, date, sizeof date);
     json_object_set_new (rel, "ocid", json_string (ocid));
     json_object_set_new (rel, "id", json_string (id));
     json_object_set_new (rel, "date", json_string (date));
@@ -663,8 +566,8 @@ s_build (hub_ocds_t *self, json_t *st, const char *ocid, const Cyclehub__V1__Eve
                 s_role_add (st, suppliers [i], S_ROLE_SUPPLIER);
             }
             json_object_set_new (award, "suppliers", refs);
-            char date [40];
-            if (standstill && s_time (date, sizeof date, standstill) == 0) {
+            char date [HUB_TIME_TEXT_MAX];
+            if (standstill && hub_time_format (standstill, date, sizeof date) >= 0) {
                 char text [96];
                 snprintf (text, sizeof text, "Standstill period ends %s.", date);
                 json_object_set_new (award, "description", json_string (text));
@@ -750,9 +653,9 @@ s_build (hub_ocds_t *self, json_t *st, const char *ocid, const Cyclehub__V1__Eve
             json_object_set_new (milestone, "title", json_string (title));
             json_object_set_new (milestone, "type", json_string ("reporting"));
             s_set_str (milestone, "code", m->kpi_code);
-            char value_text [32], target_text [32], text [160];
-            s_double (value_text, sizeof value_text, m->value);
-            s_double (target_text, sizeof target_text, m->target);
+            char value_text [HUB_NUMBER_TEXT_MAX], target_text [HUB_NUMBER_TEXT_MAX], text [160];
+            hub_number_format (m->value, value_text, sizeof value_text);
+            hub_number_format (m->target, target_text, sizeof target_text);
             snprintf (text, sizeof text, "Value %s against target %s%s", value_text,
                       target_text, m->breach? " (breach)": "");
             json_object_set_new (milestone, "description", json_string (text));
@@ -812,14 +715,15 @@ s_build (hub_ocds_t *self, json_t *st, const char *ocid, const Cyclehub__V1__Eve
             json_object_set_new (milestone, "type", json_string ("reporting"));
             s_set_str (milestone, "code", m->measure_code);
             //  the proxy value is written exactly, as text: a milestone has no value
-            char quantity [32], proxy [64] = "";
-            s_double (quantity, sizeof quantity, m->quantity);
+            char quantity [HUB_NUMBER_TEXT_MAX], proxy [64] = "";
+            hub_number_format (m->quantity, quantity, sizeof quantity);
             if (value) {
                 json_decref (value);
-                int n = snprintf (proxy, sizeof proxy, "; proxy value ");
-                n += s_decimal (proxy + n, sizeof proxy - (size_t) n, m->proxy_value->amount,
-                                m->proxy_value->currency);
-                snprintf (proxy + n, sizeof proxy - (size_t) n, " %s", m->proxy_value->currency);
+                char amount [HUB_MONEY_TEXT_MAX];
+                hub_money_format (m->proxy_value->amount, m->proxy_value->currency,
+                                  amount, sizeof amount);
+                snprintf (proxy, sizeof proxy, "; proxy value %s %s", amount,
+                          m->proxy_value->currency);
             }
             snprintf (text, sizeof text, "Quantity %s%s%.64s%s", quantity,
                       m->unit && *m->unit? " ": "", m->unit, proxy);
@@ -1014,8 +918,8 @@ hub_ocds_add (hub_ocds_t *self, const Cyclehub__V1__Event *event)
     const Cyclehub__V1__Envelope *env = event->envelope;
     if (!env || env->body_case == CYCLEHUB__V1__ENVELOPE__BODY__NOT_SET)
         return s_fail (self, event->seq, "has no envelope body");
-    char date [40];
-    if (s_time (date, sizeof date, event->recorded_at_ms))
+    char date [HUB_TIME_TEXT_MAX];
+    if (hub_time_format (event->recorded_at_ms, date, sizeof date) < 0)
         return s_fail (self, event->seq, "recorded_at %lld ms is outside years 0000..9999",
                        (long long) event->recorded_at_ms);
     const char *ocid = env->commission_id;
@@ -1099,9 +1003,9 @@ hub_ocds_package (hub_ocds_t *self, int flags)
     }
     else
         uri = strdup ("urn:cyclehub:ocds");
-    char date [40] = "1970-01-01T00:00:00Z";
+    char date [HUB_TIME_TEXT_MAX] = "1970-01-01T00:00:00.000Z";
     if (self->have_event)
-        s_time (date, sizeof date, self->last_recorded_ms);
+        hub_time_format (self->last_recorded_ms, date, sizeof date);
 
     json_t *publisher = json_object ();
     json_object_set_new (publisher, "name", json_string (self->publisher_name));

@@ -11,8 +11,9 @@
     history. A commission's procurements (lots) share its ocid: each release
     names its procurement in tender.id.
 
-    Money: an amount is written as a JSON number produced from the integer
-    minor units as text ("1250000.00" for 125000000 pence), never through a
+    Money: an amount is written as a JSON number in the currency's major
+    unit, produced from the integer minor units as text by hub_money
+    (1250000 for 125000000 pence, 1250000.5 for 125000050), never through a
     double, so no amount can drift (see hub_ocds.c, "Exact amounts").
 */
 #ifndef HUB_OCDS_H
