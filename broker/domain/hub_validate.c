@@ -449,6 +449,8 @@ s_consultation_closed (const Cyclehub__V1__ConsultationClosed *m, hub_verdict_t 
     const char *at = "consultation_closed";
     return s_local_id (v, at, "consultation_id", m->consultation_id, "the consultation's id")
         || s_text (v, at, "summary", m->summary, HUB_VALIDATE_TEXT_MAX, false, "")
+        || s_text (v, at, "early_close_reason", m->early_close_reason, HUB_VALIDATE_TITLE_MAX,
+                   false, "")
         ? -1: 0;
 }
 
@@ -546,14 +548,25 @@ static int
 s_direct_award (const Cyclehub__V1__DirectAward *m, hub_verdict_t *v)
 {
     const char *at = "direct_award";
-    return s_local_id (v, at, "procurement_id", m->procurement_id, "the procurement's id")
-        || s_local_id (v, at, "award_id", m->award_id, "the award's id")
-        || s_org_list (v, at, "suppliers", m->n_suppliers, m->suppliers, true, "supplier")
-        || s_money (v, at, "value", m->value, true, "the award's value")
-        || s_text (v, at, "justification", m->justification, HUB_VALIDATE_TEXT_MAX, true,
-                   "the justification for awarding directly (the ground relied on)")
-        || s_time (v, at, "standstill_ends_ms", m->standstill_ends_ms, false, "")
-        ? -1: 0;
+    if (s_local_id (v, at, "procurement_id", m->procurement_id, "the procurement's id")
+    ||  s_local_id (v, at, "award_id", m->award_id, "the award's id")
+    ||  s_org_list (v, at, "suppliers", m->n_suppliers, m->suppliers, true, "supplier")
+    ||  s_money (v, at, "value", m->value, true, "the award's value")
+    ||  s_text (v, at, "justification", m->justification, HUB_VALIDATE_TEXT_MAX, true,
+                "the justification for awarding directly (the ground relied on)")
+    ||  s_text (v, at, "no_standstill_reason", m->no_standstill_reason, HUB_VALIDATE_TEXT_MAX,
+                false, ""))
+        return -1;
+    //  Either a standstill (the same rule as award.made) or the exemption relied on
+    bool exempt = !s_blank (m->no_standstill_reason);
+    if (exempt && m->standstill_ends_ms)
+        return s_fail (v, S_REJ (INVALID_VALUE), at, "no_standstill_reason",
+                       "is given with standstill_ends_ms: give the standstill's end, or the "
+                       "reason no standstill applies, not both");
+    return s_time (v, at, "standstill_ends_ms", m->standstill_ends_ms, !exempt,
+                   "the end of the standstill, at least 8 working days after the award notice "
+                   "(Procurement Act 2023, UK6), or no_standstill_reason naming the exemption "
+                   "relied on");
 }
 
 static int
@@ -564,7 +577,9 @@ s_award_made (const Cyclehub__V1__AwardMade *m, hub_verdict_t *v)
         || s_local_id (v, at, "award_id", m->award_id, "the award's id")
         || s_org_list (v, at, "suppliers", m->n_suppliers, m->suppliers, true, "supplier")
         || s_money (v, at, "value", m->value, true, "the award's value")
-        || s_time (v, at, "standstill_ends_ms", m->standstill_ends_ms, false, "")
+        || s_time (v, at, "standstill_ends_ms", m->standstill_ends_ms, true,
+                   "the end of the standstill, at least 8 working days after the award notice "
+                   "(Procurement Act 2023, UK6)")
         ? -1: 0;
 }
 
