@@ -321,7 +321,7 @@ hub_ingest_state (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *com
 int64_t
 hub_ingest_now (hub_ingest_t *self)
 {
-    int64_t now = zclock_time ();
+    int64_t now = zclock_time () + self->config->clock_offset_ms;
     return now < self->last_recorded_ms? self->last_recorded_ms: now;
 }
 
