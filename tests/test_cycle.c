@@ -963,6 +963,27 @@ test_working_days (void)
                    && end == cases [i].end, "%s: end %lld, want %lld", cases [i].why,
                    (long long) end, (long long) cases [i].end);
     }
+    //  Every nation has its usual number of bank holidays (all on weekdays,
+    //  substitutes included) in every year the table covers: 8 in England and
+    //  Wales, 9 in Scotland, 10 in Northern Ireland, plus one-offs (2022: 2)
+    for (int nation = (int) EW; nation <= (int) NI; nation++)
+        for (int year = hub_standstill_first_year (); year <= hub_standstill_last_year (); year++) {
+            int off = 0;
+            for (int month = 1; month <= 12; month++)
+                for (int day = 1; day <= 31; day++) {
+                    int64_t at = s_utc (year, month, day, 12, 0);
+                    struct tm tm;
+                    time_t secs = (time_t) (at / 1000);
+                    gmtime_r (&secs, &tm);
+                    if (tm.tm_mon + 1 == month && tm.tm_wday != 0 && tm.tm_wday != 6
+                    &&  !hub_standstill_is_working_day ((hub_nation_t) nation, year, month, day))
+                        off++;
+                }
+            int usual = nation == (int) EW? 8: nation == (int) SCO? 9: 10;
+            CHECK_MSG (off >= usual && off <= usual + 2, "%s %d: %d bank holidays on weekdays",
+                       hub_standstill_nation_name ((hub_nation_t) nation), year, off);
+        }
+
     //  Outside the years the table covers there is no answer
     int64_t end = 1;
     CHECK (hub_standstill_end (s_utc (2030, 12, 27, 9, 0), EW, &end) == -1 && end == 0);
