@@ -691,12 +691,12 @@ s_check_standstill (s_ctx_t *x, const char *field, int64_t ends_ms, const char *
         return 0;
     return hub_verdict_set (x->v, S_REJ (INVALID_VALUE), field,
                             "%s %s is too soon: a standstill lasts at least %d working days "
-                            "counted from the award notice (it is now %s), without weekends and "
-                            "the bank holidays of %s (the buyer %s's nation), so it ends at %s at "
-                            "the earliest; give %s at or after that%s", field,
-                            s_when (given, sizeof given, ends_ms), HUB_STANDSTILL_WORKING_DAYS,
-                            s_when (now, sizeof now, x->now), hub_standstill_nation_name (nation),
-                            x->c->owner, s_when (when, sizeof when, least), field, otherwise);
+                            "from the award notice (now, %s), counting neither weekends nor the "
+                            "bank holidays of %s (buyer %s); give an end at %s or later%s",
+                            field, s_when (given, sizeof given, ends_ms),
+                            HUB_STANDSTILL_WORKING_DAYS, s_when (now, sizeof now, x->now),
+                            hub_standstill_nation_name (nation), x->c->owner,
+                            s_when (when, sizeof when, least), otherwise);
 }
 
 static int
