@@ -33,6 +33,8 @@ typedef struct {
     int heartbeat_ms;                /* $heartbeat period (default 1000) */
     unsigned page_max;               /* events per history page, at most (default 1000) */
     size_t page_max_bytes;           /* bytes per history page, at most (default 4 MiB) */
+    int64_t clock_offset_ms;         /* added to the wall clock for the domain rules and the
+                                        events' recorded_at: tests and rehearsals only (default 0) */
     bool verbose;
 } hub_broker_config_t;
 

@@ -283,7 +283,7 @@ s_state (hub_ingest_t *self, hub_store_txn_t *snapshot, const char *commission_i
 static int64_t
 s_now (hub_ingest_t *self)
 {
-    int64_t now = zclock_time ();
+    int64_t now = zclock_time () + self->config->clock_offset_ms;
     return now < self->last_recorded_ms? self->last_recorded_ms: now;
 }
 

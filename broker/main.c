@@ -3,6 +3,8 @@
 */
 #include "hub_broker.h"
 #include <getopt.h>
+#include <errno.h>
+#include <stdlib.h>
 
 static void
 s_usage (FILE *out)
@@ -29,6 +31,11 @@ s_usage (FILE *out)
         "                        of responses past their retention date (default 60000)\n"
         "  --endpoints-file FILE write the bound endpoints (api, events; one a line)\n"
         "                        to FILE once ready (useful with port 0 or '*')\n"
+        "  --clock-offset DURATION  tests and rehearsals only: run the broker's clock\n"
+        "                        (the dates its rules check, events' recorded times) this\n"
+        "                        far from the wall clock: [+|-]N with s, m, h or d, e.g.\n"
+        "                        +12d to sign a contract after its award's standstill;\n"
+        "                        the clock never goes back past a time already recorded\n"
         "  --verbose             log every connection and batch\n"
         "  --help                print this help and exit\n"
         "\n"
@@ -41,8 +48,27 @@ s_usage (FILE *out)
         "      store = ./var/cyclehub\n"
         "      auth = /etc/cyclehub/auth\n"
         "      map_max_mib = 16384\n"
+        "      clock_offset = 0s\n"
         "      verbose = 0\n"
         "Stop with SIGINT or SIGTERM: the batch in flight is committed and answered.\n");
+}
+
+//  A signed duration, [+|-]N followed by s, m, h or d, into *ms; 0 or -1.
+//  At most 100 years either way: more is a typo, not a rehearsal.
+static int
+s_duration (const char *text, int64_t *ms)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll (text, &end, 10);
+    if (end == text || errno || !end [0] || end [1] || llabs (n) > 36500LL * 86400)
+        return -1;
+    long long unit = end [0] == 's'? 1000: end [0] == 'm'? 60000
+                   : end [0] == 'h'? 3600000: end [0] == 'd'? 86400000: 0;
+    if (!unit || llabs (n) * unit > 36500LL * 86400000)
+        return -1;
+    *ms = (int64_t) (n * unit);
+    return 0;
 }
 
 static int
@@ -62,6 +88,13 @@ s_load_config (const char *path, hub_broker_config_t *config, zconfig_t **root_p
     if (map_max)
         config->store.map_size_max = (size_t) strtoull (map_max, NULL, 10) << 20;
     config->verbose = atoi (zconfig_get (root, "cyclehubd/verbose", "0")) != 0;
+    const char *offset = zconfig_get (root, "cyclehubd/clock_offset", NULL);
+    if (offset && s_duration (offset, &config->clock_offset_ms)) {
+        fprintf (stderr, "cyclehubd: %s: clock_offset takes [+|-]N with s, m, h or d, e.g. +12d\n",
+                 path);
+        zconfig_destroy (&root);
+        return -1;
+    }
     *root_p = root;         //  the strings above live as long as root
     return 0;
 }
@@ -92,6 +125,7 @@ main (int argc, char *argv [])
         { "nosync", no_argument, 0, 'n' },
         { "endpoints-file", required_argument, 0, 'f' },
         { "sweep-interval", required_argument, 0, 'w' },
+        { "clock-offset", required_argument, 0, 'o' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
@@ -128,6 +162,13 @@ main (int argc, char *argv [])
                 config.sweep_ms = (int) ms;
                 break;
             }
+            case 'o':
+                if (s_duration (optarg, &config.clock_offset_ms)) {
+                    fprintf (stderr, "cyclehubd: --clock-offset takes [+|-]N with s, m, h or d "
+                             "(at most 100 years), e.g. +12d or -3h\n");
+                    return 2;
+                }
+                break;
             case 'v': config.verbose = true; break;
             case 'h': s_usage (stdout); return 0;
             default:
@@ -172,6 +213,10 @@ main (int argc, char *argv [])
     sscanf (status + 6, "%255s %255s", api, events);
     zsys_info ("cyclehubd: ready api=%s events=%s store=%s%s", api, events, config.store_dir,
                config.store.nosync? " (nosync: benchmarks only)": "");
+    if (config.clock_offset_ms)
+        zsys_warning ("cyclehubd: clock offset %+lld ms in force: rules and recorded times use "
+                      "the wall clock shifted by it (tests and rehearsals only)",
+                      (long long) config.clock_offset_ms);
     if (endpoints_file) {
         char tmp [PATH_MAX];
         snprintf (tmp, sizeof tmp, "%s.tmp", endpoints_file);

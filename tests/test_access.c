@@ -128,21 +128,24 @@ s_cell_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *contrac
         s_set_str (m, "contract_id", contract);
 }
 
-//  Applies a fixture step, which must be accepted
+//  Applies a fixture step at `at`, which must be accepted
 static void
-s_must (hub_commission_t **c, msg_t *m, const char *sender, int line)
+s_must_at (hub_commission_t **c, msg_t *m, const char *sender, int64_t at, int line)
 {
     hub_verdict_t v;
-    if (hub_cycle_apply (c, &m->env, sender, NOW, NULL, &v) != 0) {
+    if (hub_cycle_apply (c, &m->env, sender, at, NULL, &v) != 0) {
         fprintf (stderr, "FATAL line %d: fixture step %s rejected: %s: %s\n", line,
                  hub_proto_type_name (m->env.body_case), hub_proto_reject_name (v.code), v.reason);
         exit (1);
     }
     s_free (m);
 }
-#define MUST(c, m) s_must (c, m, BUYER, __LINE__)
+#define MUST(c, m) s_must_at (c, m, BUYER, NOW, __LINE__)
+#define MUST_AT(c, m, at) s_must_at (c, m, BUYER, at, __LINE__)
 
-//  A procurement run from tender to an active contract for one supplier
+//  A procurement run from tender to an active contract for one supplier,
+//  each step when its dates allow it: the tender period over, the award's
+//  standstill (of at least 8 working days) over before the contract
 static void
 s_contract (hub_commission_t **c, const char *procurement, const char *award,
             const char *contract, const char *supplier)
@@ -151,16 +154,21 @@ s_contract (hub_commission_t **c, const char *procurement, const char *award,
     s_msg (&m, BODY (TENDER_PUBLISHED));
     s_set_str (&m, "procurement_id", procurement);
     s_set_str (&m, "title", "Crisis support");
-    MUST (c, &m);
+    Cyclehub__V1__Period period = CYCLEHUB__V1__PERIOD__INIT;
+    period.start_ms = NOW - 60 * DAY;
+    period.end_ms = NOW - 30 * DAY;
+    m.env.tender_published->tender_period = &period;
+    MUST_AT (c, &m, NOW - 60 * DAY);
     s_msg (&m, BODY (TENDER_CLOSED));
     s_set_str (&m, "procurement_id", procurement);
     s_set_int (&m, "bids_received", 3);
-    MUST (c, &m);
+    MUST_AT (c, &m, NOW - 30 * DAY);
     s_msg (&m, BODY (AWARD_MADE));
     s_set_str (&m, "procurement_id", procurement);
     s_set_str (&m, "award_id", award);
     s_set_strs (&m, "suppliers", 1, supplier, NULL);
-    MUST (c, &m);
+    m.env.award_made->standstill_ends_ms = NOW - 10 * DAY;
+    MUST_AT (c, &m, NOW - 30 * DAY);
     s_msg (&m, BODY (CONTRACT_SIGNED));
     s_set_str (&m, "contract_id", contract);
     s_set_str (&m, "award_id", award);

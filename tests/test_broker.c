@@ -15,6 +15,10 @@
 #define SUPPLIER "GB-COH-01234567"
 #define OCID     "ocds-h6vhtk-056931"
 #define DAY_MS   86400000LL
+//  A standstill long enough at any time of year (8 UK working days), and the
+//  clock offset a restarted broker runs with to be past it
+#define STANDSTILL_MS  (21 * DAY_MS)
+#define PAST_STANDSTILL "+22d"
 
 //  Stops the broker with sig; returns its exit status (128+N if killed by N).
 static int
@@ -156,9 +160,14 @@ typedef struct {
 } s_expect_t;
 
 //  Publishes the whole cycle; fills expect[] and returns the count, or -1.
+//  The dates are real: the consultation closes early (with its reason), the
+//  tender period ends 1.5 s after it is published (the test waits for it),
+//  and after the award `advance` (given the count so far) restarts the
+//  broker with its clock past the standstill before the contract is signed.
 static int
 s_whole_cycle (zsock_t *buyer, zsock_t *partner, zsock_t *supplier, const char *ocid,
-               s_expect_t *expect, uint64_t *first_seq)
+               s_expect_t *expect, uint64_t *first_seq, void (*advance) (void *, int),
+               void *arg)
 {
     int n = 0, code;
     int64_t now = zclock_time ();
@@ -228,6 +237,7 @@ s_whole_cycle (zsock_t *buyer, zsock_t *partner, zsock_t *supplier, const char *
 
     Cyclehub__V1__ConsultationClosed closed = CYCLEHUB__V1__CONSULTATION_CLOSED__INIT;
     closed.consultation_id = "c-1";
+    closed.early_close_reason = "Enough responses to decide";
     s_env (&env, ocid);
     env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_CLOSED;
     env.consultation_closed = &closed;
@@ -250,7 +260,7 @@ s_whole_cycle (zsock_t *buyer, zsock_t *partner, zsock_t *supplier, const char *
     value.currency = "GBP";
     Cyclehub__V1__Period period = CYCLEHUB__V1__PERIOD__INIT;
     period.start_ms = now - DAY_MS;
-    period.end_ms = now + 20 * DAY_MS;
+    period.end_ms = zclock_time () + 1500;
     Cyclehub__V1__TenderPublished tender = CYCLEHUB__V1__TENDER_PUBLISHED__INIT;
     tender.procurement_id = "p-1";
     tender.title = "Community mental health service";
@@ -274,6 +284,8 @@ s_whole_cycle (zsock_t *buyer, zsock_t *partner, zsock_t *supplier, const char *
     if (!s_publish (buyer, &env, &code))
         return -1;
     expect [n++] = (s_expect_t) { "tender.amended", "do" };
+    while (zclock_time () <= period.end_ms + 50)
+        zclock_sleep (50);          //  tender.closed only once the period has ended
 
     Cyclehub__V1__TenderClosed tender_closed = CYCLEHUB__V1__TENDER_CLOSED__INIT;
     tender_closed.procurement_id = "p-1";
@@ -292,13 +304,14 @@ s_whole_cycle (zsock_t *buyer, zsock_t *partner, zsock_t *supplier, const char *
     award.suppliers = suppliers;
     award.n_suppliers = 1;
     award.value = &value;
-    award.standstill_ends_ms = now - 1;
+    award.standstill_ends_ms = zclock_time () + STANDSTILL_MS;
     s_env (&env, ocid);
     env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_AWARD_MADE;
     env.award_made = &award;
     if (!s_publish (buyer, &env, &code))
         return -1;
     expect [n++] = (s_expect_t) { "award.made", "do" };
+    advance (arg, n);               //  the broker's clock past the standstill
 
     Cyclehub__V1__Period contract_period = CYCLEHUB__V1__PERIOD__INIT;
     contract_period.start_ms = now;
@@ -404,44 +417,40 @@ s_history (zsock_t *client, uint64_t from, const char *commission, Cyclehub__V1_
     return count;
 }
 
+//  The live side of test_whole_cycle: the broker, the subscribers, and how
+//  many events each has checked so far
+typedef struct {
+    hub_broker_proc_t *broker;
+    zsock_t *all;                   //  every topic
+    zsock_t *do_only;               //  "do/OCID/" (and $heartbeat, to see it reconnect)
+    s_expect_t *expect;
+    uint64_t first;
+    int seen, do_seen;
+} s_live_t;
+
+//  Receives and checks the events up to n (of expect) on both subscribers
 static void
-test_whole_cycle (void)
+s_drain (s_live_t *live, int n)
 {
-    hub_broker_proc_t broker = { 0 };
-    REQUIRE (hub_broker_start (&broker, "broker-cycle") == 0);
-    zsock_t *buyer = s_client (broker.api, BUYER);
-    zsock_t *partner = s_client (broker.api, PARTNER);
-    zsock_t *supplier = s_client (broker.api, SUPPLIER);
-    zsock_t *all = s_subscriber (broker.events, PARTNER, "");
-    zsock_t *do_only = s_subscriber (broker.events, PARTNER, "do/" OCID "/");
-    zclock_sleep (300);         //  let the subscriptions reach the broker
-
-    s_expect_t expect [64];
-    uint64_t first = 0;
-    int n = s_whole_cycle (buyer, partner, supplier, OCID, expect, &first);
-    REQUIRE (n > 0);
-    CHECK (first == 1);
-
-    //  Every event reaches the subscriber on its topic, seqs consecutive
-    int seen = 0, do_seen = 0;
-    while (seen < n) {
+    while (live->seen < n) {
         char *topic = NULL;
         zframe_t *frame = NULL;
-        if (zsock_recv (all, "sf", &topic, &frame) != 0)
+        if (zsock_recv (live->all, "sf", &topic, &frame) != 0)
             break;
         if (streq (topic, "$heartbeat")) {
             zstr_free (&topic);
             zframe_destroy (&frame);
             continue;
         }
+        s_expect_t *want_event = &live->expect [live->seen];
         Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, zframe_size (frame), zframe_data (frame));
         REQUIRE (event);
         char want [256];
-        snprintf (want, sizeof want, "%s/%s/%s", expect [seen].stage, OCID, expect [seen].type);
+        snprintf (want, sizeof want, "%s/%s/%s", want_event->stage, OCID, want_event->type);
         CHECK_MSG (streq (topic, want), "topic %s, want %s", topic, want);
-        CHECK (event->seq == first + (uint64_t) seen);
-        CHECK (streq (event->type, expect [seen].type));
-        CHECK (streq (hub_proto_stage_name (event->stage), expect [seen].stage));
+        CHECK (event->seq == live->first + (uint64_t) live->seen);
+        CHECK (streq (event->type, want_event->type));
+        CHECK (streq (hub_proto_stage_name (event->stage), want_event->stage));
         //  The stream never carries personal data
         CHECK (memmem (zframe_data (frame), zframe_size (frame), "Ada Resident", 12) == NULL);
         CHECK (memmem (zframe_data (frame), zframe_size (frame), "eight months", 12) == NULL);
@@ -457,24 +466,82 @@ test_whole_cycle (void)
         cyclehub__v1__event__free_unpacked (event, NULL);
         zstr_free (&topic);
         zframe_destroy (&frame);
-        seen++;
+        live->seen++;
     }
-    CHECK (seen == n);
+    CHECK (live->seen == n);
     //  The prefix subscriber sees exactly the events in stage do
     int want_do = 0;
     for (int i = 0; i < n; i++)
-        want_do += streq (expect [i].stage, "do");
-    while (do_seen < want_do) {
+        want_do += streq (live->expect [i].stage, "do");
+    while (live->do_seen < want_do) {
         char *topic = NULL;
         zframe_t *frame = NULL;
-        if (zsock_recv (do_only, "sf", &topic, &frame) != 0)
+        if (zsock_recv (live->do_only, "sf", &topic, &frame) != 0)
             break;
-        CHECK (strncmp (topic, "do/" OCID "/", 3 + strlen (OCID) + 1) == 0);
-        do_seen++;
+        if (!streq (topic, "$heartbeat")) {
+            CHECK (strncmp (topic, "do/" OCID "/", 3 + strlen (OCID) + 1) == 0);
+            live->do_seen++;
+        }
         zstr_free (&topic);
         zframe_destroy (&frame);
     }
-    CHECK (do_seen == want_do);
+    CHECK (live->do_seen == want_do);
+}
+
+//  Waits for a heartbeat on a subscriber: it is connected (again)
+static bool
+s_heartbeat (zsock_t *sub)
+{
+    for (int i = 0; i < 20; i++) {
+        char *topic = NULL;
+        zframe_t *frame = NULL;
+        if (zsock_recv (sub, "sf", &topic, &frame) != 0)
+            return false;
+        bool beat = streq (topic, "$heartbeat");
+        zstr_free (&topic);
+        zframe_destroy (&frame);
+        if (beat)
+            return true;
+    }
+    return false;
+}
+
+//  After the award: checks the events so far, restarts the broker on the
+//  same store and ports with its clock past the standstill (cyclehubd
+//  --clock-offset), and waits until both subscribers are back
+static void
+s_past_standstill (void *arg, int n)
+{
+    s_live_t *live = (s_live_t *) arg;
+    s_drain (live, n);
+    CHECK (s_broker_stop (live->broker, SIGTERM) == 0);
+    const char *offset [] = { "--clock-offset", PAST_STANDSTILL, NULL };
+    REQUIRE (hub_broker_start_with (live->broker, "restart", offset) == 0);
+    CHECK (s_heartbeat (live->all));
+    CHECK (s_heartbeat (live->do_only));
+}
+
+static void
+test_whole_cycle (void)
+{
+    hub_broker_proc_t broker = { 0 };
+    REQUIRE (hub_broker_start (&broker, "broker-cycle") == 0);
+    zsock_t *buyer = s_client (broker.api, BUYER);
+    zsock_t *partner = s_client (broker.api, PARTNER);
+    zsock_t *supplier = s_client (broker.api, SUPPLIER);
+    zsock_t *all = s_subscriber (broker.events, PARTNER, "");
+    zsock_t *do_only = s_subscriber (broker.events, PARTNER, "do/" OCID "/");
+    zsock_set_subscribe (do_only, "$heartbeat");
+    zclock_sleep (300);         //  let the subscriptions reach the broker
+
+    s_expect_t expect [64];
+    s_live_t live = { &broker, all, do_only, expect, 1, 0, 0 };
+    uint64_t first = 0;
+    int n = s_whole_cycle (buyer, partner, supplier, OCID, expect, &first, s_past_standstill, &live);
+    REQUIRE (n > 0);
+    CHECK (first == 1);
+    //  Every event reaches the subscribers on its topic, seqs consecutive
+    s_drain (&live, n);
 
     //  History returns the same events, in order, with personal data intact
     //  for this reader (the stored bytes are complete)
@@ -835,6 +902,18 @@ test_command_line (void)
     hub_run_argv (&run, bad_max, NULL, 10000);
     CHECK (run.status == 2 && run.err && strstr (run.err, "--map-max"));
     hub_run_free (&run);
+    //  The rehearsal clock: in --help, and a bad duration is refused before starting
+    hub_run_argv (&run, help, NULL, 10000);
+    CHECK (run.status == 0 && strstr (run.out, "--clock-offset DURATION"));
+    hub_run_free (&run);
+    const char *bad_offsets [] = { "12", "+12x", "12d3", "d", "+36501d", "" };
+    for (size_t i = 0; i < sizeof bad_offsets / sizeof bad_offsets [0]; i++) {
+        char *bad_offset [] = { bin, "--plain", "--clock-offset", (char *) bad_offsets [i], NULL };
+        hub_run_argv (&run, bad_offset, NULL, 10000);
+        CHECK_MSG (run.status == 2 && run.err && strstr (run.err, "--clock-offset takes"),
+                   "--clock-offset '%s': status %d", bad_offsets [i], run.status);
+        hub_run_free (&run);
+    }
     char *both [] = { bin, "--plain", "--auth", "/nonexistent", NULL };
     hub_run_argv (&run, both, NULL, 10000);
     CHECK (run.status == 2 && run.err && strstr (run.err, "exclude"));
@@ -857,10 +936,12 @@ test_command_line (void)
     FILE *file = fopen (config, "w");
     REQUIRE (file);
     fprintf (file, "cyclehubd\n    api = tcp://127.0.0.1:%d\n    events = tcp://127.0.0.1:%d\n"
-             "    store = %s\n    plain = 1\n", api_port, events_port, store);
+             "    store = %s\n    plain = 1\n    clock_offset = -90m\n", api_port, events_port, store);
     fclose (file);
     char *argv [] = { bin, "--config", config, "--endpoints-file", endpoints, NULL };
-    pid_t pid = hub_proc_spawn (argv, NULL, NULL, log);
+    char out [PATH_MAX + 32];
+    snprintf (out, sizeof out, "%s/broker.out", dir);
+    pid_t pid = hub_proc_spawn (argv, NULL, out, log);
     REQUIRE (pid > 0);
     char *text = NULL;
     for (int i = 0; i < 500 && !text; i++) {
@@ -875,6 +956,11 @@ test_command_line (void)
     char data [PATH_MAX + 48];
     snprintf (data, sizeof data, "%s/data.mdb", store);
     CHECK (access (data, F_OK) == 0);
+    //  ... and runs its clock 90 minutes behind, saying so
+    char *logged = hub_proc_slurp (out);
+    CHECK_MSG (logged && strstr (logged, "clock offset -5400000 ms in force"), "log: %s",
+               logged? logged: "(none)");
+    free (logged);
     CHECK (hub_proc_stop (pid, SIGTERM, 15000) == 0);
     hub_test_rmtree (dir);
     free (dir);

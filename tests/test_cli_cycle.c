@@ -6,6 +6,7 @@
 #include "hub_test.h"
 #include "hub_proc.h"
 #include <jansson.h>
+#include <time.h>
 
 #define COMMISSION "ocds-h6vhtk-056931"
 #define BUYER      "GB-LAE-E09000033"
@@ -52,9 +53,34 @@ s_upper_stage (char *buf, size_t size, const char *stage)
             *c = (char) (*c - 'a' + 'A');
 }
 
-//  Publishes the cycle of tests/data/cycle/cycle.txt. Returns the count.
+//  Restarts the broker on the same store and ports with its clock `offset`
+//  from the wall clock (cyclehubd --clock-offset; NULL for none)
+static void
+s_restart (hub_broker_proc_t *b, const char *offset)
+{
+    CHECK (hub_broker_stop (b) == 0);
+    const char *extra [] = { "--clock-offset", offset, NULL };
+    REQUIRE (hub_broker_start_with (b, "cli-cycle", offset? extra: NULL) == 0);
+}
+
+//  Restarts the broker with its clock at `when` (YYYY-MM-DDTHH:MM:SSZ)
+static void
+s_clock_at (hub_broker_proc_t *b, const char *when)
+{
+    struct tm tm = { 0 };
+    REQUIRE (sscanf (when, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    char offset [32];
+    snprintf (offset, sizeof offset, "%+llds", (long long) (timegm (&tm) - time (NULL)));
+    s_restart (b, offset);
+}
+
+//  Publishes the cycle of tests/data/cycle/cycle.txt ("@clock TIME" lines
+//  restart the broker with its clock at TIME). Returns the count.
 static int
-s_publish_cycle (const hub_broker_proc_t *b)
+s_publish_cycle (hub_broker_proc_t *b)
 {
     char dir [PATH_MAX], manifest [PATH_MAX + 16];
     hub_proc_src (dir, sizeof dir, "tests/data/cycle");
@@ -65,6 +91,10 @@ s_publish_cycle (const hub_broker_proc_t *b)
     int count = 0;
     while (fgets (line, sizeof line, file)) {
         char name [128], type [64], agency [64], stage [32];
+        if (sscanf (line, "@clock %63s", type) == 1) {
+            s_clock_at (b, type);
+            continue;
+        }
         if (line [0] == '#' || sscanf (line, "%127s %63s %63s %31s", name, type, agency, stage) != 4)
             continue;
         char path [PATH_MAX + 200];
@@ -156,8 +186,14 @@ s_check_history (const hub_broker_proc_t *b, int count)
     hub_cli (&r, b, BUYER, NULL, "history", "--from", "3", "--limit", "4", NULL);
     CHECK (r.status == 0 && hub_proc_lines (r.out) == 4 && strstr (r.out, "\"seq\":\"3\""));
     hub_run_free (&r);
-    hub_cli (&r, b, BUYER, NULL, "history", "--since", "now-1h", "--until", "now+1h", NULL);
+    //  Recorded by the broker's clock, as cycle.txt set it
+    hub_cli (&r, b, BUYER, NULL, "history", "--since", "2026-02-10T00:00:00Z",
+             "--until", "2026-10-06T00:00:00Z", NULL);
     CHECK (r.status == 0 && (int) hub_proc_lines (r.out) == count);
+    hub_run_free (&r);
+    hub_cli (&r, b, BUYER, NULL, "history", "--since", "2026-05-15T00:00:00Z",
+             "--until", "2026-10-06T00:00:00Z", NULL);
+    CHECK_MSG (r.status == 0 && hub_proc_lines (r.out) == 5, "%zu lines", hub_proc_lines (r.out));
     hub_run_free (&r);
 
     hub_cli (&r, b, BUYER, NULL, "status", NULL);
@@ -175,64 +211,70 @@ typedef struct {
     const char *agency;
     const char *args [24];
     const char *stage;              //  after it
+    const char *clock;              //  restart the broker first with this --clock-offset
 } s_step_t;
 
 #define C2 "ocds-h6vhtk-flags01"
 
 static const s_step_t s_steps [] = {
     { BUYER, { "commission", "open", "--title", "Carers support", "--buyer", BUYER,
-               "--partners", "GB-NHS-RWE", "--partners", "GB-CHC-1234567" }, "analyse" },
+               "--partners", "GB-NHS-RWE", "--partners", "GB-CHC-1234567" }, "analyse", NULL },
     { BUYER, { "commission", "needs", "--population", "Unpaid carers",
-               "--need-statements", "Respite is hard to find" }, "analyse" },
+               "--need-statements", "Respite is hard to find" }, "analyse", NULL },
     { BUYER, { "consult", "open", "--consultation-id", "c-1", "--title", "Carers survey",
                "--opens-at", "2026-01-01T00:00:00Z", "--closes-at", "now+30d",
-               "--ways-to-respond", "online" }, "analyse" },
+               "--ways-to-respond", "online" }, "analyse", NULL },
     { "GB-CHC-1234567", { "consult", "respond", "--consultation-id", "c-1", "--response-id", "r-1",
                "--respondent-type", "carer", "--retention-until", "now+365d",
                "--answers", "{\"questionId\":\"q1\",\"choice\":\"yes\"}",
-               "--personal-full-name", "A Carer", "--consent-to-publish" }, "analyse" },
-    { BUYER, { "consult", "close", "--consultation-id", "c-1" }, "analyse" },
-    { BUYER, { "consult", "outcome", "--consultation-id", "c-1", "--summary", "More respite" }, "analyse" },
-    { BUYER, { "commission", "priorities", "--priorities", "Respite", "--priorities", "Advice" }, "plan" },
-    { BUYER, { "commission", "strategy", "--title", "Carers strategy" }, "plan" },
+               "--personal-full-name", "A Carer", "--consent-to-publish" }, "analyse", NULL },
+    { BUYER, { "consult", "close", "--consultation-id", "c-1",
+               "--early-close-reason", "Survey target reached" }, "analyse", NULL },
+    { BUYER, { "consult", "outcome", "--consultation-id", "c-1", "--summary", "More respite" }, "analyse", NULL },
+    { BUYER, { "commission", "priorities", "--priorities", "Respite", "--priorities", "Advice" }, "plan", NULL },
+    { BUYER, { "commission", "strategy", "--title", "Carers strategy" }, "plan", NULL },
     { BUYER, { "procure", "plan", "--procurement-id", "lot-a", "--title", "Respite service",
                "--kind", "planned-procurement", "--estimated-value", "250000",
-               "--expected-tender", "now+7d" }, "plan" },
+               "--expected-tender", "now+7d" }, "plan", NULL },
     { BUYER, { "procure", "tender", "--procurement-id", "lot-a", "--title", "Respite service",
                "--value", "250000.00", "--procedure", "open", "--tender-period-start", "now",
-               "--tender-period-end", "now+30d", "--social-value-weight-pct", "15" }, "do" },
-    { BUYER, { "procure", "amend", "--procurement-id", "lot-a", "--new-deadline", "now+40d" }, "do" },
-    { BUYER, { "procure", "close", "--procurement-id", "lot-a", "--bids-received", "3" }, "do" },
+               "--tender-period-end", "now+30d", "--social-value-weight-pct", "15" }, "do", NULL },
+    { BUYER, { "procure", "amend", "--procurement-id", "lot-a", "--new-deadline", "now+40d" }, "do", NULL },
+    //  The broker's clock past the (amended) tender deadline, then past the standstill
+    { BUYER, { "procure", "close", "--procurement-id", "lot-a", "--bids-received", "3" }, "do",
+      "+41d" },
     { BUYER, { "procure", "award", "--procurement-id", "lot-a", "--award-id", "aw-1",
                "--suppliers", "GB-COH-01234567", "--value", "240000.5",
-               "--standstill-ends", "now-1d" }, "do" },
+               "--standstill-ends", "now+60d" }, "do", NULL },
     { BUYER, { "procure", "contract", "--contract-id", "k-1", "--award-id", "aw-1",
-               "--period-start", "now", "--period-end", "now+730d", "--value", "240000.50",
-               "--kpis", "{\"code\":\"K1\",\"unit\":\"%\",\"target\":90}" }, "do" },
+               "--period-start", "now+61d", "--period-end", "now+730d", "--value", "240000.50",
+               "--kpis", "{\"code\":\"K1\",\"unit\":\"%\",\"target\":90}" }, "do", "+61d" },
     { "GB-COH-01234567", { "monitor", "kpi", "--contract-id", "k-1", "--kpi-code", "K1",
                "--period-start", "now-30d", "--period-end", "now", "--value", "91.5",
-               "--target", "90", "--rating", "green" }, "do" },
+               "--target", "90", "--rating", "green" }, "do", NULL },
     { "GB-COH-01234567", { "monitor", "milestone", "--contract-id", "k-1", "--milestone-id", "m-1",
                "--title", "Mobilised", "--status", "complete", "--due", "now-10d",
-               "--completed", "now-12d" }, "do" },
+               "--completed", "now-12d" }, "do", NULL },
     { "GB-COH-01234567", { "monitor", "payment", "--contract-id", "k-1", "--payment-id", "p-1",
-               "--amount", "20000", "--invoice-received", "now-20d", "--paid", "now-5d" }, "do" },
+               "--amount", "20000", "--invoice-received", "now-20d", "--paid", "now-5d" }, "do", NULL },
     { "GB-NHS-RWE", { "monitor", "social-value", "--contract-id", "k-1", "--framework", "TOMs",
                "--measure-code", "NT1", "--unit", "FTE", "--quantity", "2",
-               "--period-start", "now-30d", "--period-end", "now" }, "do" },
+               "--period-start", "now-30d", "--period-end", "now" }, "do", NULL },
     { BUYER, { "procure", "change", "--contract-id", "k-1", "--description", "Extra weekend hours",
-               "--new-value", "260000" }, "do" },
-    { BUYER, { "monitor", "evaluation", "--title", "Year one" }, "review" },
+               "--new-value", "260000" }, "do", NULL },
+    { BUYER, { "monitor", "evaluation", "--title", "Year one" }, "review", NULL },
     { BUYER, { "monitor", "decision", "--decision", "decommission", "--reason", "Moved to NHS" },
-      "closed" },
+      "closed", NULL },
 };
 
 static void
-s_publish_flags (const hub_broker_proc_t *b, int first_seq)
+s_publish_flags (hub_broker_proc_t *b, int first_seq)
 {
     int seq = first_seq;
     for (size_t i = 0; i < sizeof s_steps / sizeof s_steps [0]; i++) {
         const s_step_t *step = &s_steps [i];
+        if (step->clock)
+            s_restart (b, step->clock);
         hub_argv_t a;
         hub_argv_init (&a, b, step->agency);
         hub_argv_add (&a, step->args [0]);
@@ -294,6 +336,8 @@ main (void)
                r.status, r.out);
     hub_run_free (&r);
 
+    //  The second commission runs by the wall clock, then ahead of it
+    s_restart (&broker, NULL);
     s_publish_flags (&broker, count + 1);
 
     hub_broker_cleanup (&broker);

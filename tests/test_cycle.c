@@ -7,8 +7,10 @@
 #include "hub_cycle.h"
 #include "hub_validate.h"
 #include "hub_commission.h"
+#include "hub_standstill.h"
 #include "hub_test.h"
 #include <math.h>
+#include <time.h>
 
 #define REJ(c)      CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##c
 #define STAGE(s)    CYCLEHUB__V1__STAGE__STAGE_##s
@@ -25,6 +27,21 @@
 #define DAY         INT64_C (86400000)
 #define T0          INT64_C (1735689600000)         //  2025-01-01T00:00:00Z
 #define NOW         (T0 + 100 * DAY)
+
+//  The test's clock: canonical messages take their dates from it (a tender
+//  period from a day before to 30 days after, a standstill ending 21 days
+//  after, which is at least 8 working days at any time of year), and
+//  fixture steps (MUST) are applied at it. Fixtures move it through their
+//  history and leave it at NOW.
+static int64_t s_clock = NOW;
+
+#define STANDSTILL  (21 * DAY)          //  the canonical award's standstill
+
+static void
+s_at (int64_t t)
+{
+    s_clock = t;
+}
 
 //  --------------------------------------------------------------------------
 //  Messages: one canonical, valid message of each type, built in place
@@ -90,7 +107,7 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
     cyclehub__v1__envelope__init (&m->env);
     m->env.msg_id = "m-1";
     m->env.commission_id = CID;
-    m->env.sent_at_ms = NOW;
+    m->env.sent_at_ms = s_clock;
     m->env.body_case = type;
     char *ida = (char *) (a? a: "x-1");
     char *idb = (char *) (b? b: "y-1");
@@ -150,8 +167,8 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             cyclehub__v1__consultation_opened__init (&m->consultation_opened);
             m->consultation_opened.consultation_id = ida;
             m->consultation_opened.title = "Have your say on crisis support";
-            m->consultation_opened.opens_at_ms = NOW - DAY;
-            m->consultation_opened.closes_at_ms = NOW + 30 * DAY;
+            m->consultation_opened.opens_at_ms = s_clock - DAY;
+            m->consultation_opened.closes_at_ms = s_clock + 30 * DAY;
             m->env.consultation_opened = &m->consultation_opened;
             break;
         case BODY (RESPONSE_SUBMITTED): {
@@ -160,7 +177,7 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             x->consultation_id = ida;
             x->response_id = idb;
             x->respondent_type = CYCLEHUB__V1__RESPONDENT_TYPE__RESPONDENT_TYPE_RESIDENT;
-            x->retention_until_ms = NOW + 365 * DAY;
+            x->retention_until_ms = s_clock + 365 * DAY;
             cyclehub__v1__answer__init (&m->answer);
             m->answer.question_id = "q1";
             m->answer.choice = "agree";
@@ -190,15 +207,15 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             m->procurement_planned.title = "Crisis support lot 1";
             m->procurement_planned.kind = CYCLEHUB__V1__NOTICE_KIND__NOTICE_KIND_PLANNED_PROCUREMENT;
             m->procurement_planned.estimated_value = &m->money;
-            m->procurement_planned.expected_tender_ms = NOW + 60 * DAY;
+            m->procurement_planned.expected_tender_ms = s_clock + 60 * DAY;
             m->env.procurement_planned = &m->procurement_planned;
             break;
         case BODY (MARKET_ENGAGEMENT):
             cyclehub__v1__market_engagement__init (&m->market_engagement);
             m->market_engagement.procurement_id = ida;
             m->market_engagement.description = "Provider events in March";
-            m->period.start_ms = NOW - 10 * DAY;
-            m->period.end_ms = NOW;
+            m->period.start_ms = s_clock - 10 * DAY;
+            m->period.end_ms = s_clock;
             m->market_engagement.period = &m->period;
             m->env.market_engagement = &m->market_engagement;
             break;
@@ -210,8 +227,8 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             x->description = "Open procedure";
             x->value = &m->money;
             x->procedure = CYCLEHUB__V1__PROCEDURE__PROCEDURE_OPEN;
-            m->period.start_ms = NOW - DAY;
-            m->period.end_ms = NOW + 30 * DAY;
+            m->period.start_ms = s_clock - DAY;
+            m->period.end_ms = s_clock + 30 * DAY;
             x->tender_period = &m->period;
             x->social_value_weight_pct = 20;
             m->env.tender_published = x;
@@ -244,7 +261,7 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             x->suppliers = m->suppliers;
             x->value = &m->money;
             x->justification = "Extreme urgency";
-            x->standstill_ends_ms = NOW - DAY;
+            x->standstill_ends_ms = s_clock + STANDSTILL;
             m->env.direct_award = x;
             break;
         }
@@ -256,7 +273,7 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             x->n_suppliers = 2;
             x->suppliers = m->suppliers;
             x->value = &m->money;
-            x->standstill_ends_ms = NOW - DAY;
+            x->standstill_ends_ms = s_clock + STANDSTILL;
             m->env.award_made = x;
             break;
         }
@@ -265,8 +282,8 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             cyclehub__v1__contract_signed__init (x);
             x->contract_id = ida;
             x->award_id = idb;
-            m->period.start_ms = NOW;
-            m->period.end_ms = NOW + 365 * DAY;
+            m->period.start_ms = s_clock;
+            m->period.end_ms = s_clock + 365 * DAY;
             x->period = &m->period;
             x->value = &m->money;
             cyclehub__v1__kpi__init (&m->kpi);
@@ -283,7 +300,7 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             cyclehub__v1__contract_changed__init (&m->contract_changed);
             m->contract_changed.contract_id = ida;
             m->contract_changed.description = "Extended by six months";
-            m->contract_changed.new_end_ms = NOW + 545 * DAY;
+            m->contract_changed.new_end_ms = s_clock + 545 * DAY;
             m->env.contract_changed = &m->contract_changed;
             break;
         case BODY (CONTRACT_ENDED):
@@ -291,7 +308,7 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             m->contract_ended.contract_id = ida;
             m->contract_ended.how = CYCLEHUB__V1__CONTRACT_END__CONTRACT_END_TERMINATED;
             m->contract_ended.reason = "Provider withdrew";
-            m->contract_ended.ended_at_ms = NOW;
+            m->contract_ended.ended_at_ms = s_clock;
             m->env.contract_ended = &m->contract_ended;
             break;
         case BODY (KPI_REPORTED): {
@@ -299,8 +316,8 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             cyclehub__v1__kpi_reported__init (x);
             x->contract_id = ida;
             x->kpi_code = "KPI-1";
-            m->period.start_ms = NOW - 30 * DAY;
-            m->period.end_ms = NOW;
+            m->period.start_ms = s_clock - 30 * DAY;
+            m->period.end_ms = s_clock;
             x->period = &m->period;
             x->value = 93.5;
             x->target = 95.0;
@@ -314,7 +331,7 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             m->milestone_updated.milestone_id = "ms-1";
             m->milestone_updated.title = "Service live";
             m->milestone_updated.status = CYCLEHUB__V1__MILESTONE_STATUS__MILESTONE_STATUS_ON_TRACK;
-            m->milestone_updated.due_ms = NOW + 10 * DAY;
+            m->milestone_updated.due_ms = s_clock + 10 * DAY;
             m->env.milestone_updated = &m->milestone_updated;
             break;
         case BODY (SOCIAL_VALUE_REPORTED): {
@@ -326,8 +343,8 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             x->unit = "FTE";
             x->quantity = 4.5;
             x->proxy_value = &m->money;
-            m->period.start_ms = NOW - 90 * DAY;
-            m->period.end_ms = NOW;
+            m->period.start_ms = s_clock - 90 * DAY;
+            m->period.end_ms = s_clock;
             x->period = &m->period;
             m->env.social_value_reported = x;
             break;
@@ -337,8 +354,8 @@ s_msg (msg_t *m, Cyclehub__V1__Envelope__BodyCase type, const char *a, const cha
             m->payment_reported.contract_id = ida;
             m->payment_reported.payment_id = "pay-1";
             m->payment_reported.amount = &m->money;
-            m->payment_reported.invoice_received_ms = NOW - 20 * DAY;
-            m->payment_reported.paid_ms = NOW - 5 * DAY;
+            m->payment_reported.invoice_received_ms = s_clock - 20 * DAY;
+            m->payment_reported.paid_ms = s_clock - 5 * DAY;
             m->env.payment_reported = &m->payment_reported;
             break;
         case BODY (EVALUATION_PUBLISHED):
@@ -452,7 +469,7 @@ s_must (hub_commission_t **state, Cyclehub__V1__Envelope__BodyCase type,
         const char *a, const char *b, int line)
 {
     hub_verdict_t v;
-    if (s_try (state, type, a, b, NOW, &v) != 0) {
+    if (s_try (state, type, a, b, s_clock, &v) != 0) {
         fprintf (stderr, "FATAL line %d: fixture step %s rejected: %s: %s\n", line,
                  hub_proto_type_name (type), hub_proto_reject_name (v.code), v.reason);
         exit (1);
@@ -461,20 +478,40 @@ s_must (hub_commission_t **state, Cyclehub__V1__Envelope__BodyCase type,
 
 //  --------------------------------------------------------------------------
 //  Fixtures: a commission in each stage, in its second cycle, holding from
-//  the first: p-planned (planned), p-engaged (engagement), p-tender (tender,
-//  deadline NOW + 30 days), p-eval (evaluation), p-awarded (awarded, award
-//  a-awarded, standstill over), p-contracted (contracted: a-1 -> k-1 active),
-//  p-direct (direct award a-2 -> k-ended, expired), p-term (terminated), and
+//  the first (which ran from NOW - 300 days to NOW - 180 days, each step
+//  when the dates allow it): p-planned (planned), p-engaged (engagement),
+//  p-tender (tender, deadline NOW + 30 days), p-due (tender, its period
+//  over), p-eval (evaluation), p-awarded (awarded, award a-awarded, its
+//  standstill over), p-wait (awarded, award a-wait in a standstill that ends
+//  at NOW + 10 days), p-contracted (contracted: a-1 -> k-1 active), p-direct
+//  (direct award a-2 -> k-ended, expired), p-term (terminated), and
 //  consultation c1 (outcome published).
+
+#define WAIT_ENDS   (NOW + 10 * DAY)    //  the end of a-wait's standstill
+
+//  consultation.closed before the closing date, with its reason
+static void
+s_close_early (hub_commission_t **c, const char *id)
+{
+    msg_t m;
+    hub_verdict_t v;
+    s_msg (&m, BODY (CONSULTATION_CLOSED), id, NULL);
+    m.consultation_closed.early_close_reason = "Enough responses to decide";
+    REQUIRE (s_apply (c, &m, s_clock, &v) == 0);
+}
 
 static hub_commission_t *
 s_cycle2_analyse (void)
 {
     hub_commission_t *c = NULL;
+    msg_t m;
+    hub_verdict_t v;
+    s_at (NOW - 300 * DAY);             //  c1 runs for 30 days from here
     MUST (&c, COMMISSION_OPENED, NULL, NULL);
     MUST (&c, NEEDS_ASSESSED, NULL, NULL);
     MUST (&c, CONSULTATION_OPENED, "c1", NULL);
     MUST (&c, RESPONSE_SUBMITTED, "c1", "r1");
+    s_at (NOW - 260 * DAY);             //  c1 has closed; tenders run for 30 days from here
     MUST (&c, CONSULTATION_CLOSED, "c1", NULL);
     MUST (&c, CONSULTATION_OUTCOME, "c1", NULL);
     MUST (&c, PRIORITIES_AGREED, NULL, NULL);
@@ -484,39 +521,55 @@ s_cycle2_analyse (void)
     MUST (&c, MARKET_ENGAGEMENT, "p-engaged", NULL);
     MUST (&c, PROCUREMENT_PLANNED, "p-term", NULL);
     MUST (&c, PROCUREMENT_TERMINATED, "p-term", NULL);
-    MUST (&c, TENDER_PUBLISHED, "p-tender", NULL);
+    MUST (&c, TENDER_PUBLISHED, "p-due", NULL);
     MUST (&c, TENDER_PUBLISHED, "p-eval", NULL);
-    MUST (&c, TENDER_CLOSED, "p-eval", NULL);
     MUST (&c, TENDER_PUBLISHED, "p-awarded", NULL);
-    MUST (&c, TENDER_CLOSED, "p-awarded", NULL);
-    MUST (&c, AWARD_MADE, "p-awarded", "a-awarded");
+    MUST (&c, TENDER_PUBLISHED, "p-wait", NULL);
     MUST (&c, TENDER_PUBLISHED, "p-contracted", NULL);
-    MUST (&c, TENDER_CLOSED, "p-contracted", NULL);
-    MUST (&c, AWARD_MADE, "p-contracted", "a-1");
-    MUST (&c, CONTRACT_SIGNED, "k-1", "a-1");
     MUST (&c, DIRECT_AWARD, "p-direct", "a-2");
+    s_at (NOW - 220 * DAY);             //  the tender periods have ended
+    MUST (&c, TENDER_CLOSED, "p-eval", NULL);
+    MUST (&c, TENDER_CLOSED, "p-awarded", NULL);
+    MUST (&c, TENDER_CLOSED, "p-wait", NULL);
+    MUST (&c, TENDER_CLOSED, "p-contracted", NULL);
+    MUST (&c, AWARD_MADE, "p-awarded", "a-awarded");
+    MUST (&c, AWARD_MADE, "p-contracted", "a-1");
+    s_msg (&m, BODY (AWARD_MADE), "p-wait", "a-wait");
+    m.award_made.standstill_ends_ms = WAIT_ENDS;        //  longer than the least is fine
+    REQUIRE (s_apply (&c, &m, s_clock, &v) == 0);
     MUST (&c, CONTRACT_SIGNED, "k-ended", "a-2");
-    msg_t m;
-    hub_verdict_t v;
+    s_msg (&m, BODY (TENDER_PUBLISHED), "p-tender", NULL);
+    m.period.end_ms = NOW + 30 * DAY;
+    REQUIRE (s_apply (&c, &m, s_clock, &v) == 0);
+    s_at (NOW - 180 * DAY);             //  the standstills of a-awarded and a-1 have ended
+    MUST (&c, CONTRACT_SIGNED, "k-1", "a-1");
     s_msg (&m, BODY (CONTRACT_ENDED), "k-ended", NULL);
     m.contract_ended.how = CYCLEHUB__V1__CONTRACT_END__CONTRACT_END_EXPIRED;
-    REQUIRE (s_apply (&c, &m, NOW, &v) == 0);
+    REQUIRE (s_apply (&c, &m, s_clock, &v) == 0);
     MUST (&c, KPI_REPORTED, "k-1", NULL);
     MUST (&c, EVALUATION_PUBLISHED, NULL, NULL);
     MUST (&c, NEEDS_ASSESSED, NULL, NULL);
     MUST (&c, REVIEW_DECISION, "recommission", NULL);
+    s_at (NOW);
     REQUIRE (hub_commission_stage (c) == STAGE (ANALYSE));
     REQUIRE (hub_commission_cycle (c) == 2);
     return c;
 }
 
-//  Adds consultation c-open (open) and c-closed (closed, no outcome)
+//  Adds consultations c-open (open, its dates running), c-due (still open,
+//  but its closing date has passed) and c-closed (closed early, no outcome)
 static void
 s_add_consultations (hub_commission_t **c)
 {
     MUST (c, CONSULTATION_OPENED, "c-open", NULL);
+    msg_t m;
+    hub_verdict_t v;
+    s_msg (&m, BODY (CONSULTATION_OPENED), "c-due", NULL);
+    m.consultation_opened.opens_at_ms = NOW - 40 * DAY;
+    m.consultation_opened.closes_at_ms = NOW - 10 * DAY;
+    REQUIRE (s_apply (c, &m, NOW, &v) == 0);
     MUST (c, CONSULTATION_OPENED, "c-closed", NULL);
-    MUST (c, CONSULTATION_CLOSED, "c-closed", NULL);
+    s_close_early (c, "c-closed");
 }
 
 //  A commission in `stage`; with_consultations adds c-open and c-closed in
@@ -551,44 +604,50 @@ typedef struct {
 #define ILL     { REJ (ILLEGAL_TRANSITION), 0 }
 #define UNKC    { REJ (UNKNOWN_COMMISSION), 0 }
 #define UTYPE   { REJ (UNKNOWN_TYPE), 0 }
+#define MISS    { REJ (MISSING_FIELD), 0 }
 
 typedef struct {
     Cyclehub__V1__Envelope__BodyCase type;
     const char *a, *b;                  //  the ids the message refers to
-    bool consult;                       //  needs c-open / c-closed
+    bool consult;                       //  needs c-open / c-due / c-closed
     cell_t in [5];                      //  analyse, plan, do, review, closed
+    bool dated;                         //  refused for a date: the reason names it
 } row_t;
 
 static const row_t s_table [] = {
     //                                                  analyse        plan          do            review         closed
-    { BODY (COMMISSION_OPENED),      NULL, NULL, 0,   { UNKC,          UNKC,         UNKC,         UNKC,          UNKC } },
-    { BODY (NEEDS_ASSESSED),         NULL, NULL, 0,   { OK (ANALYSE),  ILL,          ILL,          OK (REVIEW),   ILL } },
-    { BODY (PRIORITIES_AGREED),      NULL, NULL, 0,   { OK (PLAN),     OK (PLAN),    ILL,          ILL,           ILL } },
-    { BODY (STRATEGY_APPROVED),      NULL, NULL, 0,   { ILL,           OK (PLAN),    ILL,          ILL,           ILL } },
-    { BODY (STAGE_CHANGE_REQUESTED), "closed", NULL, 0, { OK (CLOSED), OK (CLOSED),  OK (CLOSED),  OK (CLOSED),   ILL } },
-    { BODY (PARTNER_UPDATE),         NULL, NULL, 0,   { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (CONSULTATION_OPENED),    "c-new", NULL, 0, { OK (ANALYSE), OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (RESPONSE_SUBMITTED),     "c-open", "r-9", 1, { OK (ANALYSE), OK (PLAN),  OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (CONSULTATION_CLOSED),    "c-open", NULL, 1, { OK (ANALYSE), OK (PLAN),   OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (CONSULTATION_OUTCOME),   "c-closed", NULL, 1, { OK (ANALYSE), OK (PLAN), OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (PROCUREMENT_PLANNED),    "p-new", NULL, 0, { ILL,          OK (PLAN),    OK (DO),      ILL,           ILL } },
-    { BODY (MARKET_ENGAGEMENT),      "p-planned", NULL, 0, { ILL,      OK (PLAN),    OK (DO),      ILL,           ILL } },
-    { BODY (TENDER_PUBLISHED),       "p-new", NULL, 0, { ILL,          OK (DO),      OK (DO),      ILL,           ILL } },
-    { BODY (TENDER_AMENDED),         "p-tender", NULL, 0, { ILL,       ILL,          OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (TENDER_CLOSED),          "p-tender", NULL, 0, { ILL,       ILL,          OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (PROCUREMENT_TERMINATED), "p-eval", NULL, 0, { ILL,         OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (DIRECT_AWARD),           "p-new", "a-new", 0, { ILL,       OK (DO),      OK (DO),      ILL,           ILL } },
-    { BODY (AWARD_MADE),             "p-eval", "a-new", 0, { ILL,      ILL,          OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (CONTRACT_SIGNED),        "k-new", "a-awarded", 0, { ILL,   ILL,          OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (CONTRACT_CHANGED),       "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (CONTRACT_ENDED),         "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (KPI_REPORTED),           "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (MILESTONE_UPDATED),      "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (SOCIAL_VALUE_REPORTED),  "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (PAYMENT_REPORTED),       "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL } },
-    { BODY (EVALUATION_PUBLISHED),   NULL, NULL, 0,   { ILL,           ILL,          OK (REVIEW),  OK (REVIEW),   ILL } },
-    { BODY (REVIEW_DECISION),        "recommission", NULL, 0, { ILL,   ILL,          ILL,          OK (ANALYSE),  ILL } },
-    { BODY (ERASURE_RECORDED),       "c1", "r1", 0,   { UTYPE,         UTYPE,        UTYPE,        UTYPE,         UTYPE } },
+    { BODY (COMMISSION_OPENED),      NULL, NULL, 0,   { UNKC,          UNKC,         UNKC,         UNKC,          UNKC }, 0 },
+    { BODY (NEEDS_ASSESSED),         NULL, NULL, 0,   { OK (ANALYSE),  ILL,          ILL,          OK (REVIEW),   ILL }, 0 },
+    { BODY (PRIORITIES_AGREED),      NULL, NULL, 0,   { OK (PLAN),     OK (PLAN),    ILL,          ILL,           ILL }, 0 },
+    { BODY (STRATEGY_APPROVED),      NULL, NULL, 0,   { ILL,           OK (PLAN),    ILL,          ILL,           ILL }, 0 },
+    { BODY (STAGE_CHANGE_REQUESTED), "closed", NULL, 0, { OK (CLOSED), OK (CLOSED),  OK (CLOSED),  OK (CLOSED),   ILL }, 0 },
+    { BODY (PARTNER_UPDATE),         NULL, NULL, 0,   { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (CONSULTATION_OPENED),    "c-new", NULL, 0, { OK (ANALYSE), OK (PLAN),    OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (RESPONSE_SUBMITTED),     "c-open", "r-9", 1, { OK (ANALYSE), OK (PLAN),  OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (RESPONSE_SUBMITTED),     "c-due", "r-9", 1, { ILL,          ILL,         ILL,          ILL,           ILL }, 1 },
+    { BODY (CONSULTATION_CLOSED),    "c-due", NULL, 1, { OK (ANALYSE),  OK (PLAN),   OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (CONSULTATION_CLOSED),    "c-open", NULL, 1, { MISS,         MISS,        MISS,         MISS,          ILL }, 1 },
+    { BODY (CONSULTATION_OUTCOME),   "c-closed", NULL, 1, { OK (ANALYSE), OK (PLAN), OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (PROCUREMENT_PLANNED),    "p-new", NULL, 0, { ILL,          OK (PLAN),    OK (DO),      ILL,           ILL }, 0 },
+    { BODY (MARKET_ENGAGEMENT),      "p-planned", NULL, 0, { ILL,      OK (PLAN),    OK (DO),      ILL,           ILL }, 0 },
+    { BODY (TENDER_PUBLISHED),       "p-new", NULL, 0, { ILL,          OK (DO),      OK (DO),      ILL,           ILL }, 0 },
+    { BODY (TENDER_AMENDED),         "p-tender", NULL, 0, { ILL,       ILL,          OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (TENDER_CLOSED),          "p-due", NULL, 0, { ILL,          ILL,          OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (TENDER_CLOSED),          "p-tender", NULL, 0, { ILL,       ILL,          ILL,          ILL,           ILL }, 1 },
+    { BODY (PROCUREMENT_TERMINATED), "p-eval", NULL, 0, { ILL,         OK (PLAN),    OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (DIRECT_AWARD),           "p-new", "a-new", 0, { ILL,       OK (DO),      OK (DO),      ILL,           ILL }, 0 },
+    { BODY (AWARD_MADE),             "p-eval", "a-new", 0, { ILL,      ILL,          OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (CONTRACT_SIGNED),        "k-new", "a-awarded", 0, { ILL,   ILL,          OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (CONTRACT_SIGNED),        "k-new", "a-wait", 0, { ILL,      ILL,          ILL,          ILL,           ILL }, 1 },
+    { BODY (CONTRACT_CHANGED),       "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (CONTRACT_ENDED),         "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (KPI_REPORTED),           "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (MILESTONE_UPDATED),      "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (SOCIAL_VALUE_REPORTED),  "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (PAYMENT_REPORTED),       "k-1", NULL, 0,  { OK (ANALYSE),  OK (PLAN),    OK (DO),      OK (REVIEW),   ILL }, 0 },
+    { BODY (EVALUATION_PUBLISHED),   NULL, NULL, 0,   { ILL,           ILL,          OK (REVIEW),  OK (REVIEW),   ILL }, 0 },
+    { BODY (REVIEW_DECISION),        "recommission", NULL, 0, { ILL,   ILL,          ILL,          OK (ANALYSE),  ILL }, 0 },
+    { BODY (ERASURE_RECORDED),       "c1", "r1", 0,   { UTYPE,         UTYPE,        UTYPE,        UTYPE,         UTYPE }, 0 },
 };
 #define N_TABLE (sizeof s_table / sizeof s_table [0])
 
@@ -635,10 +694,13 @@ test_stage_table (void)
                 CHECK (hub_commission_cycle (c) == cycle
                        + (stage == STAGE (REVIEW) && want->after == STAGE (ANALYSE)));
             }
-            if (code == REJ (ILLEGAL_TRANSITION))
-                //  A stage rejection names the stage it was made in
-                CHECK_MSG (strstr (v.reason, hub_proto_stage_name (stage)),
-                           "reason does not name stage %s: %s", hub_proto_stage_name (stage), v.reason);
+            if (code == REJ (ILLEGAL_TRANSITION) || code == REJ (MISSING_FIELD))
+                //  A stage rejection names the stage it was made in; a date
+                //  rejection names the date that applies
+                CHECK_MSG (strstr (v.reason, hub_proto_stage_name (stage))
+                           || (row->dated && strstr (v.reason, ":00.000Z")),
+                           "reason names neither stage %s nor a date: %s",
+                           hub_proto_stage_name (stage), v.reason);
             cells++;
             hub_commission_destroy (&c);
         }
@@ -693,40 +755,54 @@ test_stage_change_table (void)
 //  --------------------------------------------------------------------------
 //  Procurement sub-machine: every state x every procurement message (in do)
 
-enum { P_NONE, P_PLANNED, P_ENGAGEMENT, P_TENDER, P_EVALUATION, P_AWARDED,
-       P_CONTRACTED, P_TERMINATED, P_STATES };
+enum { P_NONE, P_PLANNED, P_ENGAGEMENT, P_TENDER, P_DUE, P_EVALUATION, P_STANDSTILL,
+       P_AWARDED, P_CONTRACTED, P_TERMINATED, P_STATES };
 
 static const char *s_pstate_names [P_STATES] = {
-    "none", "planned", "engagement", "tender", "evaluation", "awarded", "contracted", "terminated"
+    "none", "planned", "engagement", "tender", "tender (period over)", "evaluation",
+    "awarded (in standstill)", "awarded (standstill over)", "contracted", "terminated"
 };
 
-//  Puts procurement p-x into state `state` (award a-x, contract k-x)
+//  The procurement table runs after the fixture, at LATER
+#define LATER       (NOW + 100 * DAY)
+
+//  Puts procurement p-x into state `state` as seen at LATER (award a-x,
+//  contract k-x), each step at a time its dates allow
 static void
 s_procurement_into (hub_commission_t **c, int state)
 {
-    switch (state) {
-        case P_NONE:
-            break;
-        case P_PLANNED:
+    if (state == P_NONE)
+        return;
+    if (state <= P_TENDER) {
+        s_at (LATER - DAY);
+        if (state == P_PLANNED)
             MUST (c, PROCUREMENT_PLANNED, "p-x", NULL);
-            break;
-        case P_ENGAGEMENT:
+        if (state == P_ENGAGEMENT)
             MUST (c, MARKET_ENGAGEMENT, "p-x", NULL);
-            break;
-        default:
+        if (state == P_TENDER)
             MUST (c, TENDER_PUBLISHED, "p-x", NULL);
-            if (state == P_TENDER)
-                break;
-            MUST (c, TENDER_CLOSED, "p-x", NULL);
-            if (state == P_EVALUATION)
-                break;
-            MUST (c, AWARD_MADE, "p-x", "a-x");
-            if (state == P_CONTRACTED)
-                MUST (c, CONTRACT_SIGNED, "k-x", "a-x");
-            if (state == P_TERMINATED)
-                MUST (c, PROCUREMENT_TERMINATED, "p-x", NULL);
-            break;
+        return;
     }
+    if (state == P_DUE) {
+        s_at (LATER - 40 * DAY);        //  its period ended at LATER - 10 days
+        MUST (c, TENDER_PUBLISHED, "p-x", NULL);
+        return;
+    }
+    s_at (LATER - 60 * DAY);
+    MUST (c, TENDER_PUBLISHED, "p-x", NULL);
+    s_at (LATER - 25 * DAY);
+    MUST (c, TENDER_CLOSED, "p-x", NULL);
+    if (state == P_EVALUATION)
+        return;
+    //  Awarded 25 days before LATER, its standstill is over; 2 days before, it is not
+    if (state == P_STANDSTILL || state == P_TERMINATED)
+        s_at (LATER - 2 * DAY);
+    MUST (c, AWARD_MADE, "p-x", "a-x");
+    s_at (LATER - DAY);
+    if (state == P_CONTRACTED)
+        MUST (c, CONTRACT_SIGNED, "k-x", "a-x");
+    if (state == P_TERMINATED)
+        MUST (c, PROCUREMENT_TERMINATED, "p-x", NULL);
 }
 
 typedef struct {
@@ -746,26 +822,27 @@ test_procurement_machine (void)
         const char *a, *b;
         pcell_t in [P_STATES];
     } table [] = {
-        //                                                   none             planned          engagement       tender         evaluation     awarded          contracted  terminated
-        { BODY (PROCUREMENT_PLANNED),    "p-x", NULL,   { POK (PLANNED),    POK (PLANNED),    PILL,             PILL,          PILL,          PILL,            PILL,       PILL } },
-        { BODY (MARKET_ENGAGEMENT),      "p-x", NULL,   { POK (ENGAGEMENT), POK (ENGAGEMENT), POK (ENGAGEMENT), PILL,          PILL,          PILL,            PILL,       PILL } },
-        { BODY (TENDER_PUBLISHED),       "p-x", NULL,   { POK (TENDER),     POK (TENDER),     POK (TENDER),     PILL,          PILL,          PILL,            PILL,       PILL } },
-        { BODY (TENDER_AMENDED),         "p-x", NULL,   { PINV,             PILL,             PILL,             POK (TENDER),  PILL,          PILL,            PILL,       PILL } },
-        { BODY (TENDER_CLOSED),          "p-x", NULL,   { PINV,             PILL,             PILL,             POK (EVALUATION), PILL,       PILL,            PILL,       PILL } },
-        { BODY (PROCUREMENT_TERMINATED), "p-x", NULL,   { PINV,             POK (TERMINATED), POK (TERMINATED), POK (TERMINATED), POK (TERMINATED), POK (TERMINATED), PILL, PILL } },
-        { BODY (DIRECT_AWARD),           "p-x", "a-y",  { POK (AWARDED),    POK (AWARDED),    POK (AWARDED),    PILL,          PILL,          PILL,            PILL,       PILL } },
-        { BODY (AWARD_MADE),             "p-x", "a-y",  { PINV,             PILL,             PILL,             PILL,          POK (AWARDED), PILL,            PILL,       PILL } },
-        { BODY (CONTRACT_SIGNED),        "k-y", "a-x",  { PINV,             PINV,             PINV,             PINV,          PINV,          POK (CONTRACTED), PILL,      PILL } },
+        //                                                   none             planned          engagement       tender         tender, over      evaluation     standstill  awarded           contracted  terminated
+        { BODY (PROCUREMENT_PLANNED),    "p-x", NULL,   { POK (PLANNED),    POK (PLANNED),    PILL,             PILL,          PILL,             PILL,          PILL,       PILL,             PILL,       PILL } },
+        { BODY (MARKET_ENGAGEMENT),      "p-x", NULL,   { POK (ENGAGEMENT), POK (ENGAGEMENT), POK (ENGAGEMENT), PILL,          PILL,             PILL,          PILL,       PILL,             PILL,       PILL } },
+        { BODY (TENDER_PUBLISHED),       "p-x", NULL,   { POK (TENDER),     POK (TENDER),     POK (TENDER),     PILL,          PILL,             PILL,          PILL,       PILL,             PILL,       PILL } },
+        { BODY (TENDER_AMENDED),         "p-x", NULL,   { PINV,             PILL,             PILL,             POK (TENDER),  PILL,             PILL,          PILL,       PILL,             PILL,       PILL } },
+        { BODY (TENDER_CLOSED),          "p-x", NULL,   { PINV,             PILL,             PILL,             PILL,          POK (EVALUATION), PILL,          PILL,       PILL,             PILL,       PILL } },
+        { BODY (PROCUREMENT_TERMINATED), "p-x", NULL,   { PINV,             POK (TERMINATED), POK (TERMINATED), POK (TERMINATED), POK (TERMINATED), POK (TERMINATED), POK (TERMINATED), POK (TERMINATED), PILL, PILL } },
+        { BODY (DIRECT_AWARD),           "p-x", "a-y",  { POK (AWARDED),    POK (AWARDED),    POK (AWARDED),    PILL,          PILL,             PILL,          PILL,       PILL,             PILL,       PILL } },
+        { BODY (AWARD_MADE),             "p-x", "a-y",  { PINV,             PILL,             PILL,             PILL,          PILL,             POK (AWARDED), PILL,       PILL,             PILL,       PILL } },
+        { BODY (CONTRACT_SIGNED),        "k-y", "a-x",  { PINV,             PINV,             PINV,             PINV,          PINV,             PINV,          PILL,       POK (CONTRACTED), PILL,       PILL } },
     };
     hub_commission_t *base = s_fixture (STAGE (DO), false);
     size_t cells = 0;
     for (int state = 0; state < P_STATES; state++) {
         hub_commission_t *in_state = hub_commission_dup (base);
         s_procurement_into (&in_state, state);
+        s_at (LATER);
         for (size_t r = 0; r < sizeof table / sizeof table [0]; r++) {
             hub_commission_t *c = hub_commission_dup (in_state);
             hub_verdict_t v;
-            Cyclehub__V1__RejectCode code = s_try (&c, table [r].type, table [r].a, table [r].b, NOW, &v);
+            Cyclehub__V1__RejectCode code = s_try (&c, table [r].type, table [r].a, table [r].b, LATER, &v);
             const pcell_t *want = &table [r].in [state];
             CHECK_MSG (code == want->code, "%s on procurement %s: got %s (%s)",
                        hub_proto_type_name (table [r].type), s_pstate_names [state],
@@ -784,6 +861,7 @@ test_procurement_machine (void)
         hub_commission_destroy (&in_state);
     }
     printf ("procurement table: %zu cells\n", cells);
+    s_at (NOW);
 
     //  A reason names the procurement's state and what is legal there
     hub_commission_t *c = hub_commission_dup (base);
@@ -822,40 +900,179 @@ test_procurement_machine (void)
     hub_commission_destroy (&base);
 }
 
-//  Standstill: a contract only once the award's standstill has ended
+//  A UTC instant, for the calendar tests
+static int64_t
+s_utc (int y, int mo, int d, int h, int mi)
+{
+    struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+                     .tm_hour = h, .tm_min = mi };
+    return (int64_t) timegm (&tm) * 1000;
+}
+
+//  UK working days and the least standstill, by nation (the bank holidays
+//  come from broker/domain/data/uk-bank-holidays.csv)
+static void
+test_working_days (void)
+{
+    const hub_nation_t EW = HUB_NATION_ENGLAND_WALES, SCO = HUB_NATION_SCOTLAND,
+                       NI = HUB_NATION_NORTHERN_IRELAND;
+    CHECK (hub_standstill_nation ("GB-LAS-S12000036") == SCO);
+    CHECK (hub_standstill_nation ("GB-SC-SC012345") == SCO);
+    CHECK (hub_standstill_nation ("GB-LANI-N09000003") == NI);
+    CHECK (hub_standstill_nation ("GB-NIC-100001") == NI);
+    CHECK (hub_standstill_nation (BUYER) == EW);
+    CHECK (hub_standstill_nation ("GB-NHS-QWO") == EW);
+    CHECK (hub_standstill_nation (NULL) == EW);
+    CHECK (strcmp (hub_standstill_nation_name (SCO), "scotland") == 0);
+    CHECK (hub_standstill_first_year () <= 2018 && hub_standstill_last_year () >= 2030);
+
+    CHECK (!hub_standstill_is_working_day (EW, 2026, 5, 4));    //  Early May bank holiday
+    CHECK (hub_standstill_is_working_day (EW, 2026, 5, 5));
+    CHECK (!hub_standstill_is_working_day (EW, 2026, 5, 9));    //  a Saturday
+    CHECK (!hub_standstill_is_working_day (SCO, 2026, 8, 3));   //  Scotland's summer holiday
+    CHECK (hub_standstill_is_working_day (EW, 2026, 8, 3));
+    CHECK (!hub_standstill_is_working_day (EW, 2026, 8, 31));
+    CHECK (hub_standstill_is_working_day (SCO, 2026, 8, 31));
+    CHECK (!hub_standstill_is_working_day (NI, 2026, 7, 13));   //  the Boyne, substitute day
+    CHECK (hub_standstill_is_working_day (EW, 2026, 7, 13));
+    CHECK (!hub_standstill_is_working_day (SCO, 2027, 1, 4));   //  2nd January, substitute day
+    CHECK (hub_standstill_is_working_day (EW, 2027, 1, 4));
+    CHECK (!hub_standstill_is_working_day (EW, 2022, 9, 19));   //  a one-off (state funeral)
+    CHECK (!hub_standstill_is_working_day (EW, 2030, 12, 26));
+
+    struct { int64_t notice; hub_nation_t nation; int64_t end; const char *why; } cases [] = {
+        //  Counting the day of the notice: Monday .. Wednesday of the next week
+        { s_utc (2026, 3, 2, 15, 0), EW, s_utc (2026, 3, 12, 0, 0), "a plain fortnight" },
+        { s_utc (2026, 3, 7, 10, 0), EW, s_utc (2026, 3, 19, 0, 0), "a Saturday notice counts from Monday" },
+        //  The end is a UK midnight: 23:00 UTC in summer; BST starts on 29 March 2026
+        { s_utc (2026, 3, 20, 12, 0), EW, s_utc (2026, 3, 31, 23, 0), "across the clock change" },
+        //  00:30 BST on Friday 5 June is still Thursday in UTC: the UK day counts
+        { s_utc (2026, 6, 4, 23, 30), EW, s_utc (2026, 6, 16, 23, 0), "the UK date, not the UTC one" },
+        { s_utc (2026, 5, 1, 9, 0), EW, s_utc (2026, 5, 13, 23, 0), "Early May bank holiday" },
+        { s_utc (2026, 7, 27, 9, 0), EW, s_utc (2026, 8, 5, 23, 0), "England's August" },
+        { s_utc (2026, 7, 27, 9, 0), SCO, s_utc (2026, 8, 6, 23, 0), "Scotland's summer holiday" },
+        { s_utc (2026, 7, 6, 9, 0), EW, s_utc (2026, 7, 15, 23, 0), "England's July" },
+        { s_utc (2026, 7, 6, 9, 0), NI, s_utc (2026, 7, 16, 23, 0), "the Boyne in Northern Ireland" },
+        { s_utc (2026, 12, 22, 9, 0), EW, s_utc (2027, 1, 6, 0, 0), "Christmas and New Year" },
+        { s_utc (2026, 12, 22, 9, 0), SCO, s_utc (2027, 1, 7, 0, 0), "... and 2nd January in Scotland" },
+        { s_utc (2025, 4, 11, 0, 0), EW, s_utc (2025, 4, 24, 23, 0), "Easter 2025 (the tests' NOW)" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        int64_t end = -1;
+        CHECK_MSG (hub_standstill_end (cases [i].notice, cases [i].nation, &end) == 0
+                   && end == cases [i].end, "%s: end %lld, want %lld", cases [i].why,
+                   (long long) end, (long long) cases [i].end);
+    }
+    //  Every nation has its usual number of bank holidays (all on weekdays,
+    //  substitutes included) in every year the table covers: 8 in England and
+    //  Wales, 9 in Scotland, 10 in Northern Ireland, plus one-offs (2022: 2)
+    for (int nation = (int) EW; nation <= (int) NI; nation++)
+        for (int year = hub_standstill_first_year (); year <= hub_standstill_last_year (); year++) {
+            int off = 0;
+            for (int month = 1; month <= 12; month++)
+                for (int day = 1; day <= 31; day++) {
+                    int64_t at = s_utc (year, month, day, 12, 0);
+                    struct tm tm;
+                    time_t secs = (time_t) (at / 1000);
+                    gmtime_r (&secs, &tm);
+                    if (tm.tm_mon + 1 == month && tm.tm_wday != 0 && tm.tm_wday != 6
+                    &&  !hub_standstill_is_working_day ((hub_nation_t) nation, year, month, day))
+                        off++;
+                }
+            int usual = nation == (int) EW? 8: nation == (int) SCO? 9: 10;
+            CHECK_MSG (off >= usual && off <= usual + 2, "%s %d: %d bank holidays on weekdays",
+                       hub_standstill_nation_name ((hub_nation_t) nation), year, off);
+        }
+
+    //  Outside the years the table covers there is no answer
+    int64_t end = 1;
+    CHECK (hub_standstill_end (s_utc (2030, 12, 27, 9, 0), EW, &end) == -1 && end == 0);
+    CHECK (hub_standstill_end (s_utc (2017, 6, 1, 9, 0), EW, &end) == -1);
+    CHECK (hub_standstill_end (s_utc (2030, 12, 16, 9, 0), EW, &end) == 0);
+}
+
+//  Standstill: an award carries its end, at least 8 working days after the
+//  notice by the broker's clock; a contract only once it has ended
 static void
 test_standstill (void)
 {
     hub_commission_t *c = s_fixture (STAGE (DO), false);
     hub_verdict_t v;
-    MUST (&c, TENDER_PUBLISHED, "p-s", NULL);
-    MUST (&c, TENDER_CLOSED, "p-s", NULL);
     msg_t m;
+    //  Procurements p-s and p-t, their tenders over, at NOW (Friday 11 April
+    //  2025, before Easter): the least standstill ends at the end of Thursday
+    //  24 April (BST), skipping Good Friday and Easter Monday
+    s_at (NOW - 40 * DAY);
+    MUST (&c, TENDER_PUBLISHED, "p-s", NULL);
+    MUST (&c, TENDER_PUBLISHED, "p-t", NULL);
+    s_at (NOW);
+    MUST (&c, TENDER_CLOSED, "p-s", NULL);
+    MUST (&c, TENDER_CLOSED, "p-t", NULL);
+    const int64_t least = s_utc (2025, 4, 24, 23, 0);
     s_msg (&m, BODY (AWARD_MADE), "p-s", "a-s");
-    m.award_made.standstill_ends_ms = NOW + 8 * DAY;
+    m.award_made.standstill_ends_ms = least - 1;
+    CHECK (s_apply (&c, &m, NOW, &v) == REJ (INVALID_VALUE));
+    CHECK (strcmp (v.field, "award_made.standstill_ends_ms") == 0);
+    CHECK_MSG (strstr (v.reason, "2025-04-24T23:00:00.000Z") && strstr (v.reason, "8 working days")
+               && strstr (v.reason, "england-and-wales"), "%s", v.reason);
+    m.award_made.standstill_ends_ms = least;
     CHECK (s_apply (&c, &m, NOW, &v) == 0);
+    CHECK (hub_commission_award_standstill_end (c, "a-s") == least);
+    CHECK (hub_commission_award_standstill_end (c, "a-none") == 0);
     CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-s", "a-s", NOW, &v) == REJ (ILLEGAL_TRANSITION));
     CHECK (strstr (v.reason, "standstill"));
     CHECK (strstr (v.reason, "a-s"));
+    CHECK (strstr (v.reason, "2025-04-24T23:00:00.000Z"));
     CHECK (strcmp (v.field, "contract_signed.award_id") == 0);
-    CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-s", "a-s", NOW + 8 * DAY - 1, &v) == REJ (ILLEGAL_TRANSITION));
-    CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-s", "a-s", NOW + 8 * DAY, &v) == 0);
+    CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-s", "a-s", least - 1, &v) == REJ (ILLEGAL_TRANSITION));
+    CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-s", "a-s", least, &v) == 0);
     CHECK (hub_commission_contract_status (c, "k-s") == KSTAT (ACTIVE));
 
-    //  No standstill given (0): a contract may follow at once
-    MUST (&c, TENDER_PUBLISHED, "p-t", NULL);
-    MUST (&c, TENDER_CLOSED, "p-t", NULL);
+    //  Past the bank-holiday table the broker cannot count: it says so
     s_msg (&m, BODY (AWARD_MADE), "p-t", "a-t");
-    m.award_made.standstill_ends_ms = 0;
-    CHECK (s_apply (&c, &m, NOW, &v) == 0);
-    CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-t", "a-t", NOW, &v) == 0);
+    m.award_made.standstill_ends_ms = s_utc (2031, 2, 1, 0, 0);
+    CHECK (s_apply (&c, &m, s_utc (2030, 12, 27, 9, 0), &v) == REJ (INTERNAL));
+    CHECK (strstr (v.reason, "uk-bank-holidays.csv"));
 
-    //  A direct award has its standstill too
+    //  A direct award has the same standstill ...
     s_msg (&m, BODY (DIRECT_AWARD), "p-d", "a-d");
     m.direct_award.standstill_ends_ms = NOW + DAY;
+    CHECK (s_apply (&c, &m, NOW, &v) == REJ (INVALID_VALUE));
+    CHECK (strcmp (v.field, "direct_award.standstill_ends_ms") == 0);
+    CHECK (strstr (v.reason, "no_standstill_reason"));
+    m.direct_award.standstill_ends_ms = least;
     CHECK (s_apply (&c, &m, NOW, &v) == 0);
     CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-d", "a-d", NOW, &v) == REJ (ILLEGAL_TRANSITION));
-    CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-d", "a-d", NOW + DAY, &v) == 0);
+    CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-d", "a-d", least, &v) == 0);
+    //  ... unless it states that none applies, and why: then a contract may follow at once
+    s_msg (&m, BODY (DIRECT_AWARD), "p-e", "a-e");
+    m.direct_award.standstill_ends_ms = 0;
+    m.direct_award.no_standstill_reason = "Extreme urgency (s.41 and Schedule 5, para 13)";
+    CHECK (s_apply (&c, &m, NOW, &v) == 0);
+    CHECK (hub_commission_award_standstill_end (c, "a-e") == 0);
+    CHECK (s_try (&c, BODY (CONTRACT_SIGNED), "k-e", "a-e", NOW, &v) == 0);
+    hub_commission_destroy (&c);
+
+    //  A Scottish buyer counts Scotland's bank holidays: an award on Monday
+    //  27 July 2026 ends a day later than in England (3 August is a holiday)
+    int64_t t = s_utc (2026, 7, 27, 9, 0);
+    s_at (t - 60 * DAY);
+    s_msg (&m, BODY (COMMISSION_OPENED), NULL, NULL);
+    m.commission_opened.buyer = "GB-LAS-S12000036";
+    hub_cycle_outcome_t out;
+    c = NULL;
+    REQUIRE (s_apply_as (&c, &m, "GB-LAS-S12000036", s_clock, &v, &out) == 0);
+    MUST (&c, PRIORITIES_AGREED, NULL, NULL);
+    MUST (&c, TENDER_PUBLISHED, "p-1", NULL);
+    s_at (t);
+    MUST (&c, TENDER_CLOSED, "p-1", NULL);
+    s_msg (&m, BODY (AWARD_MADE), "p-1", "a-1");
+    m.award_made.standstill_ends_ms = s_utc (2026, 8, 5, 23, 0);
+    CHECK (s_apply (&c, &m, t, &v) == REJ (INVALID_VALUE));
+    CHECK_MSG (strstr (v.reason, "scotland") && strstr (v.reason, "2026-08-06T23:00:00.000Z"), "%s", v.reason);
+    m.award_made.standstill_ends_ms = s_utc (2026, 8, 6, 23, 0);
+    CHECK (s_apply (&c, &m, t, &v) == 0);
+    s_at (NOW);
     hub_commission_destroy (&c);
 }
 
@@ -882,8 +1099,15 @@ test_tender_deadline (void)
     CHECK (s_apply (&c, &m, NOW, &v) == 0);
     CHECK (hub_commission_procurement_deadline (c, "p-tender") == deadline + 10 * DAY);
     CHECK (s_try (&c, BODY (TENDER_AMENDED), "p-tender", NULL, deadline + 5 * DAY, &v) == 0);
-    //  Closing after the deadline is the normal path
-    CHECK (s_try (&c, BODY (TENDER_CLOSED), "p-tender", NULL, deadline + 11 * DAY, &v) == 0);
+    //  Closing before the (new) deadline is refused: terminate to stop early
+    int64_t moved = deadline + 10 * DAY;
+    CHECK (s_try (&c, BODY (TENDER_CLOSED), "p-tender", NULL, moved - 1, &v) == REJ (ILLEGAL_TRANSITION));
+    CHECK (strcmp (v.field, "tender_closed.procurement_id") == 0);
+    CHECK_MSG (strstr (v.reason, "2025-05-21T00:00:00.000Z") && strstr (v.reason, "procurement.terminated"),
+               "%s", v.reason);
+    CHECK (hub_commission_procurement_status (c, "p-tender") == PROC (TENDER));
+    //  Closing once it has passed is the normal path
+    CHECK (s_try (&c, BODY (TENDER_CLOSED), "p-tender", NULL, moved, &v) == 0);
     CHECK (s_try (&c, BODY (TENDER_AMENDED), "p-tender", NULL, NOW, &v) == REJ (ILLEGAL_TRANSITION));
     CHECK (strstr (v.reason, "in evaluation"));
     hub_commission_destroy (&c);
@@ -953,50 +1177,91 @@ test_contract_monitoring (void)
 static void
 test_consultation_machine (void)
 {
-    enum { C_NONE, C_OPEN, C_CLOSED, C_OUTCOME, C_STATES };
-    static const char *names [C_STATES] = { "none", "open", "closed", "outcome" };
+    //  pending: announced, its opening date to come; due: still open, but its
+    //  closing date has passed. Closing early needs a reason: row "early"
+    //  sends one, the plain row does not
+    enum { C_NONE, C_PENDING, C_OPEN, C_DUE, C_CLOSED, C_OUTCOME, C_STATES };
+    static const char *names [C_STATES] = { "none", "pending", "open", "due", "closed", "outcome" };
     typedef struct { Cyclehub__V1__RejectCode code; Cyclehub__V1__ConsultationState__Status after; } ccell_t;
     #define COK(s) { 0, CONS (s) }
     #define CILL   { REJ (ILLEGAL_TRANSITION), 0 }
     #define CINV   { REJ (INVALID_VALUE), 0 }
+    #define CMISS  { REJ (MISSING_FIELD), 0 }
     static const struct {
         Cyclehub__V1__Envelope__BodyCase type;
+        bool early;
         ccell_t in [C_STATES];
     } table [] = {
-        //                                 none         open         closed       outcome
-        { BODY (CONSULTATION_OPENED),  { COK (OPEN), CINV,         CINV,         CINV } },
-        { BODY (RESPONSE_SUBMITTED),   { CINV,       COK (OPEN),   CILL,         CILL } },
-        { BODY (CONSULTATION_CLOSED),  { CINV,       COK (CLOSED), CILL,         CILL } },
-        { BODY (CONSULTATION_OUTCOME), { CINV,       CILL,         COK (OUTCOME_PUBLISHED), CILL } },
+        //                                    none         pending       open          due           closed        outcome
+        { BODY (CONSULTATION_OPENED),  0, { COK (OPEN), CINV,         CINV,         CINV,         CINV,         CINV } },
+        { BODY (RESPONSE_SUBMITTED),   0, { CINV,       CILL,         COK (OPEN),   CILL,         CILL,         CILL } },
+        { BODY (CONSULTATION_CLOSED),  0, { CINV,       CMISS,        CMISS,        COK (CLOSED), CILL,         CILL } },
+        { BODY (CONSULTATION_CLOSED),  1, { CINV,       COK (CLOSED), COK (CLOSED), COK (CLOSED), CILL,         CILL } },
+        { BODY (CONSULTATION_OUTCOME), 0, { CINV,       CILL,         CILL,         CILL,         COK (OUTCOME_PUBLISHED), CILL } },
     };
     for (int stage = STAGE (ANALYSE); stage <= STAGE (REVIEW); stage++) {
         hub_commission_t *base = s_fixture ((Cyclehub__V1__Stage) stage, false);
         for (int state = 0; state < C_STATES; state++) {
             hub_commission_t *in_state = hub_commission_dup (base);
-            if (state >= C_OPEN)
+            msg_t m;
+            hub_verdict_t v;
+            if (state == C_PENDING || state == C_DUE) {
+                s_msg (&m, BODY (CONSULTATION_OPENED), "c-x", NULL);
+                m.consultation_opened.opens_at_ms = state == C_PENDING? NOW + 5 * DAY: NOW - 40 * DAY;
+                m.consultation_opened.closes_at_ms = state == C_PENDING? NOW + 30 * DAY: NOW - 10 * DAY;
+                REQUIRE (s_apply (&in_state, &m, NOW, &v) == 0);
+            }
+            if (state == C_OPEN || state >= C_CLOSED)
                 MUST (&in_state, CONSULTATION_OPENED, "c-x", NULL);
             if (state >= C_CLOSED)
-                MUST (&in_state, CONSULTATION_CLOSED, "c-x", NULL);
+                s_close_early (&in_state, "c-x");
             if (state >= C_OUTCOME)
                 MUST (&in_state, CONSULTATION_OUTCOME, "c-x", NULL);
             for (size_t r = 0; r < sizeof table / sizeof table [0]; r++) {
                 hub_commission_t *c = hub_commission_dup (in_state);
-                hub_verdict_t v;
-                Cyclehub__V1__RejectCode code = s_try (&c, table [r].type, "c-x", "r-x", NOW, &v);
-                CHECK_MSG (code == table [r].in [state].code, "%s on consultation %s in %s: %s %s",
-                           hub_proto_type_name (table [r].type), names [state],
-                           hub_proto_stage_name ((Cyclehub__V1__Stage) stage),
+                s_msg (&m, table [r].type, "c-x", "r-x");
+                if (table [r].early)
+                    m.consultation_closed.early_close_reason = "Budget withdrawn";
+                Cyclehub__V1__RejectCode code = s_apply (&c, &m, NOW, &v);
+                CHECK_MSG (code == table [r].in [state].code, "%s%s on consultation %s in %s: %s %s",
+                           hub_proto_type_name (table [r].type), table [r].early? " (early)": "",
+                           names [state], hub_proto_stage_name ((Cyclehub__V1__Stage) stage),
                            hub_proto_reject_name (code), v.reason);
                 if (code == 0)
                     CHECK (hub_commission_consultation_status (c, "c-x") == table [r].in [state].after);
+                if (code == REJ (MISSING_FIELD)) {
+                    //  The reason names the closing date and what to do
+                    CHECK (strcmp (v.field, "consultation_closed.early_close_reason") == 0);
+                    CHECK (strstr (v.reason, ":00.000Z") && strstr (v.reason, "early_close_reason"));
+                }
+                else
                 if (code)
                     CHECK (strstr (v.field, "consultation_id"));
+                if (code == REJ (ILLEGAL_TRANSITION) && (state == C_PENDING || state == C_DUE)
+                &&  table [r].type == BODY (RESPONSE_SUBMITTED))
+                    //  A response out of the dates says which date applies
+                    CHECK_MSG (strstr (v.reason, state == C_PENDING? "opens at": "closed at"),
+                               "%s", v.reason);
                 hub_commission_destroy (&c);
             }
             hub_commission_destroy (&in_state);
         }
         hub_commission_destroy (&base);
     }
+    //  The reason for an early close is kept; a close on time has none
+    hub_commission_t *k = s_fixture (STAGE (PLAN), true);
+    CHECK (strcmp (hub_commission_consultation_close_reason (k, "c-closed"),
+                   "Enough responses to decide") == 0);
+    CHECK (strcmp (hub_commission_consultation_close_reason (k, "c1"), "") == 0);
+    CHECK (strcmp (hub_commission_consultation_close_reason (k, "c-open"), "") == 0);
+    CHECK (hub_commission_consultation_close_reason (k, "c-none") == NULL);
+    //  A response is taken from the opening date, up to (not at) the closing date
+    hub_verdict_t kv;
+    CHECK (s_try (&k, BODY (RESPONSE_SUBMITTED), "c-open", "r-edge", NOW + 30 * DAY, &kv)
+           == REJ (ILLEGAL_TRANSITION));
+    CHECK (s_try (&k, BODY (RESPONSE_SUBMITTED), "c-open", "r-edge", NOW + 30 * DAY - 1, &kv) == 0);
+    hub_commission_destroy (&k);
+
     //  Responses are counted; the reason for a closed consultation says so
     hub_commission_t *c = s_fixture (STAGE (PLAN), false);
     hub_verdict_t v;
@@ -1019,8 +1284,8 @@ test_consultation_machine (void)
     CHECK (hub_commission_consultation_responses (c, "c-y") == 1);
     //  The response c1 took in cycle 1 (r1) is still known
     CHECK (hub_commission_consultation_has_response (c, "c1", "r1"));
-    MUST (&c, CONSULTATION_CLOSED, "c-y", NULL);
-    MUST (&c, CONSULTATION_CLOSED, "c-x", NULL);
+    s_close_early (&c, "c-y");
+    s_close_early (&c, "c-x");
     CHECK (s_try (&c, BODY (RESPONSE_SUBMITTED), "c-x", "r-late", NOW, &v) == REJ (ILLEGAL_TRANSITION));
     CHECK (strstr (v.reason, "consultation c-x is closed"));
     CHECK (strstr (v.reason, "consultation.outcome"));
@@ -1062,7 +1327,7 @@ test_gunning (void)
     hub_commission_destroy (&c);
     //  Closing the consultation (no outcome needed yet) lets plan move on
     c = hub_commission_dup (plan);
-    MUST (&c, CONSULTATION_CLOSED, "c-g", NULL);
+    s_close_early (&c, "c-g");
     CHECK (s_try (&c, BODY (TENDER_PUBLISHED), "p-g", NULL, NOW, &v) == 0);
     CHECK (hub_commission_stage (c) == STAGE (DO));
     //  ... and leaving do with a consultation open is not restricted
@@ -1108,7 +1373,7 @@ test_gunning (void)
         CHECK (s_try (&c, BODY (STAGE_CHANGE_REQUESTED), "closed", NULL, NOW, &v) == 0);
         hub_commission_destroy (&c);
         if (step == 0)
-            MUST (&review, CONSULTATION_CLOSED, "c-r", NULL);
+            s_close_early (&review, "c-r");
         if (step == 1)
             MUST (&review, CONSULTATION_OUTCOME, "c-r", NULL);
     }
@@ -1157,7 +1422,9 @@ test_whole_cycle (void)
     CHECK (c == was);
     CHECK (strstr (v.reason, "already exists"));
 
+    //  Three cycles, 100 days apart, each step when its dates allow it
     for (uint32_t cycle = 1; cycle <= 3; cycle++) {
+        s_at (NOW + (cycle - 1) * 100 * DAY);
         CHECK (hub_commission_cycle (c) == cycle);
         CHECK (hub_commission_stage (c) == STAGE (ANALYSE));
         char pid [32], aid [32], kid [32];
@@ -1165,40 +1432,45 @@ test_whole_cycle (void)
         snprintf (aid, sizeof aid, "a-%u", cycle);
         snprintf (kid, sizeof kid, "k-%u", cycle);
         s_msg (&m, BODY (PRIORITIES_AGREED), NULL, NULL);
-        CHECK (s_apply_as (&c, &m, BUYER, NOW, &v, &out) == 0);
+        CHECK (s_apply_as (&c, &m, BUYER, s_clock, &v, &out) == 0);
         CHECK (out.from == STAGE (ANALYSE) && out.to == STAGE (PLAN) && out.changed);
         s_msg (&m, BODY (STRATEGY_APPROVED), NULL, NULL);
-        CHECK (s_apply_as (&c, &m, BUYER, NOW, &v, &out) == 0);
+        CHECK (s_apply_as (&c, &m, BUYER, s_clock, &v, &out) == 0);
         CHECK (!out.changed && out.to == STAGE (PLAN));
         s_msg (&m, BODY (TENDER_PUBLISHED), pid, NULL);
-        CHECK (s_apply_as (&c, &m, BUYER, NOW, &v, &out) == 0);
+        CHECK (s_apply_as (&c, &m, BUYER, s_clock, &v, &out) == 0);
         CHECK (out.from == STAGE (PLAN) && out.to == STAGE (DO) && out.changed);
-        CHECK (s_try (&c, BODY (TENDER_CLOSED), pid, NULL, NOW, &v) == 0);
-        CHECK (s_try (&c, BODY (AWARD_MADE), pid, aid, NOW, &v) == 0);
-        CHECK (s_try (&c, BODY (CONTRACT_SIGNED), kid, aid, NOW, &v) == 0);
-        CHECK (s_try (&c, BODY (KPI_REPORTED), kid, NULL, NOW, &v) == 0);
+        s_at (s_clock + 30 * DAY);          //  the tender period ends
+        CHECK (s_try (&c, BODY (TENDER_CLOSED), pid, NULL, s_clock, &v) == 0);
+        CHECK (s_try (&c, BODY (AWARD_MADE), pid, aid, s_clock, &v) == 0);
+        s_at (s_clock + STANDSTILL);        //  the standstill ends
+        CHECK (s_try (&c, BODY (CONTRACT_SIGNED), kid, aid, s_clock, &v) == 0);
+        CHECK (s_try (&c, BODY (KPI_REPORTED), kid, NULL, s_clock, &v) == 0);
         s_msg (&m, BODY (EVALUATION_PUBLISHED), NULL, NULL);
-        CHECK (s_apply_as (&c, &m, BUYER, NOW, &v, &out) == 0);
+        CHECK (s_apply_as (&c, &m, BUYER, s_clock, &v, &out) == 0);
         CHECK (out.from == STAGE (DO) && out.to == STAGE (REVIEW));
         //  Contracts from earlier cycles can still be reported on in review
-        CHECK (s_try (&c, BODY (KPI_REPORTED), "k-1", NULL, NOW, &v) == 0);
+        CHECK (s_try (&c, BODY (KPI_REPORTED), "k-1", NULL, s_clock, &v) == 0);
         s_msg (&m, BODY (REVIEW_DECISION), cycle == 2? "redesign": "recommission", NULL);
-        CHECK (s_apply_as (&c, &m, BUYER, NOW, &v, &out) == 0);
+        CHECK (s_apply_as (&c, &m, BUYER, s_clock, &v, &out) == 0);
         CHECK (out.from == STAGE (REVIEW) && out.to == STAGE (ANALYSE) && out.changed);
     }
     CHECK (hub_commission_cycle (c) == 4);
+    const int64_t later = NOW + 300 * DAY;
+    s_at (later);
     //  Procurement ids are unique across cycles of one commission
-    CHECK (s_try (&c, BODY (PRIORITIES_AGREED), NULL, NULL, NOW, &v) == 0);
-    CHECK (s_try (&c, BODY (TENDER_PUBLISHED), "p-1", NULL, NOW, &v) == REJ (ILLEGAL_TRANSITION));
+    CHECK (s_try (&c, BODY (PRIORITIES_AGREED), NULL, NULL, later, &v) == 0);
+    CHECK (s_try (&c, BODY (TENDER_PUBLISHED), "p-1", NULL, later, &v) == REJ (ILLEGAL_TRANSITION));
     CHECK (strstr (v.reason, "p-1 is contracted"));
-    CHECK (s_try (&c, BODY (TENDER_PUBLISHED), "p-4", NULL, NOW, &v) == 0);
-    CHECK (s_try (&c, BODY (EVALUATION_PUBLISHED), NULL, NULL, NOW, &v) == 0);
+    CHECK (s_try (&c, BODY (TENDER_PUBLISHED), "p-4", NULL, later, &v) == 0);
+    CHECK (s_try (&c, BODY (EVALUATION_PUBLISHED), NULL, NULL, later, &v) == 0);
     s_msg (&m, BODY (REVIEW_DECISION), "decommission", NULL);
-    CHECK (s_apply_as (&c, &m, BUYER, NOW + DAY, &v, &out) == 0);
+    CHECK (s_apply_as (&c, &m, BUYER, later + DAY, &v, &out) == 0);
     CHECK (out.to == STAGE (CLOSED));
     CHECK (hub_commission_stage (c) == STAGE (CLOSED));
     CHECK (hub_commission_cycle (c) == 4);
-    CHECK (hub_commission_updated_at (c) == NOW + DAY);
+    CHECK (hub_commission_updated_at (c) == later + DAY);
+    s_at (NOW);
     //  Closed takes nothing
     CHECK (s_try (&c, BODY (PARTNER_UPDATE), NULL, NULL, NOW, &v) == REJ (ILLEGAL_TRANSITION));
     CHECK (strstr (v.reason, "closed"));
@@ -1508,11 +1780,12 @@ test_dup (void)
     size_t before_size;
     s_encode (c, &before, &before_size);
     //  Change the copy in every list it has
-    MUST (&copy, TENDER_CLOSED, "p-tender", NULL);
-    MUST (&copy, AWARD_MADE, "p-tender", "a-dup");
-    MUST (&copy, CONTRACT_SIGNED, "k-dup", "a-dup");
-    MUST (&copy, CONTRACT_ENDED, "k-1", NULL);
+    MUST (&copy, TENDER_CLOSED, "p-due", NULL);
+    MUST (&copy, AWARD_MADE, "p-due", "a-dup");
+    MUST (&copy, CONTRACT_SIGNED, "k-dup", "a-awarded");
     MUST (&copy, RESPONSE_SUBMITTED, "c-open", "r-1");
+    MUST (&copy, CONSULTATION_CLOSED, "c-due", NULL);
+    MUST (&copy, CONTRACT_ENDED, "k-1", NULL);
     MUST (&copy, CONSULTATION_OPENED, "c-dup", NULL);
     MUST (&copy, EVALUATION_PUBLISHED, NULL, NULL);
     uint8_t *after;
@@ -1538,6 +1811,9 @@ test_dup (void)
     CHECK (hub_commission_is_partner (copy, PARTNER));
     hub_commission_t *copy2 = hub_commission_dup (copy);
     CHECK (s_same_encoding (copy, copy2));
+    CHECK (strcmp (hub_commission_consultation_close_reason (copy2, "c-closed"),
+                   "Enough responses to decide") == 0);
+    CHECK (hub_commission_consultation_status (copy2, "c-due") == CONS (CLOSED));
     hub_commission_destroy (&copy);
     hub_commission_destroy (&copy2);
     CHECK (hub_commission_dup (NULL) == NULL);
@@ -1789,10 +2065,26 @@ test_validate (void)
     m.suppliers [0] = "GB-CHC-";         EXPECT (&m, INVALID_VALUE, "award_made.suppliers[0]");
     m.suppliers [0] = SUPPLIER;
     m.award_made.standstill_ends_ms = 12; EXPECT (&m, INVALID_VALUE, "award_made.standstill_ends_ms");
+    //  The standstill end is mandatory on award.made (UK6)
+    m.award_made.standstill_ends_ms = 0; EXPECT (&m, MISSING_FIELD, "award_made.standstill_ends_ms");
     s_msg (&m, BODY (DIRECT_AWARD), "p-1", "a-1");
     m.direct_award.justification = "";   EXPECT (&m, MISSING_FIELD, "direct_award.justification");
     m.direct_award.justification = "x";
     m.direct_award.award_id = "a:1.b_c-d"; EXPECT_OK (&m);
+    //  award.direct: a standstill end, or the reason none applies; not both, not neither
+    m.direct_award.standstill_ends_ms = 0; EXPECT (&m, MISSING_FIELD, "direct_award.standstill_ends_ms");
+    m.direct_award.no_standstill_reason = "Extreme urgency"; EXPECT_OK (&m);
+    m.direct_award.no_standstill_reason = " "; EXPECT (&m, MISSING_FIELD, "direct_award.standstill_ends_ms");
+    m.direct_award.no_standstill_reason = t10001; EXPECT (&m, TOO_LARGE, "direct_award.no_standstill_reason");
+    m.direct_award.no_standstill_reason = "Extreme urgency";
+    m.direct_award.standstill_ends_ms = NOW + 30 * DAY;
+    EXPECT (&m, INVALID_VALUE, "direct_award.no_standstill_reason");
+
+    //  An early close's reason is short (it is kept in the commission's state)
+    s_msg (&m, BODY (CONSULTATION_CLOSED), "c-1", NULL);
+    m.consultation_closed.early_close_reason = t501;
+    EXPECT (&m, TOO_LARGE, "consultation_closed.early_close_reason");
+    m.consultation_closed.early_close_reason = "Budget withdrawn"; EXPECT_OK (&m);
 
     //  Enums that must be chosen
     s_msg (&m, BODY (STAGE_CHANGE_REQUESTED), "", NULL);
@@ -1902,6 +2194,7 @@ main (void)
     test_stage_table ();
     test_stage_change_table ();
     test_procurement_machine ();
+    test_working_days ();
     test_standstill ();
     test_tender_deadline ();
     test_contract_monitoring ();

@@ -19,32 +19,35 @@
 typedef struct {
     const char *agency;
     const char *args [24];
+    const char *clock;              //  restart the broker first with this --clock-offset
 } s_step_t;
 
 static const s_step_t s_steps [] = {
     { BUYER, { "commission", "open", "--title", "Home care for older people", "--buyer", BUYER,
-               "--partners", "GB-NHS-RWE" } },
-    { BUYER, { "commission", "priorities", "--priorities", "Care closer to home" } },
+               "--partners", "GB-NHS-RWE" }, NULL },
+    { BUYER, { "commission", "priorities", "--priorities", "Care closer to home" }, NULL },
     { BUYER, { "procure", "plan", "--procurement-id", "lot-1", "--title", "Home care",
                "--kind", "planned-procurement", "--estimated-value", "1250000",
-               "--expected-tender", "now+7d" } },
+               "--expected-tender", "now+7d" }, NULL },
     { BUYER, { "procure", "tender", "--procurement-id", "lot-1", "--title", "Home care",
                "--value", "1250000.00", "--procedure", "open", "--tender-period-start", "now",
-               "--tender-period-end", "now+30d", "--social-value-weight-pct", "10" } },
-    { BUYER, { "procure", "amend", "--procurement-id", "lot-1", "--new-deadline", "now+40d" } },
-    { BUYER, { "procure", "close", "--procurement-id", "lot-1", "--bids-received", "4" } },
+               "--tender-period-end", "now+30d", "--social-value-weight-pct", "10" }, NULL },
+    { BUYER, { "procure", "amend", "--procurement-id", "lot-1", "--new-deadline", "now+40d" }, NULL },
+    //  The broker checks dates by its clock: past the (amended) tender deadline
+    //  to close, past the award's standstill to sign (cyclehubd --clock-offset)
+    { BUYER, { "procure", "close", "--procurement-id", "lot-1", "--bids-received", "4" }, "+41d" },
     { BUYER, { "procure", "award", "--procurement-id", "lot-1", "--award-id", "aw-1",
-               "--suppliers", SUPPLIER, "--value", "1199999.99", "--standstill-ends", "now-1d" } },
+               "--suppliers", SUPPLIER, "--value", "1199999.99", "--standstill-ends", "now+60d" }, NULL },
     { BUYER, { "procure", "contract", "--contract-id", "k-1", "--award-id", "aw-1",
-               "--period-start", "now", "--period-end", "now+730d", "--value", "1199999.99",
-               "--kpis", "{\"code\":\"K1\",\"unit\":\"%\",\"target\":95}" } },
+               "--period-start", "now+61d", "--period-end", "now+730d", "--value", "1199999.99",
+               "--kpis", "{\"code\":\"K1\",\"unit\":\"%\",\"target\":95}" }, "+61d" },
     { BUYER, { "procure", "change", "--contract-id", "k-1", "--description", "Weekend visits",
-               "--new-value", "1300000.01" } },
+               "--new-value", "1300000.01" }, NULL },
     { SUPPLIER, { "monitor", "kpi", "--contract-id", "k-1", "--kpi-code", "K1",
                   "--period-start", "now-30d", "--period-end", "now", "--value", "96.5",
-                  "--target", "95", "--rating", "RATING_GREEN" } },
+                  "--target", "95", "--rating", "RATING_GREEN" }, NULL },
     { BUYER, { "procure", "end", "--contract-id", "k-1", "--how", "CONTRACT_END_TERMINATED",
-               "--reason", "Service moved in-house", "--ended-at", "now" } },
+               "--reason", "Service moved in-house", "--ended-at", "now" }, NULL },
 };
 #define S_NSTEPS (sizeof s_steps / sizeof s_steps [0])
 
@@ -278,8 +281,9 @@ s_test_empty (const hub_broker_proc_t *b)
     hub_run_free (&r);
     hub_run_free (&full);
 
-    //  --since after everything: no releases, and a note
-    s_export (&r, b, "--commission", C1, "--since", "now+1d", NULL);
+    //  --since after everything (recorded by a broker clock 61 days ahead):
+    //  no releases, and a note
+    s_export (&r, b, "--commission", C1, "--since", "now+100d", NULL);
     CHECK (r.status == 0 && strstr (r.err, "no procurement since"));
     CHECK (strstr (r.out, "\"releases\":[]"));
     hub_run_free (&r);
@@ -378,7 +382,7 @@ s_test_money (const hub_broker_proc_t *b)
     const s_step_t jpy = { BUYER, { "procure", "tender", "--procurement-id", "lot-jpy",
         "--title", "Interpreting", "--value", "1000", "--currency", "JPY", "--procedure", "open",
         "--tender-period-start", "now", "--tender-period-end", "now+30d",
-        "--social-value-weight-pct", "10" } };
+        "--social-value-weight-pct", "10" }, NULL };
     s_publish (b, C3, &jpy);
 
     //  Inside: exact minor units (pence; yen have none)
@@ -456,8 +460,14 @@ main (void)
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
     REQUIRE (hub_broker_start (&broker, "export") == 0);
-    for (size_t i = 0; i < S_NSTEPS; i++)
+    for (size_t i = 0; i < S_NSTEPS; i++) {
+        if (s_steps [i].clock) {
+            CHECK (hub_broker_stop (&broker) == 0);
+            const char *offset [] = { "--clock-offset", s_steps [i].clock, NULL };
+            REQUIRE (hub_broker_start_with (&broker, "export", offset) == 0);
+        }
         s_publish (&broker, C1, &s_steps [i]);
+    }
     s_publish (&broker, C2, &s_steps [0]);
     s_publish (&broker, C2, &s_steps [1]);
 

@@ -315,6 +315,8 @@ hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *siz
         consultations [i].opens_at_ms = c->opens_at_ms;
         consultations [i].closes_at_ms = c->closes_at_ms;
         consultations [i].responses = c->responses;
+        consultations [i].early_close_reason = (char *) c->early_close_reason;
+        consultations [i].closed_at_ms = c->closed_at_ms;
         consultations [i].n_response_ids = c->n_response_ids;
         consultations [i].response_ids = ids + id_at;
         for (size_t j = 0; j < c->n_response_ids; j++)
@@ -451,7 +453,8 @@ hub_commission_decode (const void *data, size_t size)
         ||  c->status < CYCLEHUB__V1__CONSULTATION_STATE__STATUS__STATUS_OPEN
         ||  c->status > CYCLEHUB__V1__CONSULTATION_STATE__STATUS__STATUS_OUTCOME_PUBLISHED
         ||  c->stage < CYCLEHUB__V1__STAGE__STAGE_ANALYSE
-        ||  c->stage > CYCLEHUB__V1__STAGE__STAGE_REVIEW)
+        ||  c->stage > CYCLEHUB__V1__STAGE__STAGE_REVIEW
+        ||  !s_fits (c->early_close_reason, HUB_COMMISSION_TITLE_SIZE))
             goto failed;
         //  Every id accepted was counted; a state from before ids were kept
         //  has a count but no ids, which is fine
@@ -472,6 +475,9 @@ hub_commission_decode (const void *data, size_t size)
         to->opens_at_ms = c->opens_at_ms;
         to->closes_at_ms = c->closes_at_ms;
         to->responses = c->responses;
+        to->closed_at_ms = c->closed_at_ms;
+        hub_commission_copy (to->early_close_reason, sizeof to->early_close_reason,
+                             c->early_close_reason);
         if (c->n_response_ids) {
             to->response_ids = calloc (c->n_response_ids, sizeof (hub_local_id_t));
             if (!to->response_ids)
@@ -668,6 +674,13 @@ hub_commission_consultation_responses (const hub_commission_t *self, const char 
     return c? c->responses: 0;
 }
 
+const char *
+hub_commission_consultation_close_reason (const hub_commission_t *self, const char *consultation_id)
+{
+    const hub_consultation_t *c = hub_commission_find_consultation (self, consultation_id);
+    return c? c->early_close_reason: NULL;
+}
+
 bool
 hub_commission_consultation_has_response (const hub_commission_t *self, const char *consultation_id,
                                           const char *response_id)
@@ -714,6 +727,13 @@ hub_commission_award_contract (const hub_commission_t *self, const char *award_i
 {
     const hub_award_t *a = hub_commission_find_award (self, award_id);
     return a? a->contract_id: NULL;
+}
+
+int64_t
+hub_commission_award_standstill_end (const hub_commission_t *self, const char *award_id)
+{
+    const hub_award_t *a = hub_commission_find_award (self, award_id);
+    return a? a->standstill_ends_ms: 0;
 }
 
 Cyclehub__V1__ContractState__Status

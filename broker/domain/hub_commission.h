@@ -95,6 +95,11 @@ bool
     hub_commission_consultation_has_response (const hub_commission_t *self,
                                               const char *consultation_id,
                                               const char *response_id);
+/* The reason given for closing before the closing date: "" if it was not
+   closed early (or is open), NULL if there is no such consultation. */
+const char *
+    hub_commission_consultation_close_reason (const hub_commission_t *self,
+                                              const char *consultation_id);
 size_t
     hub_commission_consultation_count (const hub_commission_t *self);
 
@@ -113,6 +118,11 @@ const char *
 /* The contract signed on the award: "" if none yet, NULL if no such award. */
 const char *
     hub_commission_award_contract (const hub_commission_t *self, const char *award_id);
+
+/* The end of the award's standstill: 0 if none applies (a direct award with
+   no_standstill_reason) or there is no such award. */
+int64_t
+    hub_commission_award_standstill_end (const hub_commission_t *self, const char *award_id);
 
 /* Contracts. Status is STATUS_UNSPECIFIED if there is no such id. */
 Cyclehub__V1__ContractState__Status

@@ -34,6 +34,8 @@ typedef struct {
     size_t n_response_ids;                                  //  used (<= responses: a state stored
                                                             //  before ids were kept has fewer)
     size_t max_response_ids;                                //  allocated
+    int64_t closed_at_ms;                                   //  when closed, 0 while open
+    char early_close_reason [HUB_COMMISSION_TITLE_SIZE];    //  "" unless closed early
 } hub_consultation_t;
 
 typedef struct {

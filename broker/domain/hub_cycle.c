@@ -7,6 +7,7 @@
 #include "hub_cycle.h"
 #include "hub_commission_priv.h"
 #include "hub_time.h"
+#include "hub_standstill.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,22 @@ typedef struct {
 
 //  --------------------------------------------------------------------------
 //  Names for reasons
+
+static const char *
+s_when (char *buf, size_t size, int64_t ms)
+{
+    hub_time_format (ms, buf, size);
+    return buf;
+}
+
+static bool
+s_blank (const char *s)
+{
+    for (; s && *s; s++)
+        if (!strchr (" \t\r\n", *s))
+            return false;
+    return true;
+}
 
 static const char *
 s_consultation_state (Cyclehub__V1__ConsultationState__Status status)
@@ -78,7 +95,8 @@ s_procurement_next (Cyclehub__V1__ProcurementState__Status status)
         case S_PROC (ENGAGEMENT):
             return "procurement.engagement, tender.published, award.direct, procurement.terminated";
         case S_PROC (TENDER):
-            return "tender.amended (before the deadline), tender.closed, procurement.terminated";
+            return "tender.amended (before the deadline), tender.closed (once it has passed), "
+                   "procurement.terminated";
         case S_PROC (EVALUATION):
             return "award.made, procurement.terminated";
         case S_PROC (AWARDED):
@@ -334,12 +352,38 @@ s_consultation (s_ctx_t *x, const char *field, const char *id,
     return k;
 }
 
+//  A response is taken from the opening date up to, not at, the closing
+//  date, by the broker's clock: the status alone is not enough, because a
+//  consultation whose closing date has passed stays open until its owner
+//  sends consultation.closed
+static int
+s_check_consultation_dates (s_ctx_t *x, const hub_consultation_t *k)
+{
+    const char *field = "response_submitted.consultation_id";
+    char when [40], now [40];
+    if (x->now < k->opens_at_ms)
+        return hub_verdict_set (x->v, S_REJ (ILLEGAL_TRANSITION), field,
+                                "consultation.response is not allowed yet: consultation %s opens "
+                                "at %s (it is now %s); send the response from then", k->id,
+                                s_when (when, sizeof when, k->opens_at_ms),
+                                s_when (now, sizeof now, x->now));
+    if (k->closes_at_ms && x->now >= k->closes_at_ms)
+        return hub_verdict_set (x->v, S_REJ (ILLEGAL_TRANSITION), field,
+                                "consultation.response is not allowed: consultation %s closed at "
+                                "%s (it is now %s), and responses are taken only between its "
+                                "opening and closing dates; its owner closes it with "
+                                "consultation.closed", k->id,
+                                s_when (when, sizeof when, k->closes_at_ms),
+                                s_when (now, sizeof now, x->now));
+    return 0;
+}
+
 static int
 s_response_submitted (s_ctx_t *x, const Cyclehub__V1__ResponseSubmitted *m)
 {
     hub_consultation_t *k = s_consultation (x, "response_submitted.consultation_id",
                                             m->consultation_id, S_CONS (OPEN));
-    if (!k)
+    if (!k || s_check_consultation_dates (x, k))
         return -1;
     const char *field = "response_submitted.response_id";
     if (hub_consultation_has_response (k, m->response_id))
@@ -368,7 +412,18 @@ s_consultation_closed (s_ctx_t *x, const Cyclehub__V1__ConsultationClosed *m)
                                             m->consultation_id, S_CONS (OPEN));
     if (!k)
         return -1;
+    //  Closing before the announced date cuts people off: say why (kept in the state)
+    char when [40];
+    if (x->now < k->closes_at_ms && s_blank (m->early_close_reason))
+        return hub_verdict_set (x->v, S_REJ (MISSING_FIELD), "consultation_closed.early_close_reason",
+                                "consultation.closed before the closing date needs a reason: "
+                                "consultation %s closes at %s; give early_close_reason (why it "
+                                "closes early), or send consultation.closed from then", k->id,
+                                s_when (when, sizeof when, k->closes_at_ms));
     k->status = S_CONS (CLOSED);
+    k->closed_at_ms = x->now;
+    hub_commission_copy (k->early_close_reason, sizeof k->early_close_reason,
+                         m->early_close_reason? m->early_close_reason: "");
     return 0;
 }
 
@@ -518,6 +573,15 @@ s_tender_closed (s_ctx_t *x, const Cyclehub__V1__TenderClosed *m)
     if (p->status != S_PROC (TENDER))
         return s_not_in_state (x, field, "procurement", p->id,
                                s_procurement_state (p->status), s_procurement_next (p->status));
+    char when [40], now [40];
+    if (x->now < p->tender_deadline_ms)
+        return hub_verdict_set (x->v, S_REJ (ILLEGAL_TRANSITION), field,
+                                "tender.closed is not allowed yet: the tender period of procurement "
+                                "%s ends at %s (it is now %s), and a tender closes only once its "
+                                "period has ended; send tender.closed from then, or stop the "
+                                "procurement early with procurement.terminated", p->id,
+                                s_when (when, sizeof when, p->tender_deadline_ms),
+                                s_when (now, sizeof now, x->now));
     p->status = S_PROC (EVALUATION);
     return 0;
 }
@@ -549,6 +613,34 @@ s_award_add (hub_commission_t *c, const char *award_id, const char *procurement_
     a->standstill_ends_ms = standstill_ends_ms;
 }
 
+//  The standstill an award notice carries must last at least 8 working days
+//  from the broker's clock, in the buyer's nation (hub_standstill.h has the
+//  exact rule; docs/domain.md explains it)
+static int
+s_check_standstill (s_ctx_t *x, const char *field, int64_t ends_ms, const char *otherwise)
+{
+    hub_nation_t nation = hub_standstill_nation (x->c->owner);
+    int64_t least;
+    char when [40], now [40], given [40];
+    if (hub_standstill_end (x->now, nation, &least))
+        return hub_verdict_set (x->v, S_REJ (INTERNAL), field,
+                                "the broker cannot count working days at %s: its bank-holiday "
+                                "table (broker/domain/data/uk-bank-holidays.csv) covers %d to %d; "
+                                "its operator must add the years from GOV.UK and rebuild",
+                                s_when (now, sizeof now, x->now),
+                                hub_standstill_first_year (), hub_standstill_last_year ());
+    if (ends_ms >= least)
+        return 0;
+    return hub_verdict_set (x->v, S_REJ (INVALID_VALUE), field,
+                            "%s %s is too soon: a standstill lasts at least %d working days "
+                            "from the award notice (now, %s), counting neither weekends nor the "
+                            "bank holidays of %s (buyer %s); give an end at %s or later%s",
+                            field, s_when (given, sizeof given, ends_ms),
+                            HUB_STANDSTILL_WORKING_DAYS, s_when (now, sizeof now, x->now),
+                            hub_standstill_nation_name (nation), x->c->owner,
+                            s_when (when, sizeof when, least), otherwise);
+}
+
 static int
 s_direct_award (s_ctx_t *x, const Cyclehub__V1__DirectAward *m)
 {
@@ -562,6 +654,12 @@ s_direct_award (s_ctx_t *x, const Cyclehub__V1__DirectAward *m)
     if ((!p && s_full (x, "procurements", x->c->n_procurements))
     ||  s_full (x, "awards", x->c->n_awards))
         return -1;
+    //  No standstill when the notice names the exemption (hub_validate then
+    //  made sure no end was given); else the same rule as award.made
+    bool exempt = !s_blank (m->no_standstill_reason);
+    if (!exempt && s_check_standstill (x, "direct_award.standstill_ends_ms", m->standstill_ends_ms,
+                                       ", or no_standstill_reason naming the exemption relied on"))
+        return -1;
     bool to_do = x->c->stage == S_STAGE (PLAN);
     if (to_do && s_check_move (x, field, S_STAGE (DO), false))
         return -1;
@@ -570,7 +668,8 @@ s_direct_award (s_ctx_t *x, const Cyclehub__V1__DirectAward *m)
     ||  hub_orgs_set (&suppliers, m->n_suppliers, m->suppliers))
         return s_no_memory (x);
     s_procurement_upsert (x->c, m->procurement_id, S_PROC (AWARDED));
-    s_award_add (x->c, m->award_id, m->procurement_id, &suppliers, m->standstill_ends_ms);
+    s_award_add (x->c, m->award_id, m->procurement_id, &suppliers,
+                 exempt? 0: m->standstill_ends_ms);
     if (to_do)
         s_move (x->c, S_STAGE (DO));
     return 0;
@@ -588,7 +687,8 @@ s_award_made (s_ctx_t *x, const Cyclehub__V1__AwardMade *m)
                                s_procurement_state (p->status), s_procurement_next (p->status));
     if (hub_commission_find_award (x->c, m->award_id))
         return s_exists (x, "award_made.award_id", "award", m->award_id);
-    if (s_full (x, "awards", x->c->n_awards))
+    if (s_full (x, "awards", x->c->n_awards)
+    ||  s_check_standstill (x, "award_made.standstill_ends_ms", m->standstill_ends_ms, ""))
         return -1;
     hub_orgs_t suppliers;
     if (hub_commission_reserve (x->c, 0, 0, 1, 0)
@@ -618,13 +718,14 @@ s_contract_signed (s_ctx_t *x, const Cyclehub__V1__ContractSigned *m)
         return s_not_in_state (x, field, "the procurement of award", a->id,
                                p? s_procurement_state (p->status): "missing",
                                p? s_procurement_next (p->status): "nothing");
-    char when [HUB_TIME_TEXT_MAX] = "";
-    hub_time_format (a->standstill_ends_ms, when, sizeof when);
+    char when [40], now [40];
     if (a->standstill_ends_ms > x->now)
         return hub_verdict_set (x->v, S_REJ (ILLEGAL_TRANSITION), field,
                                 "contract.signed is not allowed yet: the standstill of award %s "
-                                "ends at %s, and the contract may be signed only after it ends",
-                                a->id, when);
+                                "ends at %s (it is now %s, by the broker's clock), and the "
+                                "contract may be signed only once it has ended; sign from then",
+                                a->id, s_when (when, sizeof when, a->standstill_ends_ms),
+                                s_when (now, sizeof now, x->now));
     if (s_full (x, "contracts", x->c->n_contracts))
         return -1;
     hub_orgs_t suppliers;

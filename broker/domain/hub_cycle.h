@@ -49,15 +49,24 @@ typedef struct {
    ILLEGAL_TRANSITION  the message does not fit the commission's stage, or
                        the sub-state of the consultation, procurement, award
                        or contract it names (the reason names the current
-                       state and what is legal there)
+                       state and what is legal there), or a date by now_ms:
+                       a response outside the consultation's dates,
+                       tender.amended after / tender.closed before the tender
+                       period's end, contract.signed before the standstill's
+                       end (the reason names the date)
    INVALID_VALUE       a dangling reference (no such consultation, procurement,
                        award, contract) or an id that already exists (a
-                       response_id already used in the same consultation)
+                       response_id already used in the same consultation), or
+                       a standstill shorter than 8 working days from now_ms in
+                       the buyer's nation (hub_standstill.h)
+   MISSING_FIELD       consultation.closed before its closing date without
+                       early_close_reason
    NOT_AUTHORISED      commission.opened by someone other than its buyer
    TOO_LARGE           the commission already holds HUB_CYCLE_MAX_ITEMS of a kind,
                        or the consultation HUB_CYCLE_MAX_RESPONSES responses
    UNKNOWN_TYPE        no body, or erasure.recorded (broker-only)
-   INTERNAL            out of memory, or env is for another commission
+   INTERNAL            out of memory, env is for another commission, or now_ms
+                       is outside the years of the bank-holiday table (awards)
    out may be NULL; when given it is always filled (from = to on rejection). */
 int
     hub_cycle_apply (hub_commission_t **state_p, const Cyclehub__V1__Envelope *env,

@@ -466,6 +466,25 @@ s_check_consultation_dates (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
     return 0;
 }
 
+//  A direct award names its standstill's end (the same rule as award.made)
+//  or the exemption relied on, never both
+static int
+s_check_direct_award_standstill (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
+{
+    const Cyclehub__V1__DirectAward *m = env->direct_award;
+    bool exempt = !s_blank (m->no_standstill_reason);
+    if (exempt && m->standstill_ends_ms)
+        return s_fail (v, S_REJ (INVALID_VALUE), "direct_award", "no_standstill_reason",
+                       "is given with standstill_ends_ms: give the standstill's end, or the "
+                       "reason no standstill applies, not both");
+    if (!exempt && !m->standstill_ends_ms)
+        return s_fail (v, S_REJ (MISSING_FIELD), "direct_award", "standstill_ends_ms",
+                       "is required: give the end of the standstill, at least 8 working days "
+                       "after the award notice (Procurement Act 2023, UK6), or "
+                       "no_standstill_reason naming the exemption relied on");
+    return 0;
+}
+
 static int
 s_check_answers (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
 {

@@ -136,7 +136,7 @@ fb_envelope (Cyclehub__V1__Envelope__BodyCase type, const fb_spec_t *spec,
             c_opened.consultation_id = (char *) consultation;
             c_opened.title = "Your views on home care";
             c_opened.opens_at_ms = FB_T0_MS;
-            c_opened.closes_at_ms = FB_T0_MS + 84 * FB_DAY_MS;
+            c_opened.closes_at_ms = FB_T0_MS + 600 * FB_DAY_MS;     //  inside fuzz_request's clock range
             c_opened.audience = "Residents and carers";
             c_opened.n_ways_to_respond = 1;
             c_opened.ways_to_respond = links;
@@ -163,6 +163,7 @@ fb_envelope (Cyclehub__V1__Envelope__BodyCase type, const fb_spec_t *spec,
         case S_BODY (CONSULTATION_CLOSED):
             c_closed.consultation_id = (char *) consultation;
             c_closed.summary = "214 responses";
+            c_closed.early_close_reason = "Enough responses to decide";  //  valid at any time
             env.consultation_closed = &c_closed;
             break;
         case S_BODY (CONSULTATION_OUTCOME):
@@ -221,6 +222,8 @@ fb_envelope (Cyclehub__V1__Envelope__BodyCase type, const fb_spec_t *spec,
             direct.value = &money;
             direct.justification = "Urgency";
             direct.standstill_ends_ms = spec->standstill_ends_ms;
+            if (!spec->standstill_ends_ms)
+                direct.no_standstill_reason = "Extreme urgency: no standstill applies";
             env.direct_award = &direct;
             break;
         case S_BODY (AWARD_MADE):
@@ -229,7 +232,8 @@ fb_envelope (Cyclehub__V1__Envelope__BodyCase type, const fb_spec_t *spec,
             made.n_suppliers = 1;
             made.suppliers = suppliers;
             made.value = &money;
-            made.standstill_ends_ms = spec->standstill_ends_ms;
+            made.standstill_ends_ms = spec->standstill_ends_ms? spec->standstill_ends_ms
+                                                              : FB_NOW_MS + 21 * FB_DAY_MS;
             env.award_made = &made;
             break;
         case S_BODY (CONTRACT_SIGNED):
@@ -353,6 +357,7 @@ typedef struct {
     int target;                         //  stage change target
     int64_t deadline_ms;                //  tender deadline (0: default, far)
     int64_t standstill_ms;              //  award standstill end
+    int phase;                          //  when it is applied (fb_prelude_step)
 } s_step_t;
 
 #define S_A 0
@@ -362,6 +367,7 @@ typedef struct {
 #define S_C 4
 #define S_SOON    (FB_T0_MS + 10 * FB_DAY_MS)     //  a deadline that passed before FB_NOW_MS
 #define S_LATER   (FB_T0_MS + 300 * FB_DAY_MS)    //  a standstill not over at FB_NOW_MS
+#define S_READY   (FB_T0_MS + 30 * FB_DAY_MS)     //  a standstill over before phase 2
 
 //  Steps that put a commission (do or review) into its working state
 #define S_WORKING(c) \
@@ -374,19 +380,19 @@ typedef struct {
     { .commission = c, .type = S_BODY (PROCUREMENT_PLANNED), .id = "p-planned" }, \
     { .commission = c, .type = S_BODY (TENDER_PUBLISHED), .id = "p-tender" }, \
     { .commission = c, .type = S_BODY (TENDER_PUBLISHED), .id = "p-eval", .deadline_ms = S_SOON }, \
-    { .commission = c, .type = S_BODY (TENDER_CLOSED), .id = "p-eval" }, \
     { .commission = c, .type = S_BODY (TENDER_PUBLISHED), .id = "p-award", .deadline_ms = S_SOON }, \
-    { .commission = c, .type = S_BODY (TENDER_CLOSED), .id = "p-award" }, \
-    { .commission = c, .type = S_BODY (AWARD_MADE), .id = "p-award", .award = "a-standstill", .standstill_ms = S_LATER }, \
-    { .commission = c, .type = S_BODY (DIRECT_AWARD), .id = "p-ready", .award = "a-ready" }, \
-    { .commission = c, .type = S_BODY (DIRECT_AWARD), .id = "p-direct", .award = "a-direct" }, \
-    { .commission = c, .type = S_BODY (CONTRACT_SIGNED), .award = "a-direct", .contract = "c-active" }, \
-    { .commission = c, .type = S_BODY (DIRECT_AWARD), .id = "p-old", .award = "a-old" }, \
-    { .commission = c, .type = S_BODY (CONTRACT_SIGNED), .award = "a-old", .contract = "c-ended" }, \
-    { .commission = c, .type = S_BODY (CONTRACT_ENDED), .contract = "c-ended" }, \
-    { .commission = c, .type = S_BODY (MARKET_ENGAGEMENT), .id = "p-engage" }, \
-    { .commission = c, .type = S_BODY (PROCUREMENT_PLANNED), .id = "p-term" }, \
-    { .commission = c, .type = S_BODY (PROCUREMENT_TERMINATED), .id = "p-term" }
+    { .commission = c, .type = S_BODY (TENDER_CLOSED), .id = "p-eval", .phase = 1 }, \
+    { .commission = c, .type = S_BODY (TENDER_CLOSED), .id = "p-award", .phase = 1 }, \
+    { .commission = c, .type = S_BODY (AWARD_MADE), .id = "p-award", .award = "a-standstill", .standstill_ms = S_LATER, .phase = 1 }, \
+    { .commission = c, .type = S_BODY (DIRECT_AWARD), .id = "p-ready", .award = "a-ready", .standstill_ms = S_READY, .phase = 1 }, \
+    { .commission = c, .type = S_BODY (DIRECT_AWARD), .id = "p-direct", .award = "a-direct", .standstill_ms = S_READY, .phase = 1 }, \
+    { .commission = c, .type = S_BODY (DIRECT_AWARD), .id = "p-old", .award = "a-old", .phase = 1 }, \
+    { .commission = c, .type = S_BODY (CONTRACT_SIGNED), .award = "a-direct", .contract = "c-active", .phase = 2 }, \
+    { .commission = c, .type = S_BODY (CONTRACT_SIGNED), .award = "a-old", .contract = "c-ended", .phase = 2 }, \
+    { .commission = c, .type = S_BODY (CONTRACT_ENDED), .contract = "c-ended", .phase = 2 }, \
+    { .commission = c, .type = S_BODY (MARKET_ENGAGEMENT), .id = "p-engage", .phase = 2 }, \
+    { .commission = c, .type = S_BODY (PROCUREMENT_PLANNED), .id = "p-term", .phase = 2 }, \
+    { .commission = c, .type = S_BODY (PROCUREMENT_TERMINATED), .id = "p-term", .phase = 2 }
 
 static const s_step_t s_prelude [] = {
     { .commission = S_A, .type = S_BODY (COMMISSION_OPENED) },
@@ -405,15 +411,15 @@ static const s_step_t s_prelude [] = {
     { .commission = S_P, .type = S_BODY (CONSULTATION_OPENED), .id = "k-open" },
 
     S_WORKING (S_D),
-    { .commission = S_D, .type = S_BODY (CONSULTATION_OPENED), .id = "k-open" },
-    { .commission = S_D, .type = S_BODY (CONSULTATION_OPENED), .id = "k-closed" },
-    { .commission = S_D, .type = S_BODY (CONSULTATION_CLOSED), .id = "k-closed" },
+    { .commission = S_D, .type = S_BODY (CONSULTATION_OPENED), .id = "k-open", .phase = 2 },
+    { .commission = S_D, .type = S_BODY (CONSULTATION_OPENED), .id = "k-closed", .phase = 2 },
+    { .commission = S_D, .type = S_BODY (CONSULTATION_CLOSED), .id = "k-closed", .phase = 2 },
 
     S_WORKING (S_R),
-    { .commission = S_R, .type = S_BODY (EVALUATION_PUBLISHED) },
-    { .commission = S_R, .type = S_BODY (CONSULTATION_OPENED), .id = "k-open" },
-    { .commission = S_R, .type = S_BODY (CONSULTATION_OPENED), .id = "k-closed" },
-    { .commission = S_R, .type = S_BODY (CONSULTATION_CLOSED), .id = "k-closed" },
+    { .commission = S_R, .type = S_BODY (EVALUATION_PUBLISHED), .phase = 2 },
+    { .commission = S_R, .type = S_BODY (CONSULTATION_OPENED), .id = "k-open", .phase = 2 },
+    { .commission = S_R, .type = S_BODY (CONSULTATION_OPENED), .id = "k-closed", .phase = 2 },
+    { .commission = S_R, .type = S_BODY (CONSULTATION_CLOSED), .id = "k-closed", .phase = 2 },
 
     { .commission = S_C, .type = S_BODY (COMMISSION_OPENED) },
     { .commission = S_C, .type = S_BODY (STAGE_CHANGE_REQUESTED), .target = S_STAGE (CLOSED) },
@@ -437,7 +443,11 @@ fb_prelude_step (size_t i, fb_spec_t *spec, Cyclehub__V1__Envelope__BodyCase *ty
     spec->deadline_ms = step->deadline_ms;
     spec->standstill_ends_ms = step->standstill_ms;
     *type = step->type;
-    //  One hour apart, all before the earliest deadline (S_SOON)
-    *now_ms = FB_T0_MS + (int64_t) i * 3600000;
+    //  One hour apart, in three phases, so that each step comes when its dates
+    //  allow it: 0 before the earliest tender deadline (S_SOON); 1 after it
+    //  (tenders close, awards are made); 2 after the direct awards'
+    //  standstill (S_READY), to sign their contracts. All before FB_NOW_MS.
+    static const int64_t phase_ms [] = { FB_T0_MS, S_SOON, S_READY + FB_DAY_MS };
+    *now_ms = phase_ms [step->phase] + (int64_t) i * 3600000;
     return 0;
 }

@@ -32,7 +32,8 @@ typedef struct {
     int target;                     //  stage.change_requested (0: plan)
     int decision;                   //  review.decision (0: recommission)
     int64_t deadline_ms;            //  tender.published period end (0: T0 + 365 days)
-    int64_t standstill_ends_ms;     //  award.made, award.direct (0: none)
+    int64_t standstill_ends_ms;     //  award.made (0: FB_NOW + 21 days), award.direct (0: none
+                                    //  applies, with no_standstill_reason)
     int64_t sent_at_ms;             //  Envelope.sent_at_ms (0: unset)
     int with_personal;              //  consultation.response: fill PersonalData
 } fb_spec_t;
