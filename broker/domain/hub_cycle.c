@@ -25,6 +25,7 @@
 typedef struct {
     hub_commission_t *c;        //  the state, changed only after all checks
     const char *type;           //  the message type name, for reasons
+    const char *sender;         //  the publishing agency's org-id
     int64_t now;                //  now_ms
     hub_verdict_t *v;           //  filled on rejection
 } s_ctx_t;
@@ -351,20 +352,32 @@ s_response_submitted (s_ctx_t *x, const Cyclehub__V1__ResponseSubmitted *m)
                                             m->consultation_id, S_CONS (OPEN));
     if (!k)
         return -1;
+    //  Response ids are each agency's own, and so is the cap: one agency's
+    //  responses neither use up another's ids nor fill the consultation
     const char *field = "response_submitted.response_id";
-    if (hub_consultation_has_response (k, m->response_id))
+    if (hub_consultation_has_response (k, x->sender, m->response_id))
         return hub_verdict_set (x->v, S_REJ (INVALID_VALUE), field,
-                                "response %s already exists in consultation %s of commission %s: "
-                                "choose a new response_id for a new response", m->response_id,
-                                k->id, x->c->id);
-    if (k->n_response_ids >= HUB_CYCLE_MAX_RESPONSES)
+                                "response %s already exists in consultation %s of commission %s "
+                                "(from %s): choose a new response_id for a new response",
+                                m->response_id, k->id, x->c->id, x->sender);
+    const hub_respondent_t *respondent = hub_consultation_respondent (k, x->sender);
+    size_t sent = respondent? respondent->responses.n: 0;
+    if (sent >= HUB_CYCLE_MAX_RESPONSES)
         return hub_verdict_set (x->v, S_REJ (TOO_LARGE), field,
-                                "consultation %s of commission %s already holds %zu responses, the "
-                                "most one consultation may hold: open another consultation for "
-                                "further responses", k->id, x->c->id, k->n_response_ids);
-    if (hub_consultation_reserve_response (k))
+                                "%s already sent %zu responses to consultation %s of commission "
+                                "%s, the most one agency may send to one consultation: open "
+                                "another consultation for further responses", x->sender, sent,
+                                k->id, x->c->id);
+    if (!respondent && k->n_respondents >= HUB_CYCLE_MAX_RESPONDENTS)
+        return hub_verdict_set (x->v, S_REJ (TOO_LARGE), field,
+                                "consultation %s of commission %s already holds responses from "
+                                "%zu agencies, the most one consultation may hold: open another "
+                                "consultation for further responses", k->id, x->c->id,
+                                k->n_respondents);
+    hub_respondent_t *to = hub_consultation_reserve_response (k, x->sender);
+    if (!to)
         return s_no_memory (x);
-    hub_commission_copy (k->response_ids [k->n_response_ids++], sizeof (hub_local_id_t),
+    hub_commission_copy (to->responses.ids [to->responses.n++], sizeof (hub_local_id_t),
                          m->response_id);
     if (k->responses < UINT32_MAX)
         k->responses++;
@@ -924,7 +937,7 @@ hub_cycle_apply (hub_commission_t **state_p, const Cyclehub__V1__Envelope *env,
                                 type, c->id, s_stage_name (c->stage), allowed);
     }
 
-    s_ctx_t ctx = { c, type, now_ms, v };
+    s_ctx_t ctx = { c, type, sender? sender: "", now_ms, v };
     int rc = handler (&ctx, env);
     if (rc)
         return -1;
