@@ -34,16 +34,6 @@ typedef struct {
 //  Names for reasons
 
 static const char *
-s_when (char *buf, size_t size, int64_t ms)
-{
-    time_t secs = (time_t) (ms / 1000);
-    struct tm tm;
-    if (!gmtime_r (&secs, &tm) || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf (buf, size, "%lld ms", (long long) ms);
-    return buf;
-}
-
-static const char *
 s_consultation_state (Cyclehub__V1__ConsultationState__Status status)
 {
     switch (status) {
@@ -518,13 +508,13 @@ s_tender_amended (s_ctx_t *x, const Cyclehub__V1__TenderAmended *m)
                                 "tender.amended is not allowed: the tender period of procurement "
                                 "%s ended at %s, and a tender may be amended only before its "
                                 "deadline; allowed there: tender.closed, procurement.terminated",
-                                p->id, s_when (when, sizeof when, p->tender_deadline_ms));
+                                p->id, hub_verdict_when (when, sizeof when, p->tender_deadline_ms));
     if (m->new_deadline_ms && m->new_deadline_ms <= x->now)
         return hub_verdict_set (x->v, S_REJ (INVALID_VALUE), "tender_amended.new_deadline_ms",
                                 "tender_amended.new_deadline_ms %s is not in the future (now is "
                                 "%s): give a new deadline after now",
-                                s_when (when, sizeof when, m->new_deadline_ms),
-                                s_when (now, sizeof now, x->now));
+                                hub_verdict_when (when, sizeof when, m->new_deadline_ms),
+                                hub_verdict_when (now, sizeof now, x->now));
     if (m->new_deadline_ms)
         p->tender_deadline_ms = m->new_deadline_ms;
     return 0;
@@ -645,7 +635,7 @@ s_contract_signed (s_ctx_t *x, const Cyclehub__V1__ContractSigned *m)
         return hub_verdict_set (x->v, S_REJ (ILLEGAL_TRANSITION), field,
                                 "contract.signed is not allowed yet: the standstill of award %s "
                                 "ends at %s, and the contract may be signed only after it ends",
-                                a->id, s_when (when, sizeof when, a->standstill_ends_ms));
+                                a->id, hub_verdict_when (when, sizeof when, a->standstill_ends_ms));
     if (s_full (x, "contracts", x->c->n_contracts))
         return -1;
     hub_orgs_t suppliers;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void
 hub_verdict_clear (hub_verdict_t *self)
@@ -35,4 +36,14 @@ hub_verdict_set (hub_verdict_t *self, Cyclehub__V1__RejectCode code,
         //  Say that the sentence was cut rather than end it mid-word silently
         memcpy (self->reason + sizeof self->reason - 4, "...", 4);
     return -1;
+}
+
+const char *
+hub_verdict_when (char *buf, size_t size, int64_t ms)
+{
+    time_t secs = (time_t) (ms / 1000);
+    struct tm tm;
+    if (!gmtime_r (&secs, &tm) || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf (buf, size, "%lld ms", (long long) ms);
+    return buf;
 }
