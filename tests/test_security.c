@@ -677,11 +677,12 @@ s_rejected (Cyclehub__V1__Reply *reply, Cyclehub__V1__RejectCode code, const cha
     bool ok = reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT
            && reply->reject->code == code && streq (reply->reject->field, field)
            && strstr (reply->reject->reason, words);
+    //  (reject and ack share a union: look at the case first)
+    bool reject = reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT;
     if (!ok)
         fprintf (stderr, "reply: %s %s: %s\n",
-                 reply && reply->reject? hub_proto_reject_name (reply->reject->code): "(not a reject)",
-                 reply && reply->reject? reply->reject->field: "",
-                 reply && reply->reject? reply->reject->reason: "");
+                 reject? hub_proto_reject_name (reply->reject->code): "(not a reject)",
+                 reject? reply->reject->field: "", reject? reply->reject->reason: "");
     if (reply)
         cyclehub__v1__reply__free_unpacked (reply, NULL);
     return ok;
@@ -730,7 +731,7 @@ static bool
 s_acked (Cyclehub__V1__Reply *reply)
 {
     bool ok = reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK && !reply->ack->duplicate;
-    if (!ok && reply && reply->reject)
+    if (!ok && reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT)
         fprintf (stderr, "refused: %s %s\n", hub_proto_reject_name (reply->reject->code),
                  reply->reject->reason);
     if (reply)
@@ -755,30 +756,39 @@ test_access_curve (void)
     zsock_t *respondent = s_socket (&hub, ZMQ_DEALER, hub.respondent, hub.proc.api);
     const char *ocid = "ocds-h6vhtk-acc001";
 
-    //  A commissioner may not claim an ocid under another publisher's prefix
+    //  The buyer's commission, with the partner listed
     Cyclehub__V1__CommissionOpened opened = CYCLEHUB__V1__COMMISSION_OPENED__INIT;
     char *partners [] = { PARTNER };
     opened.title = "Carers' breaks";
-    opened.buyer = RIVAL;
+    opened.buyer = BUYER;
+    opened.partners = partners;
+    opened.n_partners = 1;
     Cyclehub__V1__Envelope env = CYCLEHUB__V1__ENVELOPE__INIT;
     env.msg_id = "open-1";
     env.commission_id = (char *) ocid;
     env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED;
     env.commission_opened = &opened;
+    CHECK (s_acked (s_publish_reply (buyer, &env)));
+
+    //  A commissioner may not claim an ocid under another publisher's prefix
+    //  (the next one the buyer will use) ...
+    opened.buyer = RIVAL;
+    opened.n_partners = 0;
+    env.msg_id = "squat-1";
+    env.commission_id = "ocds-h6vhtk-acc009";
     CHECK (s_rejected (s_publish_reply (rival, &env), CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED,
                        "commission_id", "ocid prefix ocds-h6vhtk is not registered to " RIVAL));
     //  ... so the real owner still opens it, and the rival opens its own
     opened.buyer = BUYER;
-    opened.partners = partners;
-    opened.n_partners = 1;
+    env.msg_id = "open-9";
     CHECK (s_acked (s_publish_reply (buyer, &env)));
     opened.buyer = RIVAL;
-    opened.n_partners = 0;
+    env.msg_id = "rival-1";
     env.commission_id = "ocds-abc123-acc001";
     CHECK (s_acked (s_publish_reply (rival, &env)));
     //  The reason tells where a prefix is registered
     env.commission_id = "ocds-zzz999-acc001";
-    env.msg_id = "open-2";
+    env.msg_id = "squat-2";
     CHECK (s_rejected (s_publish_reply (rival, &env), CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED,
                        "commission_id", "agencies.cfg, ocid-prefixes"));
 
@@ -863,7 +873,7 @@ test_access_curve (void)
     CHECK (s_acked (s_respond_to (partner, ocid, "month-2", "r-month", zclock_time () + 29 * DAY_MS)));
     opened.buyer = RIVAL;
     env = (Cyclehub__V1__Envelope) CYCLEHUB__V1__ENVELOPE__INIT;
-    env.msg_id = "open-3";
+    env.msg_id = "squat-3";
     env.commission_id = "ocds-h6vhtk-acc002";
     env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED;
     env.commission_opened = &opened;
