@@ -8,6 +8,7 @@
 #include "hub_zap.h"
 #include "hub_ingest.h"
 #include "hub_query.h"
+#include "hub_erasure.h"
 
 void
 hub_broker_config_default (hub_broker_config_t *config)
@@ -22,6 +23,7 @@ hub_broker_config_default (hub_broker_config_t *config)
     config->events_hwm = 100000;
     config->heartbeat_ms = 1000;
     config->sweep_ms = 60000;
+    config->retention_max_days = HUB_ERASURE_RETENTION_MAX_DAYS;
     config->page_max = 1000;
     config->page_max_bytes = 4 * 1024 * 1024;
 }

@@ -25,6 +25,9 @@ typedef struct {
     const char *auth_dir;            /* CURVE: broker.cert_secret + agencies.cfg (hub_registry.h) */
     bool plain;                      /* no CURVE: PLAIN org-id identities, loopback only */
     int sweep_ms;                    /* retention sweep period (default 60000) */
+    unsigned retention_max_days;     /* latest retention date a response may carry, in days
+                                        after it arrives (default HUB_ERASURE_RETENTION_MAX_DAYS,
+                                        7 years) */
     hub_store_options_t store;       /* map sizes, sync mode */
     size_t batch_max;                /* requests drained into one commit (default 4096) */
     size_t request_max;              /* largest request handled, bytes (default 1 MiB);

@@ -338,6 +338,19 @@ s_check_duplicate (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *sl
     return true;
 }
 
+//  commission.opened: the ocid's prefix must be one the registry binds to
+//  the sender; in PLAIN development mode (no registry) any prefix is allowed.
+static int
+s_check_prefix (hub_ingest_t *self, hub_slot_t *slot, const char *ocid)
+{
+    char prefixes [256] = "";
+    if (self->registry
+    &&  hub_registry_prefixes (self->registry, slot->key, prefixes, sizeof prefixes))
+        prefixes [0] = 0;           //  revoked since it was received: it holds none
+    return hub_access_check_prefix (ocid, slot->sender, self->registry? prefixes: NULL,
+                                    &slot->verdict);
+}
+
 //  Checks a publish against the schema rules, dedupe, the access rules and
 //  the state machine, and on success assigns its seq and builds its Event.
 static void
@@ -366,8 +379,15 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot
     hub_commission_t *state = s_state (self, snapshot, env->commission_id);
     if (hub_access_check (state, env, slot->sender, slot->roles, &slot->verdict))
         return;
+    if (env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED
+    &&  s_check_prefix (self, slot, env->commission_id))
+        return;
     hub_commission_t *before = state;
     int64_t now = s_now (self);
+    if (env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
+    &&  hub_erasure_check_retention (env->response_submitted, now,
+                                     self->config->retention_max_days, &slot->verdict))
+        return;
     hub_cycle_outcome_t outcome;
     if (hub_cycle_apply (&state, env, slot->sender, now, &outcome, &slot->verdict))
         return;

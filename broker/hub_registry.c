@@ -10,6 +10,7 @@ typedef struct {
     char org_id [64];
     char name [256];
     unsigned roles;
+    char prefixes [256];        //  its ocid prefixes, comma-separated; "" for none
 } s_agency_t;
 
 struct _hub_registry_t {
@@ -53,6 +54,18 @@ s_load (const char *dir, const char *path, char *err, size_t errsize)
                       "partner, provider or observer", path, org_id, role_text);
             goto fail;
         }
+        //  The ocid prefixes it may open commissions under (hub_access)
+        const char *prefixes = zconfig_get (entry, "ocid-prefixes", NULL);
+        if (prefixes && (hub_access_parse_prefixes (prefixes)
+                     ||  strlen (prefixes) >= sizeof ((s_agency_t *) 0)->prefixes)) {
+            snprintf (err, errsize, "%s: agency %s: ocid-prefixes '%.100s' must list ocid "
+                      "prefixes such as ocds-h6vhtk (\"ocds-\" and six lowercase letters or "
+                      "digits), comma-separated, at most 20", path, org_id, prefixes);
+            goto fail;
+        }
+        if (!prefixes && (roles & HUB_ROLE_COMMISSIONER))
+            zsys_warning ("registry: agency %s is a commissioner without ocid-prefixes: it "
+                          "cannot open commissions until %s lists them", org_id, path);
         int certs = 0;
         for (zconfig_t *item = zconfig_child (entry); item; item = zconfig_next (item)) {
             if (strncmp (zconfig_name (item), "cert", 4) != 0)
@@ -68,6 +81,7 @@ s_load (const char *dir, const char *path, char *err, size_t errsize)
             snprintf (agency->org_id, sizeof agency->org_id, "%s", org_id);
             snprintf (agency->name, sizeof agency->name, "%s", zconfig_get (entry, "name", ""));
             agency->roles = roles;
+            snprintf (agency->prefixes, sizeof agency->prefixes, "%s", prefixes? prefixes: "");
             if (zhashx_insert (keys, zcert_public_txt (cert), agency) != 0) {
                 snprintf (err, errsize, "%s: certificate %s is registered twice", path, file);
                 free (agency);
@@ -183,4 +197,15 @@ hub_registry_size (hub_registry_t *self)
     size_t size = zhashx_size (self->keys);
     pthread_mutex_unlock (&self->lock);
     return size;
+}
+
+int
+hub_registry_prefixes (hub_registry_t *self, const char *public_key, char *prefixes, size_t size)
+{
+    pthread_mutex_lock (&self->lock);
+    s_agency_t *agency = zhashx_lookup (self->keys, public_key);
+    if (agency)
+        snprintf (prefixes, size, "%s", agency->prefixes);
+    pthread_mutex_unlock (&self->lock);
+    return agency? 0: -1;
 }

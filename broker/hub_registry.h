@@ -10,10 +10,13 @@
                                  GB-LAE-E09000033
                                      name = "Tower Hamlets Council"
                                      roles = "commissioner"
+                                     ocid-prefixes = "ocds-h6vhtk,ocds-abc123"
                                      cert = "agencies/towerhamlets.cert"
                            (cert: an agency's public certificate, relative to the
                            auth directory; one org-id may list cert, cert2, ... to
-                           rotate keys)
+                           rotate keys; ocid-prefixes: the ocid prefixes it may
+                           open commissions under, at most 20; a prefix may be
+                           listed for several agencies)
     The registry is read again whenever agencies.cfg changes (its mtime),
     at most once a second. Thread-safe.
 */
@@ -46,6 +49,13 @@ int
 int
     hub_registry_lookup (hub_registry_t *self, const char *public_key,
                          char *org_id, size_t size, unsigned *roles);
+
+/* Copies the ocid prefixes of the agency holding a public key into
+   prefixes (comma-separated, "" for none: it may open no commission).
+   Returns 0, or -1 if the key is not registered. */
+int
+    hub_registry_prefixes (hub_registry_t *self, const char *public_key,
+                           char *prefixes, size_t size);
 
 /* Number of registered keys. */
 size_t

@@ -29,6 +29,9 @@ s_usage (FILE *out)
         "                        acknowledged messages on power loss\n"
         "  --sweep-interval MS   how often the retention sweep erases the personal data\n"
         "                        of responses past their retention date (default 60000)\n"
+        "  --retention-max-days N  the latest retention date a consultation response may\n"
+        "                        carry, in days after it arrives; later ones are refused\n"
+        "                        (default 2557: 7 years; 1 to 36500)\n"
         "  --endpoints-file FILE write the bound endpoints (api, events; one a line)\n"
         "                        to FILE once ready (useful with port 0 or '*')\n"
         "  --clock-offset DURATION  tests and rehearsals only: run the broker's clock\n"
@@ -49,6 +52,7 @@ s_usage (FILE *out)
         "      auth = /etc/cyclehub/auth\n"
         "      map_max_mib = 16384\n"
         "      clock_offset = 0s\n"
+        "      retention_max_days = 2557\n"
         "      verbose = 0\n"
         "Stop with SIGINT or SIGTERM: the batch in flight is committed and answered.\n");
 }
@@ -68,6 +72,20 @@ s_duration (const char *text, int64_t *ms)
     if (!unit || llabs (n) * unit > 36500LL * 86400000)
         return -1;
     *ms = (int64_t) (n * unit);
+    return 0;
+}
+
+//  Parses a retention limit in days (flag or config key); 0 or -1 with a message
+static int
+s_retention_days (const char *text, const char *what, hub_broker_config_t *config)
+{
+    char *end;
+    long days = strtol (text, &end, 10);
+    if (*end || end == text || days < 1 || days > 36500) {
+        fprintf (stderr, "cyclehubd: %s takes a number of days, 1 to 36500 (7 years: 2557)\n", what);
+        return -1;
+    }
+    config->retention_max_days = (unsigned) days;
     return 0;
 }
 
@@ -92,6 +110,11 @@ s_load_config (const char *path, hub_broker_config_t *config, zconfig_t **root_p
     if (offset && s_duration (offset, &config->clock_offset_ms)) {
         fprintf (stderr, "cyclehubd: %s: clock_offset takes [+|-]N with s, m, h or d, e.g. +12d\n",
                  path);
+        zconfig_destroy (&root);
+        return -1;
+    }
+    const char *retention = zconfig_get (root, "cyclehubd/retention_max_days", NULL);
+    if (retention && s_retention_days (retention, "retention_max_days in the config file", config)) {
         zconfig_destroy (&root);
         return -1;
     }
@@ -126,6 +149,7 @@ main (int argc, char *argv [])
         { "endpoints-file", required_argument, 0, 'f' },
         { "sweep-interval", required_argument, 0, 'w' },
         { "clock-offset", required_argument, 0, 'o' },
+        { "retention-max-days", required_argument, 0, 'R' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
@@ -168,6 +192,10 @@ main (int argc, char *argv [])
                              "(at most 100 years), e.g. +12d or -3h\n");
                     return 2;
                 }
+                break;
+            case 'R':
+                if (s_retention_days (optarg, "--retention-max-days", &config))
+                    return 2;
                 break;
             case 'v': config.verbose = true; break;
             case 'h': s_usage (stdout); return 0;

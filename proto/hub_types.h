@@ -27,7 +27,7 @@ extern "C" {
 #define HUB_OWNER    1u     /* the commission's owner */
 #define HUB_PARTNER  2u     /* a listed partner */
 #define HUB_SUPPLIER 4u     /* the supplier of the contract the message names */
-#define HUB_ANYONE   8u     /* any registered agency */
+#define HUB_ANYONE   8u     /* any registered agency holding a role that publishes (not observer alone) */
 
 typedef struct {
     Cyclehub__V1__Envelope__BodyCase body_case;

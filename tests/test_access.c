@@ -206,7 +206,8 @@ s_commission (void)
 //  - partner.update: the owner (commissioner) or a listed partner (partner)
 //  - monitoring (kpi, milestone, social value, payment): the contract's
 //    supplier (provider), the buyer (commissioner) or a listed partner (partner)
-//  - consultation.response: any registered agency
+//  - consultation.response: any registered agency that publishes; an
+//    observer only reads (docs/protocol.md), so observer alone may not
 //  - commission.opened: only its buyer, holding commissioner
 //  - erasure.recorded: nobody
 
@@ -222,6 +223,7 @@ typedef struct {
 
 #define OWNER_ONLY  { C, 0, 0, 0 }
 #define MONITORING  { C, PA, PR, 0 }
+#define PUBLISHERS  (C | PA | PR)           //  every role but observer
 
 static const row_t s_table [] = {
     //                                   owner partner supplier unrelated
@@ -232,7 +234,8 @@ static const row_t s_table [] = {
     { BODY (STAGE_CHANGE_REQUESTED), OWNER_ONLY,                     "commission's owner" },
     { BODY (PARTNER_UPDATE),         { C,    PA,     0,       0   }, "owner or a listed partner" },
     { BODY (CONSULTATION_OPENED),    OWNER_ONLY,                     "consultations are run by the commission's owner" },
-    { BODY (RESPONSE_SUBMITTED),     { ANY,  ANY,    ANY,     ANY }, "" },
+    { BODY (RESPONSE_SUBMITTED),     { PUBLISHERS, PUBLISHERS, PUBLISHERS, PUBLISHERS },
+                                     "observers only read" },
     { BODY (CONSULTATION_CLOSED),    OWNER_ONLY,                     "consultations are run by the commission's owner" },
     { BODY (CONSULTATION_OUTCOME),   OWNER_ONLY,                     "consultations are run by the commission's owner" },
     { BODY (PROCUREMENT_PLANNED),    OWNER_ONLY,                     "procurement notices come from the commission's owner" },
@@ -486,6 +489,85 @@ test_sees_personal (void)
 }
 
 //  --------------------------------------------------------------------------
+//  Observers read; they publish nothing, not even a consultation response
+
+static void
+test_observer (void)
+{
+    hub_commission_t *c = s_commission ();
+    hub_verdict_t v;
+    msg_t m;
+    s_cell_msg (&m, BODY (RESPONSE_SUBMITTED), NULL);
+    CHECK (hub_access_check (c, &m.env, OTHER, OB, &v) == -1);
+    CHECK (v.code == REJ (NOT_AUTHORISED));
+    CHECK (strstr (v.reason, OTHER " may not publish consultation.response"));
+    CHECK (strstr (v.reason, "observers only read"));
+    CHECK (strstr (v.reason, "its roles: observer"));
+    //  ... whatever its relation to the commission
+    CHECK (hub_access_check (c, &m.env, PARTNER, OB, &v) == -1);
+    //  An agency holding another role besides may respond
+    CHECK (hub_access_check (c, &m.env, OTHER, PR | OB, &v) == 0);
+    CHECK (hub_access_check (c, &m.env, OTHER, PA, &v) == 0);
+    s_free (&m);
+    hub_commission_destroy (&c);
+}
+
+//  --------------------------------------------------------------------------
+//  ocid prefixes: a commissioner opens commissions under its own prefixes
+
+static void
+test_prefixes (void)
+{
+    static const struct {
+        const char *text;
+        int rc;
+    } lists [] = {
+        { "ocds-h6vhtk",                 0 },
+        { "ocds-h6vhtk,ocds-abc123",     0 },
+        { " ocds-h6vhtk , ocds-abc123 ", 0 },
+        { "",                            -1 },
+        { ",",                           -1 },
+        { "ocds-h6vhtk,",                -1 },
+        { "ocds-h6vhtk,,ocds-abc123",    -1 },
+        { "ocds-H6VHTK",                 -1 },
+        { "ocds-h6vht",                  -1 },
+        { "ocds-h6vhtk1",                -1 },
+        { "ocds-h6vhtk-",                -1 },
+        { "ocid-h6vhtk",                 -1 },
+        { "ocds-h6v_tk",                 -1 },
+        { "ocds-h6vhtk ocds-abc123",     -1 },
+    };
+    for (size_t i = 0; i < sizeof lists / sizeof lists [0]; i++)
+        CHECK_MSG (hub_access_parse_prefixes (lists [i].text) == lists [i].rc,
+                   "parse prefixes \"%s\"", lists [i].text);
+    CHECK (hub_access_parse_prefixes (NULL) == -1);
+
+    hub_verdict_t v;
+    const char *mine = "ocds-abc123, ocds-h6vhtk";
+    CHECK (hub_access_check_prefix ("ocds-h6vhtk-000042", BUYER, mine, &v) == 0);
+    CHECK (hub_access_check_prefix ("ocds-abc123-x", BUYER, mine, &v) == 0);
+    //  Another publisher's prefix: refused, naming the prefix and the registry
+    hub_verdict_clear (&v);
+    CHECK (hub_access_check_prefix ("ocds-zzz999-000042", BUYER, mine, &v) == -1);
+    CHECK (v.code == REJ (NOT_AUTHORISED));
+    CHECK (strcmp (v.field, "commission_id") == 0);
+    CHECK (strstr (v.reason, "ocid prefix ocds-zzz999 is not registered to " BUYER));
+    CHECK (strstr (v.reason, "agencies.cfg"));
+    CHECK (strstr (v.reason, "ocid-prefixes"));
+    //  A prefix of a prefix, or one that merely starts the same, is not it
+    CHECK (hub_access_check_prefix ("ocds-abc12-x", BUYER, mine, &v) == -1);
+    CHECK (hub_access_check_prefix ("ocds-abc1234-x", BUYER, "ocds-abc123", &v) == -1);
+    //  No prefix registered: nothing may be opened, and the reason says so
+    CHECK (hub_access_check_prefix ("ocds-h6vhtk-000042", BUYER, "", &v) == -1);
+    CHECK (strstr (v.reason, "no prefix"));
+    //  Development mode (no registry): any prefix
+    CHECK (hub_access_check_prefix ("ocds-zzz999-000042", BUYER, NULL, &v) == 0);
+    //  A malformed ocid is refused, never read past its end
+    CHECK (hub_access_check_prefix ("ocds", BUYER, mine, &v) == -1);
+    CHECK (hub_access_check_prefix (NULL, BUYER, mine, &v) == -1);
+}
+
+//  --------------------------------------------------------------------------
 //  Role lists
 
 static void
@@ -566,6 +648,8 @@ main (void)
     test_contracts ();
     test_edges ();
     test_sees_personal ();
+    test_observer ();
+    test_prefixes ();
     test_roles ();
     HUB_TEST_DONE ();
 }

@@ -1271,9 +1271,9 @@ test_consultation_machine (void)
     MUST (&c, RESPONSE_SUBMITTED, "c-x", "r-c");
     CHECK (hub_commission_consultation_responses (c, "c-x") == 3);
     CHECK (hub_commission_consultation_responses (c, "c-none") == 0);
-    CHECK (hub_commission_consultation_has_response (c, "c-x", "r-b"));
-    CHECK (!hub_commission_consultation_has_response (c, "c-x", "r-d"));
-    CHECK (!hub_commission_consultation_has_response (c, "c-none", "r-b"));
+    CHECK (hub_commission_consultation_has_response (c, "c-x", BUYER, "r-b"));
+    CHECK (!hub_commission_consultation_has_response (c, "c-x", BUYER, "r-d"));
+    CHECK (!hub_commission_consultation_has_response (c, "c-none", BUYER, "r-b"));
     //  A response id is used once per consultation; another consultation may reuse it
     CHECK (s_try (&c, BODY (RESPONSE_SUBMITTED), "c-x", "r-b", NOW, &v) == REJ (INVALID_VALUE));
     CHECK (strcmp (v.field, "response_submitted.response_id") == 0);
@@ -1283,7 +1283,7 @@ test_consultation_machine (void)
     MUST (&c, RESPONSE_SUBMITTED, "c-y", "r-b");
     CHECK (hub_commission_consultation_responses (c, "c-y") == 1);
     //  The response c1 took in cycle 1 (r1) is still known
-    CHECK (hub_commission_consultation_has_response (c, "c1", "r1"));
+    CHECK (hub_commission_consultation_has_response (c, "c1", BUYER, "r1"));
     s_close_early (&c, "c-y");
     s_close_early (&c, "c-x");
     CHECK (s_try (&c, BODY (RESPONSE_SUBMITTED), "c-x", "r-late", NOW, &v) == REJ (ILLEGAL_TRANSITION));
@@ -1567,8 +1567,8 @@ test_capacity (void)
     free (data);
     hub_commission_destroy (&c);
 
-    //  One consultation keeps up to HUB_CYCLE_MAX_RESPONSES response ids; the
-    //  next response is TOO_LARGE (the stored state would not decode)
+    //  One agency sends up to HUB_CYCLE_MAX_RESPONSES responses to one
+    //  consultation; its next is TOO_LARGE (the stored state would not decode)
     CHECK (HUB_CYCLE_MAX_RESPONSES == HUB_PROTO_MAX_REPEATED);
     c = s_fixture (STAGE (ANALYSE), false);
     MUST (&c, CONSULTATION_OPENED, "c-big", NULL);
@@ -1589,11 +1589,166 @@ test_capacity (void)
     s_encode (c, &data, &size);
     back = hub_commission_decode (data, size);
     CHECK (back && hub_commission_consultation_responses (back, "c-big") == HUB_CYCLE_MAX_RESPONSES);
-    CHECK (back && hub_commission_consultation_has_response (back, "c-big", "r-999"));
+    CHECK (back && hub_commission_consultation_has_response (back, "c-big", BUYER, "r-999"));
     CHECK (back && s_try (&back, BODY (RESPONSE_SUBMITTED), "c-big", "r-1000", NOW, &v) == REJ (TOO_LARGE));
     hub_commission_destroy (&back);
     free (data);
     hub_commission_destroy (&c);
+}
+
+//  Response ids and the response cap are per agency (issue 17): a non-party
+//  that floods a consultation fills its own quota, not the consultation, and
+//  cannot squat the ids another agency will use
+#define OTHER       "GB-NIC-100001"         //  a registered agency with no relation
+
+static Cyclehub__V1__RejectCode
+s_respond_as (hub_commission_t **c, const char *sender, const char *consultation,
+              const char *response, hub_verdict_t *v)
+{
+    msg_t m;
+    s_msg (&m, BODY (RESPONSE_SUBMITTED), consultation, response);
+    hub_cycle_outcome_t out;
+    return s_apply_as (c, &m, sender, NOW, v, &out);
+}
+
+static void
+test_response_namespaces (void)
+{
+    hub_commission_t *c = s_fixture (STAGE (PLAN), false);
+    hub_verdict_t v;
+    char id [32];
+    MUST (&c, CONSULTATION_OPENED, "c-1", NULL);
+    //  1,000 junk responses from one agency fill its own quota ...
+    for (size_t i = 0; i < HUB_CYCLE_MAX_RESPONSES; i++) {
+        snprintf (id, sizeof id, "junk-%zu", i);
+        REQUIRE (s_respond_as (&c, OTHER, "c-1", id, &v) == 0);
+    }
+    CHECK (s_respond_as (&c, OTHER, "c-1", "junk-more", &v) == REJ (TOO_LARGE));
+    CHECK (strcmp (v.field, "response_submitted.response_id") == 0);
+    CHECK (strstr (v.reason, OTHER " already sent 1000 responses to consultation c-1"));
+    CHECK (hub_commission_consultation_agency_responses (c, "c-1", OTHER) == HUB_CYCLE_MAX_RESPONSES);
+    //  ... and the genuine responses still get in
+    CHECK (s_respond_as (&c, BUYER, "c-1", "r-1", &v) == 0);
+    CHECK (s_respond_as (&c, PARTNER, "c-1", "r-1", &v) == 0);
+    //  Ids are each agency's own: OTHER may use r-1 too, nobody twice
+    CHECK (s_respond_as (&c, SUPPLIER, "c-1", "junk-1", &v) == 0);
+    CHECK (s_respond_as (&c, PARTNER, "c-1", "r-1", &v) == REJ (INVALID_VALUE));
+    CHECK (strstr (v.reason, "response r-1 already exists in consultation c-1"));
+    CHECK (strstr (v.reason, "from " PARTNER));
+    CHECK (hub_commission_consultation_responses (c, "c-1") == HUB_CYCLE_MAX_RESPONSES + 3);
+    CHECK (hub_commission_consultation_has_response (c, "c-1", BUYER, "r-1"));
+    CHECK (hub_commission_consultation_has_response (c, "c-1", SUPPLIER, "junk-1"));
+    CHECK (!hub_commission_consultation_has_response (c, "c-1", BUYER, "junk-1"));
+    CHECK (!hub_commission_consultation_has_response (c, "c-1", SUPPLIER, "r-1"));
+    CHECK (hub_commission_consultation_agency_responses (c, "c-1", BUYER) == 1);
+    CHECK (hub_commission_consultation_agency_responses (c, "c-1", "GB-NHS-NONE") == 0);
+    CHECK (hub_commission_consultation_agency_responses (c, "c-none", BUYER) == 0);
+    //  The namespaces survive encoding, and the copy behaves the same
+    uint8_t *data;
+    size_t size;
+    s_encode (c, &data, &size);
+    hub_commission_t *back = hub_commission_decode (data, size);
+    REQUIRE (back);
+    CHECK (s_same_encoding (c, back));
+    CHECK (hub_commission_consultation_has_response (back, "c-1", PARTNER, "r-1"));
+    CHECK (!hub_commission_consultation_has_response (back, "c-1", OTHER, "r-1"));
+    CHECK (s_respond_as (&back, OTHER, "c-1", "r-1", &v) == REJ (TOO_LARGE));
+    CHECK (s_respond_as (&back, SUPPLIER2, "c-1", "r-1", &v) == 0);
+    CHECK (s_respond_as (&back, SUPPLIER2, "c-1", "r-1", &v) == REJ (INVALID_VALUE));
+    hub_commission_t *copy = hub_commission_dup (back);
+    REQUIRE (copy);
+    CHECK (s_same_encoding (copy, back));
+    CHECK (s_respond_as (&copy, SUPPLIER2, "c-1", "r-2", &v) == 0);
+    CHECK (!hub_commission_consultation_has_response (back, "c-1", SUPPLIER2, "r-2"));
+    hub_commission_destroy (&copy);
+    hub_commission_destroy (&back);
+    free (data);
+    hub_commission_destroy (&c);
+}
+
+//  A state stored by the version before ids were per agency: its ids are
+//  in ConsultationState.response_ids. It decodes; those ids stay reserved
+//  for every agency (so an erasure naming one stays unambiguous) and are
+//  written back where they were; new ids go to their agency.
+static void
+test_response_ids_stored_before (void)
+{
+    Cyclehub__V1__CommissionState state = CYCLEHUB__V1__COMMISSION_STATE__INIT;
+    state.commission_id = CID;
+    state.owner = BUYER;
+    state.stage = STAGE (PLAN);
+    state.cycle = 1;
+    Cyclehub__V1__ConsultationState k = CYCLEHUB__V1__CONSULTATION_STATE__INIT;
+    k.consultation_id = "c-1";
+    k.status = CONS (OPEN);
+    k.stage = STAGE (PLAN);
+    k.responses = 3;
+    char *rids [2] = { "r-1", "r-2" };
+    k.n_response_ids = 2;
+    k.response_ids = rids;
+    Cyclehub__V1__ConsultationState *ks [1] = { &k };
+    state.n_consultations = 1;
+    state.consultations = ks;
+    uint8_t buf [1024];
+    size_t n = cyclehub__v1__commission_state__pack (&state, buf);
+    hub_commission_t *g = hub_commission_decode (buf, n);
+    REQUIRE (g);
+    hub_verdict_t v;
+    CHECK (hub_commission_consultation_has_response (g, "c-1", OTHER, "r-1"));
+    CHECK (hub_commission_consultation_has_response (g, "c-1", BUYER, "r-2"));
+    CHECK (s_respond_as (&g, OTHER, "c-1", "r-2", &v) == REJ (INVALID_VALUE));
+    CHECK (s_respond_as (&g, OTHER, "c-1", "r-3", &v) == 0);
+    CHECK (s_respond_as (&g, BUYER, "c-1", "r-3", &v) == 0);
+    CHECK (hub_commission_consultation_responses (g, "c-1") == 5);
+    //  Written back: the old ids where they were, the new ones per agency
+    uint8_t *data;
+    size_t size;
+    s_encode (g, &data, &size);
+    Cyclehub__V1__CommissionState *out = cyclehub__v1__commission_state__unpack (NULL, size, data);
+    REQUIRE (out && out->n_consultations == 1);
+    const Cyclehub__V1__ConsultationState *ko = out->consultations [0];
+    CHECK (ko->n_response_ids == 2 && strcmp (ko->response_ids [1], "r-2") == 0);
+    CHECK (ko->n_respondents == 2);
+    CHECK (ko->n_respondents == 2 && strcmp (ko->respondents [0]->agency, OTHER) == 0
+        && ko->respondents [0]->n_response_ids == 1
+        && strcmp (ko->respondents [0]->response_ids [0], "r-3") == 0);
+    CHECK (ko->responses == 5);
+    cyclehub__v1__commission_state__free_unpacked (out, NULL);
+    hub_commission_t *back = hub_commission_decode (data, size);
+    CHECK (back && s_same_encoding (g, back));
+    hub_commission_destroy (&back);
+    free (data);
+    hub_commission_destroy (&g);
+
+    //  Impossible per-agency states do not decode
+    Cyclehub__V1__RespondentState r1 = CYCLEHUB__V1__RESPONDENT_STATE__INIT;
+    char *r1_ids [2] = { "r-9", "r-8" };
+    r1.agency = OTHER;
+    r1.n_response_ids = 1;
+    r1.response_ids = r1_ids;
+    Cyclehub__V1__RespondentState *rs [2] = { &r1, &r1 };
+    k.n_respondents = 1;
+    k.respondents = rs;
+    n = cyclehub__v1__commission_state__pack (&state, buf);
+    g = hub_commission_decode (buf, n);
+    CHECK (g && hub_commission_consultation_has_response (g, "c-1", OTHER, "r-9"));
+    hub_commission_destroy (&g);
+    #define BAD_RESPONSES(what, change, undo) do { \
+        change; \
+        n = cyclehub__v1__commission_state__pack (&state, buf); \
+        g = hub_commission_decode (buf, n); \
+        CHECK_MSG (g == NULL, "decoded a state with %s", what); \
+        hub_commission_destroy (&g); \
+        undo; \
+    } while (0)
+    BAD_RESPONSES ("an agency listed twice", k.n_respondents = 2, k.n_respondents = 1);
+    BAD_RESPONSES ("a bad agency", r1.agency = "nobody", r1.agency = OTHER);
+    BAD_RESPONSES ("an agency without ids", r1.n_response_ids = 0, r1.n_response_ids = 1);
+    BAD_RESPONSES ("an agency's id repeated", r1_ids [1] = "r-9"; r1.n_response_ids = 2,
+                   r1_ids [1] = "r-8"; r1.n_response_ids = 1);
+    BAD_RESPONSES ("an agency reusing a shared id", r1_ids [0] = "r-1", r1_ids [0] = "r-9");
+    BAD_RESPONSES ("a bad id", r1_ids [0] = "r 9", r1_ids [0] = "r-9");
+    BAD_RESPONSES ("more ids than responses", k.responses = 2, k.responses = 3);
 }
 
 //  --------------------------------------------------------------------------
@@ -1623,10 +1778,10 @@ test_encode_decode (void)
     CHECK (hub_commission_consultation_status (back, "c-closed") == CONS (CLOSED));
     CHECK (hub_commission_consultation_status (back, "c1") == CONS (OUTCOME_PUBLISHED));
     CHECK (hub_commission_consultation_responses (back, "c-open") == 2);
-    CHECK (hub_commission_consultation_has_response (back, "c-open", "r-1"));
-    CHECK (hub_commission_consultation_has_response (back, "c-open", "r-2"));
-    CHECK (hub_commission_consultation_has_response (back, "c1", "r1"));
-    CHECK (!hub_commission_consultation_has_response (back, "c-open", "r-3"));
+    CHECK (hub_commission_consultation_has_response (back, "c-open", BUYER, "r-1"));
+    CHECK (hub_commission_consultation_has_response (back, "c-open", BUYER, "r-2"));
+    CHECK (hub_commission_consultation_has_response (back, "c1", BUYER, "r1"));
+    CHECK (!hub_commission_consultation_has_response (back, "c-open", BUYER, "r-3"));
     CHECK (s_try (&back, BODY (RESPONSE_SUBMITTED), "c-open", "r-2", NOW, &v) == REJ (INVALID_VALUE));
     CHECK (hub_commission_procurement_status (back, "p-tender") == PROC (TENDER));
     CHECK (hub_commission_procurement_deadline (back, "p-tender") == NOW + 30 * DAY);
@@ -1718,7 +1873,7 @@ test_encode_decode (void)
     hub_commission_t *g = hub_commission_decode (buf, n);
     CHECK (g != NULL);
     CHECK (g && strcmp (hub_commission_award_procurement (g, "a-1"), "p-1") == 0);
-    CHECK (g && hub_commission_consultation_has_response (g, "c-1", "r-2"));
+    CHECK (g && hub_commission_consultation_has_response (g, "c-1", BUYER, "r-2"));
     CHECK (g && hub_commission_consultation_responses (g, "c-1") == 3);
     hub_commission_destroy (&g);
     //  A state stored before response ids were kept: a count, no ids. It
@@ -1729,10 +1884,10 @@ test_encode_decode (void)
     CHECK (g != NULL);
     if (g) {
         CHECK (hub_commission_consultation_responses (g, "c-1") == 3);
-        CHECK (!hub_commission_consultation_has_response (g, "c-1", "r-1"));
+        CHECK (!hub_commission_consultation_has_response (g, "c-1", BUYER, "r-1"));
         MUST (&g, RESPONSE_SUBMITTED, "c-1", "r-9");
         CHECK (hub_commission_consultation_responses (g, "c-1") == 4);
-        CHECK (hub_commission_consultation_has_response (g, "c-1", "r-9"));
+        CHECK (hub_commission_consultation_has_response (g, "c-1", BUYER, "r-9"));
         CHECK (s_try (&g, BODY (RESPONSE_SUBMITTED), "c-1", "r-9", NOW, &v) == REJ (INVALID_VALUE));
     }
     hub_commission_destroy (&g);
@@ -1796,8 +1951,8 @@ test_dup (void)
     CHECK (hub_commission_stage (c) == STAGE (DO));
     CHECK (hub_commission_contract_status (c, "k-1") == KSTAT (ACTIVE));
     CHECK (hub_commission_contract_status (copy, "k-1") == KSTAT (TERMINATED));
-    CHECK (hub_commission_consultation_has_response (copy, "c-open", "r-1"));
-    CHECK (!hub_commission_consultation_has_response (c, "c-open", "r-1"));
+    CHECK (hub_commission_consultation_has_response (copy, "c-open", BUYER, "r-1"));
+    CHECK (!hub_commission_consultation_has_response (c, "c-open", BUYER, "r-1"));
     CHECK (hub_commission_consultation_responses (c, "c-open") == 0);
     //  The original still takes r-1; the copy refuses it
     hub_commission_t *c2 = hub_commission_dup (c);
@@ -2203,6 +2358,8 @@ main (void)
     test_whole_cycle ();
     test_allowed_types ();
     test_capacity ();
+    test_response_namespaces ();
+    test_response_ids_stored_before ();
     test_encode_decode ();
     test_dup ();
     HUB_TEST_DONE ();

@@ -151,11 +151,48 @@ s_test_due (void)
     CHECK (strcmp (HUB_ERASURE_RETENTION_BY, "retention") == 0);
 }
 
+//  A retention date has an upper bound (issue 17: 2199 was accepted):
+//  HUB_ERASURE_RETENTION_MAX_DAYS by default (7 years), the operator's own
+//  otherwise; a date beyond it is INVALID_VALUE naming the latest accepted
+static void
+s_test_retention_limit (void)
+{
+    const int64_t day = 86400000;
+    Cyclehub__V1__ResponseSubmitted response = CYCLEHUB__V1__RESPONSE_SUBMITTED__INIT;
+    hub_verdict_t v;
+    CHECK (HUB_ERASURE_RETENTION_MAX_DAYS == 2557);
+    response.retention_until_ms = NOW + 2557 * day;
+    CHECK (hub_erasure_check_retention (&response, NOW, HUB_ERASURE_RETENTION_MAX_DAYS, &v) == 0);
+    response.retention_until_ms = NOW + 30 * day;
+    CHECK (hub_erasure_check_retention (&response, NOW, HUB_ERASURE_RETENTION_MAX_DAYS, &v) == 0);
+    response.retention_until_ms = NOW + 2557 * day + 1;
+    CHECK (hub_erasure_check_retention (&response, NOW, HUB_ERASURE_RETENTION_MAX_DAYS, &v) == -1);
+    //  2199-01-01T00:00:00Z, as in the issue
+    response.retention_until_ms = INT64_C (7226582400000);
+    hub_verdict_clear (&v);
+    CHECK (hub_erasure_check_retention (&response, NOW, HUB_ERASURE_RETENTION_MAX_DAYS, &v) == -1);
+    CHECK (v.code == REJ (INVALID_VALUE));
+    CHECK (strcmp (v.field, "response_submitted.retention_until_ms") == 0);
+    CHECK_MSG (strstr (v.reason, "response_submitted.retention_until_ms 2199-01-01T00:00:00.000Z is too far ahead"),
+               "%s", v.reason);
+    //  NOW is 2025-04-11: the latest date accepted is 7 years on
+    CHECK_MSG (strstr (v.reason, "latest retention date it accepts now is 2032-04-11T00:00:00.000Z"),
+               "%s", v.reason);
+    CHECK (strstr (v.reason, "--retention-max-days"));
+    //  The operator's limit
+    response.retention_until_ms = NOW + 31 * day;
+    CHECK (hub_erasure_check_retention (&response, NOW, 30, &v) == -1);
+    CHECK (strstr (v.reason, "at most 30 days"));
+    CHECK (hub_erasure_check_retention (&response, NOW, 31, &v) == 0);
+    CHECK (hub_erasure_check_retention (NULL, NOW, 30, &v) == 0);
+}
+
 int
 main (void)
 {
     s_test_form ();
     s_test_allowed ();
     s_test_due ();
+    s_test_retention_limit ();
     HUB_TEST_DONE ();
 }

@@ -12,6 +12,8 @@
 #define BUYER    "GB-LAE-E09000033"
 #define PARTNER  "GB-NHS-RWE"
 #define OBSERVER "GB-CHC-1234567"
+#define RIVAL    "GB-LAE-E09000001"         //  another commissioner, its own prefix
+#define RESPONDENT "GB-CHC-7654321"         //  a registered agency that is no party
 #define OCID     "ocds-h6vhtk-sec001"
 #define SECRET_NAME "Ada Resident"
 #define SECRET_TEXT "My son waited eight months"
@@ -21,7 +23,8 @@ typedef struct {
     char dir [PATH_MAX];            //  temp dir
     char auth [PATH_MAX + 8];       //  auth dir
     zcert_t *broker;
-    zcert_t *buyer, *partner, *observer, *stranger;
+    zcert_t *buyer, *partner, *observer, *stranger, *rival, *respondent;
+    const char *retention_days;     //  --retention-max-days, NULL: the default
     hub_broker_proc_t proc;
 } s_hub_t;
 
@@ -34,9 +37,15 @@ s_write_registry (s_hub_t *hub, bool with_partner)
     REQUIRE (file);
     fprintf (file, "agency\n"
              "    " BUYER "\n        name = \"Tower Hamlets Council\"\n"
-             "        roles = \"commissioner\"\n        cert = \"agencies/buyer.cert\"\n"
+             "        roles = \"commissioner\"\n        ocid-prefixes = \"ocds-h6vhtk\"\n"
+             "        cert = \"agencies/buyer.cert\"\n"
              "    " OBSERVER "\n        name = \"A charity\"\n"
-             "        roles = \"observer\"\n        cert = \"agencies/observer.cert\"\n");
+             "        roles = \"observer\"\n        cert = \"agencies/observer.cert\"\n"
+             "    " RIVAL "\n        name = \"Another council\"\n"
+             "        roles = \"commissioner\"\n        ocid-prefixes = \"ocds-abc123\"\n"
+             "        cert = \"agencies/rival.cert\"\n"
+             "    " RESPONDENT "\n        name = \"A residents' group\"\n"
+             "        roles = \"partner\"\n        cert = \"agencies/respondent.cert\"\n");
     if (with_partner)
         fprintf (file, "    " PARTNER "\n        name = \"Royal London\"\n"
                  "        roles = \"partner\"\n        cert = \"agencies/partner.cert\"\n");
@@ -60,9 +69,10 @@ s_hub_setup (s_hub_t *hub)
     hub->broker = zcert_new ();
     snprintf (path, sizeof path, "%s/broker.cert", hub->auth);
     REQUIRE (zcert_save (hub->broker, path) == 0);
-    zcert_t **certs [] = { &hub->buyer, &hub->partner, &hub->observer, &hub->stranger };
-    const char *names [] = { "buyer", "partner", "observer", "stranger" };
-    for (int i = 0; i < 4; i++) {
+    zcert_t **certs [] = { &hub->buyer, &hub->partner, &hub->observer, &hub->stranger,
+                           &hub->rival, &hub->respondent };
+    const char *names [] = { "buyer", "partner", "observer", "stranger", "rival", "respondent" };
+    for (int i = 0; i < 6; i++) {
         *certs [i] = zcert_new ();
         snprintf (path, sizeof path, "%s/agencies/%s.cert", hub->auth, names [i]);
         REQUIRE (zcert_save_public (*certs [i], path) == 0);
@@ -81,7 +91,9 @@ s_hub_start (s_hub_t *hub)
     hub_proc_bin (bin, sizeof bin, "broker/cyclehubd");
     char *argv [] = { bin, "--auth", hub->auth, "--store", hub->proc.store,
                       "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
-                      "--endpoints-file", hub->proc.endpoints, "--sweep-interval", "100", NULL };
+                      "--endpoints-file", hub->proc.endpoints, "--sweep-interval", "100",
+                      hub->retention_days? "--retention-max-days": NULL,
+                      (char *) hub->retention_days, NULL };
     unlink (hub->proc.endpoints);
     //  The broker logs on stdout: keep it, a test reads it
     char err [PATH_MAX + 48];
@@ -111,6 +123,8 @@ s_hub_teardown (s_hub_t *hub)
     zcert_destroy (&hub->partner);
     zcert_destroy (&hub->observer);
     zcert_destroy (&hub->stranger);
+    zcert_destroy (&hub->rival);
+    zcert_destroy (&hub->respondent);
 }
 
 //  A CURVE socket with the agency's certificate (cert NULL: no CURVE at all).
@@ -374,7 +388,8 @@ test_curve (void)
     env.needs_assessed = &needs;
     CHECK (s_publish (partner, &env, &code) == 0 && code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED);
 
-    //  A consultation; any registered agency may respond while it is open
+    //  A consultation; any registered agency that publishes may respond
+    //  while it is open (an observer only reads)
     Cyclehub__V1__ConsultationOpened consultation = CYCLEHUB__V1__CONSULTATION_OPENED__INIT;
     consultation.consultation_id = "c-1";
     consultation.title = "Have your say";
@@ -384,7 +399,9 @@ test_curve (void)
     env.consultation_opened = &consultation;
     CHECK (s_publish (buyer, &env, &code) == 3);
     int64_t keep = zclock_time () + 365 * DAY_MS;
-    CHECK (s_respond (observer, "r-1", keep, &code) == 4);
+    CHECK (s_respond (observer, "r-1", keep, &code) == 0
+        && code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED);
+    CHECK (s_respond (buyer, "r-1", keep, &code) == 4);
     CHECK (s_respond (partner, "r-2", keep, &code) == 5);
 
     //  The stream never carries personal data, to the owner either
@@ -643,6 +660,232 @@ test_curve (void)
 }
 
 
+//  Publishes env and returns the reply (NULL on timeout); the caller frees.
+static Cyclehub__V1__Reply *
+s_publish_reply (zsock_t *client, Cyclehub__V1__Envelope *env)
+{
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH;
+    request.publish = env;
+    return s_call (client, &request);
+}
+
+static bool
+s_rejected (Cyclehub__V1__Reply *reply, Cyclehub__V1__RejectCode code, const char *field,
+            const char *words)
+{
+    bool ok = reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT
+           && reply->reject->code == code && streq (reply->reject->field, field)
+           && strstr (reply->reject->reason, words);
+    //  (reject and ack share a union: look at the case first)
+    bool reject = reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT;
+    if (!ok)
+        fprintf (stderr, "reply: %s %s: %s\n",
+                 reject? hub_proto_reject_name (reply->reject->code): "(not a reject)",
+                 reject? reply->reject->field: "", reject? reply->reject->reason: "");
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    return ok;
+}
+
+//  A consultation response of `commission`'s c-1, packed as a publish
+//  request; retention a year on
+static zframe_t *
+s_response_frame (const char *commission, const char *msg_id, const char *response_id,
+                  int64_t retention_ms)
+{
+    Cyclehub__V1__ResponseSubmitted response = CYCLEHUB__V1__RESPONSE_SUBMITTED__INIT;
+    response.consultation_id = "c-1";
+    response.response_id = (char *) response_id;
+    response.respondent_type = CYCLEHUB__V1__RESPONDENT_TYPE__RESPONDENT_TYPE_RESIDENT;
+    response.retention_until_ms = retention_ms? retention_ms: zclock_time () + 365 * DAY_MS;
+    Cyclehub__V1__Envelope env = CYCLEHUB__V1__ENVELOPE__INIT;
+    env.msg_id = (char *) msg_id;
+    env.commission_id = (char *) commission;
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED;
+    env.response_submitted = &response;
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.request_id = ++s_request_id;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH;
+    request.publish = &env;
+    zframe_t *frame = zframe_new (NULL, cyclehub__v1__request__get_packed_size (&request));
+    cyclehub__v1__request__pack (&request, zframe_data (frame));
+    return frame;
+}
+
+static Cyclehub__V1__Reply *
+s_respond_to (zsock_t *client, const char *commission, const char *msg_id,
+              const char *response_id, int64_t retention_ms)
+{
+    zframe_t *frame = s_response_frame (commission, msg_id, response_id, retention_ms);
+    zframe_send (&frame, client, 0);
+    frame = zframe_recv (client);
+    if (!frame)
+        return NULL;
+    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    zframe_destroy (&frame);
+    return reply;
+}
+
+static bool
+s_acked (Cyclehub__V1__Reply *reply)
+{
+    bool ok = reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK && !reply->ack->duplicate;
+    if (!ok && reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT)
+        fprintf (stderr, "refused: %s %s\n", hub_proto_reject_name (reply->reject->code),
+                 reply->reject->reason);
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    return ok;
+}
+
+//  The access table's holes of issue 17, against a CURVE broker: an ocid
+//  under another publisher's prefix, an observer's response, one agency
+//  flooding a consultation and squatting response ids, a retention date
+//  in 2199; the per-agency state survives a restart
+static void
+test_access_curve (void)
+{
+    s_hub_t hub = { 0 };
+    s_hub_setup (&hub);
+    REQUIRE (s_hub_start (&hub) == 0);
+    zsock_t *buyer = s_socket (&hub, ZMQ_DEALER, hub.buyer, hub.proc.api);
+    zsock_t *rival = s_socket (&hub, ZMQ_DEALER, hub.rival, hub.proc.api);
+    zsock_t *partner = s_socket (&hub, ZMQ_DEALER, hub.partner, hub.proc.api);
+    zsock_t *observer = s_socket (&hub, ZMQ_DEALER, hub.observer, hub.proc.api);
+    zsock_t *respondent = s_socket (&hub, ZMQ_DEALER, hub.respondent, hub.proc.api);
+    const char *ocid = "ocds-h6vhtk-acc001";
+
+    //  The buyer's commission, with the partner listed
+    Cyclehub__V1__CommissionOpened opened = CYCLEHUB__V1__COMMISSION_OPENED__INIT;
+    char *partners [] = { PARTNER };
+    opened.title = "Carers' breaks";
+    opened.buyer = BUYER;
+    opened.partners = partners;
+    opened.n_partners = 1;
+    Cyclehub__V1__Envelope env = CYCLEHUB__V1__ENVELOPE__INIT;
+    env.msg_id = "open-1";
+    env.commission_id = (char *) ocid;
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED;
+    env.commission_opened = &opened;
+    CHECK (s_acked (s_publish_reply (buyer, &env)));
+
+    //  A commissioner may not claim an ocid under another publisher's prefix
+    //  (the next one the buyer will use) ...
+    opened.buyer = RIVAL;
+    opened.n_partners = 0;
+    env.msg_id = "squat-1";
+    env.commission_id = "ocds-h6vhtk-acc009";
+    CHECK (s_rejected (s_publish_reply (rival, &env), CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED,
+                       "commission_id", "ocid prefix ocds-h6vhtk is not registered to " RIVAL));
+    //  ... so the real owner still opens it, and the rival opens its own
+    opened.buyer = BUYER;
+    env.msg_id = "open-9";
+    CHECK (s_acked (s_publish_reply (buyer, &env)));
+    opened.buyer = RIVAL;
+    env.msg_id = "rival-1";
+    env.commission_id = "ocds-abc123-acc001";
+    CHECK (s_acked (s_publish_reply (rival, &env)));
+    //  The reason tells where a prefix is registered
+    env.commission_id = "ocds-zzz999-acc001";
+    env.msg_id = "squat-2";
+    CHECK (s_rejected (s_publish_reply (rival, &env), CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED,
+                       "commission_id", "agencies.cfg, ocid-prefixes"));
+
+    Cyclehub__V1__ConsultationOpened consultation = CYCLEHUB__V1__CONSULTATION_OPENED__INIT;
+    consultation.consultation_id = "c-1";
+    consultation.title = "Have your say";
+    consultation.opens_at_ms = zclock_time () - DAY_MS;
+    consultation.closes_at_ms = zclock_time () + 30 * DAY_MS;
+    env = (Cyclehub__V1__Envelope) CYCLEHUB__V1__ENVELOPE__INIT;
+    env.msg_id = "consult-1";
+    env.commission_id = (char *) ocid;
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_CONSULTATION_OPENED;
+    env.consultation_opened = &consultation;
+    CHECK (s_acked (s_publish_reply (buyer, &env)));
+
+    //  An observer only reads: its response is refused
+    CHECK (s_rejected (s_respond_to (observer, ocid, "obs-1", "r-1", 0),
+                       CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED, "", "observers only read"));
+
+    //  A non-party sends 1,000 junk responses as fast as it can ...
+    int64_t started = zclock_mono ();
+    char msg_id [32], response_id [32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf (msg_id, sizeof msg_id, "junk-%d", i);
+        snprintf (response_id, sizeof response_id, "r-%d", i);
+        zframe_t *frame = s_response_frame (ocid, msg_id, response_id, 0);
+        zframe_send (&frame, respondent, 0);
+    }
+    int acked = 0;
+    for (int i = 0; i < 1000; i++) {
+        zframe_t *frame = zframe_recv (respondent);
+        if (!frame)
+            break;
+        Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+        zframe_destroy (&frame);
+        acked += s_acked (reply);
+    }
+    CHECK_MSG (acked == 1000, "%d of 1000 acked", acked);
+    printf ("access: 1000 responses from one agency acked in %" PRId64 " ms\n", zclock_mono () - started);
+    //  ... which fills its own quota
+    CHECK (s_rejected (s_respond_to (respondent, ocid, "junk-1000", "r-1000", 0),
+                       CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_TOO_LARGE, "response_submitted.response_id",
+                       RESPONDENT " already sent 1000 responses to consultation c-1"));
+    //  ... not the consultation, and squats no one else's ids: the genuine
+    //  responses get in, under the ids their senders chose
+    CHECK (s_acked (s_respond_to (partner, ocid, "genuine-1", "r-1", 0)));
+    CHECK (s_acked (s_respond_to (buyer, ocid, "genuine-2", "r-1", 0)));
+    //  An agency's own id is still its own once
+    CHECK (s_rejected (s_respond_to (partner, ocid, "genuine-3", "r-1", 0),
+                       CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE, "response_submitted.response_id",
+                       "response r-1 already exists in consultation c-1"));
+
+    //  A retention date in 2199 is refused, naming the latest date accepted
+    CHECK (s_rejected (s_respond_to (partner, ocid, "far-1", "r-2199", INT64_C (7226582400000)),
+                       CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE,
+                       "response_submitted.retention_until_ms",
+                       "2199-01-01T00:00:00.000Z is too far ahead"));
+    CHECK (s_acked (s_respond_to (partner, ocid, "near-1", "r-near", zclock_time () + 2000 * DAY_MS)));
+
+    //  After a restart (the state read back from the store), the same; and
+    //  the operator's own retention limit applies
+    zsock_destroy (&respondent);
+    zsock_destroy (&observer);
+    zsock_destroy (&partner);
+    zsock_destroy (&rival);
+    zsock_destroy (&buyer);
+    CHECK (hub_broker_stop (&hub.proc) == 0);
+    hub.retention_days = "30";
+    REQUIRE (s_hub_start (&hub) == 0);
+    respondent = s_socket (&hub, ZMQ_DEALER, hub.respondent, hub.proc.api);
+    partner = s_socket (&hub, ZMQ_DEALER, hub.partner, hub.proc.api);
+    rival = s_socket (&hub, ZMQ_DEALER, hub.rival, hub.proc.api);
+    CHECK (s_rejected (s_respond_to (respondent, ocid, "junk-1001", "r-1001", zclock_time () + 10 * DAY_MS),
+                       CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_TOO_LARGE, "response_submitted.response_id",
+                       "already sent 1000 responses"));
+    CHECK (s_rejected (s_respond_to (partner, ocid, "genuine-4", "r-1", zclock_time () + 10 * DAY_MS),
+                       CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE, "response_submitted.response_id",
+                       "already exists"));
+    CHECK (s_rejected (s_respond_to (partner, ocid, "month-1", "r-month", zclock_time () + 31 * DAY_MS),
+                       CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE,
+                       "response_submitted.retention_until_ms", "at most 30 days"));
+    CHECK (s_acked (s_respond_to (partner, ocid, "month-2", "r-month", zclock_time () + 29 * DAY_MS)));
+    opened.buyer = RIVAL;
+    env = (Cyclehub__V1__Envelope) CYCLEHUB__V1__ENVELOPE__INIT;
+    env.msg_id = "squat-3";
+    env.commission_id = "ocds-h6vhtk-acc002";
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED;
+    env.commission_opened = &opened;
+    CHECK (s_rejected (s_publish_reply (rival, &env), CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED,
+                       "commission_id", "ocds-h6vhtk"));
+    zsock_destroy (&rival);
+    zsock_destroy (&partner);
+    zsock_destroy (&respondent);
+    CHECK (hub_broker_stop (&hub.proc) == 0);
+    s_hub_teardown (&hub);
+}
+
 //  The CLI over CURVE: keys made with `cyclehub keys new`, the broker on an
 //  auth dir built from them, publishing and erasing with --cert/--server-key
 static void
@@ -701,7 +944,7 @@ test_cli_curve (void)
     FILE *file = fopen (path, "w");
     REQUIRE (file);
     fprintf (file, "agency\n    " BUYER "\n        roles = \"commissioner\"\n"
-             "        cert = \"agencies/buyer.cert\"\n");
+             "        ocid-prefixes = \"ocds-h6vhtk\"\n        cert = \"agencies/buyer.cert\"\n");
     fclose (file);
     //  s_hub_start needs the broker certificate under its usual name
     snprintf (hub.proc.store, sizeof hub.proc.store, "%s/store", hub.dir);
@@ -754,6 +997,7 @@ main (void)
     zsys_set_logstream (NULL);
     test_refusals ();
     test_curve ();
+    test_access_curve ();
     test_cli_curve ();
     HUB_TEST_DONE ();
 }

@@ -9,7 +9,9 @@
 //  Who may send each type, and the sentence a refused sender reads, are the
 //  relations and rule columns of proto/hub_types.def: HUB_OWNER needs the
 //  commissioner role, HUB_PARTNER the partner role, HUB_SUPPLIER (of the
-//  contract the message names) the provider role; HUB_ANYONE any role.
+//  contract the message names) the provider role; HUB_ANYONE any role that
+//  publishes: an agency holding only the observer role reads, it never
+//  publishes (docs/protocol.md), so it holds no relation at all.
 
 static const struct {
     const char *name;
@@ -91,7 +93,7 @@ hub_access_check (const hub_commission_t *state, const Cyclehub__V1__Envelope *e
                                 rule->rule);
 
     //  Which relations does the sender hold, with the role each needs?
-    unsigned held = HUB_ANYONE;
+    unsigned held = (roles & ~HUB_ROLE_OBSERVER)? HUB_ANYONE: 0;
     if (env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED) {
         const char *buyer = env->commission_opened? env->commission_opened->buyer: NULL;
         if (buyer && strcmp (buyer, sender) == 0 && (roles & HUB_ROLE_COMMISSIONER))
@@ -126,6 +128,82 @@ hub_access_check (const hub_commission_t *state, const Cyclehub__V1__Envelope *e
                             "%s may not publish %s for %s: %s (its roles: %s)",
                             sender, type, env->commission_id? env->commission_id: "(none)",
                             rule->rule, *have? have: "none");
+}
+
+//  Finds the next item of a comma-separated list, spaces around it
+//  trimmed; returns its start (len in *len) or NULL past the last.
+static const char *
+s_item (const char **at, size_t *len)
+{
+    if (!*at)
+        return NULL;
+    const char *item = *at;
+    const char *end = strchr (item, ',');
+    *len = end? (size_t) (end - item): strlen (item);
+    *at = end? end + 1: NULL;
+    while (*len && *item == ' ') {
+        item++;
+        (*len)--;
+    }
+    while (*len && item [*len - 1] == ' ')
+        (*len)--;
+    return item;
+}
+
+//  "ocds-" and six lowercase letters or digits, as an ocid starts
+static bool
+s_is_prefix (const char *text, size_t len)
+{
+    if (len != HUB_ACCESS_PREFIX_SIZE - 1 || strncmp (text, "ocds-", 5) != 0)
+        return false;
+    for (size_t i = 5; i < len; i++)
+        if (!((text [i] >= 'a' && text [i] <= 'z') || (text [i] >= '0' && text [i] <= '9')))
+            return false;
+    return true;
+}
+
+int
+hub_access_parse_prefixes (const char *text)
+{
+    const char *at = text;
+    size_t len;
+    const char *item;
+    if (!text)
+        return -1;
+    while ((item = s_item (&at, &len)))
+        if (!s_is_prefix (item, len))
+            return -1;
+    return 0;
+}
+
+int
+hub_access_check_prefix (const char *ocid, const char *sender, const char *prefixes,
+                         hub_verdict_t *v)
+{
+    if (!prefixes)
+        return 0;               //  development mode: every prefix is anyone's
+    char prefix [HUB_ACCESS_PREFIX_SIZE] = "";
+    //  The prefix is what comes before the ocid's second '-'
+    if (ocid && strlen (ocid) > sizeof prefix - 1 && ocid [sizeof prefix - 1] == '-') {
+        memcpy (prefix, ocid, sizeof prefix - 1);
+        prefix [sizeof prefix - 1] = 0;
+    }
+    const char *at = prefixes;
+    size_t len;
+    const char *item;
+    while ((item = s_item (&at, &len)))
+        if (len == sizeof prefix - 1 && *prefix && memcmp (item, prefix, len) == 0)
+            return 0;
+    return hub_verdict_set (v, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_NOT_AUTHORISED,
+                            "commission_id",
+                            "%s may not open commission %s: its ocid prefix %s is not "
+                            "registered to %s (it holds: %s); a publisher's prefix is bound "
+                            "to its agencies in the hub's agency registry (agencies.cfg, "
+                            "ocid-prefixes): ask the hub operator to add %s, or use an ocid "
+                            "under one of your own prefixes",
+                            sender? sender: "(none)", ocid? ocid: "(none)",
+                            *prefix? prefix: "(none)", sender? sender: "(none)",
+                            *prefixes? prefixes: "no prefix", *prefix? prefix: "it");
 }
 
 bool

@@ -24,7 +24,7 @@ typedef enum {
     HUB_ROLE_COMMISSIONER = 1,      /* opens and runs commissions (a council or ICB team) */
     HUB_ROLE_PARTNER = 2,           /* takes part in commissions it is listed on */
     HUB_ROLE_PROVIDER = 4,          /* a supplier reporting on its own contracts */
-    HUB_ROLE_OBSERVER = 8           /* reads; may only respond to consultations */
+    HUB_ROLE_OBSERVER = 8           /* reads only: publishes nothing, not even a response */
 } hub_role_t;
 
 #define HUB_ROLES_ALL_DEV (HUB_ROLE_COMMISSIONER | HUB_ROLE_PARTNER | HUB_ROLE_PROVIDER)
@@ -50,6 +50,29 @@ void
 int
     hub_access_check (const hub_commission_t *state, const Cyclehub__V1__Envelope *env,
                       const char *sender, unsigned roles, hub_verdict_t *v);
+
+/* An ocid prefix ("ocds-h6vhtk") with its terminating NUL. */
+#define HUB_ACCESS_PREFIX_SIZE 12
+
+/* Checks a comma-separated list of ocid prefixes ("ocds-h6vhtk,ocds-abc123";
+   spaces around an item are ignored), as agencies.cfg's ocid-prefixes.
+   Returns 0, or -1 on an empty list, an empty item or an item that is not
+   "ocds-" and six lowercase letters or digits. */
+int
+    hub_access_parse_prefixes (const char *text);
+
+/* May `sender` open a commission under `ocid`? An ocid's prefix belongs to
+   a publisher, and the registry binds prefixes to agencies, so a
+   commissioner opens commissions under its own prefixes only (one prefix
+   may be bound to several agencies: a shared publisher such as Find a
+   Tender's ocds-h6vhtk). `prefixes` is the sender's list (as parsed by
+   hub_access_parse_prefixes, "" for none), or NULL in development mode,
+   where any prefix is allowed. Returns 0, or -1 with v set to
+   NOT_AUTHORISED (field commission_id) and a reason naming the prefix and
+   where to register it. */
+int
+    hub_access_check_prefix (const char *ocid, const char *sender, const char *prefixes,
+                             hub_verdict_t *v);
 
 /* May `reader` see the personal data of the commission's events? Only its
    owner may. */

@@ -72,6 +72,19 @@ hub_commission_copy (char *dest, size_t size, const char *src)
 //  --------------------------------------------------------------------------
 //  Life cycle
 
+//  Frees what a consultation points to (its response ids)
+static void
+s_consultation_free (hub_consultation_t *self)
+{
+    free (self->shared_ids.ids);
+    for (size_t i = 0; i < self->n_respondents; i++)
+        free (self->respondents [i].responses.ids);
+    free (self->respondents);
+    memset (&self->shared_ids, 0, sizeof self->shared_ids);
+    self->respondents = NULL;
+    self->n_respondents = self->max_respondents = 0;
+}
+
 hub_commission_t *
 hub_commission_new (const char *commission_id)
 {
@@ -94,7 +107,7 @@ hub_commission_destroy (hub_commission_t **self_p)
     hub_commission_t *self = *self_p;
     hub_orgs_free (&self->partners);
     for (size_t i = 0; i < self->n_consultations; i++)
-        free (self->consultations [i].response_ids);
+        s_consultation_free (&self->consultations [i]);
     for (size_t i = 0; i < self->n_awards; i++)
         hub_orgs_free (&self->awards [i].suppliers);
     for (size_t i = 0; i < self->n_contracts; i++)
@@ -140,22 +153,60 @@ hub_commission_reserve (hub_commission_t *self, size_t consultations,
         ? -1: 0;
 }
 
-int
-hub_consultation_reserve_response (hub_consultation_t *self)
+hub_respondent_t *
+hub_consultation_respondent (const hub_consultation_t *self, const char *agency)
 {
-    return s_grow ((void **) &self->response_ids, &self->max_response_ids,
-                   self->n_response_ids + 1, sizeof (hub_local_id_t));
+    if (self && agency)
+        for (size_t i = 0; i < self->n_respondents; i++)
+            if (strcmp (self->respondents [i].agency, agency) == 0)
+                return &self->respondents [i];
+    return NULL;
+}
+
+static int
+s_ids_reserve (hub_ids_t *self, size_t more)
+{
+    return s_grow ((void **) &self->ids, &self->max, self->n + more, sizeof (hub_local_id_t));
+}
+
+static bool
+s_ids_contain (const hub_ids_t *self, const char *id)
+{
+    for (size_t i = 0; i < self->n; i++)
+        if (strcmp (self->ids [i], id) == 0)
+            return true;
+    return false;
+}
+
+hub_respondent_t *
+hub_consultation_reserve_response (hub_consultation_t *self, const char *agency)
+{
+    hub_respondent_t *respondent = hub_consultation_respondent (self, agency);
+    if (respondent)
+        return s_ids_reserve (&respondent->responses, 1)? NULL: respondent;
+    //  A new record counts only once it has room for its first id
+    if (s_grow ((void **) &self->respondents, &self->max_respondents,
+                self->n_respondents + 1, sizeof (hub_respondent_t)))
+        return NULL;
+    respondent = &self->respondents [self->n_respondents];
+    memset (respondent, 0, sizeof *respondent);
+    if (s_ids_reserve (&respondent->responses, 1))
+        return NULL;
+    hub_commission_copy (respondent->agency, sizeof respondent->agency, agency);
+    self->n_respondents++;
+    return respondent;
 }
 
 bool
-hub_consultation_has_response (const hub_consultation_t *self, const char *response_id)
+hub_consultation_has_response (const hub_consultation_t *self, const char *agency,
+                               const char *response_id)
 {
     if (!self || !response_id)
         return false;
-    for (size_t i = 0; i < self->n_response_ids; i++)
-        if (strcmp (self->response_ids [i], response_id) == 0)
-            return true;
-    return false;
+    if (s_ids_contain (&self->shared_ids, response_id))
+        return true;
+    const hub_respondent_t *respondent = hub_consultation_respondent (self, agency);
+    return respondent && s_ids_contain (&respondent->responses, response_id);
 }
 
 //  Copies n elements of elem bytes into a fresh array (NULL when n is 0)
@@ -171,6 +222,43 @@ s_array_dup (void **dest, size_t *max, const void *src, size_t n, size_t elem)
         return -1;
     memcpy (*dest, src, n * elem);
     *max = n;
+    return 0;
+}
+
+static int
+s_ids_dup (hub_ids_t *dest, const hub_ids_t *src)
+{
+    dest->n = 0;
+    if (s_array_dup ((void **) &dest->ids, &dest->max, src->ids, src->n, sizeof (hub_local_id_t)))
+        return -1;
+    dest->n = src->n;
+    return 0;
+}
+
+//  Copies src into dest, sharing nothing; on failure dest holds what was
+//  copied so far, safe to free with s_consultation_free
+static int
+s_consultation_dup (hub_consultation_t *dest, const hub_consultation_t *src)
+{
+    *dest = *src;
+    memset (&dest->shared_ids, 0, sizeof dest->shared_ids);
+    dest->respondents = NULL;
+    dest->n_respondents = dest->max_respondents = 0;
+    if (s_ids_dup (&dest->shared_ids, &src->shared_ids))
+        return -1;
+    if (src->n_respondents == 0)
+        return 0;
+    dest->respondents = calloc (src->n_respondents, sizeof (hub_respondent_t));
+    if (!dest->respondents)
+        return -1;
+    dest->max_respondents = src->n_respondents;
+    for (size_t i = 0; i < src->n_respondents; i++) {
+        hub_respondent_t *to = &dest->respondents [i];
+        memcpy (to->agency, src->respondents [i].agency, sizeof to->agency);
+        dest->n_respondents = i + 1;
+        if (s_ids_dup (&to->responses, &src->respondents [i].responses))
+            return -1;
+    }
     return 0;
 }
 
@@ -205,16 +293,9 @@ hub_commission_dup (const hub_commission_t *self)
             goto failed;
         copy->max_consultations = self->n_consultations;
         for (size_t i = 0; i < self->n_consultations; i++) {
-            hub_consultation_t *to = &copy->consultations [i];
-            *to = self->consultations [i];
-            to->response_ids = NULL;
-            to->n_response_ids = to->max_response_ids = 0;
             copy->n_consultations = i + 1;
-            if (s_array_dup ((void **) &to->response_ids, &to->max_response_ids,
-                             self->consultations [i].response_ids,
-                             self->consultations [i].n_response_ids, sizeof (hub_local_id_t)))
+            if (s_consultation_dup (&copy->consultations [i], &self->consultations [i]))
                 goto failed;
-            to->n_response_ids = self->consultations [i].n_response_ids;
         }
     }
 
@@ -271,14 +352,22 @@ hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *siz
     for (size_t i = 0; i < self->n_contracts; i++)
         n_orgs += self->contracts [i].suppliers.n;
     char **orgs = calloc (n_orgs + 1, sizeof (char *));
-    //  And one per response id of every consultation
-    size_t n_ids = 0;
-    for (size_t i = 0; i < self->n_consultations; i++)
-        n_ids += self->consultations [i].n_response_ids;
+    //  And one per response id of every consultation, and one record per
+    //  responding agency
+    size_t n_ids = 0, n_respondents = 0;
+    for (size_t i = 0; i < self->n_consultations; i++) {
+        const hub_consultation_t *c = &self->consultations [i];
+        n_ids += c->shared_ids.n;
+        n_respondents += c->n_respondents;
+        for (size_t j = 0; j < c->n_respondents; j++)
+            n_ids += c->respondents [j].responses.n;
+    }
     char **ids = calloc (n_ids + 1, sizeof (char *));
-    if (!orgs || !ids)
+    Cyclehub__V1__RespondentState *respondents = calloc (n_respondents + 1, sizeof *respondents);
+    Cyclehub__V1__RespondentState **respondent_p = calloc (n_respondents + 1, sizeof *respondent_p);
+    if (!orgs || !ids || !respondents || !respondent_p)
         goto done;
-    size_t org_at = 0, id_at = 0;
+    size_t org_at = 0, id_at = 0, respondent_at = 0;
 
     state.commission_id = (char *) self->id;
     state.title = (char *) self->title;
@@ -317,10 +406,23 @@ hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *siz
         consultations [i].responses = c->responses;
         consultations [i].early_close_reason = (char *) c->early_close_reason;
         consultations [i].closed_at_ms = c->closed_at_ms;
-        consultations [i].n_response_ids = c->n_response_ids;
+        consultations [i].n_response_ids = c->shared_ids.n;
         consultations [i].response_ids = ids + id_at;
-        for (size_t j = 0; j < c->n_response_ids; j++)
-            ids [id_at++] = (char *) c->response_ids [j];
+        for (size_t j = 0; j < c->shared_ids.n; j++)
+            ids [id_at++] = (char *) c->shared_ids.ids [j];
+        consultations [i].n_respondents = c->n_respondents;
+        consultations [i].respondents = respondent_p + respondent_at;
+        for (size_t j = 0; j < c->n_respondents; j++) {
+            const hub_respondent_t *from = &c->respondents [j];
+            Cyclehub__V1__RespondentState *to = &respondents [respondent_at];
+            cyclehub__v1__respondent_state__init (to);
+            to->agency = (char *) from->agency;
+            to->n_response_ids = from->responses.n;
+            to->response_ids = ids + id_at;
+            for (size_t k = 0; k < from->responses.n; k++)
+                ids [id_at++] = (char *) from->responses.ids [k];
+            respondent_p [respondent_at++] = to;
+        }
         consultation_p [i] = &consultations [i];
     }
     state.n_consultations = self->n_consultations;
@@ -380,6 +482,8 @@ hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *siz
 done:
     free (orgs);
     free (ids);
+    free (respondents);
+    free (respondent_p);
     free (consultations);
     free (consultation_p);
     free (procurements);
@@ -409,6 +513,56 @@ static bool
 s_fits (const char *s, size_t size)
 {
     return s && strlen (s) < size;
+}
+
+//  Copies a decoded id list, refusing ill-formed or repeated ids and ids
+//  already in `shared` (which every namespace holds)
+static int
+s_decode_ids (hub_ids_t *dest, size_t n, char **ids, const hub_ids_t *shared)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!hub_validate_local_id (ids [i]) || (shared && s_ids_contain (shared, ids [i])))
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp (ids [i], ids [j]) == 0)
+                return -1;
+    }
+    if (s_ids_reserve (dest, n))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        hub_commission_copy (dest->ids [dest->n++], sizeof (hub_local_id_t), ids [i]);
+    return 0;
+}
+
+//  The response ids of a decoded consultation. States come in three forms,
+//  all accepted: a count and no ids (stored before ids were kept), a count
+//  and shared ids (before ids were per agency: response_ids), and the
+//  current one (per agency: respondents), possibly with shared ids too.
+//  Every id accepted was counted.
+static int
+s_decode_responses (hub_consultation_t *to, const Cyclehub__V1__ConsultationState *c)
+{
+    size_t total = c->n_response_ids;
+    if (s_decode_ids (&to->shared_ids, c->n_response_ids, c->response_ids, NULL))
+        return -1;
+    if (c->n_respondents
+    &&  s_grow ((void **) &to->respondents, &to->max_respondents, c->n_respondents,
+                sizeof (hub_respondent_t)))
+        return -1;
+    for (size_t i = 0; i < c->n_respondents; i++) {
+        const Cyclehub__V1__RespondentState *r = c->respondents [i];
+        if (!hub_validate_org_id (r->agency) || r->n_response_ids == 0
+        ||  hub_consultation_respondent (to, r->agency))
+            return -1;
+        hub_respondent_t *respondent = &to->respondents [to->n_respondents++];
+        memset (respondent, 0, sizeof *respondent);
+        hub_commission_copy (respondent->agency, sizeof respondent->agency, r->agency);
+        if (s_decode_ids (&respondent->responses, r->n_response_ids, r->response_ids,
+                          &to->shared_ids))
+            return -1;
+        total += r->n_response_ids;
+    }
+    return total > c->responses? -1: 0;
 }
 
 hub_commission_t *
@@ -456,17 +610,6 @@ hub_commission_decode (const void *data, size_t size)
         ||  c->stage > CYCLEHUB__V1__STAGE__STAGE_REVIEW
         ||  !s_fits (c->early_close_reason, HUB_COMMISSION_TITLE_SIZE))
             goto failed;
-        //  Every id accepted was counted; a state from before ids were kept
-        //  has a count but no ids, which is fine
-        if (c->n_response_ids > c->responses)
-            goto failed;
-        for (size_t j = 0; j < c->n_response_ids; j++) {
-            if (!hub_validate_local_id (c->response_ids [j]))
-                goto failed;
-            for (size_t k = 0; k < j; k++)
-                if (strcmp (c->response_ids [j], c->response_ids [k]) == 0)
-                    goto failed;
-        }
         hub_consultation_t *to = &self->consultations [self->n_consultations++];
         memset (to, 0, sizeof *to);
         hub_commission_copy (to->id, sizeof to->id, c->consultation_id);
@@ -478,15 +621,8 @@ hub_commission_decode (const void *data, size_t size)
         to->closed_at_ms = c->closed_at_ms;
         hub_commission_copy (to->early_close_reason, sizeof to->early_close_reason,
                              c->early_close_reason);
-        if (c->n_response_ids) {
-            to->response_ids = calloc (c->n_response_ids, sizeof (hub_local_id_t));
-            if (!to->response_ids)
-                goto failed;
-            to->max_response_ids = c->n_response_ids;
-            for (size_t j = 0; j < c->n_response_ids; j++)
-                hub_commission_copy (to->response_ids [j], sizeof (hub_local_id_t), c->response_ids [j]);
-            to->n_response_ids = c->n_response_ids;
-        }
+        if (s_decode_responses (to, c))
+            goto failed;
     }
     for (size_t i = 0; i < state->n_procurements; i++) {
         const Cyclehub__V1__ProcurementState *p = state->procurements [i];
@@ -683,10 +819,19 @@ hub_commission_consultation_close_reason (const hub_commission_t *self, const ch
 
 bool
 hub_commission_consultation_has_response (const hub_commission_t *self, const char *consultation_id,
-                                          const char *response_id)
+                                          const char *agency, const char *response_id)
 {
     return hub_consultation_has_response (hub_commission_find_consultation (self, consultation_id),
-                                          response_id);
+                                          agency, response_id);
+}
+
+uint32_t
+hub_commission_consultation_agency_responses (const hub_commission_t *self,
+                                              const char *consultation_id, const char *agency)
+{
+    const hub_respondent_t *respondent = hub_consultation_respondent (
+        hub_commission_find_consultation (self, consultation_id), agency);
+    return respondent? (uint32_t) respondent->responses.n: 0;
 }
 
 size_t

@@ -43,7 +43,9 @@ int
    it), or NULL if the bytes are not a protobuf CommissionState, hold unknown
    fields or bad UTF-8, or describe an impossible state (bad ocid or org-id,
    unknown stage or status, over-long or duplicate ids, including response
-   ids within a consultation, more response ids than responses counted,
+   ids within one agency's namespace (or reusing a shared id of an older
+   state), a responding agency listed twice or with no ids, more response
+   ids than responses counted,
    dangling references between awards, procurements and contracts). */
 hub_commission_t *
     hub_commission_decode (const void *data, size_t size);
@@ -88,13 +90,22 @@ Cyclehub__V1__ConsultationState__Status
 /* Number of responses accepted, 0 if there is no such consultation. */
 uint32_t
     hub_commission_consultation_responses (const hub_commission_t *self, const char *consultation_id);
-/* True if the consultation accepted a response with this id (false if there
-   is no such consultation). A state stored before response ids were kept
-   knows only the count of its older responses, not their ids. */
+/* True if the consultation accepted a response with this id from `agency`
+   (response ids are each agency's own: two agencies may both send r-1), or
+   the id is one a state stored before ids were per agency kept for every
+   agency; false if there is no such consultation. A state stored before
+   response ids were kept at all knows only the count of its older
+   responses, not their ids. */
 bool
     hub_commission_consultation_has_response (const hub_commission_t *self,
                                               const char *consultation_id,
-                                              const char *response_id);
+                                              const char *agency, const char *response_id);
+/* Number of responses `agency` sent to the consultation whose ids are kept
+   (0 if none, or no such consultation): what counts against its cap. */
+uint32_t
+    hub_commission_consultation_agency_responses (const hub_commission_t *self,
+                                                  const char *consultation_id,
+                                                  const char *agency);
 /* The reason given for closing before the closing date: "" if it was not
    closed early (or is open), NULL if there is no such consultation. */
 const char *

@@ -23,6 +23,20 @@ typedef struct {
     hub_org_id_t *ids;              //  n org-ids, NULL when n is 0
 } hub_orgs_t;
 
+//  A list of local ids, grown by doubling
+typedef struct {
+    hub_local_id_t *ids;                                    //  in order; NULL when none
+    size_t n;                                               //  used
+    size_t max;                                             //  allocated
+} hub_ids_t;
+
+//  One agency's responses to a consultation: response ids are each
+//  agency's own namespace, and the cap is per agency
+typedef struct {
+    hub_org_id_t agency;                                    //  the responding agency
+    hub_ids_t responses;                                    //  its response ids
+} hub_respondent_t;
+
 typedef struct {
     char id [HUB_COMMISSION_LOCAL_SIZE];                    //  consultation_id
     Cyclehub__V1__ConsultationState__Status status;         //  open, closed, outcome published
@@ -30,10 +44,14 @@ typedef struct {
     int64_t opens_at_ms;                                    //  as announced
     int64_t closes_at_ms;                                   //  as announced
     uint32_t responses;                                     //  responses accepted
-    hub_local_id_t *response_ids;                           //  their ids, in order; NULL when none
-    size_t n_response_ids;                                  //  used (<= responses: a state stored
-                                                            //  before ids were kept has fewer)
-    size_t max_response_ids;                                //  allocated
+    hub_ids_t shared_ids;                                   //  ids accepted before ids were per
+                                                            //  agency (stored states): reserved
+                                                            //  for every agency
+    hub_respondent_t *respondents;                          //  in order of first response
+    size_t n_respondents;                                   //  used
+    size_t max_respondents;                                 //  allocated
+    //  shared_ids.n + every respondent's ids <= responses: a state stored
+    //  before ids were kept at all has a count and fewer ids
     int64_t closed_at_ms;                                   //  when closed, 0 while open
     char early_close_reason [HUB_COMMISSION_TITLE_SIZE];    //  "" unless closed early
 } hub_consultation_t;
@@ -101,15 +119,25 @@ int
     hub_commission_reserve (hub_commission_t *self, size_t consultations,
                             size_t procurements, size_t awards, size_t contracts);
 
-/* Makes room for one more response id in the consultation, so that
-   recording it after all checks have passed cannot fail. Returns 0 or -1
-   (out of memory; the consultation is unchanged as far as anyone can tell). */
-int
-    hub_consultation_reserve_response (hub_consultation_t *self);
+/* The respondent record of `agency` in the consultation, NULL if it has
+   sent no response yet. */
+hub_respondent_t *
+    hub_consultation_respondent (const hub_consultation_t *self, const char *agency);
 
-/* True if the consultation already accepted a response with this id. */
+/* Makes room for one more response id of `agency` (adding its respondent
+   record if it has none yet: the caller then records the id at once, as a
+   record never stays empty), so that recording it after all checks have
+   passed cannot fail. Returns the respondent, or NULL (out of memory; the
+   consultation is unchanged as far as anyone can tell). */
+hub_respondent_t *
+    hub_consultation_reserve_response (hub_consultation_t *self, const char *agency);
+
+/* True if `agency` already used this response id in the consultation, or
+   the id is one of the shared ids of a state stored before ids were per
+   agency. */
 bool
-    hub_consultation_has_response (const hub_consultation_t *self, const char *response_id);
+    hub_consultation_has_response (const hub_consultation_t *self, const char *agency,
+                                   const char *response_id);
 
 /* Copies n org-ids into a new list. Returns 0 or -1 (out of memory). */
 int

@@ -26,19 +26,13 @@
 typedef struct {
     hub_commission_t *c;        //  the state, changed only after all checks
     const char *type;           //  the message type name, for reasons
+    const char *sender;         //  the publishing agency's org-id
     int64_t now;                //  now_ms
     hub_verdict_t *v;           //  filled on rejection
 } s_ctx_t;
 
 //  --------------------------------------------------------------------------
 //  Names for reasons
-
-static const char *
-s_when (char *buf, size_t size, int64_t ms)
-{
-    hub_time_format (ms, buf, size);
-    return buf;
-}
 
 static bool
 s_blank (const char *s)
@@ -365,16 +359,16 @@ s_check_consultation_dates (s_ctx_t *x, const hub_consultation_t *k)
         return hub_verdict_set (x->v, S_REJ (ILLEGAL_TRANSITION), field,
                                 "consultation.response is not allowed yet: consultation %s opens "
                                 "at %s (it is now %s); send the response from then", k->id,
-                                s_when (when, sizeof when, k->opens_at_ms),
-                                s_when (now, sizeof now, x->now));
+                                hub_verdict_when (when, sizeof when, k->opens_at_ms),
+                                hub_verdict_when (now, sizeof now, x->now));
     if (k->closes_at_ms && x->now >= k->closes_at_ms)
         return hub_verdict_set (x->v, S_REJ (ILLEGAL_TRANSITION), field,
                                 "consultation.response is not allowed: consultation %s closed at "
                                 "%s (it is now %s), and responses are taken only between its "
                                 "opening and closing dates; its owner closes it with "
                                 "consultation.closed", k->id,
-                                s_when (when, sizeof when, k->closes_at_ms),
-                                s_when (now, sizeof now, x->now));
+                                hub_verdict_when (when, sizeof when, k->closes_at_ms),
+                                hub_verdict_when (now, sizeof now, x->now));
     return 0;
 }
 
@@ -385,20 +379,32 @@ s_response_submitted (s_ctx_t *x, const Cyclehub__V1__ResponseSubmitted *m)
                                             m->consultation_id, S_CONS (OPEN));
     if (!k || s_check_consultation_dates (x, k))
         return -1;
+    //  Response ids are each agency's own, and so is the cap: one agency's
+    //  responses neither use up another's ids nor fill the consultation
     const char *field = "response_submitted.response_id";
-    if (hub_consultation_has_response (k, m->response_id))
+    if (hub_consultation_has_response (k, x->sender, m->response_id))
         return hub_verdict_set (x->v, S_REJ (INVALID_VALUE), field,
-                                "response %s already exists in consultation %s of commission %s: "
-                                "choose a new response_id for a new response", m->response_id,
-                                k->id, x->c->id);
-    if (k->n_response_ids >= HUB_CYCLE_MAX_RESPONSES)
+                                "response %s already exists in consultation %s of commission %s "
+                                "(from %s): choose a new response_id for a new response",
+                                m->response_id, k->id, x->c->id, x->sender);
+    const hub_respondent_t *respondent = hub_consultation_respondent (k, x->sender);
+    size_t sent = respondent? respondent->responses.n: 0;
+    if (sent >= HUB_CYCLE_MAX_RESPONSES)
         return hub_verdict_set (x->v, S_REJ (TOO_LARGE), field,
-                                "consultation %s of commission %s already holds %zu responses, the "
-                                "most one consultation may hold: open another consultation for "
-                                "further responses", k->id, x->c->id, k->n_response_ids);
-    if (hub_consultation_reserve_response (k))
+                                "%s already sent %zu responses to consultation %s of commission "
+                                "%s, the most one agency may send to one consultation: open "
+                                "another consultation for further responses", x->sender, sent,
+                                k->id, x->c->id);
+    if (!respondent && k->n_respondents >= HUB_CYCLE_MAX_RESPONDENTS)
+        return hub_verdict_set (x->v, S_REJ (TOO_LARGE), field,
+                                "consultation %s of commission %s already holds responses from "
+                                "%zu agencies, the most one consultation may hold: open another "
+                                "consultation for further responses", k->id, x->c->id,
+                                k->n_respondents);
+    hub_respondent_t *to = hub_consultation_reserve_response (k, x->sender);
+    if (!to)
         return s_no_memory (x);
-    hub_commission_copy (k->response_ids [k->n_response_ids++], sizeof (hub_local_id_t),
+    hub_commission_copy (to->responses.ids [to->responses.n++], sizeof (hub_local_id_t),
                          m->response_id);
     if (k->responses < UINT32_MAX)
         k->responses++;
@@ -419,7 +425,7 @@ s_consultation_closed (s_ctx_t *x, const Cyclehub__V1__ConsultationClosed *m)
                                 "consultation.closed before the closing date needs a reason: "
                                 "consultation %s closes at %s; give early_close_reason (why it "
                                 "closes early), or send consultation.closed from then", k->id,
-                                s_when (when, sizeof when, k->closes_at_ms));
+                                hub_verdict_when (when, sizeof when, k->closes_at_ms));
     k->status = S_CONS (CLOSED);
     k->closed_at_ms = x->now;
     hub_commission_copy (k->early_close_reason, sizeof k->early_close_reason,
@@ -580,8 +586,8 @@ s_tender_closed (s_ctx_t *x, const Cyclehub__V1__TenderClosed *m)
                                 "%s ends at %s (it is now %s), and a tender closes only once its "
                                 "period has ended; send tender.closed from then, or stop the "
                                 "procurement early with procurement.terminated", p->id,
-                                s_when (when, sizeof when, p->tender_deadline_ms),
-                                s_when (now, sizeof now, x->now));
+                                hub_verdict_when (when, sizeof when, p->tender_deadline_ms),
+                                hub_verdict_when (now, sizeof now, x->now));
     p->status = S_PROC (EVALUATION);
     return 0;
 }
@@ -627,7 +633,7 @@ s_check_standstill (s_ctx_t *x, const char *field, int64_t ends_ms, const char *
                                 "the broker cannot count working days at %s: its bank-holiday "
                                 "table (broker/domain/data/uk-bank-holidays.csv) covers %d to %d; "
                                 "its operator must add the years from GOV.UK and rebuild",
-                                s_when (now, sizeof now, x->now),
+                                hub_verdict_when (now, sizeof now, x->now),
                                 hub_standstill_first_year (), hub_standstill_last_year ());
     if (ends_ms >= least)
         return 0;
@@ -635,10 +641,10 @@ s_check_standstill (s_ctx_t *x, const char *field, int64_t ends_ms, const char *
                             "%s %s is too soon: a standstill lasts at least %d working days "
                             "from the award notice (now, %s), counting neither weekends nor the "
                             "bank holidays of %s (buyer %s); give an end at %s or later%s",
-                            field, s_when (given, sizeof given, ends_ms),
-                            HUB_STANDSTILL_WORKING_DAYS, s_when (now, sizeof now, x->now),
+                            field, hub_verdict_when (given, sizeof given, ends_ms),
+                            HUB_STANDSTILL_WORKING_DAYS, hub_verdict_when (now, sizeof now, x->now),
                             hub_standstill_nation_name (nation), x->c->owner,
-                            s_when (when, sizeof when, least), otherwise);
+                            hub_verdict_when (when, sizeof when, least), otherwise);
 }
 
 static int
@@ -724,8 +730,8 @@ s_contract_signed (s_ctx_t *x, const Cyclehub__V1__ContractSigned *m)
                                 "contract.signed is not allowed yet: the standstill of award %s "
                                 "ends at %s (it is now %s, by the broker's clock), and the "
                                 "contract may be signed only once it has ended; sign from then",
-                                a->id, s_when (when, sizeof when, a->standstill_ends_ms),
-                                s_when (now, sizeof now, x->now));
+                                a->id, hub_verdict_when (when, sizeof when, a->standstill_ends_ms),
+                                hub_verdict_when (now, sizeof now, x->now));
     if (s_full (x, "contracts", x->c->n_contracts))
         return -1;
     hub_orgs_t suppliers;
@@ -1017,7 +1023,7 @@ hub_cycle_apply (hub_commission_t **state_p, const Cyclehub__V1__Envelope *env,
                                 type, c->id, s_stage_name (c->stage), allowed);
     }
 
-    s_ctx_t ctx = { c, type, now_ms, v };
+    s_ctx_t ctx = { c, type, sender? sender: "", now_ms, v };
     int rc = handler (&ctx, env);
     if (rc)
         return -1;

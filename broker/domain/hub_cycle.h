@@ -28,13 +28,21 @@ typedef struct {
    hold: the stored state must stay decodable (HUB_PROTO_MAX_REPEATED). */
 #define HUB_CYCLE_MAX_ITEMS HUB_PROTO_MAX_REPEATED
 
-/* Most responses one consultation may take. The state keeps each response's
-   id (to refuse a reused one) in a repeated field that must stay decodable,
-   so the 1001st response to one consultation is refused with TOO_LARGE: a
-   consultation expecting more runs as several (by area, by channel). A state
-   stored before ids were kept counts its older responses without their ids,
-   and neither checks them for reuse nor counts them against this limit. */
+/* Most responses one agency may send to one consultation. Response ids are
+   each agency's own namespace (two agencies may both send r-1), and the cap
+   is per agency too, so no agency can fill a consultation for the others.
+   The state keeps each agency's ids (to refuse a reused one) in a repeated
+   field that must stay decodable, so an agency's 1001st response to one
+   consultation is refused with TOO_LARGE: a consultation expecting more
+   runs as several (by area, by channel). A state stored before ids were
+   kept counts its older responses without their ids, and neither checks
+   them for reuse nor counts them against this limit; a state stored before
+   ids were per agency keeps its older ids reserved for every agency. */
 #define HUB_CYCLE_MAX_RESPONSES HUB_PROTO_MAX_REPEATED
+/* Most agencies that may respond to one consultation (the list of
+   respondents is a repeated field too); only registered agencies publish,
+   so a registry smaller than this never meets it. */
+#define HUB_CYCLE_MAX_RESPONDENTS HUB_PROTO_MAX_REPEATED
 
 /* Applies env, already validated by hub_validate_envelope, sent by `sender`
    (an org-id from the connection) at now_ms, to the commission's state.
@@ -56,14 +64,16 @@ typedef struct {
                        end (the reason names the date)
    INVALID_VALUE       a dangling reference (no such consultation, procurement,
                        award, contract) or an id that already exists (a
-                       response_id already used in the same consultation), or
-                       a standstill shorter than 8 working days from now_ms in
-                       the buyer's nation (hub_standstill.h)
+                       response_id the sender already used in the same
+                       consultation), or a standstill shorter than 8 working
+                       days from now_ms in the buyer's nation (hub_standstill.h)
    MISSING_FIELD       consultation.closed before its closing date without
                        early_close_reason
    NOT_AUTHORISED      commission.opened by someone other than its buyer
    TOO_LARGE           the commission already holds HUB_CYCLE_MAX_ITEMS of a kind,
-                       or the consultation HUB_CYCLE_MAX_RESPONSES responses
+                       the sender already sent HUB_CYCLE_MAX_RESPONSES responses
+                       to the consultation, or HUB_CYCLE_MAX_RESPONDENTS other
+                       agencies responded to it
    UNKNOWN_TYPE        no body, or erasure.recorded (broker-only)
    INTERNAL            out of memory, env is for another commission, or now_ms
                        is outside the years of the bank-holiday table (awards)

@@ -43,6 +43,23 @@ hub_erasure_check_allowed (const hub_commission_t *state, const char *commission
     return 0;
 }
 
+int
+hub_erasure_check_retention (const Cyclehub__V1__ResponseSubmitted *response, int64_t now_ms,
+                             unsigned max_days, hub_verdict_t *v)
+{
+    int64_t latest = now_ms + (int64_t) max_days * INT64_C (86400000);
+    if (!response || response->retention_until_ms <= latest)
+        return 0;
+    char asked [32], limit [32];
+    return hub_verdict_set (v, S_CODE (INVALID_VALUE), "response_submitted.retention_until_ms",
+                            "response_submitted.retention_until_ms %s is too far ahead: this hub "
+                            "keeps a response's personal data at most %u days, so the latest "
+                            "retention date it accepts now is %s; give an earlier date (the "
+                            "operator sets the limit: cyclehubd --retention-max-days)",
+                            hub_verdict_when (asked, sizeof asked, response->retention_until_ms),
+                            max_days, hub_verdict_when (limit, sizeof limit, latest));
+}
+
 bool
 hub_erasure_due (const Cyclehub__V1__ResponseSubmitted *response, int64_t now_ms)
 {

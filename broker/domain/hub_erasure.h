@@ -20,6 +20,20 @@ extern "C" {
 #define HUB_ERASURE_RETENTION_BY      "retention"
 #define HUB_ERASURE_RETENTION_REASON  "the response's retention date has passed"
 
+/* The longest a response's personal data may be kept by default: 7 years
+   (2557 days, leap days included), the limit a broker applies unless its
+   operator sets another (cyclehubd --retention-max-days). */
+#define HUB_ERASURE_RETENTION_MAX_DAYS 2557
+
+/* Is the retention date of `response`, received at now_ms, within the
+   hub's limit: at most max_days after now_ms? Returns 0, or -1 with v set
+   to INVALID_VALUE, field response_submitted.retention_until_ms, and a
+   sentence naming the latest date accepted. (A missing or out-of-range
+   date is hub_validate's.) */
+int
+    hub_erasure_check_retention (const Cyclehub__V1__ResponseSubmitted *response, int64_t now_ms,
+                                 unsigned max_days, hub_verdict_t *v);
+
 /* Is `request` well formed? Checks, in this order, and stops at the first
    problem (v->field is the field's path, "erase.<name>"):
    INVALID_VALUE   commission_id is not an ocid

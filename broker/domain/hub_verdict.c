@@ -2,9 +2,11 @@
     pure domain checks (hub_validate, hub_cycle).
 */
 #include "hub_verdict.h"
+#include "hub_time.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void
 hub_verdict_clear (hub_verdict_t *self)
@@ -35,4 +37,11 @@ hub_verdict_set (hub_verdict_t *self, Cyclehub__V1__RejectCode code,
         //  Say that the sentence was cut rather than end it mid-word silently
         memcpy (self->reason + sizeof self->reason - 4, "...", 4);
     return -1;
+}
+
+const char *
+hub_verdict_when (char *buf, size_t size, int64_t ms)
+{
+    hub_time_format (ms, buf, size);
+    return buf;
 }

@@ -30,6 +30,12 @@ int
                      const char *field, const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));
 
+/* Writes a time (ms since the epoch) as RFC 3339 UTC to the second
+   ("2025-01-01T00:00:00Z"), or "<n> ms" if it has no calendar form, for
+   reasons that name a date. Returns buf. */
+const char *
+    hub_verdict_when (char *buf, size_t size, int64_t ms);
+
 #ifdef __cplusplus
 }
 #endif
