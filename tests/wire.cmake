@@ -1,0 +1,3 @@
+# The wire check (proto/hub_wire): on hand-made bytes, and end to end
+# against a real cyclehubd (the attacks of issue 17 on the publish path).
+hub_test(test_wire SOURCES test_wire.c LIBS hub_proto)
