@@ -365,6 +365,45 @@ s_shapes (void)
     hub_kit_free (&buf);
 }
 
+//  The reference: Unicode's table of well-formed byte sequences, byte by byte
+static bool
+s_reference (const char *str, size_t len, size_t *at, bool *nul)
+{
+    const uint8_t *s = (const uint8_t *) str;
+    *nul = false;
+    for (size_t i = 0; i < len; ) {
+        *at = i;
+        uint8_t c = s [i];
+        size_t need = 0;
+        uint8_t lo = 0x80, hi = 0xBF;
+        if (c == 0) {
+            *nul = true;
+            return false;
+        }
+        if (c < 0x80)       need = 0;
+        else if (c >= 0xC2 && c <= 0xDF) need = 1;
+        else if (c == 0xE0) { need = 2; lo = 0xA0; }
+        else if (c >= 0xE1 && c <= 0xEC) need = 2;
+        else if (c == 0xED) { need = 2; hi = 0x9F; }
+        else if (c >= 0xEE && c <= 0xEF) need = 2;
+        else if (c == 0xF0) { need = 3; lo = 0x90; }
+        else if (c >= 0xF1 && c <= 0xF3) need = 3;
+        else if (c == 0xF4) { need = 3; hi = 0x8F; }
+        else
+            return false;
+        if (i + need >= len + (need == 0))
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            uint8_t b = s [i + k];
+            if (b < (k == 1? lo: 0x80) || b > (k == 1? hi: 0xBF))
+                return false;
+        }
+        i += need + 1;
+    }
+    *at = len;
+    return true;
+}
+
 static void
 s_text (void)
 {
@@ -383,17 +422,30 @@ s_text (void)
     CHECK (!hub_wire_text_ok ("\xf4\x90\x80\x80", 4, &at, NULL));                     //  > U+10FFFF
     CHECK (!hub_wire_text_ok ("abc\xe2\x82", 5, &at, NULL) && at == 3);                //  cut short
     CHECK (!hub_wire_text_ok ("\xe2\x28\xa1", 3, &at, NULL) && at == 0);
-    //  Agrees with hub_proto_utf8_valid on text without NUL
+    //  Agrees with a byte-at-a-time reference decoder (Unicode 15, table 3-7)
     unsigned seed = 17;
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < 50000; i++) {
         char buf [24];
         size_t len = (size_t) (rand_r (&seed) % (int) sizeof buf);
         for (size_t b = 0; b < len; b++) {
             int r = rand_r (&seed);
-            buf [b] = (char) (r % 3 == 0? 0x20 + r % 90: 1 + r % 255);
+            buf [b] = (char) (r % 3 == 0? 0x20 + r % 90: r % 5 == 0? 0: r % 256);
         }
-        CHECK_MSG (hub_wire_text_ok (buf, len, NULL, NULL) == hub_proto_utf8_valid (buf, len),
-                   "case %d disagrees", i);
+        bool nul;
+        size_t at;
+        bool ok = hub_wire_text_ok (buf, len, &at, &nul);
+        size_t ref_at;
+        bool ref_nul;
+        bool ref_ok = s_reference (buf, len, &ref_at, &ref_nul);
+        CHECK_MSG (ok == ref_ok && (ok || (at == ref_at && nul == ref_nul)),
+                   "case %d: %d at %zu, reference %d at %zu", i, ok, at, ref_ok, ref_at);
+        //  hub_proto_utf8_valid is the same validator with NUL allowed
+        bool ref_valid = true;
+        for (size_t from = 0; ref_valid && from <= len; ) {
+            ref_valid = s_reference (buf + from, len - from, &ref_at, &ref_nul) || ref_nul;
+            from += ref_at + 1;
+        }
+        CHECK_MSG (hub_proto_utf8_valid (buf, len) == ref_valid, "case %d: utf8_valid", i);
     }
 }
 
