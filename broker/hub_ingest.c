@@ -24,6 +24,7 @@
 #include "hub_commission.h"
 #include "hub_proto.h"
 #include "hub_reader.h"
+#include "hub_wire.h"
 
 #define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
 
@@ -206,6 +207,13 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
         return;
     }
     slot->request_id = slot->request->request_id;
+    //  The bytes hold exactly what the schema declares, strings are UTF-8
+    //  with no NUL: checked on the bytes, before anything reads a C string
+    hub_wire_fault_t wire;
+    if (hub_wire_check_request (data, size, &wire)) {
+        hub_verdict_set (&slot->verdict, wire.code, wire.field, "%s", wire.reason);
+        return;
+    }
     char path [128];
     hub_check_t check = hub_proto_check (&slot->request->base, path, sizeof path);
     //  Field paths of a publish start at the envelope, as the field checks' do

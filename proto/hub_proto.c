@@ -5,6 +5,7 @@
 */
 #include "hub_proto.h"
 #include "hub_types.h"
+#include "hub_wire.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,37 +153,19 @@ hub_proto_wire_field (const uint8_t *buf, size_t size, uint32_t number,
 }
 
 //  --------------------------------------------------------------------------
-//  UTF-8 validation (RFC 3629): no overlong forms, no surrogates, <= U+10FFFF
+//  UTF-8 validation: one validator, hub_wire_text_ok, which refuses NUL;
+//  here U+0000 is a character like any other
 
 bool
 hub_proto_utf8_valid (const char *str, size_t len)
 {
-    const unsigned char *s = (const unsigned char *) str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s [i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF)      { need = 1; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; }
-        else
+    size_t at;
+    bool nul;
+    while (!hub_wire_text_ok (str, len, &at, &nul)) {
+        if (!nul)
             return false;
-        if (i + need >= len)
-            return false;
-        for (size_t k = 1; k <= need; k++) {
-            if ((s [i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s [i + k] & 0x3F);
-        }
-        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))
-        ||  (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += need + 1;
+        str += at + 1;
+        len -= at + 1;
     }
     return true;
 }

@@ -110,7 +110,8 @@ int
 size_t
     hub_proto_varint (uint8_t *out, uint64_t v);
 
-/* Returns true if the bytes are valid UTF-8 (no overlongs, no surrogates). */
+/* Returns true if the bytes are valid UTF-8 (no overlongs, no surrogates);
+   a NUL counts as a character here (hub_wire_text_ok refuses it). */
 bool
     hub_proto_utf8_valid (const char *s, size_t len);
 

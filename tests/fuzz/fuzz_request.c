@@ -1,6 +1,7 @@
 /*  fuzz_request: one api frame through the broker's checks, in memory.
     The input is a Request frame, checked as hub_ingest does (size, unpack,
-    hub_proto_check, one publish field, hub_validate_envelope), then applied
+    hub_wire_check_request, hub_proto_check, one publish field,
+    hub_validate_envelope), then applied
     by hub_cycle_apply to a copy of a commission from the prelude (one per
     stage, holding consultations, procurements, awards and contracts in
     every state). Aborts when an invariant breaks: a rejection that changed
@@ -8,6 +9,7 @@
     differs from its own raw bytes, personal data left after redaction.
 */
 #include "hub_proto.h"
+#include "hub_wire.h"
 #include "hub_validate.h"
 #include "hub_cycle.h"
 #include "hub_commission.h"
@@ -175,8 +177,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     Cyclehub__V1__Request *request = cyclehub__v1__request__unpack (NULL, size, data);
     if (!request)
         return 0;
+    //  As hub_ingest: the raw bytes first; bytes that pass hold no unknown
+    //  field and no string that is not UTF-8 for the unpacked check to find
+    if (hub_wire_check_request (data, size, NULL)) {
+        cyclehub__v1__request__free_unpacked (request, NULL);
+        return 0;
+    }
     char path [128];
-    if (hub_proto_check (&request->base, path, sizeof path) != HUB_CHECK_OK
+    hub_check_t check = hub_proto_check (&request->base, path, sizeof path);
+    if (check == HUB_CHECK_UNKNOWN_FIELD || check == HUB_CHECK_BAD_UTF8)
+        s_fail ("the unpacked check found what the wire check passed");
+    if (check != HUB_CHECK_OK
     ||  request->body_case != CYCLEHUB__V1__REQUEST__BODY_PUBLISH) {
         cyclehub__v1__request__free_unpacked (request, NULL);
         return 0;
