@@ -618,7 +618,7 @@ test_curve (void)
 
 
 //  The CLI over CURVE: keys made with `cyclehub keys new`, the broker on an
-//  auth dir built from them, publishing and erasing with --cert/--server-key
+//  auth dir built from them, publishing and erasing with --cert/--server-key-file
 static void
 s_cli (hub_run_t *run, const char *cert, const char *server_key, const char *api,
        const char *events, ...)

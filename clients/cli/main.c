@@ -159,13 +159,17 @@ s_subscribe_usage (FILE *out)
         "  --agency ORG-ID   only events sent by this agency\n"
         "  --from SEQ|now    start at SEQ (default 1: everything), or with new events only\n"
         "  --cursor FILE     resume after the seq saved in FILE, and keep it up to date\n"
+        "                    (saved every 1000 events or 200 ms, when idle and at exit;\n"
+        "                    after a crash up to that many are printed again)\n"
         "  --count N         exit after N events\n"
         "  --idle MS         exit when no event came for MS milliseconds\n"
         "  --rcvhwm N        receive high-water mark of the events socket\n"
         "                    (default $CYCLEHUB_RCVHWM, else libzmq's)\n"
         "  --pretty          indented JSON instead of one line per event\n"
         "  --stats           print delivery figures on stderr at the end\n"
-        "Stops on SIGINT or SIGTERM. Exit status: 0 done, 2 usage, 3 broker unreachable.\n");
+        "Stops on SIGINT or SIGTERM, also while catching up, between two events: the\n"
+        "cursor is then the last event printed.\n"
+        "Exit status: 0 done (or stopped by a signal), 2 usage, 3 broker unreachable.\n");
 }
 
 static int
@@ -568,7 +572,8 @@ main (int argc, char *argv [])
     if (!cli.options.client_cert && getenv ("CYCLEHUB_CERT") && *getenv ("CYCLEHUB_CERT"))
         cli.options.client_cert = getenv ("CYCLEHUB_CERT");
     if (!cli.options.server_public_key && !cli.options.server_public_key_file) {
-        const char *key = getenv ("CYCLEHUB_SERVER_KEY"), *file = getenv ("CYCLEHUB_SERVER_KEY_FILE");
+        const char *key = getenv ("CYCLEHUB_SERVER_KEY");
+        const char *file = getenv ("CYCLEHUB_SERVER_KEY_FILE");
         cli.options.server_public_key = key && *key? key: NULL;
         cli.options.server_public_key_file = file && *file? file: NULL;
     }
