@@ -887,7 +887,7 @@ test_access_curve (void)
 }
 
 //  The CLI over CURVE: keys made with `cyclehub keys new`, the broker on an
-//  auth dir built from them, publishing and erasing with --cert/--server-key
+//  auth dir built from them, publishing and erasing with --cert/--server-key-file
 static void
 s_cli (hub_run_t *run, const char *cert, const char *server_key, const char *api,
        const char *events, ...)
@@ -899,7 +899,7 @@ s_cli (hub_run_t *run, const char *cert, const char *server_key, const char *api
     if (cert) {
         argv [argc++] = "--cert";
         argv [argc++] = (char *) cert;
-        argv [argc++] = "--server-key";
+        argv [argc++] = "--server-key-file";
         argv [argc++] = (char *) server_key;
     }
     va_list args;
@@ -910,6 +910,62 @@ s_cli (hub_run_t *run, const char *cert, const char *server_key, const char *api
     va_end (args);
     argv [argc] = NULL;
     hub_run_argv (run, argv, NULL, 20000);
+}
+
+//  `cyclehub --cert SECRET FLAG VALUE status` against the hub; the exit code.
+static int
+s_status_with (s_hub_t *hub, const char *secret, const char *flag, const char *value,
+               const char *needle)
+{
+    char bin [PATH_MAX];
+    hub_proc_bin (bin, sizeof bin, "clients/cyclehub");
+    char *argv [] = { bin, "--api", hub->proc.api, "--events", hub->proc.events, "--timeout",
+                      "3000", "--cert", (char *) secret, (char *) flag, (char *) value, "status",
+                      NULL };
+    hub_run_t run;
+    hub_run_argv (&run, argv, NULL, 20000);
+    int status = run.status;
+    CHECK_MSG (!needle || (run.err && strstr (run.err, needle)),
+               "%s %s: err '%s' (want '%s')", flag, value, run.err, needle);
+    hub_run_free (&run);
+    return status;
+}
+
+//  The broker's key in its two forms: the key itself (z85:KEY, or bare)
+//  and its certificate file, never mistaken for each other. The broker's
+//  key holds a '/', a Z85 character that once made it a path.
+static void
+s_server_key_forms (s_hub_t *hub, const char *secret, const char *broker_cert,
+                    const char *broker_key)
+{
+    char prefixed [64];
+    snprintf (prefixed, sizeof prefixed, "z85:%s", broker_key);
+    CHECK (s_status_with (hub, secret, "--server-key", prefixed, NULL) == 0);
+    CHECK (s_status_with (hub, secret, "--server-key", broker_key, NULL) == 0);
+    CHECK (s_status_with (hub, secret, "--server-key-file", broker_cert, NULL) == 0);
+    //  A path given as a key, or a short key: refused, naming both forms
+    CHECK (s_status_with (hub, secret, "--server-key", broker_cert, "--server-key-file PATH") == 2);
+    CHECK (s_status_with (hub, secret, "--server-key", "z85:tooshort", "z85:KEY") == 2);
+    CHECK (s_status_with (hub, secret, "--server-key-file", "/nonexistent/broker.cert",
+                          "cannot read the broker's certificate") == 2);
+    //  A bare value that is a key and also names a file is ambiguous
+    const char *both = "0123456789abcdefghij0123456789abcdefghij";
+    FILE *file = fopen (both, "w");
+    REQUIRE (file);
+    fclose (file);
+    CHECK (s_status_with (hub, secret, "--server-key", both, "could be a key or a file") == 2);
+    unlink (both);
+    //  The environment takes the same two forms
+    setenv ("CYCLEHUB_SERVER_KEY_FILE", broker_cert, 1);
+    char bin [PATH_MAX];
+    hub_proc_bin (bin, sizeof bin, "clients/cyclehub");
+    char *argv [] = { bin, "--api", hub->proc.api, "--events", hub->proc.events,
+                      "--cert", (char *) secret, "status", NULL };
+    hub_run_t run;
+    hub_run_argv (&run, argv, NULL, 20000);
+    CHECK_MSG (run.status == 0, "CYCLEHUB_SERVER_KEY_FILE: %d %s", run.status, run.err);
+    hub_run_free (&run);
+    unsetenv ("CYCLEHUB_SERVER_KEY_FILE");
 }
 
 static void
@@ -925,11 +981,24 @@ test_cli_curve (void)
     snprintf (path, sizeof path, "%s/agencies", hub.auth);
     REQUIRE (zsys_dir_create ("%s", path) == 0);
     hub_run_t run;
-    //  Keys made by the CLI, as an operator and an agency would
-    snprintf (path, sizeof path, "%s/broker", hub.auth);
-    s_cli (&run, NULL, NULL, "tcp://127.0.0.1:1", "tcp://127.0.0.1:1", "keys", "new", path, NULL);
-    CHECK (run.status == 0);
-    hub_run_free (&run);
+    //  Keys made by the CLI, as an operator and an agency would; the
+    //  broker's made again until its public key holds a '/'
+    snprintf (broker_cert, sizeof broker_cert, "%s/broker.cert", hub.auth);
+    char broker_key [41] = "";
+    for (int attempt = 0; attempt < 100 && !strchr (broker_key, '/'); attempt++) {
+        snprintf (path, sizeof path, "%s/broker.cert_secret", hub.auth);
+        unlink (path);
+        unlink (broker_cert);
+        snprintf (path, sizeof path, "%s/broker", hub.auth);
+        s_cli (&run, NULL, NULL, "tcp://127.0.0.1:1", "tcp://127.0.0.1:1", "keys", "new", path, NULL);
+        CHECK (run.status == 0);
+        hub_run_free (&run);
+        zcert_t *cert = zcert_load (broker_cert);
+        REQUIRE (cert);
+        snprintf (broker_key, sizeof broker_key, "%s", zcert_public_txt (cert));
+        zcert_destroy (&cert);
+    }
+    REQUIRE (strchr (broker_key, '/'));
     snprintf (path, sizeof path, "%s/agencies/buyer", hub.auth);
     s_cli (&run, NULL, NULL, "tcp://127.0.0.1:1", "tcp://127.0.0.1:1", "keys", "new", path, NULL);
     CHECK (run.status == 0 && run.out && strstr (run.out, "public key"));
@@ -939,7 +1008,6 @@ test_cli_curve (void)
     CHECK (run.status == 2);
     hub_run_free (&run);
     snprintf (secret, sizeof secret, "%s/agencies/buyer.cert_secret", hub.auth);
-    snprintf (broker_cert, sizeof broker_cert, "%s/broker.cert", hub.auth);
     snprintf (path, sizeof path, "%s/agencies.cfg", hub.auth);
     FILE *file = fopen (path, "w");
     REQUIRE (file);
@@ -973,6 +1041,7 @@ test_cli_curve (void)
     hub_run_argv (&run, half, NULL, 20000);
     CHECK (run.status == 2);
     hub_run_free (&run);
+    s_server_key_forms (&hub, secret, broker_cert, broker_key);
     //  Status and history over CURVE
     s_cli (&run, secret, broker_cert, hub.proc.api, hub.proc.events, "status", NULL);
     CHECK (run.status == 0 && run.out && strstr (run.out, "lastSeq"));

@@ -3,6 +3,9 @@
     consultation response's personal data).
 */
 #include "cli.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 static void
 s_keys_usage (FILE *out)
@@ -11,55 +14,133 @@ s_keys_usage (FILE *out)
         "Usage: cyclehub keys new NAME\n"
         "Creates a CURVE certificate pair: NAME.cert (the public key: send it to the\n"
         "hub operator, who lists it in the agency registry) and NAME.cert_secret (the\n"
-        "secret key: keep it, give it to cyclehub with --cert). NAME may include a\n"
-        "directory. Existing files are never overwritten.\n"
+        "secret key, readable by you only: keep it, give it to cyclehub with --cert).\n"
+        "NAME may include a directory; it may not start with '-'. Existing files and\n"
+        "links are never written through or over.\n"
         "For the broker itself: cyclehub keys new AUTH_DIR/broker.\n"
-        "Exit status: 0 done, 2 usage, 4 the files could not be written.\n");
+        "Exit status: 0 done, 2 usage or the files exist, 4 the files could not be written.\n");
+}
+
+//  The certificate as czmq's zcert_load reads it; the secret key only in
+//  the secret file. Returns a string the caller frees, or NULL.
+static char *
+s_cert_text (zcert_t *cert, const char *name, bool secret)
+{
+    char created [HUB_TIME_TEXT_MAX] = "";
+    hub_time_format (zclock_time (), created, sizeof created);
+    zconfig_t *root = zconfig_new ("root", NULL);
+    if (!root)
+        return NULL;
+    zconfig_set_comment (root, "   ZeroMQ CURVE %s Certificate, made by cyclehub keys new",
+                         secret? "**Secret**": "Public");
+    if (secret)
+        zconfig_set_comment (root, "   DO NOT PROVIDE THIS FILE TO OTHER USERS "
+                             "nor change its permissions.");
+    zconfig_put (root, "metadata/name", name);
+    zconfig_put (root, "metadata/created", created);
+    zconfig_put (root, "curve/public-key", zcert_public_txt (cert));
+    if (secret)
+        zconfig_put (root, "curve/secret-key", zcert_secret_txt (cert));
+    char *text = zconfig_str_save (root);
+    zconfig_destroy (&root);
+    return text;
+}
+
+//  Creates path with text, never through or over an existing file or link
+//  (O_EXCL | O_NOFOLLOW: a link planted at path must not redirect a secret
+//  key), with mode whatever the umask. Returns 0, or -1 with errno set.
+static int
+s_write_new (const char *path, const char *text, mode_t mode)
+{
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen (text);
+    bool ok = fchmod (fd, mode) == 0 && write (fd, text, len) == (ssize_t) len
+           && fsync (fd) == 0;
+    int saved = errno;
+    ok = close (fd) == 0 && ok;
+    if (!ok) {
+        unlink (path);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+//  `cyclehub keys new NAME`: the secret file first, so a failure leaves
+//  no public key without its secret half.
+static int
+s_keys_new (const char *name)
+{
+    char public_path [PATH_MAX], secret_path [PATH_MAX];
+    if (snprintf (public_path, sizeof public_path, "%s.cert", name) >= (int) sizeof public_path
+    ||  snprintf (secret_path, sizeof secret_path, "%s.cert_secret", name) >= (int) sizeof secret_path) {
+        fprintf (stderr, "cyclehub: keys: NAME is too long\n");
+        return CLI_USAGE;
+    }
+    struct stat st;
+    if (lstat (public_path, &st) == 0 || lstat (secret_path, &st) == 0) {
+        fprintf (stderr, "cyclehub: keys: %s or %s exists already (a file or a link); "
+                 "choose another NAME\n", public_path, secret_path);
+        return CLI_USAGE;
+    }
+    zcert_t *cert = zcert_new ();
+    char *secret_text = cert? s_cert_text (cert, name, true): NULL;
+    char *public_text = cert? s_cert_text (cert, name, false): NULL;
+    int rc = CLI_OK;
+    const char *failed = NULL;
+    if (!secret_text || !public_text) {
+        fprintf (stderr, "cyclehub: keys: cannot create a certificate\n");
+        rc = CLI_FAILED;
+    }
+    else
+    if (s_write_new (secret_path, secret_text, 0600))
+        failed = secret_path;
+    else
+    if (s_write_new (public_path, public_text, 0644)) {
+        failed = public_path;
+        int saved = errno;
+        unlink (secret_path);
+        errno = saved;
+    }
+    if (failed) {
+        //  Created meanwhile (a race with another process, or a link):
+        //  the same sentence as above
+        bool exists = errno == EEXIST || errno == ELOOP;
+        fprintf (stderr, "cyclehub: keys: cannot create %s: %s\n", failed,
+                 exists? "it exists already (a file or a link); choose another NAME":
+                 strerror (errno));
+        rc = exists? CLI_USAGE: CLI_FAILED;
+    }
+    else
+    if (rc == CLI_OK)
+        printf ("%s\n%s\npublic key %s\n", public_path, secret_path, zcert_public_txt (cert));
+    zstr_free (&secret_text);
+    zstr_free (&public_text);
+    zcert_destroy (&cert);
+    return rc;
 }
 
 int
 cli_keys (int argc, char **argv)
 {
-    if (argc >= 2 && (streq (argv [1], "--help") || streq (argv [1], "-h"))) {
-        s_keys_usage (stdout);
-        return CLI_OK;
-    }
+    //  --help anywhere is a request for help, never a NAME
+    for (int i = 1; i < argc; i++)
+        if (streq (argv [i], "--help") || streq (argv [i], "-h")) {
+            s_keys_usage (stdout);
+            return CLI_OK;
+        }
     if (argc != 3 || !streq (argv [1], "new") || !*argv [2]) {
         s_keys_usage (stderr);
         return CLI_USAGE;
     }
-    char public_path [PATH_MAX], secret_path [PATH_MAX];
-    snprintf (public_path, sizeof public_path, "%s.cert", argv [2]);
-    snprintf (secret_path, sizeof secret_path, "%s.cert_secret", argv [2]);
-    if (zsys_file_exists (public_path) || zsys_file_exists (secret_path)) {
-        fprintf (stderr, "cyclehub: keys: %s or %s exists already; choose another NAME\n",
-                 public_path, secret_path);
+    if (argv [2][0] == '-') {
+        fprintf (stderr, "cyclehub: keys: NAME may not start with '-' (%s looks like a flag); "
+                 "for such a file name write ./%s\n", argv [2], argv [2]);
         return CLI_USAGE;
     }
-    zcert_t *cert = zcert_new ();
-    if (!cert) {
-        fprintf (stderr, "cyclehub: keys: cannot create a certificate\n");
-        return CLI_FAILED;
-    }
-    char created [HUB_TIME_TEXT_MAX] = "";
-    hub_time_format (zclock_time (), created, sizeof created);
-    zcert_set_meta (cert, "name", "%s", argv [2]);
-    zcert_set_meta (cert, "created", "%s", created);
-    //  zcert_save writes NAME.cert and NAME.cert_secret; the secret one is
-    //  made readable by its owner only
-    mode_t old = umask (077);
-    int rc = zcert_save (cert, public_path);
-    umask (old);
-    if (rc == 0)
-        chmod (public_path, 0644);
-    if (rc != 0) {
-        fprintf (stderr, "cyclehub: keys: cannot write %s: %s\n", public_path, strerror (errno));
-        zcert_destroy (&cert);
-        return CLI_FAILED;
-    }
-    printf ("%s\n%s\npublic key %s\n", public_path, secret_path, zcert_public_txt (cert));
-    zcert_destroy (&cert);
-    return CLI_OK;
+    return s_keys_new (argv [2]);
 }
 
 static void

@@ -20,8 +20,13 @@ s_usage (FILE *out)
         "                     $CYCLEHUB_AGENCY), e.g. GB-LAE-E09000033\n"
         "  --cert FILE        CURVE: your agency's secret certificate (NAME.cert_secret;\n"
         "                     default $CYCLEHUB_CERT); the broker knows you by its key\n"
-        "  --server-key KEY   CURVE: the broker's public key, or its broker.cert file\n"
-        "                     (default $CYCLEHUB_SERVER_KEY)\n"
+        "  --server-key z85:KEY\n"
+        "                     CURVE: the broker's public key itself, z85: and the 40\n"
+        "                     characters of public-key in broker.cert (a bare key also\n"
+        "                     works; never a path; default $CYCLEHUB_SERVER_KEY)\n"
+        "  --server-key-file PATH\n"
+        "                     CURVE: or the broker's certificate file, broker.cert\n"
+        "                     (default $CYCLEHUB_SERVER_KEY_FILE)\n"
         "  --verbose          say more on stderr\n"
         "\n"
         "Commands:\n"
@@ -108,19 +113,33 @@ cli_parse_u64 (const char *text, uint64_t *value)
     return true;
 }
 
-//  Prints one event as a JSON line. Returns 0 or -1.
+//  Prints one event as a JSON line, whole or not at all: a signal that
+//  comes before any of it is written (a full pipe) leaves it unprinted
+//  and returns 1; once begun, the line is finished. Returns 0, 1 or -1.
 static int
 s_print_event (const Cyclehub__V1__Event *event, bool pretty)
 {
     char *text = hub_json_encode (&event->base, pretty? HUB_JSON_PRETTY: 0);
-    if (!text) {
+    char *line = text? zsys_sprintf ("%s\n", text): NULL;
+    free (text);
+    if (!line) {
         fprintf (stderr, "cyclehub: event %" PRIu64 " cannot be written as JSON\n", event->seq);
         return -1;
     }
-    printf ("%s\n", text);
-    fflush (stdout);
-    free (text);
-    return 0;
+    size_t len = strlen (line), done = 0;
+    int rc = 0;
+    while (done < len && rc == 0) {
+        ssize_t wrote = write (STDOUT_FILENO, line + done, len - done);
+        if (wrote > 0)
+            done += (size_t) wrote;
+        else
+        if (wrote < 0 && errno == EINTR)
+            rc = done == 0 && zsys_interrupted? 1: 0;
+        else
+            rc = -1;
+    }
+    zstr_free (&line);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -140,13 +159,17 @@ s_subscribe_usage (FILE *out)
         "  --agency ORG-ID   only events sent by this agency\n"
         "  --from SEQ|now    start at SEQ (default 1: everything), or with new events only\n"
         "  --cursor FILE     resume after the seq saved in FILE, and keep it up to date\n"
+        "                    (saved every 1000 events or 200 ms, when idle and at exit;\n"
+        "                    after a crash up to that many are printed again)\n"
         "  --count N         exit after N events\n"
         "  --idle MS         exit when no event came for MS milliseconds\n"
         "  --rcvhwm N        receive high-water mark of the events socket\n"
         "                    (default $CYCLEHUB_RCVHWM, else libzmq's)\n"
         "  --pretty          indented JSON instead of one line per event\n"
         "  --stats           print delivery figures on stderr at the end\n"
-        "Stops on SIGINT or SIGTERM. Exit status: 0 done, 2 usage, 3 broker unreachable.\n");
+        "Stops on SIGINT or SIGTERM, also while catching up, between two events: the\n"
+        "cursor is then the last event printed.\n"
+        "Exit status: 0 done (or stopped by a signal), 2 usage, 3 broker unreachable.\n");
 }
 
 static int
@@ -254,7 +277,8 @@ s_subscribe (cli_t *cli, int argc, char **argv)
     int lib_rc = hub_subscriber_start (sub);
     uint64_t received = 0;
     int64_t last_event = zclock_mono ();
-    while (lib_rc == HUB_OK && (count == 0 || received < count)) {
+    bool unprinted = false;         //  stopped with an event in hand, not printed
+    while (lib_rc == HUB_OK && !zsys_interrupted && (count == 0 || received < count)) {
         int wait = 1000;
         if (idle) {
             int64_t left = last_event + (int64_t) idle - zclock_mono ();
@@ -275,7 +299,9 @@ s_subscribe (cli_t *cli, int argc, char **argv)
         int printed = s_print_event (event, pretty);
         cyclehub__v1__event__free_unpacked (event, NULL);
         if (printed) {
-            lib_rc = HUB_EPROTO;     //  not written: not acknowledged
+            //  Not written: not acknowledged (a signal: stop cleanly)
+            lib_rc = printed > 0? HUB_EINTR: HUB_EPROTO;
+            unprinted = true;
             break;
         }
         //  Written out: handled, whatever ends the loop next
@@ -284,8 +310,9 @@ s_subscribe (cli_t *cli, int argc, char **argv)
     }
     //  A signal or the idle limit ends the loop between events: every event
     //  printed so far is handled
-    if (lib_rc == HUB_OK || lib_rc == HUB_EINTR)
-        hub_subscriber_save (sub);
+    if ((lib_rc == HUB_OK || lib_rc == HUB_EINTR) && !unprinted
+    &&  hub_subscriber_save (sub) != HUB_OK)
+        lib_rc = HUB_EIO;
     if (stats) {
         hub_subscriber_stats_t figures;
         hub_subscriber_stats (sub, &figures);
@@ -503,7 +530,8 @@ main (int argc, char *argv [])
         uint64_t number = 0;
         if (!value
         ||  !(streq (arg, "--api") || streq (arg, "--events") || streq (arg, "--agency")
-          || streq (arg, "--timeout") || streq (arg, "--cert") || streq (arg, "--server-key"))
+          || streq (arg, "--timeout") || streq (arg, "--cert") || streq (arg, "--server-key")
+          || streq (arg, "--server-key-file"))
         ||  (streq (arg, "--timeout") && (!cli_parse_u64 (value, &number) || number == 0
                                           || number > INT32_MAX))) {
             fprintf (stderr, "cyclehub: bad global flag or value: %s%s%s\nTry 'cyclehub --help'.\n",
@@ -525,6 +553,9 @@ main (int argc, char *argv [])
         if (streq (arg, "--server-key"))
             cli.options.server_public_key = value;
         else
+        if (streq (arg, "--server-key-file"))
+            cli.options.server_public_key_file = value;
+        else
             cli.options.timeout_ms = (int) number;
         i++;
     }
@@ -540,16 +571,25 @@ main (int argc, char *argv [])
         wants_help |= streq (sub_argv [k], "--help") || streq (sub_argv [k], "-h");
     if (!cli.options.client_cert && getenv ("CYCLEHUB_CERT") && *getenv ("CYCLEHUB_CERT"))
         cli.options.client_cert = getenv ("CYCLEHUB_CERT");
-    if (!cli.options.server_public_key && getenv ("CYCLEHUB_SERVER_KEY") && *getenv ("CYCLEHUB_SERVER_KEY"))
-        cli.options.server_public_key = getenv ("CYCLEHUB_SERVER_KEY");
+    if (!cli.options.server_public_key && !cli.options.server_public_key_file) {
+        const char *key = getenv ("CYCLEHUB_SERVER_KEY");
+        const char *file = getenv ("CYCLEHUB_SERVER_KEY_FILE");
+        cli.options.server_public_key = key && *key? key: NULL;
+        cli.options.server_public_key_file = file && *file? file: NULL;
+    }
     if (streq (command, "keys"))
         return cli_keys (sub_argc, sub_argv);
     const char *agency = cli.options.agency? cli.options.agency: getenv ("CYCLEHUB_AGENCY");
-    bool curve = cli.options.client_cert || cli.options.server_public_key;
-    if (curve && !(cli.options.client_cert && cli.options.server_public_key)) {
-        fprintf (stderr, "cyclehub: CURVE needs both --cert FILE and --server-key KEY\n");
+    bool server = cli.options.server_public_key || cli.options.server_public_key_file;
+    bool curve = cli.options.client_cert || server;
+    if (curve && !(cli.options.client_cert && server)) {
+        fprintf (stderr, "cyclehub: CURVE needs both --cert FILE and the broker's key "
+                 "(--server-key z85:KEY or --server-key-file PATH)\n");
         return CLI_USAGE;
     }
+    //  Bad keys are a usage error said once, before any command connects
+    if (curve && !wants_help && hub_connect_options_check (&cli.options))
+        return CLI_USAGE;
     if (!wants_help && !streq (command, "help") && !curve && (!agency || !*agency)) {
         fprintf (stderr, "cyclehub: who are you? give --agency ORG-ID (before the command) "
                  "or set CYCLEHUB_AGENCY, e.g. GB-LAE-E09000033\n");

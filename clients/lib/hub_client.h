@@ -72,17 +72,28 @@ typedef struct {
     /* CURVE (production): both set, or neither (PLAIN development mode).
        With CURVE the broker knows the agency from the key: agency is then
        only a label, and may be NULL. */
-    const char *server_public_key;  /* the broker's public key: 40 Z85
-                                       characters, or the path of its
-                                       public certificate (broker.cert) */
+    const char *server_public_key;  /* the broker's public key itself:
+                                       "z85:" and its 40 Z85 characters
+                                       (bare 40 characters also do, unless
+                                       a file has that name); never a path */
     const char *client_cert;        /* path of the agency's secret
                                        certificate (NAME.cert_secret, from
                                        `cyclehub keys new NAME`) */
+    const char *server_public_key_file;  /* or: the path of the broker's
+                                       public certificate (broker.cert);
+                                       one of the two, not both */
 } hub_connect_options_t;
 
 /* Fills options with the defaults above. */
 void
     hub_connect_options_default (hub_connect_options_t *options);
+
+/* Checks the credentials options ask for, without connecting: the CURVE
+   files can be read and the broker's key has one of its two forms (or,
+   without CURVE, an agency is given). Returns 0, or -1 with a sentence
+   logged (zsys_error). */
+int
+    hub_connect_options_check (const hub_connect_options_t *options);
 
 /* The outcome of one request: an ack, or a rejection. */
 typedef struct {

@@ -19,10 +19,11 @@ typedef struct {
     char *password;                 /* PLAIN password */
 } hub_secure_t;
 
-/* Reads the credentials options asks for: server_public_key is a Z85 key
-   (40 characters) or the path of the broker's public certificate;
-   client_cert the path of the agency's secret certificate. Either both or
-   neither must be set; without them an agency is required (PLAIN). Returns
+/* Reads the credentials options asks for: the broker's key, as
+   server_public_key ("z85:KEY" or a bare 40-character Z85 key, never a
+   path) or server_public_key_file (its certificate); client_cert the path
+   of the agency's secret certificate. Either a broker key and client_cert,
+   or neither; without them an agency is required (PLAIN). Returns
    0, or -1 with a sentence logged (never falls back to PLAIN when CURVE was
    asked for). */
 int

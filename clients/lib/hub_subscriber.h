@@ -13,12 +13,18 @@
     agency filters applied in the library (and by the history queries).
 
     Cursor: the last seq processed (delivered to the application, or
-    skipped by the filter). With a cursor file it is saved atomically
-    (write a temporary file, fsync, rename) when the application calls
-    hub_subscriber_recv again after an event (that call acknowledges the
-    event before it), and by hub_subscriber_destroy: after a crash the
-    subscriber resumes after the last event acknowledged, so an event is
-    delivered again only if the application died while handling it.
+    skipped by the filter). Calling hub_subscriber_recv again after an
+    event acknowledges that event. With a cursor file the acknowledged
+    cursor is saved atomically (write a temporary file, fsync, rename) in
+    groups: every 1,000 seqs or 200 ms, whenever recv is about to wait
+    (so an idle subscriber's file is up to date), and by
+    hub_subscriber_destroy. hub_subscriber_save saves at once: call it
+    before telling anyone outside that an event is handled. After a crash
+    the subscriber resumes after the last cursor saved, so it delivers
+    again at most the last group (at least once, never a gap).
+
+    Signals: recv returns HUB_EINTR as soon as czmq's zsys_interrupted is
+    set (its SIGINT/SIGTERM handler), also while catching up from history.
 
     A hub_subscriber_t is not thread-safe: use it from one thread.
 */
@@ -102,7 +108,7 @@ int
    returns its error (HUB_UNREACHABLE, HUB_TIMEOUT, HUB_REJECTED, ...)
    and is retried by the next call; HUB_EIO if the cursor could not be
    saved (the event is not lost: it is kept for the next call); HUB_EINTR
-   on a signal. */
+   on a signal (zsys_interrupted, checked before each event). */
 int
     hub_subscriber_recv (hub_subscriber_t *self, int timeout_ms,
                          Cyclehub__V1__Event **event_p);
