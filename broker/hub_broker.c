@@ -107,7 +107,7 @@ s_rebind_events (zsock_t **events_p, hub_guard_t *guard, const hub_broker_config
     char again [256];
     //  libzmq closes the listener in its I/O thread: the port frees shortly
     for (int attempt = 0; attempt < 100 && !*events_p; attempt++) {
-        *events_p = s_bind (ZMQ_XPUB, bound, cert, config->events_hwm, HUB_GUARD_SUBSCRIPTION_MAX,
+        *events_p = s_bind (ZMQ_XPUB, bound, cert, config->events_hwm, HUB_GUARD_FRAME_MAX,
                             config->handshake_ms, again, sizeof again);
         if (!*events_p)
             zclock_sleep (20);
@@ -191,7 +191,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
         goto done;
     }
     events = s_bind (ZMQ_XPUB, events_endpoint, cert, config.events_hwm,
-                     HUB_GUARD_SUBSCRIPTION_MAX, config.handshake_ms,
+                     HUB_GUARD_FRAME_MAX, config.handshake_ms,
                      events_bound, sizeof events_bound);
     if (!events) {
         snprintf (error, sizeof error, "cannot bind the events socket to %s: %s",

@@ -254,6 +254,9 @@ hub_guard_on_subscriptions (hub_guard_t *self, zsock_t *events)
         //  carries no metadata: the monitor's DISCONNECTED counts that
         const char *fd_text = zmq_msg_size (&msg) > 0? zmq_msg_gets (&msg, "__fd"): NULL;
         const char *agency = fd_text? zmq_msg_gets (&msg, "User-Id"): NULL;
+        if (fd_text && agency && zmq_msg_size (&msg) > 1 + HUB_GUARD_SUBSCRIPTION_MAX)
+            s_shut (self, atoi (fd_text), "a subscription longer than any topic");
+        else
         if (fd_text && agency)
             s_subscription (self, atoi (fd_text), agency,
                             *(const uint8_t *) zmq_msg_data (&msg) == 1);

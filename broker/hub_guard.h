@@ -12,8 +12,9 @@
       holds more than subs_max subscriptions, and one that would be the
       agency's subscriber number subscribers_per_agency + 1: each subscribing
       connection may hold events_hwm events unread, so that bounds what one
-      agency's stuck subscribers cost. A subscription frame over 256 bytes
-      never reaches the guard (ZMQ_MAXMSGSIZE drops the connection).
+      agency's stuck subscribers cost. A subscription over 256 bytes ends
+      its connection too; a frame over 1 KiB never reaches the guard
+      (ZMQ_MAXMSGSIZE drops the connection).
 
     "Shut down" is shutdown(2) on the connection's descriptor: libzmq sees
     the connection end and cleans up as for any peer that went away; the
@@ -27,8 +28,13 @@
 
 typedef struct _hub_guard_t hub_guard_t;
 
-/* The largest subscription frame the events socket reads (a topic prefix
-   is at most ~140 bytes: stage, ocid, type). */
+/* The largest frame the events socket reads (ZMQ_MAXMSGSIZE): it bounds
+   the handshake's frames too, and CURVE's INITIATE is about 300 bytes plus
+   the client's metadata. */
+#define HUB_GUARD_FRAME_MAX 1024
+
+/* The longest subscription the guard lets a connection keep (a topic
+   prefix is at most ~140 bytes: stage, ocid, type). */
 #define HUB_GUARD_SUBSCRIPTION_MAX 256
 
 /* config is borrowed (the actor's copy). max_connections 0 means: the
