@@ -9,6 +9,7 @@
 #include "hub_ingest.h"
 #include "hub_query.h"
 #include "hub_erasure.h"
+#include "hub_guard.h"
 
 void
 hub_broker_config_default (hub_broker_config_t *config)
@@ -20,7 +21,12 @@ hub_broker_config_default (hub_broker_config_t *config)
     hub_store_options_default (&config->store);
     config->batch_max = 4096;
     config->request_max = 1024 * 1024;
-    config->events_hwm = 100000;
+    config->events_hwm = 10000;
+    config->reply_budget = 8 * 1024 * 1024;
+    config->handshake_ms = 5000;
+    config->max_connections = 0;
+    config->subscribers_per_agency = 4;
+    config->subs_max = 64;
     config->heartbeat_ms = 1000;
     config->sweep_ms = 60000;
     config->retention_max_days = HUB_ERASURE_RETENTION_MAX_DAYS;
@@ -44,7 +50,7 @@ s_is_loopback (const char *endpoint)
 //  certificate, or PLAIN (development mode) when cert is NULL.
 static zsock_t *
 s_bind (int type, const char *endpoint, zcert_t *cert, int hwm, int64_t maxmsgsize,
-        char *bound, size_t size)
+        int handshake_ms, char *bound, size_t size)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock)
@@ -63,6 +69,14 @@ s_bind (int type, const char *endpoint, zcert_t *cert, int hwm, int64_t maxmsgsi
     }
     if (maxmsgsize > 0)
         zsock_set_maxmsgsize (sock, (int) maxmsgsize);
+    //  libzmq's default (30 s) lets silent connections hold descriptors
+    zsock_set_handshake_ivl (sock, handshake_ms);
+    if (type == ZMQ_XPUB) {
+        //  Every (un)subscription reaches hub_guard, with its connection's
+        //  metadata; nothing else changes for subscribers (XPUB is a PUB)
+        int verboser = 1;
+        zmq_setsockopt (zsock_resolve (sock), ZMQ_XPUB_VERBOSER, &verboser, sizeof verboser);
+    }
     if (type == ZMQ_ROUTER) {
         //  Replies queue per client up to this; a client that keeps more
         //  requests in flight than that without reading loses replies (and
@@ -78,6 +92,36 @@ s_bind (int type, const char *endpoint, zcert_t *cert, int hwm, int64_t maxmsgsi
     snprintf (bound, size, "%s", last? last: endpoint);
     zstr_free (&last);
     return sock;
+}
+
+//  A revoked key's subscribers keep their connection (ZeroMQ cannot close
+//  one peer of a PUB): close the events socket and bind it again, so that
+//  every subscriber reconnects through the ZAP handler, which refuses the
+//  revoked key. The others catch up on the events they missed meanwhile
+//  from history (libcyclehub's subscriber sees the gap in seqs).
+static int
+s_rebind_events (zsock_t **events_p, hub_guard_t *guard, const hub_broker_config_t *config,
+                 zcert_t *cert, const char *bound, char *error, size_t size)
+{
+    hub_guard_unwatch (guard, true);
+    zsock_set_linger (*events_p, 0);
+    zsock_destroy (events_p);
+    char again [256];
+    //  libzmq closes the listener in its I/O thread: the port frees shortly
+    for (int attempt = 0; attempt < 100 && !*events_p; attempt++) {
+        *events_p = s_bind (ZMQ_XPUB, bound, cert, config->events_hwm, HUB_GUARD_FRAME_MAX,
+                            config->handshake_ms, again, sizeof again);
+        if (!*events_p)
+            zclock_sleep (20);
+    }
+    if (!*events_p || hub_guard_watch (guard, *events_p, true)) {
+        snprintf (error, size, "a key was revoked, and the events socket could not be bound "
+                  "again to %s: %s", bound, zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    zsys_info ("broker: a key was revoked; events socket rebound to %s, every subscriber "
+               "reconnects through the registry", bound);
+    return 0;
 }
 
 void
@@ -101,6 +145,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
     zactor_t *zap = NULL;
     zsock_t *api = NULL, *events = NULL;
     hub_ingest_t *ingest = NULL;
+    hub_guard_t *guard = NULL;
     char error [512] = "";
     char api_bound [256], events_bound [256];
 
@@ -138,14 +183,17 @@ hub_broker_actor (zsock_t *pipe, void *args)
         snprintf (error, sizeof error, "cannot start the ZAP handler");
         goto done;
     }
+    //  The api reads frames up to 4x request_max, so that a request a little
+    //  over the limit is answered TOO_LARGE rather than disconnected
     api = s_bind (ZMQ_ROUTER, api_endpoint, cert, -1, (int64_t) config.request_max * 4,
-                  api_bound, sizeof api_bound);
+                  config.handshake_ms, api_bound, sizeof api_bound);
     if (!api) {
         snprintf (error, sizeof error, "cannot bind the api socket to %s: %s",
                   api_endpoint, zmq_strerror (zmq_errno ()));
         goto done;
     }
-    events = s_bind (ZMQ_PUB, events_endpoint, cert, config.events_hwm, 0,
+    events = s_bind (ZMQ_XPUB, events_endpoint, cert, config.events_hwm,
+                     HUB_GUARD_FRAME_MAX, config.handshake_ms,
                      events_bound, sizeof events_bound);
     if (!events) {
         snprintf (error, sizeof error, "cannot bind the events socket to %s: %s",
@@ -158,6 +206,16 @@ hub_broker_actor (zsock_t *pipe, void *args)
                   hub_store_strerror (store));
         goto done;
     }
+    guard = hub_guard_new (&config);
+    if (!guard || hub_guard_watch (guard, api, false) || hub_guard_watch (guard, events, true)) {
+        snprintf (error, sizeof error, "cannot start the socket monitors: %s",
+                  zmq_strerror (zmq_errno ()));
+        goto done;
+    }
+    zsys_info ("broker: limits connections=%zu handshake_ms=%d reply_budget=%zu "
+               "events_hwm=%d subscribers_per_agency=%d subscriptions_max=%d",
+               hub_guard_max_connections (guard), config.handshake_ms, config.reply_budget,
+               config.events_hwm, config.subscribers_per_agency, config.subs_max);
     if (registry)
         zsys_info ("broker: CURVE mode, %zu agency keys registered", hub_registry_size (registry));
     else
@@ -170,7 +228,11 @@ hub_broker_actor (zsock_t *pipe, void *args)
         { zsock_resolve (hub_ingest_writer (ingest)), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (api), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (hub_ingest_reader (ingest)), 0, ZMQ_POLLIN, 0 },
+        { hub_guard_monitor (guard, false), 0, ZMQ_POLLIN, 0 },
+        { hub_guard_monitor (guard, true), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (events), 0, ZMQ_POLLIN, 0 },
     };
+    unsigned revocations = registry? hub_registry_revocations (registry): 0;
     int64_t next_heartbeat = zclock_mono () + config.heartbeat_ms;
     int64_t next_sweep = zclock_mono () + 1000;
     while (true) {
@@ -180,7 +242,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
         //  A full open batch waits for the writer before reading more:
         //  requests then queue in the socket (back-pressure to clients)
         items [2].events = hub_ingest_has_room (ingest)? ZMQ_POLLIN: 0;
-        int rc = zmq_poll (items, 4, (long) wait);
+        int rc = zmq_poll (items, 7, (long) wait);
         if (rc < 0 && zmq_errno () != EINTR)
             break;
         if (rc > 0 && (items [0].revents & ZMQ_POLLIN)) {
@@ -196,11 +258,25 @@ hub_broker_actor (zsock_t *pipe, void *args)
             hub_ingest_drain (ingest);
         if (rc > 0 && (items [3].revents & ZMQ_POLLIN))
             hub_ingest_forward (ingest);
+        //  Connections ended before subscriptions, so a reused descriptor
+        //  is seen as new
+        hub_guard_on_monitor (guard, false);
+        hub_guard_on_monitor (guard, true);
+        if (rc > 0 && (items [6].revents & ZMQ_POLLIN))
+            hub_guard_on_subscriptions (guard, events);
         if (zclock_mono () >= next_heartbeat) {
             hub_ingest_heartbeat (ingest);
             if (registry)
                 hub_registry_refresh (registry);
             next_heartbeat = zclock_mono () + config.heartbeat_ms;
+        }
+        if (registry && hub_registry_revocations (registry) != revocations) {
+            revocations = hub_registry_revocations (registry);
+            if (s_rebind_events (&events, guard, &config, cert, events_bound, error, sizeof error))
+                break;
+            hub_ingest_set_events (ingest, events);
+            items [5].socket = hub_guard_monitor (guard, true);
+            items [6].socket = zsock_resolve (events);
         }
         if (zclock_mono () >= next_sweep) {
             hub_ingest_sweep (ingest);
@@ -208,7 +284,8 @@ hub_broker_actor (zsock_t *pipe, void *args)
         }
     }
     //  Everything received is committed and answered before the sockets close
-    hub_ingest_flush (ingest);
+    if (events)
+        hub_ingest_flush (ingest);
     zsys_info ("broker: stopping");
 
 done:
@@ -217,6 +294,7 @@ done:
         zstr_sendf (pipe, "ERROR %s", error);
     }
     hub_ingest_destroy (&ingest);
+    hub_guard_destroy (&guard);
     zsock_destroy (&events);
     zsock_destroy (&api);
     zactor_destroy (&zap);

@@ -32,7 +32,16 @@ typedef struct {
     size_t batch_max;                /* requests drained into one commit (default 4096) */
     size_t request_max;              /* largest request handled, bytes (default 1 MiB);
                                         a frame over 4x this disconnects the peer */
-    int events_hwm;                  /* events queued per subscriber before drops (default 100000) */
+    int events_hwm;                  /* events queued per subscriber before drops (default 10000) */
+    size_t reply_budget;             /* unread reply bytes per api connection before its
+                                        requests are refused OVERLOADED (default 8 MiB) */
+    int handshake_ms;                /* a connection that has not finished its handshake
+                                        by then is closed (default 5000) */
+    size_t max_connections;          /* open connections, both sockets (default 0: the
+                                        descriptor limit less 256) */
+    int subscribers_per_agency;      /* events connections with subscriptions, per
+                                        agency (default 4) */
+    int subs_max;                    /* subscriptions per events connection (default 64) */
     int heartbeat_ms;                /* $heartbeat period (default 1000) */
     unsigned page_max;               /* events per history page, at most (default 1000) */
     size_t page_max_bytes;           /* bytes per history page, at most (default 4 MiB) */

@@ -25,6 +25,7 @@
 #include "hub_proto.h"
 #include "hub_reader.h"
 #include "hub_wire.h"
+#include "hub_outflow.h"
 
 #define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
 
@@ -40,6 +41,7 @@ struct _hub_ingest_t {
     hub_batch_t *committing;            //  with the writer, or NULL
     zactor_t *writer;                   //  commits one batch at a time
     zactor_t *reader;                   //  builds history pages
+    hub_outflow_t *outflow;             //  unread reply bytes per connection
     hub_reader_args_t reader_args;      //  the reader's store and config
     uint64_t last_seq;                  //  last committed seq
     uint64_t next_seq;                  //  next seq to assign
@@ -80,7 +82,8 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
     self->batches [0] = hub_batch_new (config->batch_max);
     self->batches [1] = hub_batch_new (config->batch_max);
     self->open = self->batches [0];
-    if (!self->states || !self->batches [0] || !self->batches [1]
+    self->outflow = hub_outflow_new (config->reply_budget);
+    if (!self->states || !self->outflow || !self->batches [0] || !self->batches [1]
     ||  hub_store_last_seq (store, NULL, &self->last_seq)
     ||  !(self->writer = zactor_new (s_writer_actor, store))) {
         hub_ingest_destroy (&self);
@@ -125,12 +128,29 @@ hub_ingest_destroy (hub_ingest_t **self_p)
         return;
     zactor_destroy (&self->reader);
     zactor_destroy (&self->writer);
+    hub_outflow_destroy (&self->outflow);
     hub_batch_destroy (&self->batches [0]);
     hub_batch_destroy (&self->batches [1]);
     zhashx_destroy (&self->states);
     hub_buf_free (&self->reply);
     free (self);
     *self_p = NULL;
+}
+
+//  The request_id (field 1, a varint) of packed Request or Reply bytes
+//  that are not to be unpacked, or 0.
+static uint64_t
+s_request_id (const uint8_t *data, size_t size)
+{
+    uint64_t value = 0;
+    if (size < 2 || data [0] != 0x08)
+        return 0;
+    for (size_t i = 1, shift = 0; i < size && shift < 64; i++, shift += 7) {
+        value |= (uint64_t) (data [i] & 0x7f) << shift;
+        if (!(data [i] & 0x80))
+            return value;
+    }
+    return 0;
 }
 
 //  Receives one request into slot (a free slot of the open batch); returns
@@ -176,6 +196,7 @@ s_receive (hub_ingest_t *self, hub_slot_t *slot)
         if (hub_registry_lookup (self->registry, slot->key, org_id, sizeof org_id, &slot->roles)
         ||  strcmp (org_id, slot->sender) != 0) {
             slot->roles = 0;
+            slot->request_id = s_request_id (zmq_msg_data (&slot->body), zmq_msg_size (&slot->body));
             hub_verdict_set (&slot->verdict, S_CODE (NOT_AUTHORISED), "",
                              "the key of this connection is no longer registered for %s; "
                              "ask the hub operator to register the agency's new key", slot->sender);
@@ -568,7 +589,9 @@ s_reply (hub_ingest_t *self, hub_slot_t *slot)
         s_answer_query (self, slot);
     else
         hub_query_reject (slot->request_id, &slot->verdict, &self->reply);
-    if (zmq_msg_send (&slot->routing, self->api, ZMQ_SNDMORE) >= 0)
+    if (hub_outflow_send (self->outflow, zmq_msg_data (&slot->routing),
+                          zmq_msg_size (&slot->routing), self->reply.size)
+    &&  zmq_msg_send (&slot->routing, self->api, ZMQ_SNDMORE) >= 0)
         zmq_send (self->api, self->reply.data, self->reply.size, 0);
     else
         zmq_msg_close (&slot->routing);
@@ -644,6 +667,14 @@ s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
 {
     if (*slot->verdict.reason == 0)
         s_check_request (self, slot);
+    if (*slot->verdict.reason == 0
+    &&  hub_outflow_over (self->outflow, zmq_msg_data (&slot->routing),
+                          zmq_msg_size (&slot->routing), hub_outflow_fd (&slot->body))) {
+        slot->kind = HUB_SLOT_REJECT;
+        hub_verdict_set (&slot->verdict, S_CODE (OVERLOADED), "",
+                         "this connection has over %zu bytes of replies it has not read; "
+                         "read them, then send this request again", self->config->reply_budget);
+    }
     if (slot->kind != HUB_SLOT_PUBLISH)
         return;
     if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE)
@@ -717,9 +748,24 @@ hub_ingest_forward (hub_ingest_t *self)
         return;
     zframe_t *routing = zmsg_first (msg);
     zframe_t *reply = zmsg_next (msg);
+    //  A page for a connection that has not read what it has: the refusal
+    //  instead, which the client can match to its request
+    const void *data = reply? zframe_data (reply): NULL;
+    size_t size = reply? zframe_size (reply): 0;
     if (routing && reply
+    &&  hub_outflow_over (self->outflow, zframe_data (routing), zframe_size (routing), -1)) {
+        hub_verdict_t verdict;
+        hub_verdict_set (&verdict, S_CODE (OVERLOADED), "",
+                         "this connection has over %zu bytes of replies it has not read; "
+                         "read them, then ask for this page again", self->config->reply_budget);
+        hub_query_reject (s_request_id (data, size), &verdict, &self->reply);
+        data = self->reply.data;
+        size = self->reply.size;
+    }
+    if (routing && reply
+    &&  hub_outflow_send (self->outflow, zframe_data (routing), zframe_size (routing), size)
     &&  zmq_send (self->api, zframe_data (routing), zframe_size (routing), ZMQ_SNDMORE) >= 0)
-        zmq_send (self->api, zframe_data (reply), zframe_size (reply), 0);
+        zmq_send (self->api, data, size, 0);
     zmsg_destroy (&msg);
 }
 
@@ -768,4 +814,11 @@ hub_ingest_heartbeat (hub_ingest_t *self)
     size_t size = cyclehub__v1__event__pack (&beat, buf);
     zmq_send (self->events, "$heartbeat", 10, ZMQ_SNDMORE);
     zmq_send (self->events, buf, size, 0);
+    hub_outflow_sweep (self->outflow);
+}
+
+void
+hub_ingest_set_events (hub_ingest_t *self, zsock_t *events)
+{
+    self->events = zsock_resolve (events);
 }

@@ -57,8 +57,13 @@ void
 void
     hub_ingest_sweep (hub_ingest_t *self);
 
-/* Sends "$heartbeat" with the last seq on the events socket. */
+/* Sends "$heartbeat" with the last seq on the events socket (and, once a
+   second, forgets the reply accounting of connections that read all). */
 void
     hub_ingest_heartbeat (hub_ingest_t *self);
+
+/* The events socket after the broker closed and rebound it (borrowed). */
+void
+    hub_ingest_set_events (hub_ingest_t *self, zsock_t *events);
 
 #endif

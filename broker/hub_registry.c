@@ -19,6 +19,8 @@ struct _hub_registry_t {
     zhashx_t *keys;             //  Z85 public key -> s_agency_t *
     struct timespec mtime;      //  of agencies.cfg at the last load
     int64_t checked_ms;         //  last mtime check
+    bool missing;               //  agencies.cfg was gone at the last check
+    unsigned revocations;       //  reloads that removed a key, since start
     pthread_mutex_t lock;
 };
 
@@ -151,14 +153,25 @@ hub_registry_refresh (hub_registry_t *self)
     pthread_mutex_lock (&self->lock);
     struct timespec mtime;
     int revoked = 0;
-    if (now - self->checked_ms < 1000 || s_mtime (self->path, &mtime)
-    ||  (mtime.tv_sec == self->mtime.tv_sec && mtime.tv_nsec == self->mtime.tv_nsec)) {
-        if (now - self->checked_ms >= 1000)
-            self->checked_ms = now;
+    if (now - self->checked_ms < 1000) {
         pthread_mutex_unlock (&self->lock);
         return 0;
     }
     self->checked_ms = now;
+    //  A deleted registry revokes nobody (the last good one stays, as for a
+    //  broken one), which an operator may not expect: say so loudly
+    bool missing = s_mtime (self->path, &mtime) != 0;
+    if (missing != self->missing)
+        zsys_error (missing? "registry: %s is GONE (%s); every key of the last good registry "
+                             "stays valid; to revoke everyone, write an agencies.cfg that "
+                             "lists no agency (docs/operations.md)"
+                           : "registry: %s is back%s", self->path,
+                    missing? strerror (errno): "");
+    self->missing = missing;
+    if (missing || (mtime.tv_sec == self->mtime.tv_sec && mtime.tv_nsec == self->mtime.tv_nsec)) {
+        pthread_mutex_unlock (&self->lock);
+        return 0;
+    }
     self->mtime = mtime;
     char err [512];
     zhashx_t *keys = s_load (self->dir, self->path, err, sizeof err);
@@ -170,6 +183,7 @@ hub_registry_refresh (hub_registry_t *self)
                 revoked = 1;
         zhashx_destroy (&self->keys);
         self->keys = keys;
+        self->revocations += revoked;
         zsys_info ("registry: reloaded keys=%zu revoked=%d", zhashx_size (keys), revoked);
     }
     pthread_mutex_unlock (&self->lock);
@@ -188,6 +202,15 @@ hub_registry_lookup (hub_registry_t *self, const char *public_key,
     }
     pthread_mutex_unlock (&self->lock);
     return agency? 0: -1;
+}
+
+unsigned
+hub_registry_revocations (hub_registry_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    unsigned revocations = self->revocations;
+    pthread_mutex_unlock (&self->lock);
+    return revocations;
 }
 
 size_t

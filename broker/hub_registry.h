@@ -37,8 +37,8 @@ void
     hub_registry_destroy (hub_registry_t **self_p);
 
 /* Reloads agencies.cfg if it changed since the last load (checked at most
-   once a second). A registry that no longer loads is logged and the last
-   good one kept. Returns 1 if a key was removed (revoked) by the reload,
+   once a second). A registry that no longer loads, or a deleted
+   agencies.cfg, is logged as an error and the last good one kept. Returns 1 if a key was removed (revoked) by the reload,
    else 0. */
 int
     hub_registry_refresh (hub_registry_t *self);
@@ -56,6 +56,11 @@ int
 int
     hub_registry_prefixes (hub_registry_t *self, const char *public_key,
                            char *prefixes, size_t size);
+/* How many reloads removed a key since start. The ZAP handler and the
+   broker both refresh; the broker compares this count to notice a
+   revocation whichever of them read the file. */
+unsigned
+    hub_registry_revocations (hub_registry_t *self);
 
 /* Number of registered keys. */
 size_t

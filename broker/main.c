@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 static void
 s_usage (FILE *out)
@@ -32,6 +33,17 @@ s_usage (FILE *out)
         "  --retention-max-days N  the latest retention date a consultation response may\n"
         "                        carry, in days after it arrives; later ones are refused\n"
         "                        (default 2557: 7 years; 1 to 36500)\n"
+        "  --reply-budget MIB    unread reply bytes per api connection before its\n"
+        "                        requests are refused OVERLOADED (default 8)\n"
+        "  --handshake-timeout MS  close a connection that has not finished its\n"
+        "                        ZeroMQ handshake by then (default 5000)\n"
+        "  --max-connections N   open connections on both sockets, at most (default:\n"
+        "                        the descriptor limit less 256)\n"
+        "  --events-hwm N        events queued per subscriber that does not read,\n"
+        "                        before it misses some (default 10000)\n"
+        "  --subscribers-per-agency N  events connections with subscriptions per\n"
+        "                        agency (default 4)\n"
+        "  --subscriptions-max N subscriptions per events connection (default 64)\n"
         "  --endpoints-file FILE write the bound endpoints (api, events; one a line)\n"
         "                        to FILE once ready (useful with port 0 or '*')\n"
         "  --clock-offset DURATION  tests and rehearsals only: run the broker's clock\n"
@@ -87,6 +99,61 @@ s_retention_days (const char *text, const char *what, hub_broker_config_t *confi
     }
     config->retention_max_days = (unsigned) days;
     return 0;
+}
+
+
+//  One of the limit flags: a whole number in its range, or a usage error
+static int
+s_limit_flag (int opt, const char *arg, hub_broker_config_t *config)
+{
+    static const struct { int opt; const char *name; long min, max; } flags [] = {
+        { 'R', "--reply-budget takes MiB, 1 to 4096", 1, 4096 },
+        { 'H', "--handshake-timeout takes milliseconds, 100 to 60000", 100, 60000 },
+        { 'C', "--max-connections takes a count, 16 to 10000000", 16, 10000000 },
+        { 'E', "--events-hwm takes a count, 100 to 10000000", 100, 10000000 },
+        { 'S', "--subscribers-per-agency takes a count, 1 to 10000", 1, 10000 },
+        { 'M', "--subscriptions-max takes a count, 1 to 100000", 1, 100000 },
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags [0]; i++) {
+        if (flags [i].opt != opt)
+            continue;
+        char *end;
+        long value = strtol (arg, &end, 10);
+        if (*end || end == arg || value < flags [i].min || value > flags [i].max) {
+            fprintf (stderr, "cyclehubd: %s\n", flags [i].name);
+            return -1;
+        }
+        switch (opt) {
+            case 'R': config->reply_budget = (size_t) value << 20; break;
+            case 'H': config->handshake_ms = (int) value; break;
+            case 'C': config->max_connections = (size_t) value; break;
+            case 'E': config->events_hwm = (int) value; break;
+            case 'S': config->subscribers_per_agency = (int) value; break;
+            default:  config->subs_max = (int) value; break;
+        }
+    }
+    return 0;
+}
+
+//  Every connection costs a descriptor, and the usual soft limit (1024) is
+//  far below what the hard limit allows: raise it, and say both
+static void
+s_raise_nofile (void)
+{
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+        return;
+    rlim_t soft = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY? 1048576: limit.rlim_max;
+    int rc = limit.rlim_cur > soft? setrlimit (RLIMIT_NOFILE, &limit): 0;
+    getrlimit (RLIMIT_NOFILE, &limit);
+    if (rc)
+        zsys_warning ("cyclehubd: cannot raise the descriptor limit from %lu: %s",
+                      (unsigned long) soft, strerror (errno));
+    zsys_info ("cyclehubd: descriptors soft limit %lu (was %lu), hard limit %lu%s",
+               (unsigned long) limit.rlim_cur, (unsigned long) soft,
+               (unsigned long) limit.rlim_max,
+               limit.rlim_cur < 4096? "; raise it (LimitNOFILE=, docs/operations.md)": "");
 }
 
 static int
@@ -149,7 +216,13 @@ main (int argc, char *argv [])
         { "endpoints-file", required_argument, 0, 'f' },
         { "sweep-interval", required_argument, 0, 'w' },
         { "clock-offset", required_argument, 0, 'o' },
-        { "retention-max-days", required_argument, 0, 'R' },
+        { "retention-max-days", required_argument, 0, 'T' },
+        { "reply-budget", required_argument, 0, 'R' },
+        { "handshake-timeout", required_argument, 0, 'H' },
+        { "max-connections", required_argument, 0, 'C' },
+        { "events-hwm", required_argument, 0, 'E' },
+        { "subscribers-per-agency", required_argument, 0, 'S' },
+        { "subscriptions-max", required_argument, 0, 'M' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
@@ -193,8 +266,12 @@ main (int argc, char *argv [])
                     return 2;
                 }
                 break;
-            case 'R':
+            case 'T':
                 if (s_retention_days (optarg, "--retention-max-days", &config))
+                    return 2;
+                break;
+            case 'R': case 'H': case 'C': case 'E': case 'S': case 'M':
+                if (s_limit_flag (opt, optarg, &config))
                     return 2;
                 break;
             case 'v': config.verbose = true; break;
@@ -227,6 +304,7 @@ main (int argc, char *argv [])
         return 0;
     }
 
+    s_raise_nofile ();
     zactor_t *broker = zactor_new (hub_broker_actor, &config);
     char *status = broker? zstr_recv (broker): NULL;
     if (!status || strncmp (status, "READY ", 6) != 0) {

@@ -6,7 +6,7 @@ find_package(Threads REQUIRED)
 if(TARGET cyclehub AND TARGET cyclehub_cli AND TARGET cyclehubd AND TARGET hub_domain)
   hub_test(test_crash SOURCES crash/crash.c
            LIBS cyclehub hub_domain hub_proto PkgConfig::CZMQ Threads::Threads TIMEOUT 300)
-  foreach(t test_hostile test_consumers test_full)
+  foreach(t test_hostile test_consumers test_full test_limits)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${t}.c)
       hub_test(${t} SOURCES ${t}.c
                LIBS cyclehub hub_domain hub_proto PkgConfig::CZMQ PkgConfig::ZMQ Threads::Threads TIMEOUT 300)
@@ -20,7 +20,7 @@ if(TARGET cyclehub AND TARGET cyclehub_cli AND TARGET cyclehubd AND TARGET hub_d
     set_tests_properties(test_full_tiny PROPERTIES TIMEOUT 300
       ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")
   endif()
-  foreach(t test_crash test_hostile test_consumers test_full)
+  foreach(t test_crash test_hostile test_consumers test_full test_limits)
     if(TARGET ${t})
       add_dependencies(${t} cyclehubd cyclehub_cli)
     endif()

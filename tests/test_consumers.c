@@ -3,7 +3,7 @@
     1. A raw SUB that subscribes and never reads, and a hub_subscriber that
        is paused (not calling recv), while 250k events are published: the
        broker's anonymous memory stays under a stated bound (its PUB queue
-       per subscriber stops at SNDHWM = 100000 messages), and the paused
+       per subscriber stops at SNDHWM = 10000 messages), and the paused
        subscriber, resumed, gets every event exactly once, in order.
     2. Clients that vanish (a child process SIGKILLed) with thousands of
        publishes and history pages in flight, unread: the broker's memory
@@ -21,7 +21,7 @@
 #define PUBLISHER "GB-LAE-E09000046"
 #define FLOODER   "GB-LAE-E09000047"
 #define OCID      "ocds-consum-load"
-#define EVENTS_HWM 100000           //  broker/hub_broker.c: config->events_hwm
+#define EVENTS_HWM 10000            //  broker/hub_broker.c: config->events_hwm
 
 static const char *s_body =
     "A partner update of about two hundred bytes: the kind of short note that "

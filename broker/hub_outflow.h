@@ -1,0 +1,50 @@
+/*  hub_outflow: the bytes of replies in flight to each api connection.
+
+    A reply the client has not read waits in the broker's memory once the
+    connection's TCP buffers are full (libzmq queues up to the ROUTER's
+    SNDHWM, 100,000 messages, per connection: history pages are up to
+    4 MiB). ZeroMQ cannot tell how much of that queue is unread, but the
+    kernel can: while the connection's socket still holds bytes the client
+    has not acknowledged (ioctl SIOCOUTQ), everything sent since the
+    connection was last seen drained counts as in flight. Past the budget,
+    new requests are refused with OVERLOADED and finished history pages are
+    replaced by that refusal; past budget + budget/4 (refusals pile up too,
+    when nobody reads them) replies are dropped. A client that reads its
+    replies never reaches the budget. Owned by the broker actor's thread.
+*/
+#ifndef HUB_OUTFLOW_H
+#define HUB_OUTFLOW_H
+
+#include <czmq.h>
+
+typedef struct _hub_outflow_t hub_outflow_t;
+
+/* budget: bytes of unread replies per connection (0: no limit). */
+hub_outflow_t *
+    hub_outflow_new (size_t budget);
+
+void
+    hub_outflow_destroy (hub_outflow_t **self_p);
+
+/* Is the connection (its ROUTER routing id) over its budget, with replies
+   still unread? fd is its descriptor (a request's "__fd" property; -1 if
+   unknown), remembered for later calls. */
+bool
+    hub_outflow_over (hub_outflow_t *self, const void *routing, size_t routing_size, int fd);
+
+/* Counts a reply of size bytes about to be sent. Returns true to send it,
+   false when the connection is so far over its budget that the reply is
+   to be dropped (its client is not reading). */
+bool
+    hub_outflow_send (hub_outflow_t *self, const void *routing, size_t routing_size, size_t size);
+
+/* Forgets the connections whose replies have all been read, or that are
+   gone (call once a second). */
+void
+    hub_outflow_sweep (hub_outflow_t *self);
+
+/* The descriptor of the connection a received message came from, or -1. */
+int
+    hub_outflow_fd (zmq_msg_t *msg);
+
+#endif
