@@ -84,7 +84,7 @@ hub_ocds_process (hub_ocds_ctx_t *ctx, const char *procurement_id)
 void
 hub_ocds_role (hub_ocds_ctx_t *ctx, json_t *process, const char *org_id, int role)
 {
-    json_t *parties = json_object_get (process? process: ctx->book, "parties");
+    json_t *parties = hub_ocds_child (process? process: ctx->book, "parties");
     json_t *bits = json_object_get (parties, org_id);
     json_int_t value = (bits? json_integer_value (bits): 0) | role;
     json_object_set_new (parties, org_id, json_integer (value));

@@ -287,7 +287,7 @@ s_notes (const hub_ocds_export_config_t *config, hub_ocds_t *ocds, size_t releas
     while (hub_ocds_unnamed (ocds, n))
         n++;
     if (n)
-        fprintf (stderr, "cyclehub: export: note: %zu part%s without a name (first %s)%s\n",
+        fprintf (stderr, "cyclehub: export: note: %zu part%s (first %s)%s\n",
                  n, n == 1? "y has no name": "ies have no name", hub_ocds_unnamed (ocds, 0),
                  config->agencies_file? ": add them to the agencies file"
                                       : ": give --agencies FILE to name them");
