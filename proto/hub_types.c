@@ -7,9 +7,9 @@
 
 static const hub_type_t s_types [] = {
 #define HUB_TYPE(CASE, member, Type, name, group, verb, summary, stages, cycle, \
-                 relations, rule, ocds_tag, check) \
+                 relations, rule, ocds, check) \
     { CYCLEHUB__V1__ENVELOPE__BODY_##CASE, #member, #Type, name, group, verb, summary, \
-      stages, relations, rule, ocds_tag },
+      stages, relations, rule, #ocds },
 #include "hub_types.def"
 #undef HUB_TYPE
 };

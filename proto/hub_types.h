@@ -40,7 +40,7 @@ typedef struct {
     unsigned stages;            /* HUB_A.. bits in which it is accepted */
     unsigned relations;         /* HUB_OWNER.. bits that may send it */
     const char *rule;           /* the sentence a refused sender reads */
-    const char *ocds_tag;       /* OCDS release tag, NULL if none */
+    const char *ocds;           /* OCDS release builder ("tender"), "none" if none */
 } hub_type_t;
 
 /* The form of a field's value: picks the broker's check and the unit the

@@ -1,16 +1,16 @@
-# The integration edges of the CLI, end to end against a real cyclehubd:
-# `cyclehub relay webhook` (receiver: tests/webhook_receiver.py, Debian's
-# python3) and `cyclehub export ocds` (checked by the offline OCDS 1.1.5
+# The integration libraries (clients/integrations/) end to end against a real
+# cyclehubd, through their CLI commands: the relay library (test_relay, which
+# also calls hub_relay directly; receiver: tests/webhook_receiver.py, Debian's
+# python3) and the OCDS export (test_export, checked by the offline OCDS 1.1.5
 # validator, scripts/ocds-validate).
 if(TARGET cyclehub AND TARGET cyclehub_cli)
+  hub_test(test_relay SOURCES test_relay.c LIBS cyclehub hub_relay hub_proto PkgConfig::CZMQ TIMEOUT 300)
+  hub_test(test_export SOURCES test_export.c LIBS cyclehub hub_proto PkgConfig::CZMQ TIMEOUT 300)
   foreach(t test_relay test_export)
-    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${t}.c)
-      hub_test(${t} SOURCES ${t}.c LIBS cyclehub hub_proto PkgConfig::CZMQ TIMEOUT 300)
-      if(TARGET cyclehubd)
-        add_dependencies(${t} cyclehubd cyclehub_cli)
-      else()
-        add_dependencies(${t} cyclehub_cli)
-      endif()
+    if(TARGET cyclehubd)
+      add_dependencies(${t} cyclehubd cyclehub_cli)
+    else()
+      add_dependencies(${t} cyclehub_cli)
     endif()
   endforeach()
 endif()

@@ -1,12 +1,14 @@
 /*  test_bridge: `cyclehub bridge nats` end to end, against a real cyclehubd
     and real nats-server processes on loopback: every hub seq lands in the
     stream once and in order, across a killed bridge, a restarted NATS
-    server, and a three-node cluster losing its stream leader.
+    server, and a three-node cluster losing its stream leader. The library
+    (clients/integrations/bridge) is also called directly for its checks.
 */
 #include "hub_test.h"
 #include "hub_proc.h"
 #include "hub_nats.h"
 #include "cyclehub.h"
+#include "hub_bridge.h"
 #include <czmq.h>
 #include <nats/nats.h>
 #include <netinet/in.h>
@@ -621,6 +623,31 @@ s_test_cluster (hub_broker_proc_t *broker, const char *base, const char *hub_id)
         s_stop (&nodes [i].pid, SIGTERM, 10000);
 }
 
+//  The library's own checks: subject prefixes, stream names, and a
+//  configuration refused before anything is contacted
+static void
+s_test_library_config (void)
+{
+    CHECK (hub_bridge_prefix_valid ("cyclehub") && hub_bridge_prefix_valid ("a.b.c"));
+    CHECK (!hub_bridge_prefix_valid ("") && !hub_bridge_prefix_valid (".a")
+        && !hub_bridge_prefix_valid ("a.") && !hub_bridge_prefix_valid ("a..b")
+        && !hub_bridge_prefix_valid ("a.*") && !hub_bridge_prefix_valid ("a b")
+        && !hub_bridge_prefix_valid ("a.>"));
+    CHECK (hub_bridge_stream_valid ("CYCLEHUB") && !hub_bridge_stream_valid ("A.B")
+        && !hub_bridge_stream_valid ("a/b") && !hub_bridge_stream_valid (""));
+    hub_bridge_config_t config;
+    hub_bridge_config_default (&config);
+    CHECK (streq (config.stream, HUB_BRIDGE_STREAM) && streq (config.prefix, HUB_BRIDGE_PREFIX)
+        && config.window == HUB_BRIDGE_WINDOW && config.replicas == 1 && !config.json);
+    CHECK (hub_bridge_run (&config) == HUB_INTEG_CONFIG);           //  no url
+    config.url = "nats://127.0.0.1:1";
+    config.replicas = 6;
+    CHECK (hub_bridge_run (&config) == HUB_INTEG_CONFIG);
+    config.replicas = 1;
+    config.prefix = "bad prefix";
+    CHECK (hub_bridge_run (&config) == HUB_INTEG_CONFIG);
+}
+
 int
 main (void)
 {
@@ -638,6 +665,7 @@ main (void)
     char *hub_id = s_hub_id (&broker, &last_seq);
 
     int64_t start = hub_proc_now_ms ();
+    s_test_library_config ();
     s_test_usage (&broker);
     s_test_single (&broker, base, hub_id);
     printf ("single server: %" PRId64 " ms\n", hub_proc_now_ms () - start);

@@ -1,7 +1,9 @@
-/*  test_export: `cyclehub export ocds` end to end. A whole procurement is
-    published through a real cyclehubd with the CLI, exported, and checked
-    by the offline OCDS 1.1.5 validator; exports are byte-identical run to
-    run; a commission without procurement gives an empty package and a note.
+/*  test_export: `cyclehub export ocds` end to end (the OCDS library's
+    export behind the CLI). A whole procurement is published through a real
+    cyclehubd with the CLI, exported, and checked by the offline OCDS 1.1.5
+    validator; exports are byte-identical run to run; the commission's ocid
+    carries its planning, the procurement its own ocid; parties are named
+    from an agencies file; an export with no release comes with a note.
 */
 #include "hub_test.h"
 #include "hub_proc.h"
@@ -141,13 +143,43 @@ s_tags (const char *text)
     return tags;
 }
 
+//  The names of the parties, as the broker's agencies.cfg holds them
+static const char *s_agencies =
+    "agency\n"
+    "    " BUYER "\n"
+    "        name = \"Tower Hamlets Council\"\n"
+    "        roles = \"commissioner\"\n"
+    "        cert = \"agencies/th.cert\"\n"
+    "    GB-NHS-RWE\n"
+    "        name = \"Leicester Hospitals\"\n"
+    "        roles = \"partner\"\n"
+    "    " SUPPLIER "\n"
+    "        name = \"Home Care Ltd\"\n"
+    "        roles = \"provider\"\n";
+
 static void
 s_test_procurement (const hub_broker_proc_t *b)
 {
     hub_run_t r1, r2;
+    char agencies [PATH_MAX + 32];
+    snprintf (agencies, sizeof agencies, "%s/agencies.cfg", s_dir);
+    s_save (agencies, s_agencies);
+    //  without names: each party has none, and a note says how to give them
     s_export (&r1, b, "--commission", C1, NULL);
+    CHECK_MSG (r1.status == 0 && strstr (r1.err, "3 parties have no name (first " BUYER ")")
+               && strstr (r1.err, "--agencies FILE"), "status %d err %s", r1.status, r1.err);
+    CHECK (!strstr (r1.out, "Tower Hamlets"));
+    hub_run_free (&r1);
+    s_export (&r1, b, "--commission", C1, "--agencies", agencies, NULL);
     CHECK_MSG (r1.status == 0, "status %d err %s", r1.status, r1.err);
     CHECK (streq (r1.err, ""));
+    CHECK (strstr (r1.out, "\"buyer\":{\"id\":\"" BUYER "\",\"name\":\"Tower Hamlets Council\"}"));
+    CHECK (strstr (r1.out, "\"name\":\"Home Care Ltd\""));
+    CHECK (strstr (r1.out, "\"name\":\"Leicester Hospitals\""));
+    //  the procurement is its own process, linked to the commission's planning
+    CHECK (strstr (r1.out, "\"ocid\":\"" C1 "-lot-1\""));
+    CHECK (strstr (r1.out, "\"relatedProcesses\":[{\"id\":\"planning\",\"relationship\":[\"planning\"]"));
+    CHECK (strstr (r1.out, "\"scheme\":\"ocid\",\"identifier\":\"" C1 "\"}]"));
     CHECK_MSG (s_validate (r1.out, NULL) == 0, "%s", r1.out);
     size_t releases = s_releases (r1.out);
     CHECK_MSG (releases >= 8, "%zu releases", releases);
@@ -162,7 +194,7 @@ s_test_procurement (const hub_broker_proc_t *b)
     CHECK (strstr (r1.out, "\"uri\":\"urn:cyclehub:ocds:" C1 "\""));
 
     //  The same export twice: the same bytes; --out writes them too
-    s_export (&r2, b, "--commission", C1, NULL);
+    s_export (&r2, b, "--commission", C1, "--agencies", agencies, NULL);
     CHECK (r2.status == 0 && streq (r1.out, r2.out));
     hub_run_free (&r2);
     char out [PATH_MAX + 32];
@@ -171,7 +203,7 @@ s_test_procurement (const hub_broker_proc_t *b)
     snprintf (outdir, sizeof outdir, "%s/out", s_dir);
     mkdir (outdir, 0755);
     s_save (out, "old content\n");
-    s_export (&r2, b, "--commission", C1, "--out", out, NULL);
+    s_export (&r2, b, "--commission", C1, "--agencies", agencies, "--out", out, NULL);
     CHECK (r2.status == 0 && streq (r2.out, ""));
     char *written = hub_proc_slurp (out);
     CHECK (written && streq (written, r1.out));
@@ -195,7 +227,8 @@ s_test_procurement (const hub_broker_proc_t *b)
     //  --since: a time before everything changes nothing (same bytes,
     //  compact and pretty); after the fourth release's date, the first
     //  three are left out, the rest untouched
-    s_export (&r2, b, "--commission", C1, "--since", "2000-01-01T00:00:00Z", NULL);
+    s_export (&r2, b, "--commission", C1, "--since", "2000-01-01T00:00:00Z", "--agencies",
+              agencies, NULL);
     CHECK (r2.status == 0 && streq (r1.out, r2.out));
     hub_run_free (&r2);
     hub_run_t p1, p2;
@@ -209,7 +242,7 @@ s_test_procurement (const hub_broker_proc_t *b)
     REQUIRE (date);
     bool distinct = !streq (date, json_string_value (json_object_get (
         json_array_get (json_object_get (package, "releases"), 2), "date")));
-    s_export (&r2, b, "--commission", C1, "--since", date, NULL);
+    s_export (&r2, b, "--commission", C1, "--since", date, "--agencies", agencies, NULL);
     s_export (&p2, b, "--commission", C1, "--pretty", "--since", date, NULL);
     CHECK (r2.status == 0 && p2.status == 0);
     if (distinct) {
@@ -219,13 +252,13 @@ s_test_procurement (const hub_broker_proc_t *b)
     CHECK (s_validate (r2.out, NULL) == 0);
     CHECK (s_validate (p2.out, NULL) == 0);
     //  the releases kept are byte for byte those of the full export
-    char *tail = strstr (r1.out, "{\"ocid\":\"" C1 "\",\"id\":\"" C1 "-");
-    CHECK (tail);
     json_t *kept = json_loads (r2.out, 0, NULL);
-    const char *first_id = json_string_value (json_object_get (
-        json_array_get (json_object_get (kept, "releases"), 0), "id"));
-    char needle [128];
-    snprintf (needle, sizeof needle, "{\"ocid\":\"%s\",\"id\":\"%s\"", C1, first_id? first_id: "?");
+    json_t *first = json_array_get (json_object_get (kept, "releases"), 0);
+    const char *first_id = json_string_value (json_object_get (first, "id"));
+    const char *first_ocid = json_string_value (json_object_get (first, "ocid"));
+    char needle [160];
+    snprintf (needle, sizeof needle, "{\"ocid\":\"%s\",\"id\":\"%s\"", first_ocid? first_ocid: "?",
+              first_id? first_id: "?");
     char *from_full = strstr (r1.out, needle), *from_since = strstr (r2.out, needle);
     CHECK (from_full && from_since && streq (from_full, from_since));
     json_decref (kept);
@@ -234,14 +267,21 @@ s_test_procurement (const hub_broker_proc_t *b)
     hub_run_free (&p1);
     hub_run_free (&p2);
 
-    //  A record package
+    //  A record package: one record per ocid, the planning process first
     s_export (&r2, b, "--commission", C1, "--record", NULL);
     CHECK (r2.status == 0);
     json_t *records = json_loads (r2.out, 0, NULL);
-    json_t *record = json_array_get (json_object_get (records, "records"), 0);
-    CHECK (streq (json_string_value (json_object_get (record, "ocid")), C1));
-    CHECK (json_array_size (json_object_get (record, "releases")) == releases);
-    CHECK (json_is_object (json_object_get (record, "compiledRelease")));
+    json_t *list = json_object_get (records, "records");
+    CHECK (json_array_size (list) == 2);
+    CHECK (streq (json_string_value (json_object_get (json_array_get (list, 0), "ocid")), C1));
+    CHECK (streq (json_string_value (json_object_get (json_array_get (list, 1), "ocid")), C1 "-lot-1"));
+    size_t in_records = 0, i;
+    json_t *record;
+    json_array_foreach (list, i, record) {
+        in_records += json_array_size (json_object_get (record, "releases"));
+        CHECK (json_is_object (json_object_get (record, "compiledRelease")));
+    }
+    CHECK (in_records == releases);
     json_decref (records);
     hub_run_free (&r2);
     hub_run_free (&r1);
@@ -250,16 +290,35 @@ s_test_procurement (const hub_broker_proc_t *b)
 static void
 s_test_empty (const hub_broker_proc_t *b)
 {
+    //  A commission without procurement: its planning process only
     hub_run_t r;
     s_export (&r, b, "--commission", C2, NULL);
     CHECK_MSG (r.status == 0, "status %d err %s", r.status, r.err);
-    CHECK_MSG (strstr (r.err, "no procurement") && strstr (r.err, C2), "stderr: %s", r.err);
-    json_t *package = json_loads (r.out, 0, NULL);
-    CHECK (package);
-    json_t *releases = json_object_get (package, "releases");
-    CHECK (json_is_array (releases) && json_array_size (releases) == 0);
-    CHECK (streq (json_string_value (json_object_get (package, "version")), "1.1"));
-    json_decref (package);
+    CHECK (s_validate (r.out, NULL) == 0);
+    char *tags = s_tags (r.out);
+    CHECK_MSG (streq (tags, "planning planningUpdate "), "tags: %s", tags);
+    free (tags);
+    CHECK (!strstr (r.out, "\"ocid\":\"" C2 "-"));
+    hub_run_free (&r);
+
+    //  --all: one package, the releases of every commission
+    hub_run_t full, other;
+    s_export (&full, b, "--commission", C1, NULL);
+    s_export (&other, b, "--commission", C2, NULL);
+    s_export (&r, b, "--all", NULL);
+    CHECK (r.status == 0);
+    CHECK (s_validate (r.out, NULL) == 0);
+    CHECK (s_releases (r.out) == s_releases (full.out) + s_releases (other.out));
+    CHECK (strstr (r.out, "\"uri\":\"urn:cyclehub:ocds\""));
+    hub_run_free (&r);
+    hub_run_free (&full);
+    hub_run_free (&other);
+
+    //  --since after everything (recorded by a broker clock 61 days ahead):
+    //  no releases, and a note
+    s_export (&r, b, "--commission", C1, "--since", "now+100d", NULL);
+    CHECK_MSG (r.status == 0 && strstr (r.err, "has no release since the given time"), "%s", r.err);
+    CHECK (strstr (r.out, "\"releases\":[]"));
     //  Valid in every respect but one: the schema wants at least one
     //  release (minItems 1), which is why the CLI says so on stderr
     char *report = NULL;
@@ -268,24 +327,6 @@ s_test_empty (const hub_broker_proc_t *b)
     CHECK_MSG (report && hub_proc_lines (report) == 1 && strstr (report, "/releases:"),
                "validator: %s", report);
     free (report);
-    hub_run_free (&r);
-
-    //  --all: one package, the releases of every commission
-    hub_run_t full;
-    s_export (&full, b, "--commission", C1, NULL);
-    s_export (&r, b, "--all", NULL);
-    CHECK (r.status == 0 && streq (r.err, ""));
-    CHECK (s_validate (r.out, NULL) == 0);
-    CHECK (s_releases (r.out) == s_releases (full.out));
-    CHECK (strstr (r.out, "\"uri\":\"urn:cyclehub:ocds\""));
-    hub_run_free (&r);
-    hub_run_free (&full);
-
-    //  --since after everything (recorded by a broker clock 61 days ahead):
-    //  no releases, and a note
-    s_export (&r, b, "--commission", C1, "--since", "now+100d", NULL);
-    CHECK (r.status == 0 && strstr (r.err, "no procurement since"));
-    CHECK (strstr (r.out, "\"releases\":[]"));
     hub_run_free (&r);
 }
 
@@ -311,7 +352,20 @@ s_test_errors (const hub_broker_proc_t *b)
     CHECK (r.status == 2);
     hub_run_free (&r);
     s_export (&r, b, "--help", NULL);
-    CHECK (r.status == 0 && strstr (r.out, "--commission"));
+    CHECK (r.status == 0 && strstr (r.out, "--commission") && strstr (r.out, "--agencies"));
+    hub_run_free (&r);
+    //  An agencies file that cannot be read, or names no org-id: exit 2, a
+    //  sentence, nothing written
+    s_export (&r, b, "--all", "--agencies", "/nonexistent/agencies.cfg", NULL);
+    CHECK_MSG (r.status == 2 && strstr (r.err, "cannot read /nonexistent/agencies.cfg")
+               && streq (r.out, ""), "status %d err %s", r.status, r.err);
+    hub_run_free (&r);
+    char bad [PATH_MAX + 32];
+    snprintf (bad, sizeof bad, "%s/bad-agencies.cfg", s_dir);
+    s_save (bad, "agency\n    Tower-Hamlets\n        name = \"Tower Hamlets\"\n");
+    s_export (&r, b, "--all", "--agencies", bad, NULL);
+    CHECK_MSG (r.status == 2 && strstr (r.err, "agency Tower-Hamlets: not an org-id"),
+               "status %d err %s", r.status, r.err);
     hub_run_free (&r);
     //  Nothing listening: broker unreachable, exit 3, nothing written
     hub_broker_proc_t none;

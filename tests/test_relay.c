@@ -3,10 +3,13 @@
     receiver (it verifies every signature and can be told to fail).
     Checks order, exactly-once across retries and SIGTERM, at most one
     repeat across SIGKILL, dead-lettering, Retry-After, and the FHIR format.
+    The library (clients/integrations/relay) is also called directly for
+    its configuration checks.
 */
 #include "hub_test.h"
 #include "hub_proc.h"
 #include "cyclehub.h"
+#include "hub_relay.h"
 #include <inttypes.h>
 #include <jansson.h>
 
@@ -629,6 +632,35 @@ s_test_usage (const hub_broker_proc_t *b)
     hub_run_free (&run);
 }
 
+//  hub_relay_run refuses a configuration it cannot run with, before it
+//  touches the network, and says why
+static void
+s_test_library_config (void)
+{
+    hub_relay_config_t config;
+    hub_relay_config_default (&config);
+    CHECK (config.max_attempts == 5 && config.timeout_ms == 10000 && config.heartbeat_s == 60
+        && streq (config.subscription, "cyclehub") && config.from == HUB_FROM_START);
+    config.hub.agency = "GB-LAE-E09000033";
+    CHECK (hub_relay_run (&config) == HUB_INTEG_CONFIG);            //  no url, secret, cursor
+    char cursor [PATH_MAX + 16];
+    snprintf (cursor, sizeof cursor, "%s/lib.cursor", s_dir);
+    config.url = "ftp://127.0.0.1:1/";
+    config.secret_file = s_secret;
+    config.cursor_file = cursor;
+    CHECK (hub_relay_run (&config) == HUB_INTEG_CONFIG);            //  not http(s)
+    config.url = "http://127.0.0.1:1/";
+    config.secret_file = "/nonexistent/secret";
+    CHECK (hub_relay_run (&config) == HUB_INTEG_CONFIG);            //  no secret
+    config.secret_file = s_secret;
+    config.max_attempts = 0;
+    CHECK (hub_relay_run (&config) == HUB_INTEG_CONFIG);            //  out of range
+    config.max_attempts = 1;
+    config.heartbeat_s = 86401;
+    CHECK (hub_relay_run (&config) == HUB_INTEG_CONFIG);
+    CHECK (access (cursor, F_OK) != 0);                              //  nothing written
+}
+
 int
 main (void)
 {
@@ -648,6 +680,7 @@ main (void)
     s_write_file (s_secret, SECRET "\n");
     s_write_file (s_wrong, "not-" SECRET "\n");
 
+    s_test_library_config ();
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
     REQUIRE (hub_broker_start (&broker, "relay") == 0);

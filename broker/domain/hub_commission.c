@@ -868,6 +868,13 @@ hub_commission_award_procurement (const hub_commission_t *self, const char *awar
 }
 
 const char *
+hub_commission_contract_award (const hub_commission_t *self, const char *contract_id)
+{
+    const hub_contract_t *c = hub_commission_find_contract (self, contract_id);
+    return c? c->award_id: NULL;
+}
+
+const char *
 hub_commission_award_contract (const hub_commission_t *self, const char *award_id)
 {
     const hub_award_t *a = hub_commission_find_award (self, award_id);

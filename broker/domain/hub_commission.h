@@ -143,6 +143,9 @@ Cyclehub__V1__ContractState__Status
    one supplier, so a NULL at i = 0 means "no such contract". */
 const char *
     hub_commission_contract_supplier (const hub_commission_t *self, const char *contract_id, size_t i);
+/* The award the contract was signed on, or NULL if there is no such contract. */
+const char *
+    hub_commission_contract_award (const hub_commission_t *self, const char *contract_id);
 /* True if org_id is one of the contract's suppliers (false if no such contract). */
 bool
     hub_commission_is_contract_supplier (const hub_commission_t *self, const char *contract_id,

@@ -1,0 +1,58 @@
+/*  hub_bridge: the hub's event log copied into a NATS JetStream stream, in
+    seq order, each event once (docs/scale-out.md). The stream is the
+    cursor: on start the bridge reads the hub seq of the stream's last
+    message and follows the hub from the next one. `cyclehub bridge nats`
+    is this library behind flags.
+*/
+#ifndef HUB_BRIDGE_H
+#define HUB_BRIDGE_H
+
+#include "hub_integ.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HUB_BRIDGE_STREAM   "CYCLEHUB"  /* default stream name */
+#define HUB_BRIDGE_PREFIX   "cyclehub"  /* default subject prefix */
+#define HUB_BRIDGE_WINDOW   256         /* default publishes awaiting their ack */
+
+typedef struct {
+    hub_connect_options_t hub;    /* endpoints, agency, keys of the hub */
+    const char *url;              /* NATS server(s), comma-separated (required) */
+    const char *stream;           /* stream name (hub_bridge_stream_valid) */
+    const char *prefix;           /* subject prefix P: subjects are P.> (hub_bridge_prefix_valid) */
+    int replicas;                 /* replicas of a stream the bridge creates, 1..5 */
+    bool json;                    /* bodies as canonical JSON, not the packed Event */
+    int window;                   /* publishes awaiting their ack at most, >= 1 */
+    const char *const *topics;    /* hub topic prefixes, n_topics of them (none: all) */
+    size_t n_topics;
+} hub_bridge_config_t;
+
+/* Fills config with the defaults above, 1 replica, protobuf bodies, every
+   topic; hub options from hub_connect_options_default. */
+void
+    hub_bridge_config_default (hub_bridge_config_t *config);
+
+/* A subject prefix is one or more non-empty tokens without wildcards or
+   white space. */
+bool
+    hub_bridge_prefix_valid (const char *prefix);
+
+/* A stream name is non-empty and holds no '.', ' ', '*', '>', '/', '\\' or
+   line breaks. */
+bool
+    hub_bridge_stream_valid (const char *stream);
+
+/* Bridges until SIGINT/SIGTERM, then waits for the acks of what it sent.
+   Returns HUB_INTEG_OK when stopped so; HUB_INTEG_CONFIG for a bad
+   setting, HUB_INTEG_UNREACHABLE if the hub or NATS does not answer at
+   start, HUB_INTEG_FAILED if the stream does not fit (other subjects,
+   memory storage) or on another failure. Says why on stderr. */
+int
+    hub_bridge_run (const hub_bridge_config_t *config);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

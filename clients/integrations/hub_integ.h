@@ -1,0 +1,33 @@
+/*  hub_integ: what the integration libraries (ocds, relay, bridge) share:
+    one return convention. Each library's run or export function returns
+    one of these codes and has already said why on stderr, as a sentence
+    starting "cyclehub: <what>:". The values are the CLI's exit statuses, so
+    a thin command returns them as they are.
+*/
+#ifndef HUB_INTEG_H
+#define HUB_INTEG_H
+
+#include "cyclehub.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    HUB_INTEG_OK = 0,           /* done, or stopped by SIGINT/SIGTERM */
+    HUB_INTEG_REJECTED = 1,     /* the broker refused (e.g. an unknown commission) */
+    HUB_INTEG_CONFIG = 2,       /* the configuration is wrong or incomplete */
+    HUB_INTEG_UNREACHABLE = 3,  /* the hub (or NATS) did not answer */
+    HUB_INTEG_FAILED = 4        /* anything else: a file, memory, an unmappable event */
+} hub_integ_rc_t;
+
+/* Maps a libcyclehub return code (HUB_OK, HUB_REJECTED, ...) to a
+   hub_integ_rc_t, printing "cyclehub: <what> rejected: CODE: reason" or
+   "cyclehub: <what> failed: ..." on stderr. result may be NULL. */
+int
+    hub_integ_fail (int rc, const hub_result_t *result, const char *what);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
