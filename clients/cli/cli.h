@@ -1,11 +1,13 @@
 /*  cli: shared pieces of the cyclehub command-line tool. Exit codes, the
-    global settings, and the message commands built from the descriptors.
+    global settings, the one flag parser (cli_args) and the commands that
+    main.c's table dispatches to.
 */
 #ifndef CLI_H
 #define CLI_H
 
 #include "cyclehub.h"
 #include <czmq.h>
+#include <getopt.h>
 
 #define CLI_OK          0       /* done */
 #define CLI_REJECTED    1       /* the broker rejected the request */
@@ -17,6 +19,109 @@ typedef struct {
     hub_connect_options_t options;  /* endpoints, agency, timeout */
     bool verbose;                   /* say more on stderr */
 } cli_t;
+
+/* cli_args (cli_args.c): the one flag parser. A command's handler gets
+   argv with argv [0] its name, and parses it so:
+
+       cli_args_t args;
+       int rc = cli_args_begin (&args, cli, "history", argc, argv, s_options, 0);
+       if (rc == CLI_ARGS_HELP) { s_usage (stdout); return CLI_OK; }
+       int key;
+       while ((key = cli_args_next (&args)))
+           switch (key) { case 'c': ... args.value ...; if bad: cli_args_bad (&args, why); }
+       (checks across flags: cli_args_fail (&args, "sentence", ...))
+       if (cli_args_end (&args, 0)) return args.rc;
+
+   Own flags are getopt_long options whose val is above 1, not 'h', and
+   below CLI_ARGS_GLOBAL; the global flags (--api, --events, --agency,
+   --cert, --server-key, --server-key-file, --timeout, --verbose) are merged
+   in and applied to cli->options wherever they come, unless the command has
+   a flag of the same name (then it is the command's). Words that are not
+   flags are the operands, in order; "--" makes the rest operands. */
+#define CLI_ARGS_MAX        192         /* own flags + globals + help */
+#define CLI_ARGS_OPERANDS   4
+#define CLI_ARGS_GLOBAL     0x10000     /* keys of the global flags */
+#define CLI_ARGS_HELP       1           /* cli_args_begin: --help or -h was given */
+#define CLI_ARGS_OFFLINE    1           /* flag: the command never connects */
+#define CLI_ARGS_STOP       2           /* flag: stop at the first operand */
+
+typedef struct {
+    cli_t *cli;                         /* the global settings, set by global flags */
+    const char *command;                /* as typed, "procure award"; NULL before one */
+    int argc;
+    char **argv;
+    unsigned flags;                     /* CLI_ARGS_OFFLINE, CLI_ARGS_STOP */
+    const char *optstring;              /* getopt's: operands in order, or stop at one */
+    struct option options [CLI_ARGS_MAX];   /* own, then the globals not shadowed, help */
+    const char *flag;                   /* the flag cli_args_next returned (its long name) */
+    const char *value;                  /* its value, or NULL (borrowed from argv) */
+    const char *operands [CLI_ARGS_OPERANDS];   /* words that are not flags, in order */
+    int n_operands;                     /* how many came (may exceed CLI_ARGS_OPERANDS) */
+    const char *extra;                  /* the first operand beyond CLI_ARGS_OPERANDS */
+    int rest;                           /* CLI_ARGS_STOP: argv index of the first operand */
+    int rc;                             /* CLI_OK, or CLI_USAGE once something was said */
+    bool done;
+} cli_args_t;
+
+/* Prepares the parse of argv with own flags (NULL-terminated, may be NULL).
+   Returns CLI_ARGS_HELP if --help or -h came anywhere among the flags (the
+   caller prints its usage on stdout and exits 0, doing nothing else), or 0. */
+int
+    cli_args_begin (cli_args_t *self, cli_t *cli, const char *command, int argc, char **argv,
+                    const struct option *own, unsigned flags);
+
+/* Returns the key of the next own flag (its value in self->value), or 0
+   at the end or once a flag was bad (said on stderr, self->rc set). */
+int
+    cli_args_next (cli_args_t *self);
+
+/* The value of the flag just returned is bad: says "bad value for --FLAG:
+   'VALUE'" and why (may be NULL). Returns -1. */
+int
+    cli_args_bad (cli_args_t *self, const char *why);
+
+/* A usage error in a sentence (printf format; NULL: already said). Only
+   the first is printed. Returns -1. */
+int
+    cli_args_fail (cli_args_t *self, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+/* Ends the parse: more than max_operands operands is an error; on any
+   error prints "Try 'cyclehub CMD --help'.". Unless CLI_ARGS_OFFLINE, then
+   checks the identity (cli_connect_ready). Returns self->rc: CLI_OK or
+   CLI_USAGE. */
+int
+    cli_args_end (cli_args_t *self, int max_operands);
+
+/* True if name (a long flag without "--", up to an "=") is one of the
+   parse's flags, own or global. */
+bool
+    cli_args_known (const cli_args_t *self, const char *name);
+
+/* For the commands that parse their own flags (export, relay, bridge):
+   takes the global flags out of argv [1 ..] (both --flag VALUE and
+   --flag=VALUE; not after "--"), applying them, except those named in
+   keeps (comma-separated), which stay the command's. Returns CLI_OK or
+   CLI_USAGE (said why). */
+int
+    cli_args_globals (cli_t *cli, const char *command, int *argc, char **argv,
+                      const char *keeps);
+
+/* Before a command connects: $CYCLEHUB_CERT and $CYCLEHUB_SERVER_KEY(_FILE)
+   where no flag gave them, both halves of CURVE or an agency, keys that can
+   be read. Returns CLI_OK or CLI_USAGE (said why). */
+int
+    cli_connect_ready (cli_t *cli);
+
+/* A client on cli's options, or NULL (said why on stderr). */
+hub_client_t *
+    cli_client (cli_t *cli);
+
+/* Prints one event as a JSON line (cli_query.c), whole or not at all: a
+   signal before any of it is written leaves it unprinted and returns 1.
+   Returns 0, 1 or -1 (cannot be written). */
+int
+    cli_print_event (const Cyclehub__V1__Event *event, bool pretty);
 
 /* Parses a decimal unsigned integer (digits only, no sign, no overflow).
    Returns true and sets *value, or false. */
@@ -31,15 +136,30 @@ int
 int
     cli_publish_envelope (cli_t *cli, const Cyclehub__V1__Envelope *env);
 
-/* The message commands: group is "commission", "consult", "procure" or
-   "monitor"; argv [0] is the verb. Returns an exit code, or -1 if the verb
-   is not a message command of the group. */
+/* `cyclehub GROUP VERB [FLAGS]`, GROUP being "commission", "consult",
+   "procure" or "monitor" (argv [0]), its verbs the rows of hub_types.def;
+   `cyclehub commission ID` shows a commission (cli_commission_show). */
 int
-    cli_message (cli_t *cli, const char *group, int argc, char **argv);
+    cli_group (cli_t *cli, int argc, char **argv);
 
-/* Prints the verbs of a group (for its --help). */
+/* Prints the verbs of a group, comma-separated, wrapped at width with
+   indent spaces before each line but the first. */
 void
-    cli_message_verbs (FILE *out, const char *group);
+    cli_message_verb_list (FILE *out, const char *group, int indent, int width);
+
+/* `cyclehub status` and `cyclehub commission ID` (cli_query.c) */
+int
+    cli_status (cli_t *cli, int argc, char **argv);
+int
+    cli_commission_show (cli_t *cli, int argc, char **argv);
+
+/* `cyclehub history [FLAGS]` (cli_query.c) */
+int
+    cli_history (cli_t *cli, int argc, char **argv);
+
+/* `cyclehub subscribe [FLAGS]` (cli_subscribe.c) */
+int
+    cli_subscribe (cli_t *cli, int argc, char **argv);
 
 /* `cyclehub publish TYPE [FILE|-]` */
 int
@@ -60,7 +180,7 @@ int
 
 /* `cyclehub keys new NAME`: a CURVE certificate pair. */
 int
-    cli_keys (int argc, char **argv);
+    cli_keys (cli_t *cli, int argc, char **argv);
 
 /* `cyclehub erase`: erase a consultation response's personal data. */
 int

@@ -123,24 +123,30 @@ s_keys_new (const char *name)
 }
 
 int
-cli_keys (int argc, char **argv)
+cli_keys (cli_t *cli, int argc, char **argv)
 {
-    //  --help anywhere is a request for help, never a NAME
-    for (int i = 1; i < argc; i++)
-        if (streq (argv [i], "--help") || streq (argv [i], "-h")) {
-            s_keys_usage (stdout);
-            return CLI_OK;
-        }
-    if (argc != 3 || !streq (argv [1], "new") || !*argv [2]) {
-        s_keys_usage (stderr);
-        return CLI_USAGE;
+    cli_args_t args;
+    if (cli_args_begin (&args, cli, "keys", argc, argv, NULL, CLI_ARGS_OFFLINE) == CLI_ARGS_HELP) {
+        s_keys_usage (stdout);
+        return CLI_OK;
     }
-    if (argv [2][0] == '-') {
+    //  A NAME like a flag: said as such, not as an unknown flag
+    if (argc >= 3 && streq (argv [1], "new") && argv [2][0] == '-' && argv [2][1]
+    &&  !(strncmp (argv [2], "--", 2) == 0 && cli_args_known (&args, argv [2] + 2))) {
         fprintf (stderr, "cyclehub: keys: NAME may not start with '-' (%s looks like a flag); "
                  "for such a file name write ./%s\n", argv [2], argv [2]);
         return CLI_USAGE;
     }
-    return s_keys_new (argv [2]);
+    while (cli_args_next (&args))
+        ;
+    if (args.rc == CLI_OK && (args.n_operands != 2 || !streq (args.operands [0], "new")
+                          ||  !*args.operands [1])) {
+        s_keys_usage (stderr);
+        return CLI_USAGE;
+    }
+    if (cli_args_end (&args, 2))
+        return args.rc;
+    return s_keys_new (args.operands [1]);
 }
 
 static void
@@ -157,41 +163,37 @@ s_erase_usage (FILE *out)
         "Exit status: 0 done, 1 rejected, 2 usage, 3 broker unreachable.\n");
 }
 
+static const struct option s_erase_options [] = {
+    { "commission",   required_argument, NULL, 'c' },
+    { "consultation", required_argument, NULL, 'C' },
+    { "response",     required_argument, NULL, 'r' },
+    { "reason",       required_argument, NULL, 'R' },
+    { NULL, 0, NULL, 0 }
+};
+
 int
 cli_erase (cli_t *cli, int argc, char **argv)
 {
     Cyclehub__V1__EraseRequest erase = CYCLEHUB__V1__ERASE_REQUEST__INIT;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv [i];
-        if (streq (arg, "--help") || streq (arg, "-h")) {
-            s_erase_usage (stdout);
-            return CLI_OK;
-        }
-        const char *value = i + 1 < argc? argv [++i]: NULL;
-        if (!value) {
-            fprintf (stderr, "cyclehub: erase: %s needs a value\n", arg);
-            return CLI_USAGE;
-        }
-        if (streq (arg, "--commission"))
-            erase.commission_id = (char *) value;
-        else
-        if (streq (arg, "--consultation"))
-            erase.consultation_id = (char *) value;
-        else
-        if (streq (arg, "--response"))
-            erase.response_id = (char *) value;
-        else
-        if (streq (arg, "--reason"))
-            erase.reason = (char *) value;
-        else {
-            fprintf (stderr, "cyclehub: erase: unknown flag %s\nTry 'cyclehub erase --help'.\n", arg);
-            return CLI_USAGE;
+    cli_args_t args;
+    if (cli_args_begin (&args, cli, "erase", argc, argv, s_erase_options, 0) == CLI_ARGS_HELP) {
+        s_erase_usage (stdout);
+        return CLI_OK;
+    }
+    int key;
+    while ((key = cli_args_next (&args))) {
+        char *value = (char *) args.value;
+        switch (key) {
+            case 'c': erase.commission_id = value; break;
+            case 'C': erase.consultation_id = value; break;
+            case 'r': erase.response_id = value; break;
+            case 'R': erase.reason = value; break;
         }
     }
-    if (!*erase.commission_id || !*erase.response_id || !*erase.reason) {
-        fprintf (stderr, "cyclehub: erase: give --commission, --response and --reason\n");
-        return CLI_USAGE;
-    }
+    if (args.rc == CLI_OK && (!*erase.commission_id || !*erase.response_id || !*erase.reason))
+        cli_args_fail (&args, "give --commission, --response and --reason");
+    if (cli_args_end (&args, 0))
+        return args.rc;
     hub_client_t *client = hub_client_new (&cli->options);
     if (!client) {
         fprintf (stderr, "cyclehub: cannot connect to %s\n", cli->options.api_endpoint);

@@ -12,13 +12,37 @@
 //  columns of proto/hub_types.def; each field's help is its row in
 //  proto/hub_fields.def.
 
-void
-cli_message_verbs (FILE *out, const char *group)
+static void
+s_verbs (FILE *out, const char *group)
 {
     const hub_type_t *type;
     for (size_t i = 0; (type = hub_types_at (i)); i++)
         if (type->group && streq (type->group, group))
             fprintf (out, "  %-14s %-24s %s\n", type->verb, type->name, type->summary);
+}
+
+void
+cli_message_verb_list (FILE *out, const char *group, int indent, int width)
+{
+    const hub_type_t *type;
+    int column = indent;
+    bool first = true;
+    for (size_t i = 0; (type = hub_types_at (i)); i++) {
+        if (!type->group || !streq (type->group, group))
+            continue;
+        int len = (int) strlen (type->verb) + 2;
+        if (!first && column + len > width) {
+            fprintf (out, ",\n%*s", indent, "");
+            column = indent;
+        }
+        else
+        if (!first)
+            fputs (", ", out);
+        fputs (type->verb, out);
+        column += len;
+        first = false;
+    }
+    fputc ('\n', out);
 }
 
 //  --------------------------------------------------------------------------
@@ -213,13 +237,27 @@ s_enum_value (const ProtobufCEnumDescriptor *desc, const char *text)
     return NULL;
 }
 
-//  Sets one flag's value into the JSON body. Returns 0 or -1 (said why).
-static int
-s_set_flag (json_t *root, const s_flag_t *flag, const char *value)
+//  A TIME flag as RFC 3339 text (the one formatter): the flag may say
+//  "now+1d". Returns the item, or NULL (said why).
+static json_t *
+s_time_item (const s_flag_t *flag, const char *value)
+{
+    int64_t ms;
+    char text [HUB_TIME_TEXT_MAX], why [256];
+    if (hub_time_parse_arg (value, zclock_time (), &ms, why, sizeof why)
+    ||  hub_time_format (ms, text, sizeof text) < 0) {
+        fprintf (stderr, "cyclehub: --%s: \"%s\" is not a time: %s\n", flag->flag, value, why);
+        return NULL;
+    }
+    return json_string (text);
+}
+
+//  One flag's value as JSON, as hub_json reads that field. Returns the
+//  item, or NULL (said why).
+static json_t *
+s_item (const s_flag_t *flag, const char *value)
 {
     const ProtobufCFieldDescriptor *field = flag->field;
-    json_t *parent = s_parent (root, flag);
-    const char *key = flag->path [flag->depth - 1];
     json_t *item = NULL;
     if (flag->money) {
         //  The text goes on as given, in major units: the JSON codec reads it
@@ -227,28 +265,19 @@ s_set_flag (json_t *root, const s_flag_t *flag, const char *value)
         item = json_pack ("{s:s}", "amount", value);
         if (!item) {
             fprintf (stderr, "cyclehub: --%s: the value is not valid UTF-8\n", flag->flag);
-            return -1;
+            return NULL;
         }
     }
     else
-    if (s_is_time (field)) {
-        int64_t ms;
-        char text [HUB_TIME_TEXT_MAX], why [256];
-        if (hub_time_parse_arg (value, zclock_time (), &ms, why, sizeof why)
-        ||  hub_time_format (ms, text, sizeof text) < 0) {
-            fprintf (stderr, "cyclehub: --%s: \"%s\" is not a time: %s\n", flag->flag, value,
-                     why);
-            return -1;
-        }
-        item = json_string (text);
-    }
+    if (s_is_time (field))
+        item = s_time_item (flag, value);
     else
     switch (field->type) {
         case PROTOBUF_C_TYPE_STRING:
             item = json_string (value);
             if (!item) {
                 fprintf (stderr, "cyclehub: --%s: the value is not valid UTF-8\n", flag->flag);
-                return -1;
+                return NULL;
             }
             break;
         case PROTOBUF_C_TYPE_BOOL:
@@ -259,7 +288,7 @@ s_set_flag (json_t *root, const s_flag_t *flag, const char *value)
                 item = json_false ();
             else {
                 fprintf (stderr, "cyclehub: --%s: say true or false\n", flag->flag);
-                return -1;
+                return NULL;
             }
             break;
         case PROTOBUF_C_TYPE_DOUBLE:
@@ -269,7 +298,7 @@ s_set_flag (json_t *root, const s_flag_t *flag, const char *value)
             double d = strtod (value, &end);
             if (end == value || *end || errno) {
                 fprintf (stderr, "cyclehub: --%s: \"%s\" is not a number\n", flag->flag, value);
-                return -1;
+                return NULL;
             }
             item = json_real (d);
             break;
@@ -280,7 +309,7 @@ s_set_flag (json_t *root, const s_flag_t *flag, const char *value)
                 char buf [512];
                 fprintf (stderr, "cyclehub: --%s: \"%s\" is not a choice: %s\n", flag->flag,
                          value, s_flag_kind (flag, buf, sizeof buf) + 9);
-                return -1;
+                return NULL;
             }
             item = json_string (name);
             break;
@@ -292,7 +321,7 @@ s_set_flag (json_t *root, const s_flag_t *flag, const char *value)
                 fprintf (stderr, "cyclehub: --%s: expected a JSON object: %s\n", flag->flag,
                          item? "got another JSON value": error.text);
                 json_decref (item);
-                return -1;
+                return NULL;
             }
             break;
         }
@@ -300,9 +329,19 @@ s_set_flag (json_t *root, const s_flag_t *flag, const char *value)
             item = json_string (value);
             break;
     }
+    return item;
+}
+
+//  Sets one flag's value into the JSON body. Returns 0 or -1 (said why).
+static int
+s_set_flag (json_t *root, const s_flag_t *flag, const char *value)
+{
+    json_t *item = s_item (flag, value);
     if (!item)
         return -1;
-    if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+    json_t *parent = s_parent (root, flag);
+    const char *key = flag->path [flag->depth - 1];
+    if (flag->field->label == PROTOBUF_C_LABEL_REPEATED) {
         json_t *array = json_object_get (parent, key);
         if (!array) {
             array = json_array ();
@@ -330,35 +369,29 @@ s_fill_currency (json_t *node, const char *currency)
     }
 }
 
-//  The --flag or --flag=value at argv [*i]: the value in *value, the
-//  name (without --) in name. Returns -1 if not a flag.
+//  Publishes env and prints "<seq>" or "<seq> duplicate". Returns the exit code.
 static int
-s_split_flag (int argc, char **argv, int *i, bool takes_value, char *name, size_t size,
-              const char **value)
+s_publish_envelope (cli_t *cli, const Cyclehub__V1__Envelope *env)
 {
-    const char *arg = argv [*i];
-    if (strncmp (arg, "--", 2) != 0)
-        return -1;
-    const char *eq = strchr (arg, '=');
-    snprintf (name, size, "%.*s", (int) (eq? (size_t) (eq - arg - 2): strlen (arg + 2)), arg + 2);
-    if (eq)
-        *value = eq + 1;
-    else
-    if (takes_value) {
-        if (*i + 1 >= argc)
-            return -2;
-        *value = argv [++*i];
-    }
-    else
-        *value = NULL;
-    return 0;
+    hub_client_t *client = cli_client (cli);
+    if (!client)
+        return CLI_USAGE;
+    hub_result_t result;
+    int rc = hub_client_publish (client, env, &result);
+    hub_client_destroy (&client);
+    if (cli->verbose)
+        fprintf (stderr, "cyclehub: msg_id %s\n", result.msg_id);
+    if (rc != HUB_OK)
+        return cli_fail (rc, &result, "publish");
+    printf ("%" PRIu64 "%s\n", result.seq, result.duplicate? " duplicate": "");
+    return CLI_OK;
 }
 
 static int
 s_publish_or_print (cli_t *cli, Cyclehub__V1__Envelope *env, bool dry_run)
 {
     if (!dry_run)
-        return cli_publish_envelope (cli, env);
+        return s_publish_envelope (cli, env);
     char *text = hub_json_encode (&env->base, HUB_JSON_PRETTY);
     if (!text) {
         fprintf (stderr, "cyclehub: the envelope cannot be written as JSON\n");
@@ -369,123 +402,168 @@ s_publish_or_print (cli_t *cli, Cyclehub__V1__Envelope *env, bool dry_run)
     return CLI_OK;
 }
 
-int
-cli_message (cli_t *cli, const char *group, int argc, char **argv)
-{
-    const hub_type_t *verb = argc > 0? hub_types_command (group, argv [0]): NULL;
-    if (!verb)
-        return -1;
-    const ProtobufCMessageDescriptor *desc = hub_envelope_body_descriptor (verb->body_case);
-    assert (desc);
-    s_flags_t *flags = calloc (1, sizeof *flags);
-    json_t *body = json_object ();
-    if (!flags || !body) {
-        free (flags);
-        json_decref (body);
-        return CLI_FAILED;
-    }
-    s_walk (flags, desc, "", NULL);
+//  --------------------------------------------------------------------------
+//  GROUP VERB [FLAGS]: one message from flags
 
-    const char *commission = NULL, *msg_id = NULL, *sent_at = NULL, *currency = "GBP";
-    bool dry_run = false;
-    int rc = CLI_OK;
-    for (int i = 1; i < argc && rc == CLI_OK; i++) {
-        char name [96];
-        const char *value = NULL;
-        const char *arg = argv [i];
-        if (streq (arg, "--help") || streq (arg, "-h")) {
-            s_message_usage (stdout, verb, flags);
-            free (flags);
-            json_decref (body);
-            return CLI_OK;
-        }
-        //  Which flag, and does it take a value?
-        const s_flag_t *flag = NULL;
-        bool takes_value = true;
-        if (strncmp (arg, "--", 2) == 0) {
-            snprintf (name, sizeof name, "%s", arg + 2);
-            char *eq = strchr (name, '=');
-            if (eq)
-                *eq = 0;
-            for (size_t f = 0; f < flags->count; f++)
-                if (streq (flags->flags [f].flag, name))
-                    flag = &flags->flags [f];
-            if (streq (name, "dry-run") || (flag && flag->field->type == PROTOBUF_C_TYPE_BOOL))
-                takes_value = false;
-        }
-        int split = s_split_flag (argc, argv, &i, takes_value, name, sizeof name, &value);
-        if (split == -1) {
-            fprintf (stderr, "cyclehub: unexpected argument '%s'\n", arg);
-            rc = CLI_USAGE;
-        }
-        else
-        if (split == -2) {
-            fprintf (stderr, "cyclehub: --%s needs a value\n", name);
-            rc = CLI_USAGE;
-        }
-        else
-        if (streq (name, "commission"))
-            commission = value;
-        else
-        if (streq (name, "msg-id"))
-            msg_id = value;
-        else
-        if (streq (name, "sent-at"))
-            sent_at = value;
-        else
-        if (streq (name, "currency"))
-            currency = value;
-        else
-        if (streq (name, "dry-run"))
-            dry_run = true;
-        else
-        if (flag) {
-            if (s_set_flag (body, flag, value))
-                rc = CLI_USAGE;
-        }
-        else {
-            fprintf (stderr, "cyclehub: %s %s has no flag --%s\n", group, verb->verb, name);
-            rc = CLI_USAGE;
-        }
+//  The flags every message command has; a field's flag is its index in
+//  s_flags_t plus S_FIELD_KEY
+enum { S_COMMISSION = 'c', S_MSG_ID = 'm', S_SENT_AT = 's', S_CURRENCY = 'u', S_DRY_RUN = 'd' };
+#define S_FIELD_KEY 0x100
+
+static const struct option s_message_options [] = {
+    { "commission", required_argument, NULL, S_COMMISSION },
+    { "msg-id",     required_argument, NULL, S_MSG_ID },
+    { "sent-at",    required_argument, NULL, S_SENT_AT },
+    { "currency",   required_argument, NULL, S_CURRENCY },
+    { "dry-run",    no_argument,       NULL, S_DRY_RUN },
+};
+
+typedef struct {
+    const char *commission;
+    const char *msg_id;
+    int64_t sent_at_ms;                 //  0: not set
+    const char *currency;
+    bool dry_run;
+    json_t *body;                       //  the fields' flags, as hub_json reads the body
+} s_message_t;
+
+//  The getopt options of a message command: the common ones, then one
+//  per field (a switch for a bool: --x, or --x=false)
+static void
+s_message_options_of (const s_flags_t *flags, struct option *options, size_t size)
+{
+    size_t count = sizeof s_message_options / sizeof s_message_options [0];
+    memcpy (options, s_message_options, sizeof s_message_options);
+    for (size_t i = 0; i < flags->count && count + 1 < size; i++) {
+        bool is_bool = flags->flags [i].field->type == PROTOBUF_C_TYPE_BOOL;
+        options [count++] = (struct option) { flags->flags [i].flag,
+            is_bool? optional_argument: required_argument, NULL, S_FIELD_KEY + (int) i };
     }
-    if (rc == CLI_OK && !commission) {
-        fprintf (stderr, "cyclehub: %s %s needs --commission ID\n", group, verb->verb);
-        rc = CLI_USAGE;
-    }
-    int64_t sent_at_ms = 0;
+    options [count] = (struct option) { NULL, 0, NULL, 0 };
+}
+
+//  One flag of a message command into message
+static void
+s_message_flag (cli_args_t *args, const s_flags_t *flags, s_message_t *message, int key)
+{
     char why [256];
-    if (rc == CLI_OK && sent_at
-    &&  hub_time_parse_arg (sent_at, zclock_time (), &sent_at_ms, why, sizeof why)) {
-        fprintf (stderr, "cyclehub: --sent-at: \"%s\" is not a time: %s\n", sent_at, why);
-        rc = CLI_USAGE;
+    switch (key) {
+        case S_COMMISSION: message->commission = args->value; break;
+        case S_MSG_ID:     message->msg_id = args->value; break;
+        case S_CURRENCY:   message->currency = args->value; break;
+        case S_DRY_RUN:    message->dry_run = true; break;
+        case S_SENT_AT:
+            if (hub_time_parse_arg (args->value, zclock_time (), &message->sent_at_ms,
+                                    why, sizeof why))
+                cli_args_fail (args, "--sent-at: \"%s\" is not a time: %s", args->value, why);
+            break;
+        default:
+            if (s_set_flag (message->body, &flags->flags [key - S_FIELD_KEY], args->value))
+                cli_args_fail (args, NULL);
     }
-    if (rc != CLI_OK) {
-        if (rc == CLI_USAGE)
-            fprintf (stderr, "Try 'cyclehub %s %s --help'.\n", group, verb->verb);
-        free (flags);
-        json_decref (body);
-        return rc;
+}
+
+//  Parses a message command's flags. Returns CLI_OK, CLI_USAGE, or -1
+//  after printing the usage for --help.
+static int
+s_message_args (cli_t *cli, const hub_type_t *verb, const s_flags_t *flags,
+                int argc, char **argv, s_message_t *message)
+{
+    struct option options [sizeof flags->flags / sizeof flags->flags [0] + 8];
+    s_message_options_of (flags, options, sizeof options / sizeof options [0]);
+    char command [64];
+    snprintf (command, sizeof command, "%s %s", verb->group, verb->verb);
+    cli_args_t args;
+    if (cli_args_begin (&args, cli, command, argc, argv, options, 0) == CLI_ARGS_HELP) {
+        s_message_usage (stdout, verb, flags);
+        return -1;
     }
-    s_fill_currency (body, currency);
+    int key;
+    while ((key = cli_args_next (&args)))
+        s_message_flag (&args, flags, message, key);
+    if (args.rc == CLI_OK && !message->commission)
+        cli_args_fail (&args, "give --commission ID, the commission's ocid");
+    return cli_args_end (&args, 0);
+}
+
+//  The message of the flags, published or printed. Returns the exit code.
+static int
+s_message_send (cli_t *cli, const hub_type_t *verb, s_message_t *message)
+{
+    const ProtobufCMessageDescriptor *desc = hub_envelope_body_descriptor (verb->body_case);
+    s_fill_currency (message->body, message->currency);
     char error [512];
-    ProtobufCMessage *message = hub_json_to_message (desc, body, error, sizeof error);
-    json_decref (body);
-    free (flags);
-    if (!message) {
-        fprintf (stderr, "cyclehub: %s %s: %s\n", group, verb->verb, error);
+    ProtobufCMessage *body = hub_json_to_message (desc, message->body, error, sizeof error);
+    if (!body) {
+        fprintf (stderr, "cyclehub: %s %s: %s\n", verb->group, verb->verb, error);
         return CLI_USAGE;
     }
-    Cyclehub__V1__Envelope *env = hub_envelope_new (commission, msg_id);
-    if (!env || hub_envelope_set_body (env, &message)) {
-        if (message)
-            protobuf_c_message_free_unpacked (message, NULL);
+    Cyclehub__V1__Envelope *env = hub_envelope_new (message->commission, message->msg_id);
+    if (!env || hub_envelope_set_body (env, &body)) {
+        if (body)
+            protobuf_c_message_free_unpacked (body, NULL);
         hub_envelope_destroy (&env);
         return CLI_FAILED;
     }
-    env->sent_at_ms = sent_at_ms;
-    rc = s_publish_or_print (cli, env, dry_run);
+    env->sent_at_ms = message->sent_at_ms;
+    int rc = s_publish_or_print (cli, env, message->dry_run);
     hub_envelope_destroy (&env);
     return rc;
+}
+
+//  `GROUP VERB [FLAGS]`, argv [0] being the verb
+static int
+s_message (cli_t *cli, const hub_type_t *verb, int argc, char **argv)
+{
+    const ProtobufCMessageDescriptor *desc = hub_envelope_body_descriptor (verb->body_case);
+    assert (desc);
+    s_flags_t *flags = calloc (1, sizeof *flags);
+    s_message_t message = { .currency = "GBP", .body = json_object () };
+    int rc = CLI_FAILED;
+    if (flags && message.body) {
+        s_walk (flags, desc, "", NULL);
+        rc = s_message_args (cli, verb, flags, argc, argv, &message);
+        if (rc == CLI_OK)
+            rc = s_message_send (cli, verb, &message);
+        else
+        if (rc < 0)
+            rc = CLI_OK;                //  --help
+    }
+    json_decref (message.body);
+    free (flags);
+    return rc;
+}
+
+static void
+s_group_usage (FILE *out, const char *group)
+{
+    fprintf (out, "Usage: cyclehub [GLOBAL FLAGS] %s VERB --commission ID [FLAGS]\n", group);
+    if (streq (group, "commission"))
+        fprintf (out, "       cyclehub [GLOBAL FLAGS] commission ID [--pretty]   "
+                      "(the commission's state as JSON)\n");
+    fprintf (out, "Publishes one message; each VERB takes --help for its flags.\n\nVerbs:\n");
+    s_verbs (out, group);
+}
+
+int
+cli_group (cli_t *cli, int argc, char **argv)
+{
+    const char *group = argv [0];
+    bool help = argc >= 2 && (streq (argv [1], "--help") || streq (argv [1], "-h"));
+    if (argc >= 2 && !help) {
+        const hub_type_t *verb = hub_types_command (group, argv [1]);
+        if (verb)
+            return s_message (cli, verb, argc - 1, argv + 1);
+        if (streq (group, "commission") && argv [1][0] != '-')
+            return cli_commission_show (cli, argc, argv);
+        if (argv [1][0] == '-')
+            fprintf (stderr, "cyclehub: %s: the VERB comes first, then the flags (global "
+                     "flags too), e.g. cyclehub %s VERB --commission ID\n", group, group);
+        else
+            fprintf (stderr, "cyclehub: %s: unknown command '%s'\n", group, argv [1]);
+    }
+    s_group_usage (help? stdout: stderr, group);
+    return help? CLI_OK: CLI_USAGE;
 }
 
 //  --------------------------------------------------------------------------
@@ -552,108 +630,130 @@ s_read_all (const char *path, size_t *size)
     return data;
 }
 
-int
-cli_publish (cli_t *cli, int argc, char **argv)
+static const struct option s_publish_options [] = {
+    { "commission", required_argument, NULL, 'c' },
+    { "msg-id",     required_argument, NULL, 'm' },
+    { "dry-run",    no_argument,       NULL, 'd' },
+    { NULL, 0, NULL, 0 }
+};
+
+typedef struct {
+    const hub_type_t *type;             //  TYPE's row
+    const char *path;                   //  FILE, or NULL for stdin
+    const char *commission;             //  overrides, or NULL
+    const char *msg_id;
+    bool dry_run;
+} s_publish_t;
+
+//  Parses publish's flags and operands. Returns CLI_OK, CLI_USAGE, or -1
+//  after printing the usage for --help.
+static int
+s_publish_args (cli_t *cli, int argc, char **argv, s_publish_t *publish)
 {
-    const char *type = NULL, *path = NULL, *commission = NULL, *msg_id = NULL;
-    bool dry_run = false;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv [i];
-        if (streq (arg, "--help") || streq (arg, "-h")) {
-            s_publish_usage (stdout);
-            return CLI_OK;
+    cli_args_t args;
+    if (cli_args_begin (&args, cli, "publish", argc, argv, s_publish_options, 0) == CLI_ARGS_HELP) {
+        s_publish_usage (stdout);
+        return -1;
+    }
+    int key;
+    while ((key = cli_args_next (&args))) {
+        if (key == 'c')
+            publish->commission = args.value;
+        else
+        if (key == 'm')
+            publish->msg_id = args.value;
+        else
+            publish->dry_run = true;
+    }
+    const char *type = args.operands [0];
+    publish->type = type? hub_types_named (type): NULL;
+    if (args.rc == CLI_OK && !type)
+        cli_args_fail (&args, "give the message's TYPE, e.g. tender.published");
+    else
+    if (args.rc == CLI_OK && (!publish->type || publish->type->relations == HUB_BROKER
+                          ||  !hub_envelope_body_descriptor (publish->type->body_case)))
+        cli_args_fail (&args, "unknown message type '%s' (the list: cyclehub publish --help)",
+                       type);
+    publish->path = args.operands [1];
+    return cli_args_end (&args, 2);
+}
+
+//  The JSON text as an Envelope of type: a whole Envelope, or the body
+//  alone. Returns the envelope, or NULL with the reason in error.
+static Cyclehub__V1__Envelope *
+s_envelope_of (json_t *json, const hub_type_t *type, char *error, size_t size)
+{
+    Cyclehub__V1__Envelope *env = NULL;
+    if (json_object_get (json, "commissionId") || json_object_get (json, "commission_id")) {
+        env = (Cyclehub__V1__Envelope *) hub_json_to_message (
+            &cyclehub__v1__envelope__descriptor, json, error, size);
+        if (env && env->body_case != type->body_case) {
+            const char *has = hub_proto_type_name (env->body_case);
+            snprintf (error, size, "the envelope holds %s, not %s", has? has: "no body",
+                      type->name);
+            hub_envelope_destroy (&env);
         }
-        if (streq (arg, "--dry-run"))
-            dry_run = true;
-        else
-        if ((streq (arg, "--commission") || streq (arg, "--msg-id")) && i + 1 < argc) {
-            if (streq (arg, "--commission"))
-                commission = argv [++i];
-            else
-                msg_id = argv [++i];
-        }
-        else
-        if (strncmp (arg, "--", 2) == 0) {
-            fprintf (stderr, "cyclehub: publish: unknown flag or missing value: %s\n"
-                     "Try 'cyclehub publish --help'.\n", arg);
-            return CLI_USAGE;
-        }
-        else
-        if (!type)
-            type = arg;
-        else
-        if (!path)
-            path = arg;
-        else {
-            fprintf (stderr, "cyclehub: publish: unexpected argument '%s'\n", arg);
-            return CLI_USAGE;
+        return env;
+    }
+    const ProtobufCMessageDescriptor *desc = hub_envelope_body_descriptor (type->body_case);
+    ProtobufCMessage *body = hub_json_to_message (desc, json, error, size);
+    if (body) {
+        env = hub_envelope_new (NULL, NULL);
+        if (!env || hub_envelope_set_body (env, &body)) {
+            snprintf (error, size, "out of memory");
+            if (body)
+                protobuf_c_message_free_unpacked (body, NULL);
+            hub_envelope_destroy (&env);
         }
     }
-    if (!type) {
-        fprintf (stderr, "cyclehub: publish needs a TYPE, e.g. tender.published\n"
-                 "Try 'cyclehub publish --help'.\n");
-        return CLI_USAGE;
-    }
-    const hub_type_t *row = hub_types_named (type);
-    Cyclehub__V1__Envelope__BodyCase body_case = row? row->body_case: 0;
-    const ProtobufCMessageDescriptor *desc = hub_envelope_body_descriptor (body_case);
-    if (!desc || row->relations == HUB_BROKER) {
-        fprintf (stderr, "cyclehub: publish: unknown message type '%s'\n"
-                 "Try 'cyclehub publish --help' for the list.\n", type);
-        return CLI_USAGE;
-    }
+    return env;
+}
+
+//  Reads FILE (or stdin) as one JSON object. Returns it, or NULL (said why).
+static json_t *
+s_read_json (const char *path)
+{
     size_t size = 0;
     char *text = s_read_all (path? path: "-", &size);
     if (!text) {
         fprintf (stderr, "cyclehub: publish: cannot read %s: %s\n", path? path: "stdin",
                  strerror (errno));
-        return CLI_USAGE;
+        return NULL;
     }
     json_error_t jerror;
     json_t *json = json_loadb (text, size, JSON_REJECT_DUPLICATES, &jerror);
     free (text);
-    if (!json) {
+    if (!json)
         fprintf (stderr, "cyclehub: publish: %s: line %d, column %d: %s\n", path? path: "stdin",
                  jerror.line, jerror.column, jerror.text);
-        return CLI_USAGE;
-    }
+    else
     if (!json_is_object (json)) {
         fprintf (stderr, "cyclehub: publish: expected a JSON object\n");
         json_decref (json);
+        json = NULL;
+    }
+    return json;
+}
+
+int
+cli_publish (cli_t *cli, int argc, char **argv)
+{
+    s_publish_t publish = { NULL };
+    int rc = s_publish_args (cli, argc, argv, &publish);
+    if (rc)
+        return rc < 0? CLI_OK: rc;
+    json_t *json = s_read_json (publish.path);
+    if (!json)
         return CLI_USAGE;
-    }
-    bool whole = json_object_get (json, "commissionId") || json_object_get (json, "commission_id");
     char error [512];
-    Cyclehub__V1__Envelope *env = NULL;
-    if (whole) {
-        env = (Cyclehub__V1__Envelope *) hub_json_to_message (
-            &cyclehub__v1__envelope__descriptor, json, error, sizeof error);
-        if (env && env->body_case != body_case) {
-            const char *has = hub_proto_type_name (env->body_case);
-            snprintf (error, sizeof error, "the envelope holds %s, not %s",
-                      has? has: "no body", type);
-            hub_envelope_destroy (&env);
-        }
-    }
-    else {
-        ProtobufCMessage *body = hub_json_to_message (desc, json, error, sizeof error);
-        if (body) {
-            env = hub_envelope_new (NULL, NULL);
-            if (!env || hub_envelope_set_body (env, &body)) {
-                snprintf (error, sizeof error, "out of memory");
-                if (body)
-                    protobuf_c_message_free_unpacked (body, NULL);
-                hub_envelope_destroy (&env);
-            }
-        }
-    }
+    Cyclehub__V1__Envelope *env = s_envelope_of (json, publish.type, error, sizeof error);
     json_decref (json);
     if (!env) {
         fprintf (stderr, "cyclehub: publish: %s\n", error);
         return CLI_USAGE;
     }
-    if ((commission && hub_set_string (&env->commission_id, commission))
-    ||  (msg_id && hub_set_string (&env->msg_id, msg_id))) {
+    if ((publish.commission && hub_set_string (&env->commission_id, publish.commission))
+    ||  (publish.msg_id && hub_set_string (&env->msg_id, publish.msg_id))) {
         hub_envelope_destroy (&env);
         return CLI_FAILED;
     }
@@ -663,7 +763,7 @@ cli_publish (cli_t *cli, int argc, char **argv)
         hub_envelope_destroy (&env);
         return CLI_USAGE;
     }
-    int rc = s_publish_or_print (cli, env, dry_run);
+    rc = s_publish_or_print (cli, env, publish.dry_run);
     hub_envelope_destroy (&env);
     return rc;
 }
