@@ -158,6 +158,8 @@ s_receive (hub_ingest_t *self, hub_slot_t *slot)
         while (zmq_msg_recv (&extra, self->api, 0) >= 0 && zmq_msg_more (&extra))
             ;
         zmq_msg_close (&extra);
+        slot->request_id = hub_wire_request_id (zmq_msg_data (&slot->body),
+                                                zmq_msg_size (&slot->body));
         hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "a request is exactly one frame holding a packed Request; "
                          "this one had several");
@@ -190,6 +192,9 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
 {
     size_t size = zmq_msg_size (&slot->body);
     const uint8_t *data = zmq_msg_data (&slot->body);
+    //  Every reply carries the request's id when the bytes hold one, even
+    //  a refusal of a frame too large or too broken to unpack
+    slot->request_id = hub_wire_request_id (data, size);
     if (size == 0) {
         hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "the request frame is empty; send a packed cyclehub.v1.Request");

@@ -729,7 +729,8 @@ test_redaction (const char *root)
     snprintf (response_id, sizeof response_id, "m-%" PRIu64, erase_seq);
     uint64_t found = 0;
     CHECK (hub_store_response_find (store, NULL, s_commissions [m.commission], "cons-1",
-                                    response_id, &found) == 0 && found == erase_seq);
+                                    s_agencies [m.agency], response_id, &found) == 0
+           && found == erase_seq);
     hub_store_filter_t f = { .commission_id = s_commissions [m.commission], .to_seq = erase_seq };
     collect_t c = { 0 };
     CHECK (hub_store_scan (store, NULL, &f, erase_seq, 0, 0, s_collect, &c, NULL, NULL) == 0);
@@ -1010,8 +1011,10 @@ typedef struct {
 } responses_t;
 
 static int
-s_each_collect (const char *consultation_id, const char *response_id, uint64_t seq, void *arg)
+s_each_collect (const char *consultation_id, const char *agency, const char *response_id,
+                uint64_t seq, void *arg)
 {
+    (void) agency;
     responses_t *r = arg;
     char expect [32];
     snprintf (expect, sizeof expect, "m-%" PRIu64, seq);
@@ -1024,8 +1027,10 @@ s_each_collect (const char *consultation_id, const char *response_id, uint64_t s
 }
 
 static int
-s_each_first (const char *consultation_id, const char *response_id, uint64_t seq, void *arg)
+s_each_first (const char *consultation_id, const char *agency, const char *response_id,
+              uint64_t seq, void *arg)
 {
+    (void) agency;
     (void) consultation_id;
     (void) response_id;
     (*(uint64_t *) arg)++;
@@ -1033,8 +1038,10 @@ s_each_first (const char *consultation_id, const char *response_id, uint64_t seq
 }
 
 static int
-s_each_count (const char *consultation_id, const char *response_id, uint64_t seq, void *arg)
+s_each_count (const char *consultation_id, const char *agency, const char *response_id,
+              uint64_t seq, void *arg)
 {
+    (void) agency;
     (void) consultation_id;
     (void) response_id;
     (void) seq;
@@ -1056,7 +1063,7 @@ s_check_responses (hub_store_t *store, uint64_t last, const char *what)
         snprintf (id, sizeof id, "m-%" PRIu64, seq);
         uint64_t found = 0;
         int rc = hub_store_response_find (store, NULL, s_commissions [m.commission], "cons-1",
-                                          id, &found);
+                                          s_agencies [m.agency], id, &found);
         if (rc != 0 || found != seq)
             bad++;
         per_commission [m.commission]++;
@@ -1066,7 +1073,7 @@ s_check_responses (hub_store_t *store, uint64_t last, const char *what)
                what, bad, total);
     for (int c = 0; c < 10; c++) {
         uint64_t listed = 0;
-        CHECK (hub_store_response_each (store, NULL, s_commissions [c], NULL, NULL,
+        CHECK (hub_store_response_each (store, NULL, s_commissions [c], NULL, NULL, NULL,
                                         s_each_count, &listed) == 0);
         CHECK_MSG (listed == per_commission [c], "%s: commission %d lists %" PRIu64
                    ", expected %" PRIu64, what, c, listed, per_commission [c]);
@@ -1089,16 +1096,26 @@ test_responses (const char *root)
     while (s_meta (response).type != 2)
         response++;
     const char *commission = s_commissions [s_meta (response).commission];
+    const char *agency = s_agencies [s_meta (response).agency];
+    const char *other_agency = s_agencies [(s_meta (response).agency + 1) % 5];
     char id [32];
     snprintf (id, sizeof id, "m-%" PRIu64, response);
     uint64_t seq = 0;
     //  Only the exact ids: another consultation, commission or id is not it
-    CHECK (hub_store_response_find (store, NULL, commission, "cons-2", id, &seq)
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", agency, id, &seq) == 0
+           && seq == response);
+    //  Only the exact ids: another consultation, agency, commission or id is not it
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-2", agency, id, &seq)
            == HUB_STORE_NOTFOUND);
-    CHECK (hub_store_response_find (store, NULL, "ocds-h6vhtk-999999", "cons-1", id, &seq)
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", other_agency, id, &seq)
            == HUB_STORE_NOTFOUND);
-    CHECK (hub_store_response_find (store, NULL, commission, "", id, &seq) == HUB_STORE_NOTFOUND);
-    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", "m-999999", &seq)
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", "", id, &seq)
+           == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_response_find (store, NULL, "ocds-h6vhtk-999999", "cons-1", agency, id, &seq)
+           == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_response_find (store, NULL, commission, "", agency, id, &seq)
+           == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", agency, "m-999999", &seq)
            == HUB_STORE_NOTFOUND);
     //  A partner update is not a response
     uint64_t other = 1500;
@@ -1106,32 +1123,51 @@ test_responses (const char *root)
         other++;
     snprintf (id, sizeof id, "m-%" PRIu64, other);
     CHECK (hub_store_response_find (store, NULL, s_commissions [s_meta (other).commission],
-                                    "cons-1", id, &seq) == HUB_STORE_NOTFOUND);
+                                    "cons-1", s_agencies [s_meta (other).agency], id, &seq)
+           == HUB_STORE_NOTFOUND);
     //  Bad arguments
     snprintf (id, sizeof id, "m-%" PRIu64, response);
-    CHECK (hub_store_response_find (store, NULL, NULL, "cons-1", id, &seq) == HUB_STORE_INVALID);
-    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", "", &seq)
+    CHECK (hub_store_response_find (store, NULL, NULL, "cons-1", agency, id, &seq)
            == HUB_STORE_INVALID);
-    CHECK (hub_store_response_find (store, NULL, commission, NULL, id, &seq)
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", agency, "", &seq)
+           == HUB_STORE_INVALID);
+    CHECK (hub_store_response_find (store, NULL, commission, NULL, agency, id, &seq)
+           == HUB_STORE_INVALID);
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", NULL, id, &seq)
            == HUB_STORE_INVALID);
     CHECK (strstr (hub_store_strerror (store), "response") != NULL);
-    CHECK (hub_store_response_each (store, NULL, "", NULL, NULL, s_each_count, &seq)
+    CHECK (hub_store_response_each (store, NULL, "", NULL, NULL, NULL, s_each_count, &seq)
            == HUB_STORE_INVALID);
 
     //  Only the response id given: the candidates of the commission
     responses_t r = { 0 };
-    CHECK (hub_store_response_each (store, NULL, commission, NULL, id, s_each_collect, &r) == 0);
+    CHECK (hub_store_response_each (store, NULL, commission, NULL, NULL, id, s_each_collect, &r)
+           == 0);
     CHECK (r.n == 1 && r.seqs [0] == response && streq (r.consultation, "cons-1"));
     memset (&r, 0, sizeof r);
-    CHECK (hub_store_response_each (store, NULL, commission, "cons-1", id, s_each_collect, &r)
-           == 0);
+    CHECK (hub_store_response_each (store, NULL, commission, "cons-1", NULL, id,
+                                    s_each_collect, &r) == 0);
+    CHECK (r.n == 1 && r.seqs [0] == response);
+    //  By agency: with and without the consultation
+    memset (&r, 0, sizeof r);
+    CHECK (hub_store_response_each (store, NULL, commission, "cons-1", agency, id,
+                                    s_each_collect, &r) == 0);
     CHECK (r.n == 1 && r.seqs [0] == response);
     memset (&r, 0, sizeof r);
-    CHECK (hub_store_response_each (store, NULL, commission, "cons-2", NULL, s_each_collect, &r)
-           == 0);
+    CHECK (hub_store_response_each (store, NULL, commission, NULL, agency, id,
+                                    s_each_collect, &r) == 0);
+    CHECK (r.n == 1 && r.seqs [0] == response);
+    memset (&r, 0, sizeof r);
+    CHECK (hub_store_response_each (store, NULL, commission, "cons-1", other_agency, id,
+                                    s_each_collect, &r) == 0);
+    CHECK (r.n == 0);
+    memset (&r, 0, sizeof r);
+    CHECK (hub_store_response_each (store, NULL, commission, "cons-2", NULL, NULL,
+                                    s_each_collect, &r) == 0);
     CHECK (r.n == 0);
     uint64_t visited = 0;
-    CHECK (hub_store_response_each (store, NULL, commission, "", "", s_each_first, &visited) == 0);
+    CHECK (hub_store_response_each (store, NULL, commission, "", "", "", s_each_first, &visited)
+           == 0);
     CHECK (visited == 1);
 
     //  A second response with the same ids (the domain refuses one; were
@@ -1147,7 +1183,7 @@ test_responses (const char *root)
     CHECK (hub_store_batch_append (batch, &e) == 0);
     CHECK (hub_store_batch_commit (&batch) == 0);
     free (bytes);
-    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", id, &seq) == 0
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", agency, id, &seq) == 0
            && seq == response);
     //  Reads in a snapshot see the store as at its begin
     hub_store_txn_t *txn;
@@ -1158,11 +1194,12 @@ test_responses (const char *root)
         late++;
     snprintf (id, sizeof id, "m-%" PRIu64, late);
     const char *late_commission = s_commissions [s_meta (late).commission];
-    CHECK (hub_store_response_find (store, txn, late_commission, "cons-1", id, &seq)
+    const char *late_agency = s_agencies [s_meta (late).agency];
+    CHECK (hub_store_response_find (store, txn, late_commission, "cons-1", late_agency, id, &seq)
            == HUB_STORE_NOTFOUND);
     hub_store_read_end (&txn);
-    CHECK (hub_store_response_find (store, NULL, late_commission, "cons-1", id, &seq) == 0
-           && seq == late);
+    CHECK (hub_store_response_find (store, NULL, late_commission, "cons-1", late_agency, id, &seq)
+           == 0 && seq == late);
     hub_store_destroy (&store);
 }
 
