@@ -147,12 +147,16 @@ static void
 s_erase_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: cyclehub [GLOBAL FLAGS] erase --commission ID --response ID --reason TEXT\n"
-        "                                     [--consultation ID]\n"
+        "Usage: cyclehub [GLOBAL FLAGS] erase --commission ID --consultation ID\n"
+        "                                     --response ID --reason TEXT\n"
+        "                                     [--respondent ORG-ID]\n"
         "Erases the personal data of one consultation response (UK GDPR right to\n"
         "erasure): the stored response is replaced by its redacted form and an\n"
         "erasure.recorded audit event is stored and published. Only the commission's\n"
         "owner may erase. Asking again is harmless: it answers with the same audit seq.\n"
+        "Response ids repeat across consultations and across responding agencies:\n"
+        "--respondent (the agency that sent it) is needed when two agencies used the\n"
+        "id; a request that names several responses is refused, listing them.\n"
         "Prints the audit event's seq (and 'duplicate' if it was erased before).\n"
         "Exit status: 0 done, 1 rejected, 2 usage, 3 broker unreachable.\n");
 }
@@ -181,6 +185,9 @@ cli_erase (cli_t *cli, int argc, char **argv)
         if (streq (arg, "--response"))
             erase.response_id = (char *) value;
         else
+        if (streq (arg, "--respondent"))
+            erase.respondent = (char *) value;
+        else
         if (streq (arg, "--reason"))
             erase.reason = (char *) value;
         else {
@@ -188,8 +195,10 @@ cli_erase (cli_t *cli, int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (!*erase.commission_id || !*erase.response_id || !*erase.reason) {
-        fprintf (stderr, "cyclehub: erase: give --commission, --response and --reason\n");
+    if (!*erase.commission_id || !*erase.consultation_id || !*erase.response_id
+    ||  !*erase.reason) {
+        fprintf (stderr, "cyclehub: erase: give --commission, --consultation, --response "
+                 "and --reason\n");
         return CLI_USAGE;
     }
     hub_client_t *client = hub_client_new (&cli->options);
