@@ -253,7 +253,8 @@ hub_store_grow_map (hub_store_t *self)
 //  --------------------------------------------------------------------------
 //  Files and meta
 
-//  mkdir -p
+//  mkdir -p; what it creates is the broker's alone (0700, whatever the
+//  umask): a store directory holds personal data
 int
 hub_store_mkdirs (const char *dir)
 {
@@ -268,11 +269,16 @@ hub_store_mkdirs (const char *dir)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir (path, 0775) && errno != EEXIST)
+        if (mkdir (path, 0700) && errno != EEXIST)
             return -1;
         *p = '/';
     }
-    if (mkdir (path, 0775) && errno != EEXIST)
+    if (mkdir (path, 0700) == 0) {
+        if (chmod (path, 0700))
+            return -1;
+    }
+    else
+    if (errno != EEXIST)
         return -1;
     struct stat st;
     if (stat (path, &st) || !S_ISDIR (st.st_mode)) {
@@ -574,7 +580,8 @@ s_env_open (hub_store_t *self, const hub_store_options_t *o, char *err, size_t e
         return HUB_STORE_ERROR;
     }
     unsigned flags = S_ENV_FLAGS | (o->nosync? MDB_NOSYNC: 0) | (o->read_only? MDB_RDONLY: 0);
-    rc = mdb_env_open (self->env, self->dir, flags, 0664);
+    //  data.mdb and lock.mdb are created the broker's alone
+    rc = mdb_env_open (self->env, self->dir, flags, 0600);
     if (rc) {
         hub_store_errf (err, errsize, "cannot open the store in %s: %s",
                         self->dir, mdb_strerror (rc));
@@ -624,6 +631,8 @@ hub_store_open (hub_store_t **store_p, const char *dir,
                         dir, strerror (errno));
         return HUB_STORE_ERROR;
     }
+    if (!o.read_only && hub_store_check_private (dir, err, errsize))
+        return HUB_STORE_ERROR;
     hub_store_t *self = calloc (1, sizeof *self);
     if (!self) {
         hub_store_errf (err, errsize, "out of memory");

@@ -116,6 +116,16 @@ void
 int
     hub_store_mkdirs (const char *dir);
 
+//  The store's files (hub_store_files.c). check_private: the directory and
+//  its .mdb files are the broker's user's, with no group or other bits;
+//  0, or HUB_STORE_ERROR with the sentence (and the fix) in err.
+//  create_private: a new file (O_EXCL, no symlink followed), mode 0600
+//  whatever the umask; its descriptor, or -1 with errno.
+int
+    hub_store_check_private (const char *dir, char *err, size_t errsize);
+int
+    hub_store_create_private (const char *path);
+
 //  Transactions and snapshots (hub_store.c). hub_store_snapshot uses the
 //  caller's snapshot, or begins a private one (*own set) that
 //  hub_store_snapshot_done ends.

@@ -9,7 +9,9 @@
     - an erase names exactly one response: r-1 in consultations c-1 and
       c-2, and r-1 from two agencies in c-1; the documented form erases
       exactly the named one, an ambiguous one is refused listing the
-      candidates.
+      candidates;
+    - cyclehubd refuses a store directory others can read, saying the fix,
+      and creates its files 0600 under a umask of 022.
 */
 #include <czmq.h>
 #include "hub_test.h"
@@ -560,11 +562,52 @@ s_setup (zsock_t *owner)
     }
 }
 
+//  ---------------------------------------------------------------------------
+//  4. cyclehubd refuses a store other users can read, with the fix
+
+static void
+s_test_store_modes (void)
+{
+    hub_broker_proc_t broker;
+    memset (&broker, 0, sizeof broker);
+    char *dir = hub_test_tmpdir ("modes");
+    REQUIRE (dir);
+    snprintf (broker.dir, sizeof broker.dir, "%s", dir);
+    snprintf (broker.store, sizeof broker.store, "%s/store", dir);
+    snprintf (broker.endpoints, sizeof broker.endpoints, "%s/endpoints", dir);
+    snprintf (broker.log, sizeof broker.log, "%s/broker.log", dir);
+    free (dir);
+    REQUIRE (mkdir (broker.store, 0700) == 0 && chmod (broker.store, 0755) == 0);
+    CHECK_MSG (hub_broker_start_with (&broker, "modes", NULL) != 0,
+               "cyclehubd started on a 0755 store");
+    char *log = hub_proc_slurp (broker.log);
+    CHECK_MSG (log && strstr (log, "mode 0755") && strstr (log, "chmod 700")
+               && strstr (log, broker.store), "the log does not say why: %s", log? log: "");
+    free (log);
+    //  With the fix, it starts; what it creates is its own alone (umask 022)
+    REQUIRE (chmod (broker.store, 0700) == 0);
+    mode_t old_umask = umask (022);
+    broker.api [0] = broker.events [0] = 0;
+    CHECK (hub_broker_start_with (&broker, "modes", NULL) == 0);
+    umask (old_umask);
+    struct stat st;
+    char path [PATH_MAX + 32];
+    snprintf (path, sizeof path, "%s/data.mdb", broker.store);
+    CHECK_MSG (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600, "data.mdb mode %o",
+               (unsigned) (st.st_mode & 0777));
+    snprintf (path, sizeof path, "%s/lock.mdb", broker.store);
+    CHECK_MSG (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600, "lock.mdb mode %o",
+               (unsigned) (st.st_mode & 0777));
+    CHECK (hub_broker_stop (&broker) == 0);
+    hub_broker_cleanup (&broker);
+}
+
 int
 main (void)
 {
     zsys_init ();
     zsys_set_logstream (NULL);
+    s_test_store_modes ();
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
     REQUIRE (hub_broker_start_with (&broker, "refusals", NULL) == 0);

@@ -1258,6 +1258,65 @@ test_upgrade (const char *root)
     hub_store_destroy (&store);
 }
 
+//  The store's files are the broker's alone: created 0700 / 0600 with a
+//  umask of 022, a backup too; a store another user can read or write is
+//  refused read-write, with the fix in the sentence
+static unsigned
+s_mode (const char *dir, const char *file)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s%s%s", dir, file? "/": "", file? file: "");
+    struct stat st;
+    return stat (path, &st)? 01000: (unsigned) (st.st_mode & 0777);
+}
+
+static void
+test_modes (const char *root)
+{
+    char dir [PATH_MAX], backup [PATH_MAX + 16], path [PATH_MAX + 16], err [512];
+    snprintf (dir, sizeof dir, "%s/modes", root);
+    snprintf (backup, sizeof backup, "%s/modes-backup", root);
+    mode_t old_umask = umask (022);
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    hub_store_destroy (&store);
+    CHECK_MSG (s_mode (dir, NULL) == 0700, "store directory mode %o", s_mode (dir, NULL));
+    CHECK_MSG (s_mode (dir, "data.mdb") == 0600, "data.mdb mode %o", s_mode (dir, "data.mdb"));
+    CHECK_MSG (s_mode (dir, "lock.mdb") == 0600, "lock.mdb mode %o", s_mode (dir, "lock.mdb"));
+    CHECK (hub_store_backup (dir, backup, err, sizeof err) == 0);
+    CHECK_MSG (s_mode (backup, NULL) == 0700, "backup directory mode %o", s_mode (backup, NULL));
+    CHECK_MSG (s_mode (backup, "data.mdb") == 0600, "backup data.mdb mode %o",
+               s_mode (backup, "data.mdb"));
+    umask (old_umask);
+
+    //  A directory others can read: refused read-write, the fix named;
+    //  read-only tools may still open it
+    REQUIRE (chmod (dir, 0755) == 0);
+    CHECK (hub_store_open (&store, dir, NULL, err, sizeof err) == HUB_STORE_ERROR && !store);
+    CHECK_MSG (strstr (err, "0755") && strstr (err, "chmod 700") && strstr (err, "chmod 600")
+               && strstr (err, dir), "sentence: %s", err);
+    hub_store_options_t opts;
+    hub_store_options_default (&opts);
+    opts.read_only = true;
+    CHECK (hub_store_open (&store, dir, &opts, err, sizeof err) == 0);
+    hub_store_destroy (&store);
+    //  A data file others can write, a lock file the group can read
+    REQUIRE (chmod (dir, 0700) == 0);
+    snprintf (path, sizeof path, "%s/data.mdb", dir);
+    REQUIRE (chmod (path, 0602) == 0);
+    CHECK (hub_store_open (&store, dir, NULL, err, sizeof err) == HUB_STORE_ERROR);
+    CHECK_MSG (strstr (err, "data.mdb") && strstr (err, "0602"), "sentence: %s", err);
+    REQUIRE (chmod (path, 0600) == 0);
+    snprintf (path, sizeof path, "%s/lock.mdb", dir);
+    REQUIRE (chmod (path, 0640) == 0);
+    CHECK (hub_store_open (&store, dir, NULL, err, sizeof err) == HUB_STORE_ERROR);
+    CHECK_MSG (strstr (err, "lock.mdb") && strstr (err, "0640"), "sentence: %s", err);
+    //  The fix the sentence gives makes it open again
+    REQUIRE (chmod (path, 0600) == 0);
+    CHECK (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    hub_store_destroy (&store);
+}
+
 int
 main (void)
 {
@@ -1274,6 +1333,7 @@ main (void)
     test_dedupe_key ();
     test_responses (root);
     test_upgrade (root);
+    test_modes (root);
     printf ("store tests took %" PRId64 " ms\n", zclock_mono () - t0);
     hub_test_rmtree (root);
     free (root);
