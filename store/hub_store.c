@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@
 //  group commits of ~1,000 events the copy is not the cost that matters
 //  (bench/bench_store.c measures it against a raw LMDB loop).
 #define S_ENV_FLAGS            (MDB_NOTLS)
+//  Under this many bytes free, an EIO from a write is taken for a full disk
+#define S_DISK_LOW             (UINT64_C (16) << 20)
 
 //  The format this build migrates from (by adding the responses index)
 #define S_FORMAT_MIGRATABLE    1
@@ -68,10 +71,35 @@ hub_store_set_error (hub_store_t *self, const char *fmt, ...)
     pthread_mutex_unlock (&self->mutex);
 }
 
+//  A write that failed for want of disk: ENOSPC, or EIO with little space
+//  left (LMDB reports a short write, which a full disk causes, as EIO; a
+//  real I/O fault with space free stays an error). Logs the free space.
+static bool
+s_disk_full (hub_store_t *self, const char *what, int rc)
+{
+    if (rc != ENOSPC && rc != EIO)
+        return false;
+    struct statvfs fs;
+    if (statvfs (self->dir, &fs))
+        return rc == ENOSPC;
+    uint64_t avail = (uint64_t) fs.f_bavail * fs.f_frsize;
+    uint64_t size = (uint64_t) fs.f_blocks * fs.f_frsize;
+    if (rc == EIO && avail >= S_DISK_LOW)
+        return false;
+    hub_store_set_error (self, "%s: the file system holding the store is full (%" PRIu64
+                         " of %" PRIu64 " bytes free): %s", what, avail, size, mdb_strerror (rc));
+    zsys_error ("store: disk full dir=%s %s failed error=%s avail_bytes=%" PRIu64
+                " size_bytes=%" PRIu64 " avail_inodes=%" PRIu64, self->dir, what,
+                mdb_strerror (rc), avail, size, (uint64_t) fs.f_favail);
+    return true;
+}
+
 //  Records an LMDB error, logs it, and returns the hub_store code for it
 int
 hub_store_lmdb_error (hub_store_t *self, const char *what, int rc)
 {
+    if (s_disk_full (self, what, rc))
+        return HUB_STORE_DISK_FULL;
     hub_store_set_error (self, "%s: %s", what, mdb_strerror (rc));
     zsys_error ("store: %s failed rc=%d error=%s", what, rc, mdb_strerror (rc));
     return rc == MDB_MAP_FULL? HUB_STORE_FULL: HUB_STORE_ERROR;

@@ -27,7 +27,10 @@ typedef enum {
     HUB_STORE_ERROR = -1,        /* an LMDB or system error; see hub_store_strerror */
     HUB_STORE_FULL = -2,         /* the map is at its configured maximum */
     HUB_STORE_VERSION = -3,      /* the store has a format this build cannot read */
-    HUB_STORE_INVALID = -4       /* a bad argument (seq out of order, empty key...) */
+    HUB_STORE_INVALID = -4,      /* a bad argument (seq out of order, empty key...) */
+    HUB_STORE_DISK_FULL = -5     /* the file system holding the store is full: a write
+                                    failed with ENOSPC, or with EIO (LMDB's report of a
+                                    short write) while under 16 MiB are free */
 } hub_store_rc_t;
 
 /* Format 2 added the responses index. A format 1 store is upgraded when
