@@ -7,6 +7,9 @@
     re-sent first once there is room, are stored in publish order. Nothing
     acked is lost.
 
+    The broker's rule alone, over a raw socket: after a refusal for space,
+    a small publish that would fit is refused too, until a status request.
+
     Two ways to fill it, each its own code:
     - the map limit (--map-max 2): STORE_FULL;
     - a real full disk: the store on a 6 MiB tmpfs (root only, as in CI;
@@ -270,6 +273,92 @@ s_test_disk_full (void)
     free (tally);
 }
 
+//  The broker's rule on its own, over a raw socket: after a refusal for
+//  space, a small publish that would fit is refused too, until a status
+static Cyclehub__V1__Reply *
+s_raw (zsock_t *sock, Cyclehub__V1__Request *request)
+{
+    static uint64_t request_id = 9000;
+    request->request_id = ++request_id;
+    size_t size = cyclehub__v1__request__get_packed_size (request);
+    zframe_t *frame = zframe_new (NULL, size);
+    cyclehub__v1__request__pack (request, zframe_data (frame));
+    zframe_send (&frame, sock, 0);
+    frame = zframe_recv (sock);
+    if (!frame)
+        return NULL;
+    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame),
+                                                              zframe_data (frame));
+    zframe_destroy (&frame);
+    return reply;
+}
+
+//  Publishes message n on sock; returns the reply's reject code (0: acked)
+static int
+s_raw_publish (zsock_t *sock, int n, char *reason, size_t size)
+{
+    Cyclehub__V1__Envelope *env = s_message (n);
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH;
+    request.publish = env;
+    Cyclehub__V1__Reply *reply = s_raw (sock, &request);
+    hub_envelope_destroy (&env);
+    int code = -1;
+    if (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK)
+        code = 0;
+    else
+    if (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT) {
+        code = reply->reject->code;
+        if (reason)
+            snprintf (reason, size, "%s", reply->reject->reason);
+    }
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    return code;
+}
+
+static void
+s_test_stop_raw (void)
+{
+    hub_broker_proc_t broker;
+    memset (&broker, 0, sizeof broker);
+    const char *small [] = { "--map-max", "2", NULL };
+    REQUIRE (hub_broker_start_with (&broker, "stop", small) == 0);
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zsock_set_plain_username (sock, BUYER);
+    zsock_set_plain_password (sock, "dev");
+    zsock_set_rcvtimeo (sock, 10000);
+    zsock_set_linger (sock, 0);
+    zsock_connect (sock, "%s", broker.api);
+    char reason [600] = "";
+    REQUIRE (s_raw_publish (sock, 0, reason, sizeof reason) == 0);
+    int n = 2, code = 0;
+    while (n < MAX_MSGS && (code = s_raw_publish (sock, n, reason, sizeof reason)) == 0)
+        n += 2;                                     //  the big ones, until full
+    CHECK_MSG (code == C (STORE_FULL), "raw: big %d: code %d (%s)", n, code, reason);
+    //  A small one would fit: refused all the same, saying why
+    code = s_raw_publish (sock, 1, reason, sizeof reason);
+    CHECK_MSG (code == C (STORE_FULL) && strstr (reason, "earlier publish"),
+               "raw: a small publish after a refused big one: code %d (%s)", code, reason);
+    //  A status resumes the connection: the small one goes in, a big one not
+    Cyclehub__V1__StatusQuery status = CYCLEHUB__V1__STATUS_QUERY__INIT;
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_STATUS;
+    request.status = &status;
+    Cyclehub__V1__Reply *reply = s_raw (sock, &request);
+    CHECK (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_STATUS);
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    code = s_raw_publish (sock, 1, reason, sizeof reason);
+    CHECK_MSG (code == 0, "raw: the small one after a status: code %d (%s)", code, reason);
+    code = s_raw_publish (sock, n, reason, sizeof reason);
+    CHECK_MSG (code == C (STORE_FULL), "raw: the big one again: code %d (%s)", code, reason);
+    zsock_destroy (&sock);
+    CHECK (hub_broker_stop (&broker) == 0);
+    if (hub_test_failed == 0)
+        hub_broker_cleanup (&broker);
+}
+
 int
 main (void)
 {
@@ -277,6 +366,7 @@ main (void)
     zsys_set_logstream (NULL);
     memset (s_link, 'l', sizeof s_link - 1);
     memcpy (s_link, "https://example.org/", 20);
+    s_test_stop_raw ();
     s_test_map_limit ();
     s_test_disk_full ();
     HUB_TEST_DONE ();
