@@ -4,7 +4,8 @@
     reads, counts, stat; hub_store_scan.c: filtered scans and time -> seq;
     hub_store_commit.c: batches and their commit; hub_store_responses.c:
     the consultation responses index; hub_store_backup.c: hot backup and
-    the in-place redaction of replaced events.
+    the in-place redaction of replaced events; hub_store_files.c: the
+    files' modes.
 */
 #ifndef HUB_STORE_PRIV_H
 #define HUB_STORE_PRIV_H
