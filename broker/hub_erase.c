@@ -13,11 +13,8 @@
 //  Finding stored events
 
 typedef struct {
-    const char *consultation_id;        //  wanted ("" = any)
-    const char *response_id;            //  wanted (or NULL: the audit of target_seq)
     uint64_t target_seq;                //  wanted audit target
     uint64_t seq;                       //  found, or 0
-    hub_buf_t *bytes;                   //  receives a copy of the found event, or NULL
 } s_find_t;
 
 static int
@@ -25,30 +22,14 @@ s_find_visit (uint64_t seq, const void *data, size_t size, void *arg)
 {
     s_find_t *find = arg;
     Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
-    bool match = false;
-    if (event && event->envelope) {
-        const Cyclehub__V1__Envelope *env = event->envelope;
-        if (find->response_id)
-            match = env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED
-                 && streq (env->response_submitted->response_id, find->response_id)
-                 && (!*find->consultation_id
-                     || streq (env->response_submitted->consultation_id, find->consultation_id));
-        else
-            match = env->body_case == CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED
-                 && env->erasure_recorded->target_seq == find->target_seq;
-    }
+    bool match = event && event->envelope
+        && event->envelope->body_case == CYCLEHUB__V1__ENVELOPE__BODY_ERASURE_RECORDED
+        && event->envelope->erasure_recorded->target_seq == find->target_seq;
     if (event)
         cyclehub__v1__event__free_unpacked (event, NULL);
     if (!match)
         return 0;
     find->seq = seq;
-    if (find->bytes) {
-        find->bytes->size = 0;
-        if (hub_buf_reserve (find->bytes, size) == 0) {
-            memcpy (find->bytes->data, data, size);
-            find->bytes->size = size;
-        }
-    }
     return 1;
 }
 
@@ -69,22 +50,67 @@ s_scan (hub_store_t *store, hub_store_txn_t *snapshot, const char *commission_id
     return find->seq? 0: -1;
 }
 
-//  The stored response `response_id` of a commission (in the consultation
-//  `consultation_id`, or any when ""): its seq and a copy of its bytes.
-//  Returns 0 (bytes empty if out of memory), or -1 if there is none (or
-//  the store cannot be read). The one lookup of a response by its id: an
-//  index in the store can replace its body.
+//  The candidates of an erase request, from the responses index (no event
+//  is read): the commission's responses with its response id, in its
+//  consultation and from its respondent where it names them. Up to
+//  S_CANDIDATES are kept for the refusal's sentence; all are counted.
+#define S_CANDIDATES 8
+
+typedef struct {
+    hub_erasure_target_t targets [S_CANDIDATES];
+    char ids [S_CANDIDATES][2][128];    //  the targets' consultation ids and agencies
+    size_t n, total;
+} s_candidates_t;
+
 static int
-s_find_response (hub_store_t *store, hub_store_txn_t *snapshot, const char *commission_id,
-                 const char *consultation_id, const char *response_id,
+s_candidate (const char *consultation_id, const char *agency, const char *response_id,
+             uint64_t seq, void *arg)
+{
+    (void) response_id;
+    s_candidates_t *found = arg;
+    if (found->n < S_CANDIDATES) {
+        size_t i = found->n++;
+        snprintf (found->ids [i][0], sizeof found->ids [i][0], "%s", consultation_id);
+        snprintf (found->ids [i][1], sizeof found->ids [i][1], "%s", agency);
+        found->targets [i].consultation_id = found->ids [i][0];
+        found->targets [i].agency = found->ids [i][1];
+        found->targets [i].seq = seq;
+    }
+    found->total++;
+    return 0;
+}
+
+//  The one stored response the request names: its seq, and a copy of its
+//  bytes. Returns 0, or -1 with the slot's verdict set: no such response,
+//  an ambiguous request (hub_erasure_choose), or a store fault.
+static int
+s_find_response (hub_store_t *store, hub_store_txn_t *snapshot, hub_slot_t *slot,
                  uint64_t *seq, hub_buf_t *bytes)
 {
-    s_find_t find = { .consultation_id = consultation_id, .response_id = response_id,
-                      .bytes = bytes };
-    if (s_scan (store, snapshot, commission_id, "consultation.response", &find))
+    const Cyclehub__V1__EraseRequest *request = slot->request->erase;
+    s_candidates_t found = { .n = 0 };
+    int rc = hub_store_response_each (store, snapshot, request->commission_id,
+                                      request->consultation_id, request->respondent,
+                                      request->response_id, s_candidate, &found);
+    if (rc == 0 && hub_erasure_choose (request, found.targets, found.n, found.total,
+                                       &slot->verdict))
         return -1;
-    *seq = find.seq;
-    return 0;
+    void *data = NULL;
+    size_t size = 0;
+    if (rc == 0)
+        rc = hub_store_get (store, snapshot, found.targets [0].seq, &data, &size);
+    if (rc == 0 && hub_buf_reserve (bytes, size) == 0) {
+        memcpy (bytes->data, data, size);
+        bytes->size = size;
+        *seq = found.targets [0].seq;
+    }
+    free (data);
+    if (rc == 0 && bytes->size)
+        return 0;
+    zsys_error ("erase: cannot read the response %s of %s: %s", request->response_id,
+                request->commission_id, rc? hub_store_strerror (store): "out of memory");
+    return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                            "the broker could not read the stored response; retry later");
 }
 
 //  The seq of the erasure.recorded audit event of `target`; 0 if found.
@@ -92,7 +118,7 @@ static int
 s_find_audit (hub_store_t *store, hub_store_txn_t *snapshot, const char *commission_id,
               uint64_t target, uint64_t *seq)
 {
-    s_find_t find = { .consultation_id = "", .target_seq = target };
+    s_find_t find = { .target_seq = target };
     if (s_scan (store, snapshot, commission_id, "erasure.recorded", &find))
         return -1;
     *seq = find.seq;
@@ -240,17 +266,8 @@ hub_erase_prepare (hub_store_t *store, hub_store_txn_t *snapshot, hub_batch_t *o
     hub_buf_t bytes = { 0 };
     uint64_t target = 0;
     int rc = -1;
-    if (s_find_response (store, snapshot, request->commission_id, request->consultation_id,
-                         request->response_id, &target, &bytes))
-        hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), "erase.response_id",
-                         "commission %s has no stored response %s", request->commission_id,
-                         request->response_id);
-    else
-    if (bytes.size == 0)
-        hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
-                         "the broker is out of memory; retry later");
-    else
-    if (!s_duplicate (store, snapshot, open, committing, slot, target, &bytes))
+    if (s_find_response (store, snapshot, slot, &target, &bytes) == 0
+    &&  !s_duplicate (store, snapshot, open, committing, slot, target, &bytes))
         rc = s_prepare (slot, target, bytes.data, bytes.size, slot->sender, request->reason, now_ms);
     hub_buf_free (&bytes);
     return rc;

@@ -22,7 +22,9 @@
    msg_id, type, target_seq and digest. Returns 0 when the slot is ready to
    accept, or -1 when it is answered: HUB_SLOT_DUPLICATE, or
    HUB_SLOT_REJECT with INVALID_VALUE (the commission has no such stored
-   response) or INTERNAL (it cannot be read, or out of memory). */
+   response), MISSING_FIELD (the request names several: hub_erasure_choose)
+   or INTERNAL (it cannot be read, or out of memory). The response is found
+   in the store's responses index, not by scanning. */
 int
     hub_erase_prepare (hub_store_t *store, hub_store_txn_t *snapshot, hub_batch_t *open,
                        hub_batch_t *committing, hub_slot_t *slot, int64_t now_ms);

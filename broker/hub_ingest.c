@@ -50,6 +50,8 @@ struct _hub_ingest_t {
     uint64_t sweep_from;                //  where the next retention sweep starts
     uint64_t rate_buckets [10];         //  accepted publishes per second, a ring
     int64_t rate_second [10];           //  the second each bucket counts
+    zhashx_t *stopped;                  //  routing id (hex) -> reject code: connections whose
+                                        //  publishes are refused for space until a status
     hub_buf_t reply;                    //  reply scratch
     bool may_be_personal [64];          //  by body case: the schema marks personal data below it
 };
@@ -75,6 +77,7 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
     self->api = zsock_resolve (api);
     self->events = zsock_resolve (events);
     self->states = zhashx_new ();
+    self->stopped = zhashx_new ();
     if (self->states)
         zhashx_set_destructor (self->states, s_commission_free);
     self->started_ms = zclock_time ();
@@ -83,7 +86,7 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
     self->batches [1] = hub_batch_new (config->batch_max);
     self->open = self->batches [0];
     self->outflow = hub_outflow_new (config->reply_budget);
-    if (!self->states || !self->outflow || !self->batches [0] || !self->batches [1]
+    if (!self->states || !self->outflow || !self->stopped || !self->batches [0] || !self->batches [1]
     ||  hub_store_last_seq (store, NULL, &self->last_seq)
     ||  !(self->writer = zactor_new (s_writer_actor, store))) {
         hub_ingest_destroy (&self);
@@ -132,6 +135,7 @@ hub_ingest_destroy (hub_ingest_t **self_p)
     hub_batch_destroy (&self->batches [0]);
     hub_batch_destroy (&self->batches [1]);
     zhashx_destroy (&self->states);
+    zhashx_destroy (&self->stopped);
     hub_buf_free (&self->reply);
     free (self);
     *self_p = NULL;
@@ -178,6 +182,8 @@ s_receive (hub_ingest_t *self, hub_slot_t *slot)
         while (zmq_msg_recv (&extra, self->api, 0) >= 0 && zmq_msg_more (&extra))
             ;
         zmq_msg_close (&extra);
+        slot->request_id = hub_wire_request_id (zmq_msg_data (&slot->body),
+                                                zmq_msg_size (&slot->body));
         hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "a request is exactly one frame holding a packed Request; "
                          "this one had several");
@@ -211,6 +217,9 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
 {
     size_t size = zmq_msg_size (&slot->body);
     const uint8_t *data = zmq_msg_data (&slot->body);
+    //  Every reply carries the request's id when the bytes hold one, even
+    //  a refusal of a frame too large or too broken to unpack
+    slot->request_id = hub_wire_request_id (data, size);
     if (size == 0) {
         hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "the request frame is empty; send a packed cyclehub.v1.Request");
@@ -620,6 +629,67 @@ s_finish (hub_ingest_t *self, hub_batch_t *batch, int rc)
     hub_batch_empty (batch);
 }
 
+//  ---------------------------------------------------------------------------
+//  Space: a publisher's order across a STORE_FULL or DISK_FULL refusal.
+//  A connection refused for space is stopped: its later publishes and
+//  erasures are refused with the same code without trying the store, until
+//  it sends a status request. So nothing it sent after a refused publish is
+//  stored before it has seen the refusal and chosen to re-send (first) or
+//  drop it; a smaller publish that would fit is not stored ahead of it.
+
+#define S_STOPPED_MAX 10000             //  a bound on the table (stopped connections)
+
+static void
+s_routing_key (hub_slot_t *slot, char *key, size_t size)
+{
+    const uint8_t *id = zmq_msg_data (&slot->routing);
+    size_t len = zmq_msg_size (&slot->routing);
+    key [0] = 0;
+    for (size_t i = 0; i < len && 2 * i + 2 < size; i++)
+        snprintf (key + 2 * i, 3, "%02x", id [i]);
+}
+
+//  Stops the connections of the batch's publishes refused with code
+static void
+s_stop (hub_ingest_t *self, hub_batch_t *batch, Cyclehub__V1__RejectCode code)
+{
+    for (size_t i = 0; i < hub_batch_size (batch); i++) {
+        hub_slot_t *slot = hub_batch_slot (batch, i);
+        if (!slot->routed || slot->kind != HUB_SLOT_REJECT || slot->verdict.code != code)
+            continue;
+        if (zhashx_size (self->stopped) >= S_STOPPED_MAX)
+            zhashx_purge (self->stopped);
+        char key [520];
+        s_routing_key (slot, key, sizeof key);
+        zhashx_update (self->stopped, key, (void *) (uintptr_t) code);
+    }
+}
+
+//  A write from a stopped connection is refused; a status request resumes it
+static bool
+s_stopped (hub_ingest_t *self, hub_slot_t *slot)
+{
+    if (zhashx_size (self->stopped) == 0 || !slot->routed)
+        return false;
+    char key [520];
+    s_routing_key (slot, key, sizeof key);
+    if (slot->kind == HUB_SLOT_QUERY
+    &&  slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_STATUS) {
+        zhashx_delete (self->stopped, key);
+        return false;
+    }
+    uintptr_t code = (uintptr_t) zhashx_lookup (self->stopped, key);
+    if (slot->kind != HUB_SLOT_PUBLISH || !code)
+        return false;
+    slot->kind = HUB_SLOT_REJECT;
+    hub_verdict_set (&slot->verdict, (Cyclehub__V1__RejectCode) code, "",
+                     "an earlier publish on this connection was refused for lack of space "
+                     "(%s), so this one is refused too, to keep your order: send a status "
+                     "request, then re-send the refused ones first (libcyclehub does this)",
+                     hub_proto_reject_name ((Cyclehub__V1__RejectCode) code));
+    return true;
+}
+
 //  Nothing of a failed batch is stored, and the open batch was checked
 //  against its effects: every publish both accepted is refused, the states
 //  they changed are read again from the store, and seqs restart after the
@@ -630,8 +700,14 @@ s_fail (hub_ingest_t *self, int rc)
     hub_verdict_t verdict;
     if (rc == HUB_STORE_FULL)
         hub_verdict_set (&verdict, S_CODE (STORE_FULL), "",
-                         "the store is at its maximum size; the operator must make room "
-                         "(raise --map-max or free disk), then retry");
+                         "the store is at its maximum size (--map-max); nothing of this "
+                         "request was stored: the operator must raise --map-max, then retry");
+    else
+    if (rc == HUB_STORE_DISK_FULL)
+        hub_verdict_set (&verdict, S_CODE (DISK_FULL), "",
+                         "the disk holding the hub's store is full; nothing of this request "
+                         "was stored: the operator must free space on it (the broker's log "
+                         "gives the free space), then retry");
     else
         hub_verdict_set (&verdict, S_CODE (INTERNAL), "",
                          "the broker could not store the message (%s); retry later",
@@ -640,6 +716,10 @@ s_fail (hub_ingest_t *self, int rc)
                 hub_store_strerror (self->store));
     hub_batch_fail (self->committing, &verdict, self->states);
     hub_batch_fail (self->open, &verdict, self->states);
+    if (rc == HUB_STORE_FULL || rc == HUB_STORE_DISK_FULL) {
+        s_stop (self, self->committing, verdict.code);
+        s_stop (self, self->open, verdict.code);
+    }
     self->next_seq = self->last_seq + 1;
 }
 
@@ -675,7 +755,7 @@ s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
                          "this connection has over %zu bytes of replies it has not read; "
                          "read them, then send this request again", self->config->reply_budget);
     }
-    if (slot->kind != HUB_SLOT_PUBLISH)
+    if (s_stopped (self, slot) || slot->kind != HUB_SLOT_PUBLISH)
         return;
     if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE)
         s_check_erase (self, snapshot, slot);

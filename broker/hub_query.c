@@ -8,6 +8,7 @@
 #include "hub_event_reader.h"
 #include "hub_commission.h"
 #include "hub_access.h"
+#include "hub_queries.h"
 
 int
 hub_buf_reserve (hub_buf_t *self, size_t more)
@@ -176,9 +177,9 @@ hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
                    uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
                    const char *reader, hub_buf_t *out)
 {
-    if (query->until_ms && query->until_ms <= query->since_ms) {
-        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE, "history.until_ms",
-                  "until must be later than since", out);
+    hub_verdict_t verdict;
+    if (hub_queries_check_history (query, &verdict)) {
+        hub_query_reject (request_id, &verdict, out);
         return;
     }
     size_t limit = query->limit && query->limit < config->page_max? query->limit: config->page_max;
@@ -233,6 +234,11 @@ void
 hub_query_commission (hub_store_t *store, uint64_t request_id,
                       const Cyclehub__V1__CommissionQuery *query, hub_buf_t *out)
 {
+    hub_verdict_t verdict;
+    if (hub_queries_check_commission (query, &verdict)) {
+        hub_query_reject (request_id, &verdict, out);
+        return;
+    }
     void *data = NULL;
     size_t size = 0;
     int rc = hub_store_commission_get (store, NULL, query->commission_id, &data, &size);

@@ -7,6 +7,7 @@
 */
 #include "hub_wire.h"
 #include "hub_proto.h"
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -374,4 +375,24 @@ int
 hub_wire_check_request (const void *data, size_t size, hub_wire_fault_t *fault)
 {
     return s_check (&cyclehub__v1__request__descriptor, data, size, "publish", fault);
+}
+
+uint64_t
+hub_wire_request_id (const void *data, size_t size)
+{
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field_by_name (
+        &cyclehub__v1__request__descriptor, "request_id");
+    assert (field);
+    const uint64_t wanted = (uint64_t) field->id << 3;      //  a varint
+    const uint8_t *at = data, *end = at + size;
+    while (at < end) {
+        uint64_t key, value, len;
+        if (s_varint (&at, end, &key))
+            break;
+        if (key == wanted)
+            return s_varint (&at, end, &value)? 0: value;
+        if ((key >> 3) == 0 || s_skip (&at, end, (unsigned) (key & 7), &len))
+            break;
+    }
+    return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "cyclehub.pb-c.h"
 
 #ifdef __cplusplus
@@ -58,6 +59,14 @@ int
    every other rejection of a publish names them. */
 int
     hub_wire_check_request (const void *data, size_t size, hub_wire_fault_t *fault);
+
+/* The request_id of a packed Request, read from its bytes without
+   unpacking them: the first top-level request_id field, found by skipping
+   the fields before it (a publish is skipped, not read). Returns 0 if the
+   bytes hold none before their first wire-format fault. For a reply to a
+   request refused before (or by) its unpack: too large, not protobuf. */
+uint64_t
+    hub_wire_request_id (const void *data, size_t size);
 
 /* Returns true if len bytes at s are valid UTF-8 (RFC 3629: no overlongs,
    no surrogates, nothing past U+10FFFF) holding no NUL. Otherwise false,

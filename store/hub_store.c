@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@
 //  group commits of ~1,000 events the copy is not the cost that matters
 //  (bench/bench_store.c measures it against a raw LMDB loop).
 #define S_ENV_FLAGS            (MDB_NOTLS)
+//  Under this many bytes free, an EIO from a write is taken for a full disk
+#define S_DISK_LOW             (UINT64_C (16) << 20)
 
 //  The format this build migrates from (by adding the responses index)
 #define S_FORMAT_MIGRATABLE    1
@@ -68,10 +71,35 @@ hub_store_set_error (hub_store_t *self, const char *fmt, ...)
     pthread_mutex_unlock (&self->mutex);
 }
 
+//  A write that failed for want of disk: ENOSPC, or EIO with little space
+//  left (LMDB reports a short write, which a full disk causes, as EIO; a
+//  real I/O fault with space free stays an error). Logs the free space.
+static bool
+s_disk_full (hub_store_t *self, const char *what, int rc)
+{
+    if (rc != ENOSPC && rc != EIO)
+        return false;
+    struct statvfs fs;
+    if (statvfs (self->dir, &fs))
+        return rc == ENOSPC;
+    uint64_t avail = (uint64_t) fs.f_bavail * fs.f_frsize;
+    uint64_t size = (uint64_t) fs.f_blocks * fs.f_frsize;
+    if (rc == EIO && avail >= S_DISK_LOW)
+        return false;
+    hub_store_set_error (self, "%s: the file system holding the store is full (%" PRIu64
+                         " of %" PRIu64 " bytes free): %s", what, avail, size, mdb_strerror (rc));
+    zsys_error ("store: disk full dir=%s %s failed error=%s avail_bytes=%" PRIu64
+                " size_bytes=%" PRIu64 " avail_inodes=%" PRIu64, self->dir, what,
+                mdb_strerror (rc), avail, size, (uint64_t) fs.f_favail);
+    return true;
+}
+
 //  Records an LMDB error, logs it, and returns the hub_store code for it
 int
 hub_store_lmdb_error (hub_store_t *self, const char *what, int rc)
 {
+    if (s_disk_full (self, what, rc))
+        return HUB_STORE_DISK_FULL;
     hub_store_set_error (self, "%s: %s", what, mdb_strerror (rc));
     zsys_error ("store: %s failed rc=%d error=%s", what, rc, mdb_strerror (rc));
     return rc == MDB_MAP_FULL? HUB_STORE_FULL: HUB_STORE_ERROR;
@@ -253,7 +281,8 @@ hub_store_grow_map (hub_store_t *self)
 //  --------------------------------------------------------------------------
 //  Files and meta
 
-//  mkdir -p
+//  mkdir -p; what it creates is the broker's alone (0700, whatever the
+//  umask): a store directory holds personal data
 int
 hub_store_mkdirs (const char *dir)
 {
@@ -268,11 +297,16 @@ hub_store_mkdirs (const char *dir)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir (path, 0775) && errno != EEXIST)
+        if (mkdir (path, 0700) && errno != EEXIST)
             return -1;
         *p = '/';
     }
-    if (mkdir (path, 0775) && errno != EEXIST)
+    if (mkdir (path, 0700) == 0) {
+        if (chmod (path, 0700))
+            return -1;
+    }
+    else
+    if (errno != EEXIST)
         return -1;
     struct stat st;
     if (stat (path, &st) || !S_ISDIR (st.st_mode)) {
@@ -574,7 +608,8 @@ s_env_open (hub_store_t *self, const hub_store_options_t *o, char *err, size_t e
         return HUB_STORE_ERROR;
     }
     unsigned flags = S_ENV_FLAGS | (o->nosync? MDB_NOSYNC: 0) | (o->read_only? MDB_RDONLY: 0);
-    rc = mdb_env_open (self->env, self->dir, flags, 0664);
+    //  data.mdb and lock.mdb are created the broker's alone
+    rc = mdb_env_open (self->env, self->dir, flags, 0600);
     if (rc) {
         hub_store_errf (err, errsize, "cannot open the store in %s: %s",
                         self->dir, mdb_strerror (rc));
@@ -624,6 +659,8 @@ hub_store_open (hub_store_t **store_p, const char *dir,
                         dir, strerror (errno));
         return HUB_STORE_ERROR;
     }
+    if (!o.read_only && hub_store_check_private (dir, err, errsize))
+        return HUB_STORE_ERROR;
     hub_store_t *self = calloc (1, sizeof *self);
     if (!self) {
         hub_store_errf (err, errsize, "out of memory");

@@ -27,7 +27,10 @@ typedef enum {
     HUB_STORE_ERROR = -1,        /* an LMDB or system error; see hub_store_strerror */
     HUB_STORE_FULL = -2,         /* the map is at its configured maximum */
     HUB_STORE_VERSION = -3,      /* the store has a format this build cannot read */
-    HUB_STORE_INVALID = -4       /* a bad argument (seq out of order, empty key...) */
+    HUB_STORE_INVALID = -4,      /* a bad argument (seq out of order, empty key...) */
+    HUB_STORE_DISK_FULL = -5     /* the file system holding the store is full: a write
+                                    failed with ENOSPC, or with EIO (LMDB's report of a
+                                    short write) while under 16 MiB are free */
 } hub_store_rc_t;
 
 /* Format 2 added the responses index. A format 1 store is upgraded when
@@ -202,36 +205,39 @@ int
     hub_store_stat (hub_store_t *self, hub_store_txn_t *txn, hub_store_stat_t *stat);
 
 /* ---- consultation responses -------------------------------------------
-   The responses index: (commission id, consultation id, response id) ->
-   the seq of the consultation.response event that carried them, written
-   at commit (from the event's bytes, for events appended with type
-   "consultation.response"). Redaction (hub_store_batch_replace) leaves it
-   as it is. If two stored responses had the same ids, the first is kept. */
+   The responses index: (commission id, consultation id, responding agency,
+   response id) -> the seq of the consultation.response event that carried
+   them, written at commit (from the event's bytes, for events appended
+   with type "consultation.response"; the agency is the event's sender, as
+   response ids are each agency's own). Redaction (hub_store_batch_replace)
+   leaves it as it is. If two stored responses had the same ids, the first
+   is kept. */
 
 /* The seq of the response with these ids (consultation_id may be "" for a
    response stored without one). Returns 0, HUB_STORE_NOTFOUND,
-   HUB_STORE_INVALID (commission_id or response_id NULL or "", or the ids
-   over 508 bytes together) or HUB_STORE_ERROR. */
+   HUB_STORE_INVALID (commission_id or response_id NULL or "", consultation_id
+   or agency NULL, or the parts over 507 bytes together) or HUB_STORE_ERROR. */
 int
     hub_store_response_find (hub_store_t *self, hub_store_txn_t *txn,
                              const char *commission_id, const char *consultation_id,
-                             const char *response_id, uint64_t *seq);
+                             const char *agency, const char *response_id, uint64_t *seq);
 
 /* Called once per indexed response; the strings are valid only during the
    call. Return 0 to go on, non-zero to stop. */
-typedef int (hub_store_response_fn) (const char *consultation_id, const char *response_id,
-                                     uint64_t seq, void *arg);
+typedef int (hub_store_response_fn) (const char *consultation_id, const char *agency,
+                                     const char *response_id, uint64_t seq, void *arg);
 
 /* Visits a commission's indexed responses, of one consultation
-   (consultation_id NULL or "" = any) and one response id (NULL or "" =
-   any), in the order of (consultation id, response id) bytes, not seq:
-   a prefix scan of the index, no event is read. Returns 0,
-   HUB_STORE_INVALID (no commission_id, or one over 508 bytes) or
-   HUB_STORE_ERROR. */
+   (consultation_id NULL or "" = any), one responding agency (agency NULL or
+   "" = any) and one response id (NULL or "" = any), in the order of
+   (consultation id, agency, response id) bytes, not seq: a prefix scan of
+   the index, no event is read. Returns 0, HUB_STORE_INVALID (no
+   commission_id, or one over 507 bytes) or HUB_STORE_ERROR. */
 int
     hub_store_response_each (hub_store_t *self, hub_store_txn_t *txn,
                              const char *commission_id, const char *consultation_id,
-                             const char *response_id, hub_store_response_fn *fn, void *arg);
+                             const char *agency, const char *response_id,
+                             hub_store_response_fn *fn, void *arg);
 
 /* ---- write batches ----------------------------------------------------
    A batch is one LMDB write transaction, run at commit. Adding only records

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 //  Replacements: overwrite the old bytes with zeros of the same size
 //  first (LMDB rewrites a same-size value in place), so the personal
@@ -95,7 +96,21 @@ hub_store_backup (const char *src_dir, const char *dest_dir, char *err, size_t e
                         src_dir, mdb_strerror (rc));
         goto done;
     }
-    rc = mdb_env_copy2 (env, dest_dir, MDB_CP_COMPACT);
+    //  The copy is written into a file created 0600 (mdb_env_copy2 would
+    //  create it 0666 less the umask), in a directory created 0700
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/data.mdb", dest_dir);
+    int fd = hub_store_create_private (path);
+    if (fd < 0) {
+        rc = errno;
+        hub_store_errf (err, errsize, "cannot create %s: %s", path, strerror (rc));
+        goto done;
+    }
+    rc = mdb_env_copyfd2 (env, fd, MDB_CP_COMPACT);
+    if (rc == 0 && fsync (fd))
+        rc = errno;
+    if (close (fd) && rc == 0)
+        rc = errno;
     if (rc) {
         hub_store_errf (err, errsize, "cannot copy %s into %s: %s",
                         src_dir, dest_dir, mdb_strerror (rc));

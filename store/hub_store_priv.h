@@ -4,7 +4,8 @@
     reads, counts, stat; hub_store_scan.c: filtered scans and time -> seq;
     hub_store_commit.c: batches and their commit; hub_store_responses.c:
     the consultation responses index; hub_store_backup.c: hot backup and
-    the in-place redaction of replaced events.
+    the in-place redaction of replaced events; hub_store_files.c: the
+    files' modes.
 */
 #ifndef HUB_STORE_PRIV_H
 #define HUB_STORE_PRIV_H
@@ -115,6 +116,16 @@ void
     __attribute__ ((format (printf, 3, 4)));
 int
     hub_store_mkdirs (const char *dir);
+
+//  The store's files (hub_store_files.c). check_private: the directory and
+//  its .mdb files are the broker's user's, with no group or other bits;
+//  0, or HUB_STORE_ERROR with the sentence (and the fix) in err.
+//  create_private: a new file (O_EXCL, no symlink followed), mode 0600
+//  whatever the umask; its descriptor, or -1 with errno.
+int
+    hub_store_check_private (const char *dir, char *err, size_t errsize);
+int
+    hub_store_create_private (const char *path);
 
 //  Transactions and snapshots (hub_store.c). hub_store_snapshot uses the
 //  caller's snapshot, or begins a private one (*own set) that

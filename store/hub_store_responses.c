@@ -1,8 +1,12 @@
 /*  hub_store_responses: the consultation responses index, so that erasure
     finds a response's seq without scanning and unpacking a commission's
-    events. Key: commission id, consultation id and response id, each
-    followed by a NUL (so the parts are C strings in the map and a prefix
-    names a commission or a consultation); value: the seq (native uint64).
+    events. Key: commission id, consultation id, responding agency (the
+    event's sender) and response id, each followed by a NUL (so the parts
+    are C strings in the map and a prefix names a commission, a
+    consultation or one agency's responses to it): response ids are each
+    agency's own, so the agency is part of a response's name. Value: the
+    seq (native uint64). (The agency joined the key within format 2: no
+    store of format 2 had shipped with the three-part key.)
     Written at commit for consultation.response events, from the stored
     bytes, and built the same way when a format 1 store is upgraded.
 */
@@ -41,14 +45,15 @@ s_event_key (char buf [S_MAX_KEY], const void *data, size_t size)
     ||  commission_len == 0 || response_len == 0
     ||  !s_key_part (buf, &at, commission, commission_len)
     ||  !s_key_part (buf, &at, consultation, consultation_len)
+    ||  !s_key_part (buf, &at, f.sender? f.sender: "", f.sender_len)
     ||  !s_key_part (buf, &at, response, response_len))
         return 0;
     return at;
 }
 
 //  Indexes one event if it is a response. The first event stored under a
-//  key keeps it (the domain refuses a response id used twice in a
-//  consultation; were one stored, the first is the one erasure finds).
+//  key keeps it (the domain refuses a response id an agency used twice in
+//  a consultation; were one stored, the first is the one erasure finds).
 static int
 s_put (hub_store_t *self, MDB_txn *txn, uint64_t seq, const void *data, size_t size)
 {
@@ -110,32 +115,35 @@ hub_store_build_responses (hub_store_t *self, MDB_txn *txn, uint64_t *count)
 //  --------------------------------------------------------------------------
 //  Reads
 
-//  Builds the key (or, with response NULL, the prefix) of the ids given
+//  Builds the key of the ids given, or the prefix of the leading ones that
+//  are not NULL (a NULL part ends the key)
 static size_t
 s_ids_key (char buf [S_MAX_KEY], const char *commission, const char *consultation,
-           const char *response)
+           const char *agency, const char *response)
 {
+    const char *parts [] = { commission, consultation, agency, response };
     size_t at = 0;
-    if (!s_key_part (buf, &at, commission, strlen (commission))
-    ||  (consultation && !s_key_part (buf, &at, consultation, strlen (consultation)))
-    ||  (response && !s_key_part (buf, &at, response, strlen (response))))
-        return 0;
+    for (size_t i = 0; i < 4 && parts [i]; i++)
+        if (!s_key_part (buf, &at, parts [i], strlen (parts [i])))
+            return 0;
     return at;
 }
 
 int
 hub_store_response_find (hub_store_t *self, hub_store_txn_t *txn, const char *commission_id,
-                         const char *consultation_id, const char *response_id, uint64_t *seq)
+                         const char *consultation_id, const char *agency,
+                         const char *response_id, uint64_t *seq)
 {
     assert (self);
     assert (seq);
     char key [S_MAX_KEY];
     size_t len = 0;
-    if (commission_id && *commission_id && consultation_id && response_id && *response_id)
-        len = s_ids_key (key, commission_id, consultation_id, response_id);
+    if (commission_id && *commission_id && consultation_id && agency && response_id
+    &&  *response_id)
+        len = s_ids_key (key, commission_id, consultation_id, agency, response_id);
     if (len == 0) {
         hub_store_set_error (self, "response find: commission and response ids must be set, "
-                             "all three ids under %d bytes", S_MAX_KEY - 3);
+                             "all four parts under %d bytes together", S_MAX_KEY - 4);
         return HUB_STORE_INVALID;
     }
     MDB_txn *mtxn;
@@ -162,10 +170,11 @@ hub_store_response_find (hub_store_t *self, hub_store_txn_t *txn, const char *co
     return result;
 }
 
-//  Visits the keys under prefix whose response id is response (NULL: any)
+//  Visits the keys under prefix whose agency and response id are agency
+//  and response (NULL: any)
 static int
 s_each (hub_store_t *self, MDB_txn *mtxn, const char *prefix, size_t prefix_len,
-        const char *response, hub_store_response_fn *fn, void *arg)
+        const char *agency, const char *response, hub_store_response_fn *fn, void *arg)
 {
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (mtxn, self->dbi [S_DB_RESPONSES], &cursor);
@@ -177,17 +186,20 @@ s_each (hub_store_t *self, MDB_txn *mtxn, const char *prefix, size_t prefix_len,
         const char *key = k.mv_data;
         if (k.mv_size < prefix_len || memcmp (key, prefix, prefix_len) != 0)
             break;
-        //  Keys are three NUL-terminated parts (a malformed one is skipped)
+        //  Keys are four NUL-terminated parts (a malformed one is skipped)
         if (key [k.mv_size - 1] != '\0' || v.mv_size != sizeof (uint64_t))
             continue;
-        const char *end = key + k.mv_size;
-        const char *consultation = key + strlen (key) + 1;
-        const char *id = consultation < end? consultation + strlen (consultation) + 1: end;
-        if (id >= end || (response && strcmp (id, response) != 0))
+        const char *end = key + k.mv_size, *part [4] = { key };
+        size_t n = 1;
+        for (; n < 4 && part [n - 1] < end; n++)
+            part [n] = part [n - 1] + strlen (part [n - 1]) + 1;
+        if (n < 4 || part [3] >= end || part [3] + strlen (part [3]) + 1 != end
+        ||  (agency && strcmp (part [2], agency) != 0)
+        ||  (response && strcmp (part [3], response) != 0))
             continue;
         uint64_t seq;
         memcpy (&seq, v.mv_data, sizeof seq);
-        if (fn (consultation, id, seq, arg))
+        if (fn (part [1], part [2], part [3], seq, arg))
             break;
     }
     mdb_cursor_close (cursor);
@@ -196,16 +208,18 @@ s_each (hub_store_t *self, MDB_txn *mtxn, const char *prefix, size_t prefix_len,
 
 int
 hub_store_response_each (hub_store_t *self, hub_store_txn_t *txn, const char *commission_id,
-                         const char *consultation_id, const char *response_id,
-                         hub_store_response_fn *fn, void *arg)
+                         const char *consultation_id, const char *agency,
+                         const char *response_id, hub_store_response_fn *fn, void *arg)
 {
     assert (self);
     assert (fn);
     char prefix [S_MAX_KEY];
     size_t len = 0;
+    bool by_consultation = consultation_id && *consultation_id;
+    bool by_agency = agency && *agency;
     if (commission_id && *commission_id)
-        len = s_ids_key (prefix, commission_id,
-                         consultation_id && *consultation_id? consultation_id: NULL, NULL);
+        len = s_ids_key (prefix, commission_id, by_consultation? consultation_id: NULL,
+                         by_consultation && by_agency? agency: NULL, NULL);
     if (len == 0) {
         hub_store_set_error (self, "response each: the commission id must be 1 to %d bytes",
                              S_MAX_KEY - 3);
@@ -216,7 +230,7 @@ hub_store_response_each (hub_store_t *self, hub_store_txn_t *txn, const char *co
     int rc = hub_store_snapshot (self, txn, &mtxn, &own);
     if (rc)
         return rc;
-    rc = s_each (self, mtxn, prefix, len,
+    rc = s_each (self, mtxn, prefix, len, by_agency? agency: NULL,
                  response_id && *response_id? response_id: NULL, fn, arg);
     hub_store_snapshot_done (self, mtxn, own);
     return rc? hub_store_lmdb_error (self, "response each", rc): 0;

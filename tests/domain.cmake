@@ -12,6 +12,6 @@ endforeach()
 set_tests_properties(holidays_csv_missing-source PROPERTIES
   PASS_REGULAR_EXPRESSION "missing-source.csv:3: not[ \n]+nation,YYYY-MM-DD,title,source")
 set_tests_properties(holidays_csv_out-of-order PROPERTIES
-  PASS_REGULAR_EXPRESSION "out-of-order.csv:3:[ \n]+rows must be sorted")
+  PASS_REGULAR_EXPRESSION "out-of-order.csv:3:[ \n]+rows must be[ \n]+sorted")
 set_tests_properties(holidays_csv_unknown-nation PROPERTIES
   PASS_REGULAR_EXPRESSION "unknown-nation.csv:2:[ \n]+unknown[ \n]+nation[ \n]+'wales'")

@@ -218,7 +218,7 @@ hub_proc_free_port (void)
    b->dir is already set, so a restart reuses the store and the first
    start's ports), with extra broker flags (NULL-terminated, may be NULL),
    under $HUB_BROKER_WRAPPER if set, and waits for its endpoints. The
-   broker's stderr is appended to b->log. Returns 0, or -1 (said why on
+   broker's stdout (its log) and stderr are appended to b->log. Returns 0, or -1 (said why on
    stderr). */
 static inline int
 hub_broker_start_once (hub_broker_proc_t *b, const char *tag, const char *const *extra)
@@ -270,7 +270,7 @@ hub_broker_start_once (hub_broker_proc_t *b, const char *tag, const char *const 
         prctl (PR_SET_PDEATHSIG, SIGKILL);
         int null = open ("/dev/null", O_RDWR);
         dup2 (null, 0);
-        dup2 (null, 1);
+        dup2 (log_fd >= 0? log_fd: null, 1);        //  its zsys log
         dup2 (log_fd >= 0? log_fd: null, 2);
         execv (wrapped [0], wrapped);
         _exit (127);

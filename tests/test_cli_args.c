@@ -107,7 +107,7 @@ s_globals_after (const hub_broker_proc_t *b)
     CHECK_MSG (r.status == 0 && hub_proc_lines (r.out) == 2, "subscribe: %d %s", r.status, r.err);
     hub_run_free (&r);
     //  erase: it reaches the broker (a rejection, not unreachable)
-    s_run (&r, "erase", "--commission", COMMISSION, "--response", "r-1", "--reason", "asked",
+    s_run (&r, "erase", "--commission", COMMISSION, "--consultation", "c-1", "--response", "r-1", "--reason", "asked",
            "--api", b->api, "--agency", BUYER, "--timeout", "5000", NULL);
     CHECK_MSG (r.status == 1, "erase: %d %s", r.status, r.err);
     hub_run_free (&r);

@@ -68,36 +68,84 @@ s_test_form (void)
     Cyclehub__V1__EraseRequest request = s_request ();
     hub_verdict_clear (&v);
     CHECK (hub_erasure_check_request (&request, &v) == 0 && v.code == 0);
-    //  The consultation is optional: response ids are enough when unique
+    //  The consultation and respondent may be left out here: the broker
+    //  then refuses with the candidates (hub_erasure_choose)
     request.consultation_id = "";
     CHECK (hub_erasure_check_request (&request, &v) == 0);
+    request.respondent = "GB-CHC-1089464";
+    CHECK (hub_erasure_check_request (&request, &v) == 0);
 
-    const char *ocids [] = { "", "CID", "ocds-h6vhtk", "ocds-H6VHTK-1", "ocds-h6vhtk-a b" };
+    request = s_request ();
+    request.commission_id = "";
+    s_refused (hub_erasure_check_request (&request, &v), &v, REJ (MISSING_FIELD),
+               "erase.commission_id",
+               "erase.commission_id is empty; give the commission's ocid, such as "
+               "ocds-h6vhtk-056931");
+    const char *ocids [] = { "CID", "ocds-h6vhtk", "ocds-H6VHTK-1", "ocds-h6vhtk-a b" };
     for (size_t i = 0; i < sizeof ocids / sizeof *ocids; i++) {
         request = s_request ();
         request.commission_id = (char *) ocids [i];
+        char reason [300];
+        snprintf (reason, sizeof reason, "erase.commission_id \"%s\" is not well formed "
+                  "(give the commission's ocid, such as ocds-h6vhtk-056931)", ocids [i]);
         s_refused (hub_erasure_check_request (&request, &v), &v, REJ (INVALID_VALUE),
-                   "erase.commission_id",
-                   "commission_id must be an ocid such as ocds-h6vhtk-056931");
+                   "erase.commission_id", reason);
     }
-    const char *responses [] = { "", "r 1", "r/1" };
+    request = s_request ();
+    request.response_id = "";
+    s_refused (hub_erasure_check_request (&request, &v), &v, REJ (MISSING_FIELD),
+               "erase.response_id",
+               "erase.response_id is empty; give the id of the consultation response to "
+               "erase: 1 to 64 characters of A-Z a-z 0-9 . _ : -");
+    const char *responses [] = { "r 1", "r/1" };
     for (size_t i = 0; i < sizeof responses / sizeof *responses; i++) {
         request = s_request ();
         request.response_id = (char *) responses [i];
-        s_refused (hub_erasure_check_request (&request, &v), &v, REJ (MISSING_FIELD),
-                   "erase.response_id",
-                   "response_id must name the consultation response to erase");
+        hub_erasure_check_request (&request, &v);
+        CHECK (v.code == REJ (INVALID_VALUE) && strcmp (v.field, "erase.response_id") == 0
+               && strstr (v.reason, responses [i]));
     }
+    //  Each id over its length: INVALID_VALUE with the length and the limit
+    char long_id [601];
+    memset (long_id, 'a', 600);
+    long_id [600] = 0;
+    request = s_request ();
+    request.response_id = long_id;
+    s_refused (hub_erasure_check_request (&request, &v), &v, REJ (INVALID_VALUE),
+               "erase.response_id",
+               "erase.response_id is 600 bytes long; it is at most 64 (give the id of the "
+               "consultation response to erase: 1 to 64 characters of A-Z a-z 0-9 . _ : -)");
+    request = s_request ();
+    request.consultation_id = long_id;
+    hub_erasure_check_request (&request, &v);
+    CHECK (v.code == REJ (INVALID_VALUE) && strcmp (v.field, "erase.consultation_id") == 0
+           && strstr (v.reason, "600 bytes long; it is at most 64"));
+    request = s_request ();
+    request.respondent = long_id;
+    hub_erasure_check_request (&request, &v);
+    CHECK (v.code == REJ (INVALID_VALUE) && strcmp (v.field, "erase.respondent") == 0
+           && strstr (v.reason, "600 bytes long; it is at most 41"));
     request = s_request ();
     request.consultation_id = "c 1";
-    s_refused (hub_erasure_check_request (&request, &v), &v, REJ (INVALID_VALUE),
-               "erase.consultation_id",
-               "consultation_id must be the id of one of the commission's consultations");
+    hub_erasure_check_request (&request, &v);
+    CHECK (v.code == REJ (INVALID_VALUE) && strcmp (v.field, "erase.consultation_id") == 0);
+    request = s_request ();
+    request.respondent = "XX-NOPE-1";
+    hub_erasure_check_request (&request, &v);
+    CHECK (v.code == REJ (INVALID_VALUE) && strcmp (v.field, "erase.respondent") == 0
+           && strstr (v.reason, "XX-NOPE-1"));
     request = s_request ();
     request.reason = "";
     s_refused (hub_erasure_check_request (&request, &v), &v, REJ (MISSING_FIELD),
                "erase.reason",
                "give the reason for the erasure (it is kept in the audit record)");
+    char *long_reason = malloc (10002);
+    memset (long_reason, 'x', 10001);
+    long_reason [10001] = 0;
+    request.reason = long_reason;
+    s_refused (hub_erasure_check_request (&request, &v), &v, REJ (TOO_LARGE), "erase.reason",
+               "erase.reason is 10001 bytes long; it is at most 10000");
+    free (long_reason);
 
     //  Several problems: the first in the documented order is reported
     request = s_request ();
@@ -111,6 +159,56 @@ s_test_form (void)
     request.commission_id = "";
     CHECK (hub_erasure_check_request (&request, &v) == -1
         && strcmp (v.field, "erase.commission_id") == 0);
+}
+
+//  Which stored response an erase names: exactly one, or a refusal that
+//  lists the candidates (response ids repeat across consultations and
+//  agencies)
+static void
+s_test_choose (void)
+{
+    hub_verdict_t v;
+    hub_erasure_target_t two_consultations [] = {
+        { "c-1", "GB-CHC-1089464", 11 }, { "c-2", "GB-CHC-1089464", 12 }
+    };
+    hub_erasure_target_t two_agencies [] = {
+        { "c-1", "GB-CHC-1089464", 11 }, { "c-1", "GB-CHC-2000001", 13 }
+    };
+    Cyclehub__V1__EraseRequest request = s_request ();
+    hub_verdict_clear (&v);
+    CHECK (hub_erasure_choose (&request, two_consultations, 1, 1, &v) == 0 && v.code == 0);
+    s_refused (hub_erasure_choose (&request, NULL, 0, 0, &v), &v, REJ (INVALID_VALUE),
+               "erase.response_id", "commission " CID " has no stored response r-1 in "
+               "consultation c-1");
+    request.respondent = "GB-CHC-2000001";
+    s_refused (hub_erasure_choose (&request, NULL, 0, 0, &v), &v, REJ (INVALID_VALUE),
+               "erase.response_id", "commission " CID " has no stored response r-1 in "
+               "consultation c-1 from GB-CHC-2000001");
+    //  No consultation: refused even when one response matches, listing it
+    request = s_request ();
+    request.consultation_id = "";
+    s_refused (hub_erasure_choose (&request, two_consultations, 1, 1, &v), &v,
+               REJ (MISSING_FIELD), "erase.consultation_id",
+               "name the response's consultation (and, if two agencies used the id, its "
+               "respondent): response r-1 of " CID " is in c-1 (from GB-CHC-1089464)");
+    s_refused (hub_erasure_choose (&request, two_consultations, 2, 2, &v), &v,
+               REJ (MISSING_FIELD), "erase.consultation_id",
+               "name the response's consultation (and, if two agencies used the id, its "
+               "respondent): response r-1 of " CID " is in c-1 (from GB-CHC-1089464), "
+               "c-2 (from GB-CHC-1089464)");
+    s_refused (hub_erasure_choose (&request, two_consultations, 2, 5, &v), &v,
+               REJ (MISSING_FIELD), "erase.consultation_id",
+               "name the response's consultation (and, if two agencies used the id, its "
+               "respondent): response r-1 of " CID " is in c-1 (from GB-CHC-1089464), "
+               "c-2 (from GB-CHC-1089464) and 3 more");
+    //  Two agencies used the id in the consultation: the respondent decides
+    request = s_request ();
+    s_refused (hub_erasure_choose (&request, two_agencies, 2, 2, &v), &v,
+               REJ (MISSING_FIELD), "erase.respondent",
+               "2 agencies sent a response r-1 to consultation c-1: GB-CHC-1089464, "
+               "GB-CHC-2000001; name the one to erase in erase.respondent");
+    request.respondent = "GB-CHC-2000001";
+    CHECK (hub_erasure_choose (&request, two_agencies + 1, 1, 1, &v) == 0);
 }
 
 static void
@@ -191,6 +289,7 @@ int
 main (void)
 {
     s_test_form ();
+    s_test_choose ();
     s_test_allowed ();
     s_test_due ();
     s_test_retention_limit ();

@@ -134,6 +134,13 @@ s_publish (hub_client_t *client, s_tally_t *tally, int from, int to, int stop_af
             tally->acked++;
         }
         else
+        if (rc == HUB_EFULL) {
+            //  Not sent: the library reported the refusals before it and
+            //  holds the publisher's order; this one is re-sent with them
+            tally->full [n] = true;
+            tally->store_full++;
+        }
+        else
             CHECK_MSG (rc == HUB_OK, "publish %d: %s", n, hub_strerror (rc));
     }
     CHECK (hub_client_flush (client, 60000) == HUB_OK);

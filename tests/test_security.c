@@ -1052,7 +1052,8 @@ test_cli_curve (void)
     hub_run_free (&run);
     //  Erase: a response that does not exist is refused with its reason
     s_cli (&run, secret, broker_cert, hub.proc.api, hub.proc.events, "erase",
-           "--commission", "ocds-h6vhtk-cli001", "--response", "r-9", "--reason", "request", NULL);
+           "--commission", "ocds-h6vhtk-cli001", "--consultation", "c-1", "--response", "r-9",
+           "--reason", "request", NULL);
     CHECK (run.status == 1 && run.err && strstr (run.err, "INVALID_VALUE"));
     hub_run_free (&run);
     CHECK (hub_broker_stop (&hub.proc) == 0);

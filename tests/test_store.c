@@ -729,7 +729,8 @@ test_redaction (const char *root)
     snprintf (response_id, sizeof response_id, "m-%" PRIu64, erase_seq);
     uint64_t found = 0;
     CHECK (hub_store_response_find (store, NULL, s_commissions [m.commission], "cons-1",
-                                    response_id, &found) == 0 && found == erase_seq);
+                                    s_agencies [m.agency], response_id, &found) == 0
+           && found == erase_seq);
     hub_store_filter_t f = { .commission_id = s_commissions [m.commission], .to_seq = erase_seq };
     collect_t c = { 0 };
     CHECK (hub_store_scan (store, NULL, &f, erase_seq, 0, 0, s_collect, &c, NULL, NULL) == 0);
@@ -1010,8 +1011,10 @@ typedef struct {
 } responses_t;
 
 static int
-s_each_collect (const char *consultation_id, const char *response_id, uint64_t seq, void *arg)
+s_each_collect (const char *consultation_id, const char *agency, const char *response_id,
+                uint64_t seq, void *arg)
 {
+    (void) agency;
     responses_t *r = arg;
     char expect [32];
     snprintf (expect, sizeof expect, "m-%" PRIu64, seq);
@@ -1024,8 +1027,10 @@ s_each_collect (const char *consultation_id, const char *response_id, uint64_t s
 }
 
 static int
-s_each_first (const char *consultation_id, const char *response_id, uint64_t seq, void *arg)
+s_each_first (const char *consultation_id, const char *agency, const char *response_id,
+              uint64_t seq, void *arg)
 {
+    (void) agency;
     (void) consultation_id;
     (void) response_id;
     (*(uint64_t *) arg)++;
@@ -1033,8 +1038,10 @@ s_each_first (const char *consultation_id, const char *response_id, uint64_t seq
 }
 
 static int
-s_each_count (const char *consultation_id, const char *response_id, uint64_t seq, void *arg)
+s_each_count (const char *consultation_id, const char *agency, const char *response_id,
+              uint64_t seq, void *arg)
 {
+    (void) agency;
     (void) consultation_id;
     (void) response_id;
     (void) seq;
@@ -1056,7 +1063,7 @@ s_check_responses (hub_store_t *store, uint64_t last, const char *what)
         snprintf (id, sizeof id, "m-%" PRIu64, seq);
         uint64_t found = 0;
         int rc = hub_store_response_find (store, NULL, s_commissions [m.commission], "cons-1",
-                                          id, &found);
+                                          s_agencies [m.agency], id, &found);
         if (rc != 0 || found != seq)
             bad++;
         per_commission [m.commission]++;
@@ -1066,7 +1073,7 @@ s_check_responses (hub_store_t *store, uint64_t last, const char *what)
                what, bad, total);
     for (int c = 0; c < 10; c++) {
         uint64_t listed = 0;
-        CHECK (hub_store_response_each (store, NULL, s_commissions [c], NULL, NULL,
+        CHECK (hub_store_response_each (store, NULL, s_commissions [c], NULL, NULL, NULL,
                                         s_each_count, &listed) == 0);
         CHECK_MSG (listed == per_commission [c], "%s: commission %d lists %" PRIu64
                    ", expected %" PRIu64, what, c, listed, per_commission [c]);
@@ -1089,16 +1096,26 @@ test_responses (const char *root)
     while (s_meta (response).type != 2)
         response++;
     const char *commission = s_commissions [s_meta (response).commission];
+    const char *agency = s_agencies [s_meta (response).agency];
+    const char *other_agency = s_agencies [(s_meta (response).agency + 1) % 5];
     char id [32];
     snprintf (id, sizeof id, "m-%" PRIu64, response);
     uint64_t seq = 0;
     //  Only the exact ids: another consultation, commission or id is not it
-    CHECK (hub_store_response_find (store, NULL, commission, "cons-2", id, &seq)
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", agency, id, &seq) == 0
+           && seq == response);
+    //  Only the exact ids: another consultation, agency, commission or id is not it
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-2", agency, id, &seq)
            == HUB_STORE_NOTFOUND);
-    CHECK (hub_store_response_find (store, NULL, "ocds-h6vhtk-999999", "cons-1", id, &seq)
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", other_agency, id, &seq)
            == HUB_STORE_NOTFOUND);
-    CHECK (hub_store_response_find (store, NULL, commission, "", id, &seq) == HUB_STORE_NOTFOUND);
-    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", "m-999999", &seq)
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", "", id, &seq)
+           == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_response_find (store, NULL, "ocds-h6vhtk-999999", "cons-1", agency, id, &seq)
+           == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_response_find (store, NULL, commission, "", agency, id, &seq)
+           == HUB_STORE_NOTFOUND);
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", agency, "m-999999", &seq)
            == HUB_STORE_NOTFOUND);
     //  A partner update is not a response
     uint64_t other = 1500;
@@ -1106,32 +1123,51 @@ test_responses (const char *root)
         other++;
     snprintf (id, sizeof id, "m-%" PRIu64, other);
     CHECK (hub_store_response_find (store, NULL, s_commissions [s_meta (other).commission],
-                                    "cons-1", id, &seq) == HUB_STORE_NOTFOUND);
+                                    "cons-1", s_agencies [s_meta (other).agency], id, &seq)
+           == HUB_STORE_NOTFOUND);
     //  Bad arguments
     snprintf (id, sizeof id, "m-%" PRIu64, response);
-    CHECK (hub_store_response_find (store, NULL, NULL, "cons-1", id, &seq) == HUB_STORE_INVALID);
-    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", "", &seq)
+    CHECK (hub_store_response_find (store, NULL, NULL, "cons-1", agency, id, &seq)
            == HUB_STORE_INVALID);
-    CHECK (hub_store_response_find (store, NULL, commission, NULL, id, &seq)
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", agency, "", &seq)
+           == HUB_STORE_INVALID);
+    CHECK (hub_store_response_find (store, NULL, commission, NULL, agency, id, &seq)
+           == HUB_STORE_INVALID);
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", NULL, id, &seq)
            == HUB_STORE_INVALID);
     CHECK (strstr (hub_store_strerror (store), "response") != NULL);
-    CHECK (hub_store_response_each (store, NULL, "", NULL, NULL, s_each_count, &seq)
+    CHECK (hub_store_response_each (store, NULL, "", NULL, NULL, NULL, s_each_count, &seq)
            == HUB_STORE_INVALID);
 
     //  Only the response id given: the candidates of the commission
     responses_t r = { 0 };
-    CHECK (hub_store_response_each (store, NULL, commission, NULL, id, s_each_collect, &r) == 0);
+    CHECK (hub_store_response_each (store, NULL, commission, NULL, NULL, id, s_each_collect, &r)
+           == 0);
     CHECK (r.n == 1 && r.seqs [0] == response && streq (r.consultation, "cons-1"));
     memset (&r, 0, sizeof r);
-    CHECK (hub_store_response_each (store, NULL, commission, "cons-1", id, s_each_collect, &r)
-           == 0);
+    CHECK (hub_store_response_each (store, NULL, commission, "cons-1", NULL, id,
+                                    s_each_collect, &r) == 0);
+    CHECK (r.n == 1 && r.seqs [0] == response);
+    //  By agency: with and without the consultation
+    memset (&r, 0, sizeof r);
+    CHECK (hub_store_response_each (store, NULL, commission, "cons-1", agency, id,
+                                    s_each_collect, &r) == 0);
     CHECK (r.n == 1 && r.seqs [0] == response);
     memset (&r, 0, sizeof r);
-    CHECK (hub_store_response_each (store, NULL, commission, "cons-2", NULL, s_each_collect, &r)
-           == 0);
+    CHECK (hub_store_response_each (store, NULL, commission, NULL, agency, id,
+                                    s_each_collect, &r) == 0);
+    CHECK (r.n == 1 && r.seqs [0] == response);
+    memset (&r, 0, sizeof r);
+    CHECK (hub_store_response_each (store, NULL, commission, "cons-1", other_agency, id,
+                                    s_each_collect, &r) == 0);
+    CHECK (r.n == 0);
+    memset (&r, 0, sizeof r);
+    CHECK (hub_store_response_each (store, NULL, commission, "cons-2", NULL, NULL,
+                                    s_each_collect, &r) == 0);
     CHECK (r.n == 0);
     uint64_t visited = 0;
-    CHECK (hub_store_response_each (store, NULL, commission, "", "", s_each_first, &visited) == 0);
+    CHECK (hub_store_response_each (store, NULL, commission, "", "", "", s_each_first, &visited)
+           == 0);
     CHECK (visited == 1);
 
     //  A second response with the same ids (the domain refuses one; were
@@ -1147,7 +1183,7 @@ test_responses (const char *root)
     CHECK (hub_store_batch_append (batch, &e) == 0);
     CHECK (hub_store_batch_commit (&batch) == 0);
     free (bytes);
-    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", id, &seq) == 0
+    CHECK (hub_store_response_find (store, NULL, commission, "cons-1", agency, id, &seq) == 0
            && seq == response);
     //  Reads in a snapshot see the store as at its begin
     hub_store_txn_t *txn;
@@ -1158,11 +1194,12 @@ test_responses (const char *root)
         late++;
     snprintf (id, sizeof id, "m-%" PRIu64, late);
     const char *late_commission = s_commissions [s_meta (late).commission];
-    CHECK (hub_store_response_find (store, txn, late_commission, "cons-1", id, &seq)
+    const char *late_agency = s_agencies [s_meta (late).agency];
+    CHECK (hub_store_response_find (store, txn, late_commission, "cons-1", late_agency, id, &seq)
            == HUB_STORE_NOTFOUND);
     hub_store_read_end (&txn);
-    CHECK (hub_store_response_find (store, NULL, late_commission, "cons-1", id, &seq) == 0
-           && seq == late);
+    CHECK (hub_store_response_find (store, NULL, late_commission, "cons-1", late_agency, id, &seq)
+           == 0 && seq == late);
     hub_store_destroy (&store);
 }
 
@@ -1221,6 +1258,65 @@ test_upgrade (const char *root)
     hub_store_destroy (&store);
 }
 
+//  The store's files are the broker's alone: created 0700 / 0600 with a
+//  umask of 022, a backup too; a store another user can read or write is
+//  refused read-write, with the fix in the sentence
+static unsigned
+s_mode (const char *dir, const char *file)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s%s%s", dir, file? "/": "", file? file: "");
+    struct stat st;
+    return stat (path, &st)? 01000: (unsigned) (st.st_mode & 0777);
+}
+
+static void
+test_modes (const char *root)
+{
+    char dir [PATH_MAX], backup [PATH_MAX + 16], path [PATH_MAX + 16], err [512];
+    snprintf (dir, sizeof dir, "%s/modes", root);
+    snprintf (backup, sizeof backup, "%s/modes-backup", root);
+    mode_t old_umask = umask (022);
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    hub_store_destroy (&store);
+    CHECK_MSG (s_mode (dir, NULL) == 0700, "store directory mode %o", s_mode (dir, NULL));
+    CHECK_MSG (s_mode (dir, "data.mdb") == 0600, "data.mdb mode %o", s_mode (dir, "data.mdb"));
+    CHECK_MSG (s_mode (dir, "lock.mdb") == 0600, "lock.mdb mode %o", s_mode (dir, "lock.mdb"));
+    CHECK (hub_store_backup (dir, backup, err, sizeof err) == 0);
+    CHECK_MSG (s_mode (backup, NULL) == 0700, "backup directory mode %o", s_mode (backup, NULL));
+    CHECK_MSG (s_mode (backup, "data.mdb") == 0600, "backup data.mdb mode %o",
+               s_mode (backup, "data.mdb"));
+    umask (old_umask);
+
+    //  A directory others can read: refused read-write, the fix named;
+    //  read-only tools may still open it
+    REQUIRE (chmod (dir, 0755) == 0);
+    CHECK (hub_store_open (&store, dir, NULL, err, sizeof err) == HUB_STORE_ERROR && !store);
+    CHECK_MSG (strstr (err, "0755") && strstr (err, "chmod 700") && strstr (err, "chmod 600")
+               && strstr (err, dir), "sentence: %s", err);
+    hub_store_options_t opts;
+    hub_store_options_default (&opts);
+    opts.read_only = true;
+    CHECK (hub_store_open (&store, dir, &opts, err, sizeof err) == 0);
+    hub_store_destroy (&store);
+    //  A data file others can write, a lock file the group can read
+    REQUIRE (chmod (dir, 0700) == 0);
+    snprintf (path, sizeof path, "%s/data.mdb", dir);
+    REQUIRE (chmod (path, 0602) == 0);
+    CHECK (hub_store_open (&store, dir, NULL, err, sizeof err) == HUB_STORE_ERROR);
+    CHECK_MSG (strstr (err, "data.mdb") && strstr (err, "0602"), "sentence: %s", err);
+    REQUIRE (chmod (path, 0600) == 0);
+    snprintf (path, sizeof path, "%s/lock.mdb", dir);
+    REQUIRE (chmod (path, 0640) == 0);
+    CHECK (hub_store_open (&store, dir, NULL, err, sizeof err) == HUB_STORE_ERROR);
+    CHECK_MSG (strstr (err, "lock.mdb") && strstr (err, "0640"), "sentence: %s", err);
+    //  The fix the sentence gives makes it open again
+    REQUIRE (chmod (path, 0600) == 0);
+    CHECK (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    hub_store_destroy (&store);
+}
+
 int
 main (void)
 {
@@ -1237,6 +1333,7 @@ main (void)
     test_dedupe_key ();
     test_responses (root);
     test_upgrade (root);
+    test_modes (root);
     printf ("store tests took %" PRId64 " ms\n", zclock_mono () - t0);
     hub_test_rmtree (root);
     free (root);

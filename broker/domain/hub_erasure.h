@@ -35,14 +35,42 @@ int
                                  unsigned max_days, hub_verdict_t *v);
 
 /* Is `request` well formed? Checks, in this order, and stops at the first
-   problem (v->field is the field's path, "erase.<name>"):
-   INVALID_VALUE   commission_id is not an ocid
-   MISSING_FIELD   response_id does not name a response (empty or not an id)
-   INVALID_VALUE   consultation_id is set but not an id (it may be empty)
-   MISSING_FIELD   reason is empty (it is kept in the audit record)
+   problem (v->field is the field's path, "erase.<name>"); an id over its
+   length or with a character outside its alphabet is INVALID_VALUE, each
+   with a sentence naming the limit:
+   MISSING_FIELD / INVALID_VALUE   commission_id: an ocid
+   MISSING_FIELD / INVALID_VALUE   response_id: a local id
+   INVALID_VALUE   consultation_id, if set: a local id (it may be empty
+                   here: hub_erasure_choose then lists the candidates)
+   INVALID_VALUE   respondent, if set: an org-id
+   MISSING_FIELD / TOO_LARGE       reason: 1 to HUB_VALIDATE_TEXT_MAX bytes
    Returns 0, or -1 with v filled. */
 int
     hub_erasure_check_request (const Cyclehub__V1__EraseRequest *request, hub_verdict_t *v);
+
+/* A stored response the request may name: its consultation, its
+   responding agency (the stored event's sender) and its seq. */
+typedef struct {
+    const char *consultation_id;
+    const char *agency;
+    uint64_t seq;
+} hub_erasure_target_t;
+
+/* Does `request` name exactly one stored response? `candidates` (n of
+   them, up to `total` found) are the commission's stored responses with
+   the request's response id, and its consultation and respondent where it
+   gives them. An erase must name its target unambiguously, since response
+   ids repeat across consultations and across agencies:
+   INVALID_VALUE   total is 0: no such response
+   MISSING_FIELD   consultation_id is empty ("erase.consultation_id"); the
+                   sentence lists the candidates' consultations and agencies
+   MISSING_FIELD   total > 1: two agencies used the id in the consultation
+                   ("erase.respondent"); the sentence lists the agencies
+   Returns 0 (the target is candidates [0]), or -1 with v filled. */
+int
+    hub_erasure_choose (const Cyclehub__V1__EraseRequest *request,
+                        const hub_erasure_target_t *candidates, size_t n, size_t total,
+                        hub_verdict_t *v);
 
 /* May `sender`, holding `roles`, erase responses of the commission
    `commission_id`, whose state is `state` (NULL: there is no such

@@ -153,12 +153,16 @@ static void
 s_erase_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: cyclehub [GLOBAL FLAGS] erase --commission ID --response ID --reason TEXT\n"
-        "                                     [--consultation ID]\n"
+        "Usage: cyclehub [GLOBAL FLAGS] erase --commission ID --consultation ID\n"
+        "                                     --response ID --reason TEXT\n"
+        "                                     [--respondent ORG-ID]\n"
         "Erases the personal data of one consultation response (UK GDPR right to\n"
         "erasure): the stored response is replaced by its redacted form and an\n"
         "erasure.recorded audit event is stored and published. Only the commission's\n"
         "owner may erase. Asking again is harmless: it answers with the same audit seq.\n"
+        "Response ids repeat across consultations and across responding agencies:\n"
+        "--respondent (the agency that sent it) is needed when two agencies used the\n"
+        "id; a request that names several responses is refused, listing them.\n"
         "Prints the audit event's seq (and 'duplicate' if it was erased before).\n"
         "Exit status: 0 done, 1 rejected, 2 usage, 3 broker unreachable.\n");
 }
@@ -167,6 +171,7 @@ static const struct option s_erase_options [] = {
     { "commission",   required_argument, NULL, 'c' },
     { "consultation", required_argument, NULL, 'C' },
     { "response",     required_argument, NULL, 'r' },
+    { "respondent",   required_argument, NULL, 'p' },
     { "reason",       required_argument, NULL, 'R' },
     { NULL, 0, NULL, 0 }
 };
@@ -187,11 +192,13 @@ cli_erase (cli_t *cli, int argc, char **argv)
             case 'c': erase.commission_id = value; break;
             case 'C': erase.consultation_id = value; break;
             case 'r': erase.response_id = value; break;
+            case 'p': erase.respondent = value; break;
             case 'R': erase.reason = value; break;
         }
     }
-    if (args.rc == CLI_OK && (!*erase.commission_id || !*erase.response_id || !*erase.reason))
-        cli_args_fail (&args, "give --commission, --response and --reason");
+    if (args.rc == CLI_OK && (!*erase.commission_id || !*erase.consultation_id
+                          || !*erase.response_id || !*erase.reason))
+        cli_args_fail (&args, "give --commission, --consultation, --response and --reason");
     if (cli_args_end (&args, 0))
         return args.rc;
     hub_client_t *client = hub_client_new (&cli->options);

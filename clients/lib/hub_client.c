@@ -41,6 +41,8 @@ struct _hub_client_t {
     uint64_t id_prefix;             //  random, per client: msg_id uniqueness
     uint64_t id_counter;
     int64_t last_reply;             //  mono ms of the last reply
+    bool stopped;                   //  a publish was refused for space: the broker holds
+                                    //  this connection's publishes until it is resumed
 };
 
 static const char *s_errors [] = {
@@ -52,7 +54,9 @@ static const char *s_errors [] = {
     "the broker's reply could not be read",
     "out of memory",
     "a file could not be read or written",
-    "interrupted"
+    "interrupted",
+    "not sent: earlier publishes were refused for lack of space (STORE_FULL or DISK_FULL); "
+    "re-send or drop them, then publish again"
 };
 
 const char *
@@ -262,6 +266,16 @@ s_complete (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *reply
     }
 }
 
+//  A publish refused for lack of space stops the connection (the broker
+//  refuses its later publishes until a status request resumes it)
+static bool
+s_space_refusal (const Cyclehub__V1__Reply *reply)
+{
+    return reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT
+        && (reply->reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_STORE_FULL
+         || reply->reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_DISK_FULL);
+}
+
 //  Matches one reply frame to its request.
 static void
 s_dispatch (hub_client_t *self, const uint8_t *data, size_t size)
@@ -294,6 +308,8 @@ s_dispatch (hub_client_t *self, const uint8_t *data, size_t size)
     }
     zlistx_detach (self->pending, handle);
     self->publishes--;
+    if (s_space_refusal (reply))
+        self->stopped = true;
     s_complete (self, p, reply);
     cyclehub__v1__reply__free_unpacked (reply, NULL);
     s_pending_destroy (&p);
@@ -483,6 +499,23 @@ s_wait (hub_client_t *self, s_pending_t *p, int64_t deadline, Cyclehub__V1__Repl
     return HUB_OK;
 }
 
+//  After a refusal for space: every publish in flight answered (each
+//  refusal reported), then a status request resumes the connection.
+//  Returns HUB_OK (resumed), or the flush's or the request's failure.
+static int
+s_resume (hub_client_t *self)
+{
+    int rc = hub_client_flush (self, -1);
+    Cyclehub__V1__Reply *reply = NULL;
+    if (rc == HUB_OK)
+        rc = hub_client_status (self, &reply, NULL);
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    if (rc == HUB_OK)
+        self->stopped = false;
+    return rc;
+}
+
 int
 hub_client_publish (hub_client_t *self, const Cyclehub__V1__Envelope *env,
                     hub_result_t *result)
@@ -491,6 +524,10 @@ hub_client_publish (hub_client_t *self, const Cyclehub__V1__Envelope *env,
     if (!result)
         result = &scratch;
     s_result_init (result, NULL);
+    if (self->stopped) {
+        int rc = s_resume (self);
+        return result->rc = rc == HUB_OK? HUB_EFULL: rc;
+    }
     s_pending_t *p = NULL;
     int rc = s_publish_new (self, env, true, &p);
     if (rc != HUB_OK) {
@@ -504,6 +541,13 @@ hub_client_publish (hub_client_t *self, const Cyclehub__V1__Envelope *env,
     if (rc == HUB_OK) {
         s_result_from_reply (result, reply);
         rc = result->rc;
+        //  Refused for space with nothing else in flight: no follower to
+        //  hold back, so the connection is resumed at once
+        if (s_space_refusal (reply)) {
+            self->stopped = true;
+            if (self->publishes == 0)
+                s_resume (self);
+        }
         cyclehub__v1__reply__free_unpacked (reply, NULL);
     }
     result->rc = rc;
@@ -521,6 +565,10 @@ hub_client_publish_async (hub_client_t *self, const Cyclehub__V1__Envelope *env,
         int rc = s_pump (self, deadline);
         if (rc != HUB_OK)
             return rc;
+    }
+    if (self->stopped) {
+        int rc = s_resume (self);
+        return rc == HUB_OK? HUB_EFULL: rc;
     }
     s_pending_t *p = NULL;
     int rc = s_publish_new (self, env, false, &p);

@@ -38,7 +38,11 @@ typedef enum {
     HUB_EPROTO = 5,         /* the broker's reply could not be read */
     HUB_ENOMEM = 6,         /* out of memory */
     HUB_EIO = 7,            /* a file (cursor) could not be read or written */
-    HUB_EINTR = 8           /* interrupted (SIGINT/SIGTERM seen by czmq) */
+    HUB_EINTR = 8,          /* interrupted (SIGINT/SIGTERM seen by czmq) */
+    HUB_EFULL = 9           /* not sent: earlier async publishes were refused for lack of
+                               space (STORE_FULL, DISK_FULL); every one has been reported;
+                               re-send the refused ones (first, to keep the order) or drop
+                               them, then publish this one again */
 } hub_rc_t;
 
 /* Returns a static sentence describing rc. */
@@ -156,7 +160,16 @@ void
    least 129 bytes) the msg_id used. Returns HUB_OK (queued), HUB_TIMEOUT
    or HUB_UNREACHABLE (the window stayed full for the whole timeout; the
    publish was not queued, those in flight stay queued), HUB_EINVAL,
-   HUB_ENOMEM, HUB_EINTR. */
+   HUB_ENOMEM, HUB_EINTR, HUB_EFULL.
+   Order across a full store: once a publish is refused with STORE_FULL or
+   DISK_FULL, the broker refuses every later publish of this connection
+   until the client resumes it, so nothing sent after the refused one is
+   stored ahead of it. The next publish call (this or hub_client_publish)
+   then waits for every publish in flight to be answered (each refusal
+   goes to the handler), resumes the connection, and returns HUB_EFULL
+   without sending: re-send the refused ones in order, or drop them, and
+   carry on. A refused hub_client_publish with nothing else in flight
+   resumes at once (it has no followers), and just returns HUB_REJECTED. */
 int
     hub_client_publish_async (hub_client_t *self, const Cyclehub__V1__Envelope *env,
                               uint64_t *token_p, char *msg_id);
