@@ -26,6 +26,7 @@ hub_broker_config_default (hub_broker_config_t *config)
     config->retention_max_days = HUB_ERASURE_RETENTION_MAX_DAYS;
     config->page_max = 1000;
     config->page_max_bytes = 4 * 1024 * 1024;
+    hub_http_config_default (&config->http);
 }
 
 //  Is every tcp endpoint on a loopback address? The plain (no CURVE) mode
@@ -93,6 +94,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
     config.events_endpoint = events_endpoint;
     config.store_dir = store_dir;
     config.auth_dir = auth_dir;
+    hub_http_config_t *http_config = hub_http_config_dup (&config.http);    //  HTTP (issue 13)
     zsock_signal (pipe, 0);
 
     hub_store_t *store = NULL;
@@ -101,6 +103,9 @@ hub_broker_actor (zsock_t *pipe, void *args)
     zactor_t *zap = NULL;
     zsock_t *api = NULL, *events = NULL;
     hub_ingest_t *ingest = NULL;
+    zsock_t *http_sock = NULL;      //  HTTP (issue 13): the inproc ROUTER hub_http talks to
+    hub_http_t *http = NULL;
+    char http_url [600] = "";
     char error [512] = "";
     char api_bound [256], events_bound [256];
 
@@ -158,19 +163,44 @@ hub_broker_actor (zsock_t *pipe, void *args)
                   hub_store_strerror (store));
         goto done;
     }
+    //  HTTP front end (issue 13): its own ROUTER on inproc only, fed into
+    //  the same publish path (hub_ingest.h says why the sender is trusted)
+    if (http_config && http_config->endpoint) {
+        char inproc [64];
+        snprintf (inproc, sizeof inproc, HUB_INGEST_HTTP_ENDPOINT, (void *) pipe);
+        http_sock = zsock_new (ZMQ_ROUTER);
+        if (http_sock) {
+            zsock_set_sndhwm (http_sock, 100000);
+            zsock_set_router_mandatory (http_sock, 0);
+        }
+        if (!http_sock || zsock_bind (http_sock, "%s", inproc) < 0) {
+            snprintf (error, sizeof error, "cannot bind the HTTP front end's %s", inproc);
+            goto done;
+        }
+        hub_ingest_set_http (ingest, http_sock);
+        http = hub_http_new (http_config, inproc, registry, auth_dir, config.plain,
+                             error, sizeof error);
+        if (!http)
+            goto done;
+        //  READY gives the URL, and in development mode the token to print
+        snprintf (http_url, sizeof http_url, " %s %s", hub_http_url (http),
+                  hub_http_dev_token (http));
+    }
     if (registry)
         zsys_info ("broker: CURVE mode, %zu agency keys registered", hub_registry_size (registry));
     else
         zsys_warning ("broker: PLAIN development mode: no encryption, agencies name "
                       "themselves with a PLAIN username; loopback only, never in production");
-    zstr_sendf (pipe, "READY %s %s", api_bound, events_bound);
+    zstr_sendf (pipe, "READY %s %s%s", api_bound, events_bound, http_url);
 
     zmq_pollitem_t items [] = {
         { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (hub_ingest_writer (ingest)), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (api), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (hub_ingest_reader (ingest)), 0, ZMQ_POLLIN, 0 },
+        { http_sock? zsock_resolve (http_sock): NULL, 0, ZMQ_POLLIN, 0 },   //  HTTP (issue 13)
     };
+    int nitems = http_sock? 5: 4;
     int64_t next_heartbeat = zclock_mono () + config.heartbeat_ms;
     int64_t next_sweep = zclock_mono () + 1000;
     while (true) {
@@ -180,7 +210,8 @@ hub_broker_actor (zsock_t *pipe, void *args)
         //  A full open batch waits for the writer before reading more:
         //  requests then queue in the socket (back-pressure to clients)
         items [2].events = hub_ingest_has_room (ingest)? ZMQ_POLLIN: 0;
-        int rc = zmq_poll (items, 4, (long) wait);
+        items [4].events = items [2].events;
+        int rc = zmq_poll (items, nitems, (long) wait);
         if (rc < 0 && zmq_errno () != EINTR)
             break;
         if (rc > 0 && (items [0].revents & ZMQ_POLLIN)) {
@@ -196,6 +227,8 @@ hub_broker_actor (zsock_t *pipe, void *args)
             hub_ingest_drain (ingest);
         if (rc > 0 && (items [3].revents & ZMQ_POLLIN))
             hub_ingest_forward (ingest);
+        if (rc > 0 && nitems > 4 && (items [4].revents & ZMQ_POLLIN))
+            hub_ingest_drain_http (ingest);
         if (zclock_mono () >= next_heartbeat) {
             hub_ingest_heartbeat (ingest);
             if (registry)
@@ -207,7 +240,9 @@ hub_broker_actor (zsock_t *pipe, void *args)
             next_sweep = zclock_mono () + config.sweep_ms;
         }
     }
-    //  Everything received is committed and answered before the sockets close
+    //  Everything received is committed and answered before the sockets close;
+    //  HTTP requests not yet received get 503 from here on (issue 13)
+    hub_http_stopping (http);
     hub_ingest_flush (ingest);
     zsys_info ("broker: stopping");
 
@@ -216,7 +251,10 @@ done:
         zsys_error ("broker: %s", error);
         zstr_sendf (pipe, "ERROR %s", error);
     }
+    hub_http_destroy (&http);       //  its threads end before the socket they talk to
     hub_ingest_destroy (&ingest);
+    zsock_destroy (&http_sock);
+    hub_http_config_free (&http_config);
     zsock_destroy (&events);
     zsock_destroy (&api);
     zactor_destroy (&zap);

@@ -57,6 +57,13 @@ int
     hub_registry_prefixes (hub_registry_t *self, const char *public_key,
                            char *prefixes, size_t size);
 
+/* Looks up an agency by org-id (the HTTP front end's tokens name one).
+   Returns 0 with its roles in *roles and its name copied into name (if
+   not NULL), or -1 if no agency has that org-id. */
+int
+    hub_registry_agency (hub_registry_t *self, const char *org_id, unsigned *roles,
+                         char *name, size_t size);
+
 /* Number of registered keys. */
 size_t
     hub_registry_size (hub_registry_t *self);
