@@ -389,8 +389,12 @@ static int
 s_check_prefix (hub_ingest_t *self, hub_slot_t *slot, const char *ocid)
 {
     char prefixes [256] = "";
-    if (self->registry
-    &&  hub_registry_prefixes (self->registry, slot->key, prefixes, sizeof prefixes))
+    //  HTTP front end (issue 13): a token's agency has no key; look it up by org-id
+    int found = !self->registry? 0
+              : slot->socket == self->http && self->http
+              ? hub_registry_agency_prefixes (self->registry, slot->sender, prefixes, sizeof prefixes)
+              : hub_registry_prefixes (self->registry, slot->key, prefixes, sizeof prefixes);
+    if (found != 0)
         prefixes [0] = 0;           //  revoked since it was received: it holds none
     return hub_access_check_prefix (ocid, slot->sender, self->registry? prefixes: NULL,
                                     &slot->verdict);

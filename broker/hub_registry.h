@@ -64,6 +64,12 @@ int
     hub_registry_agency (hub_registry_t *self, const char *org_id, unsigned *roles,
                          char *name, size_t size);
 
+/* As hub_registry_prefixes, for the agency with that org-id (an HTTP
+   token's agency has no key). */
+int
+    hub_registry_agency_prefixes (hub_registry_t *self, const char *org_id,
+                                  char *prefixes, size_t size);
+
 /* Number of registered keys. */
 size_t
     hub_registry_size (hub_registry_t *self);

@@ -46,6 +46,7 @@ s_usage (FILE *out)
         "  erase [FLAGS]                erase a consultation response's personal data (owner)\n"
         "  keys new NAME                create a CURVE certificate pair: NAME.cert (public,\n"
         "                               for the hub operator) and NAME.cert_secret (keep it)\n"
+        "  tokens new|list|revoke       the HTTP API's bearer tokens (--auth DIR)\n"
         "Each command takes --help.\n"
         "\n"
         "Exit status: 0 done, 1 rejected by the broker, 2 usage or bad input,\n"
@@ -579,6 +580,8 @@ main (int argc, char *argv [])
     }
     if (streq (command, "keys"))
         return cli_keys (sub_argc, sub_argv);
+    if (streq (command, "tokens"))
+        return cli_tokens (sub_argc, sub_argv);
     const char *agency = cli.options.agency? cli.options.agency: getenv ("CYCLEHUB_AGENCY");
     bool server = cli.options.server_public_key || cli.options.server_public_key_file;
     bool curve = cli.options.client_cert || server;
