@@ -39,9 +39,9 @@ s_deadline (Cyclehub__V1__CommissionSummary *item, int64_t at_ms, const char *wh
     if (at_ms <= 0 || (item->next_deadline_ms && item->next_deadline_ms <= at_ms))
         return;
     item->next_deadline_ms = at_ms;
-    if (item->next_deadline != protobuf_c_empty_string)
-        free (item->next_deadline);
-    item->next_deadline = zsys_sprintf (what, id);
+    if (item->waiting_for != protobuf_c_empty_string)
+        free (item->waiting_for);
+    item->waiting_for = zsys_sprintf (what, id);
 }
 
 static const char *
@@ -53,7 +53,7 @@ s_procurement_state (Cyclehub__V1__ProcurementState__Status status)
     return value? value->name + 7: "unspecified";
 }
 
-//  Fills item from state (strings borrowed from it, except next_deadline
+//  Fills item from state (strings borrowed from it, except waiting_for
 //  and the procurement keys, which item owns).
 static int
 s_summarise (const Cyclehub__V1__CommissionState *state, Cyclehub__V1__CommissionSummary *item)
@@ -153,8 +153,8 @@ s_free (s_list_t *list)
             free (item->procurements [j]);
         }
         free (item->procurements);
-        if (item->next_deadline != protobuf_c_empty_string)
-            free (item->next_deadline);
+        if (item->waiting_for != protobuf_c_empty_string)
+            free (item->waiting_for);
         free (item);
         cyclehub__v1__commission_state__free_unpacked (list->states [i], NULL);
     }

@@ -415,6 +415,17 @@ test_access_cells (void)
                    "%s sends %s: want %s, HTTP %s, ZeroMQ %s", cells [i].org, cells [i].type,
                    cells [i].verdict, http, zmq);
     }
+    //  The list says what the commission waits for: the consultation closing
+    kit_response_t r;
+    kit_http (&s_hub, "GET", "/v1/commissions", s_observer, NULL, NULL, &r);
+    json_t *item = json_array_get (json_object_get (r.json, "commissions"), 0);
+    CHECK (json_integer_value (json_object_get (item, "openConsultations")) == 1);
+    CHECK (streq (json_string_value (json_object_get (item, "waitingFor")) ?: "",
+                  "consultation c-1 closes"));
+    char until_ms [40];
+    snprintf (until_ms, sizeof until_ms, "%.19s.000Z", until);
+    CHECK (streq (json_string_value (json_object_get (item, "nextDeadline")) ?: "", until_ms));
+    kit_response_free (&r);
 }
 
 //  A consultation response's personal data: the commission's owner reads
