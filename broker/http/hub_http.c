@@ -123,15 +123,18 @@ hub_http_send (hub_http_req_t *req, unsigned status, const char *content_type,
 void
 hub_http_send_json (hub_http_req_t *req, unsigned status, json_t *json)
 {
+    //  One line, ended: what a terminal or a line-reading client expects
     char *text = json? json_dumps (json, JSON_COMPACT): NULL;
     json_decref (json);
-    if (!text) {
+    char *line = text? zsys_sprintf ("%s\n", text): NULL;
+    free (text);
+    if (!line) {
         hub_http_problem (req, 500, "INTERNAL", NULL, NULL,
                           "the answer could not be written as JSON; retry later");
         return;
     }
-    hub_http_send (req, status, "application/json", text, strlen (text), NULL);
-    free (text);
+    hub_http_send (req, status, "application/json", line, strlen (line), NULL);
+    zstr_free (&line);
 }
 
 typedef struct {

@@ -86,8 +86,11 @@ hub_http_problem (hub_http_req_t *req, unsigned status, const char *code,
         hub_http_send (req, status, "application/problem+json", "{}", 2, headers);
         return;
     }
-    hub_http_send (req, status, "application/problem+json", text, strlen (text), headers);
+    char *line = zsys_sprintf ("%s\n", text);
     free (text);
+    if (line)
+        hub_http_send (req, status, "application/problem+json", line, strlen (line), headers);
+    zstr_free (&line);
 }
 
 void

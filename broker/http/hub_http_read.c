@@ -285,8 +285,10 @@ s_page_json (const Cyclehub__V1__HistoryPage *page, const s_history_args_t *args
     s_put_arg (link, sizeof link, "limit", args->limit? number: NULL);
     snprintf (number, sizeof number, "%" PRIu64, page->next_seq? page->next_seq - 1: 0);
     s_put_arg (link, sizeof link, "after_seq", number);
-    return json_pack ("{s:o, s:s, s:b, s:I}", "events", events, "next", link,
-                      "end", page->end, "lastSeq", (json_int_t) page->last_seq);
+    //  lastSeq as a string, as the codec writes every 64-bit integer
+    snprintf (number, sizeof number, "%" PRIu64, page->last_seq);
+    return json_pack ("{s:o, s:s, s:b, s:s}", "events", events, "next", link,
+                      "end", page->end, "lastSeq", number);
 }
 
 void
