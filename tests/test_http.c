@@ -732,6 +732,15 @@ test_tls_and_refusals (void)
     hub_run_argv (&run, argv4, NULL, 20000);
     CHECK (run.status == 1 && strstr (run.err, "HOST:PORT"));
     hub_run_free (&run);
+    char *argv5 [] = { bin, "--plain", "--store", hub.proc.store, "--http", "127.0.0.1:0",
+                       "--http-dev-agency", "Tower Hamlets", NULL };
+    hub_run_argv (&run, argv5, NULL, 20000);
+    CHECK (run.status == 1 && strstr (run.err, "--http-dev-agency"));
+    hub_run_free (&run);
+    char *argv6 [] = { bin, "--plain", "--http-rate", "0", NULL };
+    hub_run_argv (&run, argv6, NULL, 20000);
+    CHECK (run.status == 2 && strstr (run.err, "--http-rate"));
+    hub_run_free (&run);
     kit_teardown (&hub);
 }
 

@@ -9,6 +9,7 @@
 #include "hub_http_problem.h"
 #include "hub_http_routes.h"
 #include "hub_token.h"
+#include "hub_validate.h"
 #include <netdb.h>
 #include <arpa/inet.h>
 #include <stdatomic.h>
@@ -563,6 +564,11 @@ hub_http_new (const hub_http_config_t *config, const char *inproc,
                   ? "development mode is for loopback addresses only"
                   : "give --http-cert FILE --http-key FILE for TLS, or listen on 127.0.0.1 "
                     "behind a TLS reverse proxy on the same host");
+        return NULL;
+    }
+    if (plain && !hub_validate_org_id (config->dev_agency)) {
+        snprintf (err, errsize, "--http-dev-agency takes an org-id such as GB-LAE-E09000033, "
+                  "not '%.80s'", config->dev_agency);
         return NULL;
     }
     if (config->cert_file && !MHD_is_feature_supported (MHD_FEATURE_TLS)) {
