@@ -426,6 +426,19 @@ test_access_cells (void)
     snprintf (until_ms, sizeof until_ms, "%.19s.000Z", until);
     CHECK (streq (json_string_value (json_object_get (item, "nextDeadline")) ?: "", until_ms));
     kit_response_free (&r);
+    //  Into plan, and a procurement planned: the list counts it by state
+    CHECK (streq (s_http_publish (s_buyer, "priorities.agreed", "{\"priorities\": [\"Falls\"]}",
+                                  "prio-1", code, sizeof code), "OK"));
+    CHECK (streq (s_http_publish (s_buyer, "procurement.planned", "{\"procurementId\": \"p-1\", "
+                                  "\"title\": \"Classes\", \"kind\": \"NOTICE_KIND_PIPELINE\"}",
+                                  "plan-1", code, sizeof code), "OK"));
+    kit_http (&s_hub, "GET", "/v1/commissions?stage=plan", s_observer, NULL, NULL, &r);
+    item = json_array_get (json_object_get (r.json, "commissions"), 0);
+    json_t *count = json_array_get (json_object_get (item, "procurements"), 0);
+    CHECK_MSG (streq (json_string_value (json_object_get (count, "key")) ?: "", "planned")
+               && streq (json_string_value (json_object_get (count, "count")) ?: "", "1"),
+               "%s", r.body? r.body: "");
+    kit_response_free (&r);
 }
 
 //  A consultation response's personal data: the commission's owner reads
