@@ -1,5 +1,6 @@
 # cyclehub: the two commands of the README, and a few more.
-#   make run    install what is missing, build, start cyclehubd (store in ./var/cyclehub)
+#   make run    install what is missing, build, start cyclehubd (store in ./var/cyclehub,
+#               HTTP API on 127.0.0.1:7480: it prints the URL and a development token)
 #   make test   install what is missing, build, run every test, then again under ASan+UBSan
 #   make bench  build, start a broker on a temp store, print the figures
 
@@ -7,6 +8,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 STORE      ?= var/cyclehub
+HTTP       ?= 127.0.0.1:7480
 ARGS       ?=
 
 .PHONY: all deps build run test test-fast test-asan bench fuzz clean
@@ -22,7 +24,7 @@ build: deps
 
 run: build
 	@mkdir -p $(STORE)
-	$(BUILD)/broker/cyclehubd --plain --store $(STORE) $(ARGS)
+	$(BUILD)/broker/cyclehubd --plain --store $(STORE) --http $(HTTP) $(ARGS)
 
 test-fast: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)

@@ -102,6 +102,8 @@ hub_batch_free_slot (hub_batch_t *self)
     slot->sender [0] = 0;
     slot->key [0] = 0;
     slot->roles = 0;
+    slot->socket = NULL;
+    slot->read_only = false;
     slot->commission_id = NULL;
     slot->msg_id = NULL;
     slot->target_seq = 0;

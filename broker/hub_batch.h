@@ -33,6 +33,8 @@ typedef struct {
     char sender [64];                   //  agency org-id from the connection
     char key [48];                      //  its CURVE public key (Z85), "" in PLAIN mode
     unsigned roles;                     //  its roles (hub_access.h)
+    void *socket;                       //  the socket it came on, replies go there (api or http)
+    bool read_only;                     //  HTTP: a read-only token (no publish, no erase)
     const char *commission_id;          //  of the event (borrowed from the request or audit_ids)
     const char *msg_id;                 //  dedupe key with the sender, or NULL
     const uint8_t *envelope;            //  the raw Envelope bytes (in body, or audit_envelope)

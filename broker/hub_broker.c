@@ -32,6 +32,7 @@ hub_broker_config_default (hub_broker_config_t *config)
     config->retention_max_days = HUB_ERASURE_RETENTION_MAX_DAYS;
     config->page_max = 1000;
     config->page_max_bytes = 4 * 1024 * 1024;
+    hub_http_config_default (&config->http);
 }
 
 //  Is every tcp endpoint on a loopback address? The plain (no CURVE) mode
@@ -137,6 +138,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
     config.events_endpoint = events_endpoint;
     config.store_dir = store_dir;
     config.auth_dir = auth_dir;
+    hub_http_config_t *http_config = hub_http_config_dup (&config.http);    //  HTTP (issue 13)
     zsock_signal (pipe, 0);
 
     hub_store_t *store = NULL;
@@ -146,6 +148,9 @@ hub_broker_actor (zsock_t *pipe, void *args)
     zsock_t *api = NULL, *events = NULL;
     hub_ingest_t *ingest = NULL;
     hub_guard_t *guard = NULL;
+    zsock_t *http_sock = NULL;      //  HTTP (issue 13): the inproc ROUTER hub_http talks to
+    hub_http_t *http = NULL;
+    char http_url [600] = "";
     char error [512] = "";
     char api_bound [256], events_bound [256];
 
@@ -216,12 +221,35 @@ hub_broker_actor (zsock_t *pipe, void *args)
                "events_hwm=%d subscribers_per_agency=%d subscriptions_max=%d",
                hub_guard_max_connections (guard), config.handshake_ms, config.reply_budget,
                config.events_hwm, config.subscribers_per_agency, config.subs_max);
+    //  HTTP front end (issue 13): its own ROUTER on inproc only, fed into
+    //  the same publish path (hub_ingest.h says why the sender is trusted)
+    if (http_config && http_config->endpoint) {
+        char inproc [64];
+        snprintf (inproc, sizeof inproc, HUB_INGEST_HTTP_ENDPOINT, (void *) pipe);
+        http_sock = zsock_new (ZMQ_ROUTER);
+        if (http_sock) {
+            zsock_set_sndhwm (http_sock, 100000);
+            zsock_set_router_mandatory (http_sock, 0);
+        }
+        if (!http_sock || zsock_bind (http_sock, "%s", inproc) < 0) {
+            snprintf (error, sizeof error, "cannot bind the HTTP front end's %s", inproc);
+            goto done;
+        }
+        hub_ingest_set_http (ingest, http_sock);
+        http = hub_http_new (http_config, inproc, registry, auth_dir, config.plain,
+                             error, sizeof error);
+        if (!http)
+            goto done;
+        //  READY gives the URL, and in development mode the token to print
+        snprintf (http_url, sizeof http_url, " %s %s", hub_http_url (http),
+                  hub_http_dev_token (http));
+    }
     if (registry)
         zsys_info ("broker: CURVE mode, %zu agency keys registered", hub_registry_size (registry));
     else
         zsys_warning ("broker: PLAIN development mode: no encryption, agencies name "
                       "themselves with a PLAIN username; loopback only, never in production");
-    zstr_sendf (pipe, "READY %s %s", api_bound, events_bound);
+    zstr_sendf (pipe, "READY %s %s%s", api_bound, events_bound, http_url);
 
     zmq_pollitem_t items [] = {
         { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
@@ -231,7 +259,9 @@ hub_broker_actor (zsock_t *pipe, void *args)
         { hub_guard_monitor (guard, false), 0, ZMQ_POLLIN, 0 },
         { hub_guard_monitor (guard, true), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (events), 0, ZMQ_POLLIN, 0 },
+        { http_sock? zsock_resolve (http_sock): NULL, 0, ZMQ_POLLIN, 0 },   //  HTTP (issue 13)
     };
+    int nitems = http_sock? 8: 7;
     unsigned revocations = registry? hub_registry_revocations (registry): 0;
     int64_t next_heartbeat = zclock_mono () + config.heartbeat_ms;
     int64_t next_sweep = zclock_mono () + 1000;
@@ -242,7 +272,8 @@ hub_broker_actor (zsock_t *pipe, void *args)
         //  A full open batch waits for the writer before reading more:
         //  requests then queue in the socket (back-pressure to clients)
         items [2].events = hub_ingest_has_room (ingest)? ZMQ_POLLIN: 0;
-        int rc = zmq_poll (items, 7, (long) wait);
+        items [7].events = items [2].events;
+        int rc = zmq_poll (items, nitems, (long) wait);
         if (rc < 0 && zmq_errno () != EINTR)
             break;
         if (rc > 0 && (items [0].revents & ZMQ_POLLIN)) {
@@ -264,6 +295,8 @@ hub_broker_actor (zsock_t *pipe, void *args)
         hub_guard_on_monitor (guard, true);
         if (rc > 0 && (items [6].revents & ZMQ_POLLIN))
             hub_guard_on_subscriptions (guard, events);
+        if (rc > 0 && nitems > 7 && (items [7].revents & ZMQ_POLLIN))
+            hub_ingest_drain_http (ingest);
         if (zclock_mono () >= next_heartbeat) {
             hub_ingest_heartbeat (ingest);
             if (registry)
@@ -283,7 +316,9 @@ hub_broker_actor (zsock_t *pipe, void *args)
             next_sweep = zclock_mono () + config.sweep_ms;
         }
     }
-    //  Everything received is committed and answered before the sockets close
+    //  Everything received is committed and answered before the sockets close;
+    //  HTTP requests not yet received get 503 from here on (issue 13)
+    hub_http_stopping (http);
     if (events)
         hub_ingest_flush (ingest);
     zsys_info ("broker: stopping");
@@ -293,8 +328,11 @@ done:
         zsys_error ("broker: %s", error);
         zstr_sendf (pipe, "ERROR %s", error);
     }
+    hub_http_destroy (&http);       //  its threads end before the socket they talk to
     hub_ingest_destroy (&ingest);
     hub_guard_destroy (&guard);
+    zsock_destroy (&http_sock);
+    hub_http_config_free (&http_config);
     zsock_destroy (&events);
     zsock_destroy (&api);
     zactor_destroy (&zap);

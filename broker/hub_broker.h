@@ -6,8 +6,9 @@
 
     Start it with zactor_new (hub_broker_actor, &config); the config is read
     during zactor_new only. The actor then sends one string on its pipe:
-    "READY <api-endpoint> <events-endpoint>" (the endpoints as bound, with
-    real port numbers), or "ERROR <sentence>" after which it ends. Send
+    "READY <api-endpoint> <events-endpoint> [<http-url> [<dev-token>]]" (the endpoints as
+    bound, with real port numbers; the URL when the HTTP front end runs, and
+    the development token in --plain mode), or "ERROR <sentence>" after which it ends. Send
     "$TERM" (or destroy the actor) to stop: the batch in flight is finished,
     committed and replied to before the actor returns.
 */
@@ -17,6 +18,7 @@
 #include <czmq.h>
 #include <stdbool.h>
 #include "hub_store.h"
+#include "hub_http.h"
 
 typedef struct {
     const char *api_endpoint;        /* default tcp://127.0.0.1:7400 */
@@ -48,6 +50,7 @@ typedef struct {
     int64_t clock_offset_ms;         /* added to the wall clock for the domain rules and the
                                         events' recorded_at: tests and rehearsals only (default 0) */
     bool verbose;
+    hub_http_config_t http;          /* the HTTP front end (issue 13): off unless http.endpoint */
 } hub_broker_config_t;
 
 /* Fills config with the defaults above. */

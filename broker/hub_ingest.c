@@ -35,6 +35,7 @@ struct _hub_ingest_t {
     hub_registry_t *registry;           //  borrowed; NULL in PLAIN mode
     void *api;                          //  the ROUTER, as a raw libzmq handle (borrowed)
     void *events;                       //  the PUB, as a raw libzmq handle (borrowed)
+    void *http;                         //  HTTP front end's inproc ROUTER (borrowed), or NULL
     zhashx_t *states;                   //  commission id -> hub_commission_t *, as of every check so far
     hub_batch_t *batches [2];           //  the two batches, used in turn
     hub_batch_t *open;                  //  filling
@@ -141,36 +142,54 @@ hub_ingest_destroy (hub_ingest_t **self_p)
     *self_p = NULL;
 }
 
-//  The request_id (field 1, a varint) of packed Request or Reply bytes
-//  that are not to be unpacked, or 0.
-static uint64_t
-s_request_id (const uint8_t *data, size_t size)
+//  HTTP front end (issue 13): reads the identity frame hub_http puts before
+//  each request on the inproc socket, "ORG-ID ROLES rw|ro" (hub_ingest.h).
+//  Only this process can connect to inproc, so it is as trusted as the ZAP
+//  handler's metadata. Returns 0, or -1 with the slot rejected (the rest of
+//  the message drained).
+static int
+s_receive_identity (hub_ingest_t *self, hub_slot_t *slot)
 {
-    uint64_t value = 0;
-    if (size < 2 || data [0] != 0x08)
+    char text [128] = "", access [4] = "";
+    zmq_msg_t frame;
+    zmq_msg_init (&frame);
+    int size = zmq_msg_more (&slot->routing)? zmq_msg_recv (&frame, self->http, 0): -1;
+    if (size > 0 && (size_t) size < sizeof text)
+        memcpy (text, zmq_msg_data (&frame), (size_t) size);
+    bool more = size >= 0 && zmq_msg_more (&frame);
+    zmq_msg_close (&frame);
+    if (sscanf (text, "%63s %u %3s", slot->sender, &slot->roles, access) == 3 && more
+    &&  (streq (access, "rw") || streq (access, "ro"))) {
+        slot->read_only = streq (access, "ro");
         return 0;
-    for (size_t i = 1, shift = 0; i < size && shift < 64; i++, shift += 7) {
-        value |= (uint64_t) (data [i] & 0x7f) << shift;
-        if (!(data [i] & 0x80))
-            return value;
     }
-    return 0;
+    while (more && zmq_msg_recv (&slot->body, self->http, 0) >= 0 && zmq_msg_more (&slot->body))
+        ;
+    slot->sender [0] = 0;
+    slot->roles = 0;
+    hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
+                     "an HTTP front-end request needs its identity frame");
+    return -1;
 }
 
 //  Receives one request into slot (a free slot of the open batch); returns
 //  false when nothing is waiting.
 static bool
-s_receive (hub_ingest_t *self, hub_slot_t *slot)
+s_receive (hub_ingest_t *self, void *socket, hub_slot_t *slot)
 {
     zmq_msg_init (&slot->routing);
-    if (zmq_msg_recv (&slot->routing, self->api, ZMQ_DONTWAIT) < 0) {
+    if (zmq_msg_recv (&slot->routing, socket, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close (&slot->routing);
         return false;
     }
     slot->routed = true;
+    slot->socket = socket;
     zmq_msg_init (&slot->body);
+    //  HTTP front end (issue 13): the identity frame comes first
+    if (socket == self->http && s_receive_identity (self, slot))
+        return true;
     if (!zmq_msg_more (&slot->routing)
-    ||  zmq_msg_recv (&slot->body, self->api, 0) < 0) {
+    ||  zmq_msg_recv (&slot->body, socket, 0) < 0) {
         hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "a request is exactly one frame holding a packed Request");
         return true;
@@ -179,7 +198,7 @@ s_receive (hub_ingest_t *self, hub_slot_t *slot)
     if (zmq_msg_more (&slot->body)) {
         zmq_msg_t extra;
         zmq_msg_init (&extra);
-        while (zmq_msg_recv (&extra, self->api, 0) >= 0 && zmq_msg_more (&extra))
+        while (zmq_msg_recv (&extra, socket, 0) >= 0 && zmq_msg_more (&extra))
             ;
         zmq_msg_close (&extra);
         slot->request_id = hub_wire_request_id (zmq_msg_data (&slot->body),
@@ -189,6 +208,8 @@ s_receive (hub_ingest_t *self, hub_slot_t *slot)
                          "this one had several");
         return true;
     }
+    if (socket == self->http)
+        return true;                //  sender and roles came with the identity frame
     //  The sender is a property of the connection, set by the ZAP handler
     const char *user = zmq_msg_gets (&slot->body, "User-Id");
     const char *key = zmq_msg_gets (&slot->body, "X-Key");
@@ -202,7 +223,7 @@ s_receive (hub_ingest_t *self, hub_slot_t *slot)
         if (hub_registry_lookup (self->registry, slot->key, org_id, sizeof org_id, &slot->roles)
         ||  strcmp (org_id, slot->sender) != 0) {
             slot->roles = 0;
-            slot->request_id = s_request_id (zmq_msg_data (&slot->body), zmq_msg_size (&slot->body));
+            slot->request_id = hub_wire_request_id (zmq_msg_data (&slot->body), zmq_msg_size (&slot->body));
             hub_verdict_set (&slot->verdict, S_CODE (NOT_AUTHORISED), "",
                              "the key of this connection is no longer registered for %s; "
                              "ask the hub operator to register the agency's new key", slot->sender);
@@ -382,11 +403,26 @@ static int
 s_check_prefix (hub_ingest_t *self, hub_slot_t *slot, const char *ocid)
 {
     char prefixes [256] = "";
-    if (self->registry
-    &&  hub_registry_prefixes (self->registry, slot->key, prefixes, sizeof prefixes))
+    //  HTTP front end (issue 13): a token's agency has no key; look it up by org-id
+    int found = !self->registry? 0
+              : slot->socket == self->http && self->http
+              ? hub_registry_agency_prefixes (self->registry, slot->sender, prefixes, sizeof prefixes)
+              : hub_registry_prefixes (self->registry, slot->key, prefixes, sizeof prefixes);
+    if (found != 0)
         prefixes [0] = 0;           //  revoked since it was received: it holds none
     return hub_access_check_prefix (ocid, slot->sender, self->registry? prefixes: NULL,
                                     &slot->verdict);
+}
+
+//  HTTP front end (issue 13): a read-only token reads and never writes.
+static int
+s_check_read_only (hub_slot_t *slot)
+{
+    if (!slot->read_only)
+        return 0;
+    return hub_verdict_set (&slot->verdict, S_CODE (NOT_AUTHORISED), "",
+                            "this token of %s is read-only; publish with a token made without "
+                            "--read-only", slot->sender);
 }
 
 //  Checks a publish against the schema rules, dedupe, the access rules and
@@ -401,6 +437,8 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot
                          "the connection carries no registered agency identity");
         return;
     }
+    if (s_check_read_only (slot))
+        return;
     if (hub_validate_envelope (env, &slot->verdict))
         return;
     slot->commission_id = env->commission_id;
@@ -460,6 +498,8 @@ s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
 {
     const Cyclehub__V1__EraseRequest *request = slot->request->erase;
     slot->kind = HUB_SLOT_REJECT;
+    if (s_check_read_only (slot))
+        return;
     if (hub_erasure_check_request (request, &slot->verdict))
         return;
     hub_commission_t *state = s_state (self, snapshot, request->commission_id);
@@ -554,6 +594,10 @@ s_answer_query (hub_ingest_t *self, hub_slot_t *slot)
         case CYCLEHUB__V1__REQUEST__BODY_COMMISSION:
             hub_query_commission (self->store, slot->request_id, request->commission, &self->reply);
             break;
+        case CYCLEHUB__V1__REQUEST__BODY_COMMISSIONS:
+            hub_query_commissions (self->store, slot->request_id, request->commissions,
+                                   &self->reply);
+            break;
         default: {
             hub_query_figures_t figures = {
                 .started_ms = self->started_ms,
@@ -573,6 +617,7 @@ s_to_reader (hub_ingest_t *self, hub_slot_t *slot)
     zmsg_addmem (msg, zmq_msg_data (&slot->routing), zmq_msg_size (&slot->routing));
     zmsg_addmem (msg, zmq_msg_data (&slot->body), zmq_msg_size (&slot->body));
     zmsg_addstr (msg, slot->sender);
+    zmsg_addstr (msg, slot->socket == self->http? "http": "api");
     zsock_t *pipe = zactor_sock (self->reader);
     zsock_set_sndtimeo (pipe, 0);
     if (zmsg_send (&msg, pipe) != 0) {
@@ -598,10 +643,13 @@ s_reply (hub_ingest_t *self, hub_slot_t *slot)
         s_answer_query (self, slot);
     else
         hub_query_reject (slot->request_id, &slot->verdict, &self->reply);
-    if (hub_outflow_send (self->outflow, zmq_msg_data (&slot->routing),
-                          zmq_msg_size (&slot->routing), self->reply.size)
-    &&  zmq_msg_send (&slot->routing, self->api, ZMQ_SNDMORE) >= 0)
-        zmq_send (self->api, self->reply.data, self->reply.size, 0);
+    //  Unread reply bytes are counted on the api socket only: an HTTP
+    //  connection's thread reads each reply before it sends again
+    bool api = slot->socket == self->api;
+    if ((!api || hub_outflow_send (self->outflow, zmq_msg_data (&slot->routing),
+                                   zmq_msg_size (&slot->routing), self->reply.size))
+    &&  zmq_msg_send (&slot->routing, slot->socket, ZMQ_SNDMORE) >= 0)
+        zmq_send (slot->socket, self->reply.data, self->reply.size, 0);
     else
         zmq_msg_close (&slot->routing);
 }
@@ -775,13 +823,14 @@ hub_ingest_writer (hub_ingest_t *self)
     return zactor_sock (self->writer);
 }
 
-void
-hub_ingest_drain (hub_ingest_t *self)
+//  Receives what waits on socket (api or http) into the open batch.
+static void
+s_drain (hub_ingest_t *self, void *socket)
 {
     hub_batch_t *batch = self->open;
     size_t first = hub_batch_size (batch);
     hub_slot_t *slot;
-    while ((slot = hub_batch_free_slot (batch)) && s_receive (self, slot))
+    while ((slot = hub_batch_free_slot (batch)) && s_receive (self, socket, slot))
         hub_batch_add (batch);
     if (hub_batch_size (batch) > first) {
         hub_store_txn_t *snapshot = NULL;
@@ -794,6 +843,26 @@ hub_ingest_drain (hub_ingest_t *self)
         hub_store_read_end (&snapshot);
     }
     s_kick (self);
+}
+
+void
+hub_ingest_drain (hub_ingest_t *self)
+{
+    s_drain (self, self->api);
+}
+
+//  HTTP front end (issue 13)
+void
+hub_ingest_set_http (hub_ingest_t *self, zsock_t *http)
+{
+    self->http = http? zsock_resolve (http): NULL;
+}
+
+void
+hub_ingest_drain_http (hub_ingest_t *self)
+{
+    if (self->http)
+        s_drain (self, self->http);
 }
 
 void
@@ -828,24 +897,27 @@ hub_ingest_forward (hub_ingest_t *self)
         return;
     zframe_t *routing = zmsg_first (msg);
     zframe_t *reply = zmsg_next (msg);
-    //  A page for a connection that has not read what it has: the refusal
-    //  instead, which the client can match to its request
+    zframe_t *source = zmsg_next (msg);
+    void *socket = source && zframe_streq (source, "http") && self->http? self->http: self->api;
+    //  A page for an api connection that has not read what it has: the
+    //  refusal instead, which the client can match to its request
     const void *data = reply? zframe_data (reply): NULL;
     size_t size = reply? zframe_size (reply): 0;
-    if (routing && reply
+    if (routing && reply && socket == self->api
     &&  hub_outflow_over (self->outflow, zframe_data (routing), zframe_size (routing), -1)) {
         hub_verdict_t verdict;
         hub_verdict_set (&verdict, S_CODE (OVERLOADED), "",
                          "this connection has over %zu bytes of replies it has not read; "
                          "read them, then ask for this page again", self->config->reply_budget);
-        hub_query_reject (s_request_id (data, size), &verdict, &self->reply);
+        hub_query_reject (hub_wire_request_id (data, size), &verdict, &self->reply);
         data = self->reply.data;
         size = self->reply.size;
     }
     if (routing && reply
-    &&  hub_outflow_send (self->outflow, zframe_data (routing), zframe_size (routing), size)
-    &&  zmq_send (self->api, zframe_data (routing), zframe_size (routing), ZMQ_SNDMORE) >= 0)
-        zmq_send (self->api, data, size, 0);
+    &&  (socket != self->api
+         || hub_outflow_send (self->outflow, zframe_data (routing), zframe_size (routing), size))
+    &&  zmq_send (socket, zframe_data (routing), zframe_size (routing), ZMQ_SNDMORE) >= 0)
+        zmq_send (socket, data, size, 0);
     zmsg_destroy (&msg);
 }
 

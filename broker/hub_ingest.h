@@ -26,6 +26,25 @@ void
 void
     hub_ingest_drain (hub_ingest_t *self);
 
+/* HTTP front end (issue 13). The broker binds a second ROUTER, on inproc
+   only (HUB_INGEST_HTTP_ENDPOINT), where each of hub_http's connection
+   threads sends [identity][packed Request] through its own DEALER; the
+   replies come back on it as on the api socket. identity is ASCII
+   "ORG-ID ROLES ACCESS": the token's agency, its roles (the decimal
+   hub_access bitmask) and "rw" or "ro" (a read-only token: publish and
+   erase are NOT_AUTHORISED). Only code in this process can reach inproc,
+   so the sender in that frame cannot be forged from outside. Requests from
+   it take the api socket's path: the same checks, batches and commits. */
+#define HUB_INGEST_HTTP_ENDPOINT "inproc://cyclehub-http-%p"
+
+/* Lends the http socket (NULL: none). */
+void
+    hub_ingest_set_http (hub_ingest_t *self, zsock_t *http);
+
+/* As hub_ingest_drain, for the http socket. */
+void
+    hub_ingest_drain_http (hub_ingest_t *self);
+
 /* True while the open batch can take more requests. */
 bool
     hub_ingest_has_room (hub_ingest_t *self);

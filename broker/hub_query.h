@@ -43,6 +43,13 @@ void
     hub_query_status (hub_store_t *store, uint64_t request_id,
                       const hub_query_figures_t *figures, hub_buf_t *out);
 
+/* The commission list (hub_query_list.c): a page of summaries of the
+   stored commission states matching the query's stage and agency, in id
+   order. */
+void
+    hub_query_commissions (hub_store_t *store, uint64_t request_id,
+                           const Cyclehub__V1__CommissionListQuery *query, hub_buf_t *out);
+
 /* Writes a packed Reply carrying an Ack or a Reject. */
 void
     hub_query_ack (uint64_t request_id, uint64_t seq, bool duplicate, hub_buf_t *out);

@@ -10,7 +10,7 @@ s_serve (zsock_t *pipe, const hub_reader_args_t *args, hub_buf_t *reply)
     zmsg_t *msg = zmsg_recv (pipe);
     if (!msg)
         return -1;
-    if (zmsg_size (msg) != 3) {
+    if (zmsg_size (msg) != 4) {
         //  "$TERM" or anything else that is not a request ends the actor
         zmsg_destroy (&msg);
         return -1;
@@ -18,6 +18,7 @@ s_serve (zsock_t *pipe, const hub_reader_args_t *args, hub_buf_t *reply)
     zframe_t *routing = zmsg_pop (msg);
     zframe_t *body = zmsg_pop (msg);
     char *reader = zmsg_popstr (msg);
+    zframe_t *source = zmsg_pop (msg);     //  "api" or "http", echoed
     Cyclehub__V1__Request *request = cyclehub__v1__request__unpack (
         NULL, zframe_size (body), zframe_data (body));
     if (request && request->body_case == CYCLEHUB__V1__REQUEST__BODY_HISTORY) {
@@ -26,12 +27,14 @@ s_serve (zsock_t *pipe, const hub_reader_args_t *args, hub_buf_t *reply)
         zmsg_t *out = zmsg_new ();
         zmsg_append (out, &routing);
         zmsg_addmem (out, reply->data, reply->size);
+        zmsg_append (out, &source);
         zmsg_send (&out, pipe);
     }
     if (request)
         cyclehub__v1__request__free_unpacked (request, NULL);
     zframe_destroy (&routing);
     zframe_destroy (&body);
+    zframe_destroy (&source);
     zstr_free (&reader);
     zmsg_destroy (&msg);
     return 0;

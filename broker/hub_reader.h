@@ -2,8 +2,9 @@
     paging through a large history does not hold up the publish path.
 
     A czmq actor with its own read snapshots of the store. The broker sends
-    it [routing id][request frame][reader org-id]; it answers with
-    [routing id][packed Reply], which the broker forwards to the api socket.
+    it [routing id][request frame][reader org-id][source]; it answers with
+    [routing id][packed Reply][source], which the broker forwards to the
+    socket named by source ("api", or "http" for the HTTP front end).
 */
 #ifndef HUB_READER_H
 #define HUB_READER_H

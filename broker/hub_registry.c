@@ -232,3 +232,42 @@ hub_registry_prefixes (hub_registry_t *self, const char *public_key, char *prefi
     pthread_mutex_unlock (&self->lock);
     return agency? 0: -1;
 }
+
+//  The agency with that org-id, or NULL; under the lock. A scan of the
+//  keys: a registry holds hundreds, and the table is keyed by key for the
+//  ZAP handler's lookups, which are the frequent ones.
+static s_agency_t *
+s_agency_named (hub_registry_t *self, const char *org_id)
+{
+    for (s_agency_t *agency = zhashx_first (self->keys); agency; agency = zhashx_next (self->keys))
+        if (streq (agency->org_id, org_id))
+            return agency;
+    return NULL;
+}
+
+int
+hub_registry_agency (hub_registry_t *self, const char *org_id, unsigned *roles,
+                     char *name, size_t size)
+{
+    pthread_mutex_lock (&self->lock);
+    s_agency_t *found = s_agency_named (self, org_id);
+    if (found) {
+        *roles = found->roles;
+        if (name)
+            snprintf (name, size, "%s", found->name);
+    }
+    pthread_mutex_unlock (&self->lock);
+    return found? 0: -1;
+}
+
+int
+hub_registry_agency_prefixes (hub_registry_t *self, const char *org_id,
+                              char *prefixes, size_t size)
+{
+    pthread_mutex_lock (&self->lock);
+    s_agency_t *found = s_agency_named (self, org_id);
+    if (found)
+        snprintf (prefixes, size, "%s", found->prefixes);
+    pthread_mutex_unlock (&self->lock);
+    return found? 0: -1;
+}

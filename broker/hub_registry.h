@@ -62,6 +62,19 @@ int
 unsigned
     hub_registry_revocations (hub_registry_t *self);
 
+/* Looks up an agency by org-id (the HTTP front end's tokens name one).
+   Returns 0 with its roles in *roles and its name copied into name (if
+   not NULL), or -1 if no agency has that org-id. */
+int
+    hub_registry_agency (hub_registry_t *self, const char *org_id, unsigned *roles,
+                         char *name, size_t size);
+
+/* As hub_registry_prefixes, for the agency with that org-id (an HTTP
+   token's agency has no key). */
+int
+    hub_registry_agency_prefixes (hub_registry_t *self, const char *org_id,
+                                  char *prefixes, size_t size);
+
 /* Number of registered keys. */
 size_t
     hub_registry_size (hub_registry_t *self);

@@ -23,6 +23,16 @@ s_usage (FILE *out)
         "                        see docs/operations.md\n"
         "  --plain               development mode without CURVE: agencies name themselves\n"
         "                        with a PLAIN username (their org-id); loopback only\n"
+        "  --http HOST:PORT      serve the HTTP API (docs/http.md) on HOST:PORT (also\n"
+        "                        tcp://HOST:PORT); plain HTTP on loopback only\n"
+        "  --http-cert FILE      TLS: the server's PEM certificate (chain), with\n"
+        "  --http-key FILE       its PEM private key; needed off loopback\n"
+        "  --http-dev-agency ORG-ID  --plain: the agency of the development token printed\n"
+        "                        at start (default GB-LAE-E09000033)\n"
+        "  --http-rate N         requests a second per token, bursts of 2N (default 50)\n"
+        "  --http-connections N  HTTP connections at once (default 256)\n"
+        "  --http-idle-timeout S close an HTTP connection idle S seconds (default 30)\n"
+        "  --http-body-max BYTES largest request body (default 1048576)\n"
         "  --config FILE         read settings from a czmq zconfig file (flags win)\n"
         "  --backup DIR          copy the store at --store (live or not) into DIR and exit\n"
         "  --map-max MIB         largest the store may grow to, MiB (default 16384)\n"
@@ -66,6 +76,9 @@ s_usage (FILE *out)
         "      clock_offset = 0s\n"
         "      retention_max_days = 2557\n"
         "      verbose = 0\n"
+        "      http = 127.0.0.1:7480\n"
+        "      http_cert = /etc/cyclehub/http.crt\n"
+        "      http_key = /etc/cyclehub/http.key\n"
         "Stop with SIGINT or SIGTERM: the batch in flight is committed and answered.\n");
 }
 
@@ -156,6 +169,29 @@ s_raise_nofile (void)
                limit.rlim_cur < 4096? "; raise it (LimitNOFILE=, docs/operations.md)": "");
 }
 
+//  The HTTP front end's numeric flags; 0 or -1 with a message
+static int
+s_http_number (int opt, const char *text, hub_http_config_t *http)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull (text, &end, 10);
+    bool ok = *end == 0 && end != text && !errno && text [0] != '-';
+    switch (opt) {
+        case 'r': ok = ok && n >= 1 && n <= 1000000; http->rate = (double) n; break;
+        case 'L': ok = ok && n >= 1 && n <= 10000; http->connection_limit = (unsigned) n; break;
+        case 'I': ok = ok && n >= 1 && n <= 3600; http->idle_timeout_s = (unsigned) n; break;
+        default:  ok = ok && n >= 1024 && n <= 64 * 1024 * 1024; http->body_max = (size_t) n;
+    }
+    if (!ok)
+        fprintf (stderr, "cyclehubd: %s takes a whole number (%s)\n",
+                 opt == 'r'? "--http-rate": opt == 'L'? "--http-connections"
+                 : opt == 'I'? "--http-idle-timeout": "--http-body-max",
+                 opt == 'r'? "1 to 1000000 requests a second": opt == 'L'? "1 to 10000"
+                 : opt == 'I'? "1 to 3600 seconds": "1024 to 67108864 bytes");
+    return ok? 0: -1;
+}
+
 static int
 s_load_config (const char *path, hub_broker_config_t *config, zconfig_t **root_p)
 {
@@ -173,6 +209,9 @@ s_load_config (const char *path, hub_broker_config_t *config, zconfig_t **root_p
     if (map_max)
         config->store.map_size_max = (size_t) strtoull (map_max, NULL, 10) << 20;
     config->verbose = atoi (zconfig_get (root, "cyclehubd/verbose", "0")) != 0;
+    config->http.endpoint = zconfig_get (root, "cyclehubd/http", config->http.endpoint);
+    config->http.cert_file = zconfig_get (root, "cyclehubd/http_cert", config->http.cert_file);
+    config->http.key_file = zconfig_get (root, "cyclehubd/http_key", config->http.key_file);
     const char *offset = zconfig_get (root, "cyclehubd/clock_offset", NULL);
     if (offset && s_duration (offset, &config->clock_offset_ms)) {
         fprintf (stderr, "cyclehubd: %s: clock_offset takes [+|-]N with s, m, h or d, e.g. +12d\n",
@@ -224,6 +263,14 @@ main (int argc, char *argv [])
         { "subscribers-per-agency", required_argument, 0, 'S' },
         { "subscriptions-max", required_argument, 0, 'M' },
         { "verbose", no_argument, 0, 'v' },
+        { "http", required_argument, 0, 'W' },
+        { "http-cert", required_argument, 0, 'X' },
+        { "http-key", required_argument, 0, 'K' },
+        { "http-dev-agency", required_argument, 0, 'D' },
+        { "http-rate", required_argument, 0, 'r' },
+        { "http-connections", required_argument, 0, 'L' },
+        { "http-idle-timeout", required_argument, 0, 'I' },
+        { "http-body-max", required_argument, 0, 'B' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -275,6 +322,14 @@ main (int argc, char *argv [])
                     return 2;
                 break;
             case 'v': config.verbose = true; break;
+            case 'W': config.http.endpoint = optarg; break;
+            case 'X': config.http.cert_file = optarg; break;
+            case 'K': config.http.key_file = optarg; break;
+            case 'D': config.http.dev_agency = optarg; break;
+            case 'r': case 'L': case 'I': case 'B':
+                if (s_http_number (opt, optarg, &config.http))
+                    return 2;
+                break;
             case 'h': s_usage (stdout); return 0;
             default:
                 fprintf (stderr, "Try 'cyclehubd --help'.\n");
@@ -315,8 +370,8 @@ main (int argc, char *argv [])
         zconfig_destroy (&file_config);
         return 1;
     }
-    char api [256] = "", events [256] = "";
-    sscanf (status + 6, "%255s %255s", api, events);
+    char api [256] = "", events [256] = "", http_url [400] = "", dev_token [128] = "";
+    sscanf (status + 6, "%255s %255s %399s %127s", api, events, http_url, dev_token);
     zsys_info ("cyclehubd: ready api=%s events=%s store=%s%s", api, events, config.store_dir,
                config.store.nosync? " (nosync: benchmarks only)": "");
     if (config.clock_offset_ms)
@@ -327,11 +382,25 @@ main (int argc, char *argv [])
         char tmp [PATH_MAX];
         snprintf (tmp, sizeof tmp, "%s.tmp", endpoints_file);
         FILE *file = fopen (tmp, "w");
-        if (!file || fprintf (file, "%s\n%s\n", api, events) < 0 || fclose (file) != 0
+        //  HTTP: its URL on a third line, the development token on a fourth
+        if (!file || fprintf (file, "%s\n%s\n%s%s%s%s", api, events, http_url, *http_url? "\n": "",
+                              dev_token, *dev_token? "\n": "") < 0 || fclose (file) != 0
         ||  rename (tmp, endpoints_file) != 0)
             zsys_error ("cyclehubd: cannot write %s", endpoints_file);
     }
     zstr_free (&status);
+    if (*dev_token) {
+        //  make run's tour: where the API is and the token to use (stdout)
+        printf ("cyclehubd: HTTP API at %s\n"
+                "cyclehubd: development token (agency %s): %s\n"
+                "cyclehubd: try: curl -H 'Authorization: Bearer %s' %s/v1/status\n",
+                http_url, config.http.dev_agency? config.http.dev_agency: "GB-LAE-E09000033",
+                dev_token, dev_token, http_url);
+        fflush (stdout);
+    }
+    else
+    if (*http_url)
+        zsys_info ("cyclehubd: HTTP API at %s", http_url);
 
     //  Wait for SIGINT/SIGTERM (czmq sets zsys_interrupted) or the actor's end
     zpoller_t *poller = zpoller_new (broker, NULL);

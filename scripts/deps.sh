@@ -10,7 +10,8 @@ PKGS=(
   liblmdb-dev lmdb-utils                  # history store (+ mdb_stat, mdb_dump)
   libjansson-dev                          # JSON codec
   libsodium-dev                           # HMAC for webhooks
-  libcurl4-openssl-dev                    # webhook relay
+  libcurl4-openssl-dev                    # webhook relay (and the HTTP API's tests)
+  libmicrohttpd-dev libgnutls28-dev       # the broker's HTTP front end (TLS by GnuTLS)
   python3                                 # test helpers
   libclang-rt-14-dev                      # libFuzzer runtime (clang only recommends it)
   python3-jsonschema                      # OCDS validator (tests)

@@ -118,6 +118,16 @@ int
     hub_store_commission_get (hub_store_t *self, hub_store_txn_t *txn,
                               const char *commission_id, void **data, size_t *size);
 
+/* Visits the stored commission states in id order (byte order), starting
+   after the id after_id (NULL or "": from the first): fn gets each id (a
+   NUL-terminated copy) and its state bytes, valid during the call only,
+   and returns 0 to go on or non-zero to stop. Returns 0 or an error. */
+typedef int (hub_store_commission_fn) (const char *commission_id, const void *data,
+                                       size_t size, void *arg);
+int
+    hub_store_commission_each (hub_store_t *self, hub_store_txn_t *txn, const char *after_id,
+                               hub_store_commission_fn *fn, void *arg);
+
 /* The one dedupe key format, on disk and in the broker's table of
    publishes awaiting commit: agency, a NUL, msg_id, written into buf with
    a closing NUL (so the key is two C strings back to back). buf needs

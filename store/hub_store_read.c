@@ -107,6 +107,47 @@ hub_store_commission_get (hub_store_t *self, hub_store_txn_t *txn,
     return s_get_copy (self, txn, S_DB_COMMISSIONS, &key, data, size);
 }
 
+int
+hub_store_commission_each (hub_store_t *self, hub_store_txn_t *txn, const char *after_id,
+                           hub_store_commission_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    size_t after_len = after_id? strlen (after_id): 0;
+    if (after_len > S_MAX_KEY) {
+        hub_store_set_error (self, "commission id must be 1 to %d bytes", S_MAX_KEY);
+        return HUB_STORE_INVALID;
+    }
+    MDB_txn *mtxn;
+    bool own;
+    int rc = hub_store_snapshot (self, txn, &mtxn, &own);
+    if (rc)
+        return rc;
+    MDB_cursor *cursor;
+    rc = mdb_cursor_open (mtxn, self->dbi [S_DB_COMMISSIONS], &cursor);
+    if (rc) {
+        hub_store_snapshot_done (self, mtxn, own);
+        return hub_store_lmdb_error (self, "open a cursor on commissions", rc);
+    }
+    MDB_val key = { after_len, (void *) after_id }, value;
+    rc = mdb_cursor_get (cursor, &key, &value, after_len? MDB_SET_RANGE: MDB_FIRST);
+    //  SET_RANGE lands on after_id itself when it exists: the page starts after it
+    if (rc == 0 && after_len && key.mv_size == after_len
+    &&  memcmp (key.mv_data, after_id, after_len) == 0)
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    char id [S_MAX_KEY + 1];
+    while (rc == 0) {
+        memcpy (id, key.mv_data, key.mv_size);
+        id [key.mv_size] = 0;
+        if (fn (id, value.mv_data, value.mv_size, arg))
+            break;
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    hub_store_snapshot_done (self, mtxn, own);
+    return rc == 0 || rc == MDB_NOTFOUND? 0: hub_store_lmdb_error (self, "read commissions", rc);
+}
+
 //  Plain copies, no printf: the broker builds one key per publish
 size_t
 hub_store_dedupe_key (char *buf, const char *agency,

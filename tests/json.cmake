@@ -1,4 +1,4 @@
-# The JSON codec (clients/lib/hub_json.c): round trips of every message,
+# The JSON codec (proto/hub_json.c): round trips of every message,
 # golden output, and the errors hostile or mistaken input gets.
 hub_test(test_json SOURCES test_json.c LIBS cyclehub hub_proto)
 target_compile_definitions(test_json PRIVATE

@@ -346,6 +346,28 @@ s_sweep_status (zsock_t *sock)
 }
 
 static void
+s_sweep_commissions (zsock_t *sock)
+{
+    Cyclehub__V1__CommissionListQuery list = CYCLEHUB__V1__COMMISSION_LIST_QUERY__INIT;
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_COMMISSIONS;
+    request.commissions = &list;
+    s_request (sock, &request, S_ACCEPTED, NULL, "commissions: any", false);
+    char *long_id = s_long (600, 'a');
+    list.agency = long_id;
+    s_request (sock, &request, C (INVALID_VALUE), "commissions.agency",
+               "commissions: a 600-byte agency", false);
+    list.agency = "not an org";
+    s_request (sock, &request, C (INVALID_VALUE), "commissions.agency",
+               "commissions: an agency that is not an org-id", false);
+    list.agency = "";
+    list.after_id = long_id;
+    s_request (sock, &request, C (INVALID_VALUE), "commissions.after_id",
+               "commissions: a 600-byte page start", false);
+    free (long_id);
+}
+
+static void
 s_sweep_erase (zsock_t *sock)
 {
     Cyclehub__V1__EraseRequest erase = CYCLEHUB__V1__ERASE_REQUEST__INIT;
@@ -385,7 +407,7 @@ s_test_sweep (zsock_t *sock)
     struct { const char *name; void (*sweep) (zsock_t *); } sweeps [] = {
         { "publish", s_sweep_publish }, { "history", s_sweep_history },
         { "commission", s_sweep_commission }, { "status", s_sweep_status },
-        { "erase", s_sweep_erase }
+        { "erase", s_sweep_erase }, { "commissions", s_sweep_commissions }
     };
     const ProtobufCMessageDescriptor *desc = &cyclehub__v1__request__descriptor;
     for (unsigned f = 0; f < desc->n_fields; f++) {

@@ -60,3 +60,13 @@ hub_queries_check_commission (const Cyclehub__V1__CommissionQuery *query, hub_ve
     return s_filter (query->commission_id, HUB_VALIDATE_OCID_MAX, hub_validate_ocid,
                      "commission.commission_id", "an ocid such as ocds-h6vhtk-056931", false, v);
 }
+
+int
+hub_queries_check_commissions (const Cyclehub__V1__CommissionListQuery *query, hub_verdict_t *v)
+{
+    return s_filter (query->agency, HUB_VALIDATE_ORG_ID_MAX, hub_validate_org_id,
+                     "commissions.agency", "an org-id such as GB-LAE-E09000033", true, v)
+        || s_filter (query->after_id, HUB_VALIDATE_OCID_MAX, hub_validate_ocid,
+                     "commissions.after_id", "an ocid such as ocds-h6vhtk-056931", true, v)
+        ? -1: 0;
+}

@@ -32,6 +32,13 @@ int
 int
     hub_queries_check_commission (const Cyclehub__V1__CommissionQuery *query, hub_verdict_t *v);
 
+/* A commission list query: an agency filter that is an org-id (or ""), a
+   page start that is an ocid (or ""); an unknown stage is the schema
+   check's. Returns 0, or -1 with INVALID_VALUE naming the field. */
+int
+    hub_queries_check_commissions (const Cyclehub__V1__CommissionListQuery *query,
+                                   hub_verdict_t *v);
+
 #ifdef __cplusplus
 }
 #endif

@@ -182,6 +182,10 @@ int
 int
     cli_keys (cli_t *cli, int argc, char **argv);
 
+/* `cyclehub tokens new|list|revoke`: the HTTP API's bearer tokens (cli_tokens.c). */
+int
+    cli_tokens (int argc, char **argv);
+
 /* `cyclehub erase`: erase a consultation response's personal data. */
 int
     cli_erase (cli_t *cli, int argc, char **argv);

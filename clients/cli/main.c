@@ -18,6 +18,14 @@ typedef struct {
 
 static int s_help (cli_t *cli, int argc, char **argv);
 
+//  tokens works on the registry's files alone: no broker, no identity
+static int
+s_tokens (cli_t *cli, int argc, char **argv)
+{
+    (void) cli;
+    return cli_tokens (argc, argv);
+}
+
 static const s_command_t s_commands [] = {
     { "publish",    "TYPE [FILE|-]",   "publish a message given as JSON", cli_publish, false, NULL },
     { "commission", "VERB [FLAGS]",    NULL, cli_group, false, NULL },
@@ -40,6 +48,8 @@ static const s_command_t s_commands [] = {
     { "keys",       "new NAME",        "create a CURVE certificate pair: NAME.cert (public,\n"
                                        "for the hub operator) and NAME.cert_secret (keep it)",
       cli_keys, false, NULL },
+    { "tokens",     "new|list|revoke", "the HTTP API's bearer tokens (--auth DIR)",
+      s_tokens, false, NULL },
     { "help",       "",                "this text", s_help, false, NULL },
 };
 

@@ -1,4 +1,4 @@
-/*  fuzz_json: the proto3 JSON codec (clients/lib/hub_json) on hostile text.
+/*  fuzz_json: the proto3 JSON codec (proto/hub_json) on hostile text.
     The input is decoded as an Envelope and as a Request; what decodes must
     encode, and decode again to the same message (packed bytes identical).
     The same bytes are also unpacked as protobuf and encoded to JSON: what

@@ -1193,6 +1193,21 @@ s_check_depth (const char *text, size_t len, char *err, size_t errsize)
     return 0;
 }
 
+json_t *
+hub_json_parse (const char *text, size_t len, char *err, size_t errsize)
+{
+    if (err && errsize)
+        err [0] = '\0';
+    if (s_check_depth (text, len, err, errsize))
+        return NULL;
+    json_error_t error;
+    json_t *json = json_loadb (text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &error);
+    if (!json && err && errsize)
+        snprintf (err, errsize, "invalid JSON at line %d, column %d: %s",
+                  error.line, error.column, error.text);
+    return json;
+}
+
 ProtobufCMessage *
 hub_json_decode (const ProtobufCMessageDescriptor *desc, const char *text,
                  size_t len, char *err, size_t errsize)
@@ -1205,16 +1220,9 @@ hub_json_decode (const ProtobufCMessageDescriptor *desc, const char *text,
             snprintf (err, errsize, "no JSON text");
         return NULL;
     }
-    if (s_check_depth (text, len, err, errsize))
+    json_t *json = hub_json_parse (text, len, err, errsize);
+    if (!json)
         return NULL;
-    json_error_t error;
-    json_t *json = json_loadb (text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &error);
-    if (!json) {
-        if (err && errsize)
-            snprintf (err, errsize, "invalid JSON at line %d, column %d: %s",
-                      error.line, error.column, error.text);
-        return NULL;
-    }
     ProtobufCMessage *msg = hub_json_to_message (desc, json, err, errsize);
     json_decref (json);
     return msg;

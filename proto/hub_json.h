@@ -82,6 +82,14 @@ ProtobufCMessage *
     hub_json_to_message (const ProtobufCMessageDescriptor *desc, json_t *json,
                          char *err, size_t errsize);
 
+/* Parses len bytes of JSON text (need not be NUL-terminated) as
+   hub_json_decode does before it decodes: nesting deeper than
+   HUB_JSON_MAX_DEPTH is refused before jansson builds anything, duplicate
+   keys and invalid UTF-8 are refused. Returns a new reference, or NULL
+   with a sentence naming the line and column in err. */
+json_t *
+    hub_json_parse (const char *text, size_t len, char *err, size_t errsize);
+
 /* As hub_json_to_message, from len bytes of JSON text (need not be
    NUL-terminated). Syntax errors, duplicate keys and nesting deeper than
    HUB_JSON_MAX_DEPTH are reported with their line and column. The text

@@ -1,0 +1,81 @@
+/*  hub_http_handler: what an endpoint's handler sees. The server
+    (hub_http.c) has authenticated the request, read its body within the
+    limit and picked the route; the handler reads the request, calls the
+    broker with hub_http_call, and answers with one of the hub_http_send
+    functions (or hub_http_problem*, hub_http_problem.h). A handler that
+    answers nothing gets a 500.
+*/
+#ifndef HUB_HTTP_HANDLER_H
+#define HUB_HTTP_HANDLER_H
+
+#include <microhttpd.h>
+#include <jansson.h>
+#include <czmq.h>
+#include "hub_http.h"
+#include "cyclehub.pb-c.h"
+
+typedef struct {
+    char agency [64];               /* the token's agency (org-id) */
+    char name [256];                /* its name in the registry ("" if none) */
+    unsigned roles;                 /* its roles (hub_access.h) */
+    bool read_only;                 /* a read-only token */
+    char token_id [24];             /* the token's id */
+} hub_http_identity_t;
+
+typedef struct {
+    struct MHD_Connection *connection;
+    hub_http_t *server;
+    const char *method;
+    const char *path;               /* the URL's path, decoded */
+    const char *rest;               /* the path past the route's prefix ("" for exact routes) */
+    const char *body;               /* the request body (NUL-terminated), or NULL */
+    size_t body_size;
+    hub_http_identity_t who;
+    bool responded;                 /* a response was queued */
+} hub_http_req_t;
+
+typedef void (hub_http_handler_fn) (hub_http_req_t *req);
+
+/* A row of the route table: method, path, and whether path is a prefix
+   (the rest of the URL goes to the handler in req->rest). */
+typedef struct {
+    const char *method;
+    const char *path;
+    bool prefix;
+    hub_http_handler_fn *handler;
+} hub_http_route_t;
+
+/* Sends request to the broker as the request's agency and waits for the
+   reply (request_id is set here). Returns the reply (free with
+   cyclehub__v1__reply__free_unpacked), or NULL with a 503 problem already
+   answered (the broker is shutting down or did not answer in time). */
+Cyclehub__V1__Reply *
+    hub_http_call (hub_http_req_t *req, Cyclehub__V1__Request *request);
+
+/* Answers with status and body (copied). extra_headers: NULL, or
+   name, value pairs ending in NULL. */
+void
+    hub_http_send (hub_http_req_t *req, unsigned status, const char *content_type,
+                   const char *body, size_t size, const char *const *extra_headers);
+
+/* Answers with status and json as application/json; takes the reference. */
+void
+    hub_http_send_json (hub_http_req_t *req, unsigned status, json_t *json);
+
+/* A query argument of the URL (the first if repeated), or NULL; and how
+   many times it was given. */
+const char *
+    hub_http_arg (hub_http_req_t *req, const char *name);
+unsigned
+    hub_http_arg_count (hub_http_req_t *req, const char *name);
+
+/* The registry's name of an agency into buf ("" if unknown, or in
+   development mode); returns buf. */
+const char *
+    hub_http_agency_name (hub_http_req_t *req, const char *org_id, char *buf, size_t size);
+
+/* A request header, or NULL. */
+const char *
+    hub_http_header (hub_http_req_t *req, const char *name);
+
+#endif

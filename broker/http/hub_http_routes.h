@@ -1,0 +1,19 @@
+/*  hub_http_routes: the handlers the route table of hub_http.c names, one
+    group per file. A new endpoint declares its handler here.
+*/
+#ifndef HUB_HTTP_ROUTES_H
+#define HUB_HTTP_ROUTES_H
+
+#include "hub_http_handler.h"
+
+/* hub_http_publish.c: POST /v1/messages/{type} */
+hub_http_handler_fn hub_http_publish;
+
+/* hub_http_read.c: GET /v1/status, /v1/commissions, /v1/commissions/{id},
+   /v1/history */
+hub_http_handler_fn hub_http_read_status;
+hub_http_handler_fn hub_http_read_commissions;
+hub_http_handler_fn hub_http_read_commission;
+hub_http_handler_fn hub_http_read_history;
+
+#endif

@@ -1,0 +1,12 @@
+# The HTTP front end (broker/http): the reject-code -> status table, and
+# the API end to end over real processes (cyclehubd --http, cyclehub tokens,
+# libcurl, CURVE ZeroMQ sockets).
+hub_test(test_http_problem SOURCES test_http_problem.c LIBS hub_brokerlib)
+hub_test(test_http SOURCES test_http.c
+         LIBS hub_json hub_proto PkgConfig::CZMQ PkgConfig::ZMQ PkgConfig::CURL PkgConfig::JANSSON
+         TIMEOUT 300)
+add_dependencies(test_http cyclehubd cyclehub_cli)
+# docs/http.md's tour, run as written (its sh blocks, with a free port)
+add_test(NAME test_http_doc COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_http_doc.py)
+set_tests_properties(test_http_doc PROPERTIES TIMEOUT 120
+  ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")
