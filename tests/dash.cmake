@@ -4,3 +4,8 @@
 if(TARGET hub_dash AND TARGET cyclehub)
   hub_test(test_dash SOURCES test_dash.c LIBS hub_dash hub_domain cyclehub hub_proto)
 endif()
+if(TARGET hub_dash AND TARGET cyclehub)
+  hub_test(test_dash_browser SOURCES test_dash_browser.c LIBS hub_dash hub_domain cyclehub hub_proto
+           TIMEOUT 300)
+  set_tests_properties(test_dash_browser PROPERTIES SKIP_RETURN_CODE 77)
+endif()

@@ -86,7 +86,7 @@ test_commission_page (void)
     CHECK (s_count (html, "<g class=\"hub-band\"") == 5);
     CHECK (s_count (html, "<line class=\"hub-boundary") == 4);
     CHECK (s_count (html, "hub-boundary hub-boundary--cycle\" data-from=\"review\" data-to=\"analyse\"") == 1);
-    CHECK (strstr (html, "Cycle 2</text>"));
+    CHECK (strstr (html, "Cycle 2 begins</text>"));
     CHECK (strstr (html, "<desc id=\"timeline-desc\">18 events. Analyse from 10 February 2026. Plan from 10 February 2026. "
                          "Do from 16 March 2026. Review from 5 October 2026. Analyse from 5 October 2026. </desc>"));
     //  The consultation and its Gunning checkpoints
@@ -182,10 +182,21 @@ test_waiting (void)
     html = hub_dash_render_commissions (&ctx, &c, 1);
     REQUIRE (html);
     CHECK (strstr (html, "Overdue</strong> Contract <span class=\"hub-id\">contract-a</span>: "
-                         "KPI report overdue since 1 August 2026"));
+                         "KPI report overdue since 31 July 2026"));
     CHECK (strstr (html, "standstill ends midnight at the end of 21 May 2027"));
     CHECK (strstr (html, "<td class=\"hub-table__cell\">21 May 2027</td>"));   //  next deadline (UK date)
     CHECK (strstr (html, "University Hospitals of Leicester NHS Trust <span class=\"hub-secondary\">GB-NHS-RWE</span>"));
+    free (html);
+    //  A KPI report falls due on a day, the same in both columns: the quarter
+    //  after the one reported (to 30 September 2026), plus 30 days
+    hub_fx_destroy (&fx);
+    REQUIRE (hub_fx_cycle (&fx) == 0);
+    c = hub_fx_view (&fx);
+    ctx = s_ctx ("2026-11-01T00:00:00Z");
+    html = hub_dash_render_commissions (&ctx, &c, 1);
+    REQUIRE (html);
+    CHECK (strstr (html, "<td class=\"hub-table__cell\">30 January 2027</td>"));
+    CHECK (strstr (html, "next KPI report due by 30 January 2027"));
     free (html);
     hub_fx_destroy (&fx);
 }

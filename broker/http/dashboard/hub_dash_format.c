@@ -210,10 +210,23 @@ hub_dash_stage_tag (hub_dash_buf_t *b, Cyclehub__V1__Stage stage)
 }
 
 void
+hub_dash_wait_day (const hub_dash_wait_t *w, char *buf, size_t size)
+{
+    //  A KPI report is due by a day counted from a period's end, not an hour
+    if (w->kind == HUB_DASH_WAIT_KPI_DUE || w->kind == HUB_DASH_WAIT_KPI_OVERDUE)
+        hub_dash_period_end (w->at_ms, buf, size);
+    else
+        hub_dash_due_date (w->at_ms, buf, size);
+}
+
+void
 hub_dash_wait_text (hub_dash_buf_t *b, const hub_dash_wait_t *w, int64_t now_ms)
 {
     char when [HUB_DASH_DATE_MAX];
-    hub_dash_deadline (w->at_ms, when, sizeof when);
+    if (w->kind == HUB_DASH_WAIT_KPI_DUE || w->kind == HUB_DASH_WAIT_KPI_OVERDUE)
+        hub_dash_wait_day (w, when, sizeof when);
+    else
+        hub_dash_deadline (w->at_ms, when, sizeof when);
     int64_t days = hub_dash_days_until (now_ms, w->at_ms);
     const char *noun = w->kind <= HUB_DASH_WAIT_OUTCOME? "Consultation"
                      : w->kind <= HUB_DASH_WAIT_TENDER_TO_CLOSE? "Tender"

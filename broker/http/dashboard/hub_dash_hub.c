@@ -51,7 +51,7 @@ s_store (hub_dash_buf_t *b, const hub_dash_hub_t *hub)
     s_bytes (free_bytes, used, sizeof used);
     hub_dash_rawf (b, "<div class=\"hub-summary__row\"><dt class=\"hub-summary__key\">Headroom</dt>"
                       "<dd class=\"hub-summary__value\" data-headroom=\"%d\">%s free (%d%%)%s"
-                      "<span class=\"hub-meter\"><span class=\"hub-meter__used hub-meter__used--%d\">"
+                      "<span class=\"hub-meter\" aria-hidden=\"true\"><span class=\"hub-meter__used hub-meter__used--%d\">"
                       "</span></span></dd></div>", pct, used, pct,
                    pct < 10? " <strong class=\"hub-tag hub-tag--red\">Low</strong>": "",
                    (100 - pct + 5) / 10 * 10);

@@ -146,8 +146,10 @@ s_bar (hub_dash_buf_t *b, const Cyclehub__V1__KpiReported *k, double cx, double 
     hub_dash_rawf (b, "<line class=\"hub-kpi__target\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
                       "stroke=\"#0b0c0c\" stroke-width=\"3\" stroke-dasharray=\"6 3\"/>",
                    cx - bw / 2 - 8, cx + bw / 2 + 8, ty, ty);
+    //  The value above both the bar and the target mark, so neither hides it
+    double label_y = fmin (base - vh, ty) - 8;
     hub_dash_rawf (b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"hub-svg-value\">",
-                   cx, base - vh - 6 < TOP + 10? TOP + 10: base - vh - 6);
+                   cx, label_y < TOP + 4? TOP + 4: label_y);
     hub_dash_text (b, v);
     hub_dash_rawf (b, "</text><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"hub-svg-small\">",
                    cx, base + 18);

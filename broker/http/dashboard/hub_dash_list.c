@@ -37,7 +37,7 @@ s_row (hub_dash_buf_t *b, const hub_dash_ctx_t *ctx, const hub_dash_commission_t
             next = &waits [i];
     if (next) {
         char when [HUB_DASH_DATE_MAX];
-        hub_dash_due_date (next->at_ms, when, sizeof when);
+        hub_dash_wait_day (next, when, sizeof when);
         hub_dash_text (b, when);
     }
     else

@@ -82,6 +82,8 @@ void hub_dash_agency (hub_dash_buf_t *b, const hub_dash_ctx_t *ctx, const char *
 //  The GOV.UK tag of a stage: <strong class="govuk-tag hub-stage--do" ...>Do</strong>
 void hub_dash_stage_tag (hub_dash_buf_t *b, Cyclehub__V1__Stage stage);
 const char *hub_dash_stage_label (Cyclehub__V1__Stage stage);
+//  The day a waiting item falls due ("21 May 2027")
+void hub_dash_wait_day (const hub_dash_wait_t *w, char *buf, size_t size);
 //  A sentence for a waiting item: "Consultation falls-1 closes in 5 days"
 void hub_dash_wait_text (hub_dash_buf_t *b, const hub_dash_wait_t *w, int64_t now_ms);
 

@@ -83,22 +83,23 @@ s_boundary (hub_dash_buf_t *b, const s_scale_t *sc, const Cyclehub__V1__Event *e
                    hub_proto_stage_name (ev->change->to), x, x, BAND_TOP, bottom + 4,
                    next_cycle? 4: 1, next_cycle? " stroke-dasharray=\"8 4\"": "");
     if (next_cycle)
-        hub_dash_rawf (b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"hub-svg-strong\">"
-                          "Cycle %u</text>", x - 4, bottom + 24, ++*cycle);
+        hub_dash_rawf (b, "<text x=\"%.1f\" y=\"%.1f\" class=\"hub-svg-strong\">Cycle %u begins</text>",
+                       x + 6, BAND_TOP + 38, ++*cycle);
 }
 
-//  Month ticks: every month, or every 3, 6, 12 months on a long axis
+//  Month ticks at each month's first day (UK): every month, or every 3, 6
+//  or 12 months on a long axis
 static void
 s_axis (hub_dash_buf_t *b, const s_scale_t *sc)
 {
     double y = LANE_TOP + LANES * LANE_H;
     int64_t span_months = (sc->t1 - sc->t0) / (30 * DAY_MS) + 1;
     int step = span_months <= 12? 1: span_months <= 36? 3: span_months <= 72? 6: 12;
-    int64_t t = sc->t0;
-    char label [HUB_DASH_DATE_MAX], last [HUB_DASH_DATE_MAX] = "";
+    char label [HUB_DASH_DATE_MAX], last [HUB_DASH_DATE_MAX];
+    hub_dash_month (sc->t0, last, sizeof last);
     int month = 0;
-    //  Walk day by day only to find month starts: at most a few thousand steps
-    for (int64_t day = t / DAY_MS + 1; day * DAY_MS < sc->t1; day++) {
+    //  Walk day by day only to find month starts: a few thousand steps at most
+    for (int64_t day = sc->t0 / DAY_MS + 1; day * DAY_MS < sc->t1; day++) {
         hub_dash_month (day * DAY_MS, label, sizeof label);
         if (strcmp (label, last) == 0)
             continue;
@@ -107,7 +108,8 @@ s_axis (hub_dash_buf_t *b, const s_scale_t *sc)
             continue;
         double x = s_x (sc, day * DAY_MS);
         hub_dash_rawf (b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#505a5f\"/>"
-                          "<text x=\"%.1f\" y=\"%.1f\" class=\"hub-svg-small\">", x, x, y, y + 6, x + 3, y + 20);
+                          "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"hub-svg-small\">",
+                       x, x, y, y + 6, x, y + 20);
         hub_dash_text (b, label);
         hub_dash_raw (b, "</text>");
     }
