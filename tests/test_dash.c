@@ -178,6 +178,7 @@ test_waiting (void)
     //  max smaller than the count: the most urgent first, the count in all
     CHECK (hub_dash_waiting (&c, hub_fx_time ("2027-05-20T10:00:00Z"), w, 1) == 2
         && w [0].kind == HUB_DASH_WAIT_KPI_OVERDUE);
+    CHECK (hub_dash_waiting (&c, hub_fx_time ("2027-05-20T10:00:00Z"), NULL, 0) == 2);
     ctx = s_ctx ("2027-05-20T10:00:00Z");
     html = hub_dash_render_commissions (&ctx, &c, 1);
     REQUIRE (html);

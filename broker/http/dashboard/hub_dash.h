@@ -89,8 +89,9 @@ typedef struct {
 
 /* Fills items (up to max) with what the commission waits for at now_ms, most
    urgent first (overdue, then by date, undated last), and returns how many
-   there are in all (may exceed max). The JSON API's "next deadline" can use
-   the same rule: the first item that is not overdue and has a date. */
+   there are in all (may exceed max; 0 also if memory runs out). items may
+   be NULL when max is 0, to count. The JSON API's "next deadline" can use
+   the same rule: the first item that is not overdue and has a date ahead. */
 size_t
     hub_dash_waiting (const hub_dash_commission_t *c, int64_t now_ms,
                       hub_dash_wait_t *items, size_t max);

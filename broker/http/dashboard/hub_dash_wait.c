@@ -157,7 +157,8 @@ hub_dash_waiting (const hub_dash_commission_t *c, int64_t now_ms,
         }
         all [j] = w;
     }
-    memcpy (items, all, (n < max? n: max) * sizeof *items);
+    if (items && max)
+        memcpy (items, all, (n < max? n: max) * sizeof *items);
     free (all);
     return n;
 }
