@@ -17,6 +17,7 @@ PKGS=(
   python3-jsonschema                      # OCDS validator (tests)
   nats-server libnats-dev                 # scale-out bridge (and its tests)
   clang                                   # libFuzzer targets (make fuzz)
+  chromium fonts-liberation2              # the dashboard's browser test (headless; Arial-metric font)
 )
 
 missing=()
