@@ -311,7 +311,8 @@ test_outward (void)
     size_t out_size;
     uint8_t *out = s_pack_event (event, &out_size);
     for (size_t i = 0; i < 5; i++)
-        CHECK_MSG (!memmem (out, out_size, secrets [i], strlen (secrets [i])), "%s left", secrets [i]);
+        CHECK_MSG (!memmem (out, out_size, secrets [i], strlen (secrets [i])),
+                   "%s left", secrets [i]);
     CHECK (event->envelope->response_submitted->personal->redacted);
     CHECK (!hub_proto_has_personal (&event->base));
     //  The rest is the event as it was: the same bytes as the original with

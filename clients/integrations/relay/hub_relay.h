@@ -3,8 +3,9 @@
     HTTP endpoint: canonical JSON or a FHIR R4B subscription notification,
     signed with HMAC-SHA256. It reads the hub in outward mode
     (hub_integ_hub): no personal data reaches the receiver, even when it
-    runs as the commission's owner. The cursor file moves past an event only once
-    the receiver took it (2xx) or it was dead-lettered: at-least-once.
+    runs as the commission's owner. The cursor file moves past an event
+    only once the receiver took it (2xx) or it was dead-lettered:
+    at-least-once.
     docs/integration.md describes the requests, retries and dead letters;
     `cyclehub relay webhook` is this library behind flags.
 */
