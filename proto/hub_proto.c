@@ -387,12 +387,21 @@ hub_proto_type_may_be_personal (Cyclehub__V1__Envelope__BodyCase body_case)
 }
 
 int
+hub_proto_outward_event (Cyclehub__V1__Event *event)
+{
+    //  The whole event is walked, not only the bodies hub_types marks as
+    //  possibly personal: the walk is cheap, and this way no type, field
+    //  or nesting added later can carry a PersonalData past it
+    return hub_proto_redact (&event->base);
+}
+
+int
 hub_proto_redact_event (const void *data, size_t size, uint8_t **out, size_t *out_size)
 {
     Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
     if (!event)
         return -1;
-    int redacted = hub_proto_redact (&event->base);
+    int redacted = hub_proto_outward_event (event);
     if (redacted >= 0) {
         *out_size = cyclehub__v1__event__get_packed_size (event);
         *out = malloc (*out_size? *out_size: 1);

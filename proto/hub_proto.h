@@ -85,10 +85,28 @@ int
 bool
     hub_proto_type_may_be_personal (Cyclehub__V1__Envelope__BodyCase body_case);
 
-/* Redacts a packed Event: *out (malloc'd, the caller frees) and *out_size
-   receive the packed Event with every PersonalData emptied. Returns the
-   number of PersonalData that held data (0: *out is still a fresh copy), or
-   -1 if data is not an Event or memory runs out. */
+/* THE outward point for personal data (docs/design.md, "Personal data: the
+   one outward point"): every event that leaves the hub for anyone who may
+   not read its personal data, or for a consumer that forwards it outside
+   the hub, passes through here before it is sent. Callers: the broker's
+   events socket, history pages for anyone but the commission's owner and
+   the erasure's replacement (through hub_proto_redact_event, the packed
+   form below); libcyclehub's outward mode (hub_connect_options_t.outward),
+   which the webhook relay, the NATS bridge and the OCDS export always use,
+   for live events, history and gap fill alike; and any new way out (the
+   HTTP events and their catch-up from history) must call it too.
+   Empties every PersonalData below the event and sets its `redacted`,
+   leaving the rest of the event as it was. event must come from
+   cyclehub__v1__event__unpack with the default allocator. Returns the
+   number of PersonalData that held data, or -1 if out of memory (the
+   event may then be half redacted: do not send it). */
+int
+    hub_proto_outward_event (Cyclehub__V1__Event *event);
+
+/* hub_proto_outward_event on a packed Event: *out (malloc'd, the caller
+   frees) and *out_size receive the packed Event with every PersonalData
+   emptied. Returns the number of PersonalData that held data (0: *out is
+   still a fresh copy), or -1 if data is not an Event or memory runs out. */
 int
     hub_proto_redact_event (const void *data, size_t size, uint8_t **out, size_t *out_size);
 

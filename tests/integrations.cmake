@@ -14,3 +14,10 @@ if(TARGET cyclehub AND TARGET cyclehub_cli)
     endif()
   endforeach()
 endif()
+# Personal data through every way out (test_outward): libcyclehub's outward
+# mode, the relay into a real receiver, the bridge into a real nats-server,
+# the OCDS export, each run as the commission's owner.
+if(TARGET cyclehub AND TARGET cyclehub_cli AND TARGET cyclehubd)
+  hub_test(test_outward SOURCES test_outward.c LIBS cyclehub hub_proto PkgConfig::CZMQ PkgConfig::NATS PkgConfig::JANSSON TIMEOUT 300)
+  add_dependencies(test_outward cyclehubd cyclehub_cli)
+endif()

@@ -259,6 +259,128 @@ test_redact (void)
     s_free (&env->base);
 }
 
+//  Packs env into an Event (seq, sender, type as the broker sets them),
+//  unpacks it as a consumer would: the input of the outward point.
+static Cyclehub__V1__Event *
+s_event_of (Cyclehub__V1__Envelope *env, uint8_t **packed, size_t *size)
+{
+    Cyclehub__V1__Event event = CYCLEHUB__V1__EVENT__INIT;
+    event.seq = 42;
+    event.sender = "GB-LAE-E09000033";
+    event.type = (char *) hub_proto_type_name (env->body_case);
+    event.stage = CYCLEHUB__V1__STAGE__STAGE_ANALYSE;
+    event.envelope = env;
+    *size = cyclehub__v1__event__get_packed_size (&event);
+    *packed = malloc (*size);
+    cyclehub__v1__event__pack (&event, *packed);
+    return cyclehub__v1__event__unpack (NULL, *size, *packed);
+}
+
+static uint8_t *
+s_pack_event (const Cyclehub__V1__Event *event, size_t *size)
+{
+    *size = cyclehub__v1__event__get_packed_size (event);
+    uint8_t *buf = malloc (*size? *size: 1);
+    cyclehub__v1__event__pack (event, buf);
+    return buf;
+}
+
+//  hub_proto_outward_event, the one outward point (docs/design.md): no
+//  personal value survives it, the redacted flag is set, nothing else of
+//  the event changes, and the packed form does exactly the same.
+static void
+test_outward (void)
+{
+    static const char *secrets [] = { "Ada Outward-Person", "ada@outward.example",
+                                      "+44 20 7946 0001", "1 Outward Lane, E1 6AN",
+                                      "my neighbour at number 3" };
+    Cyclehub__V1__Envelope *env = s_envelope (CYCLEHUB__V1__ENVELOPE__BODY_RESPONSE_SUBMITTED);
+    Cyclehub__V1__PersonalData *pd = env->response_submitted->personal;
+    char **fields [] = { &pd->full_name, &pd->email, &pd->phone, &pd->postal_address,
+                         &pd->free_text [1] };
+    for (size_t i = 0; i < 5; i++) {
+        free (*fields [i]);
+        *fields [i] = strdup (secrets [i]);
+    }
+    pd->redacted = false;
+    uint8_t *packed;
+    size_t size;
+    Cyclehub__V1__Event *event = s_event_of (env, &packed, &size);
+    REQUIRE (event);
+    CHECK (hub_proto_outward_event (event) == 1);
+    size_t out_size;
+    uint8_t *out = s_pack_event (event, &out_size);
+    for (size_t i = 0; i < 5; i++)
+        CHECK_MSG (!memmem (out, out_size, secrets [i], strlen (secrets [i])),
+                   "%s left", secrets [i]);
+    CHECK (event->envelope->response_submitted->personal->redacted);
+    CHECK (!hub_proto_has_personal (&event->base));
+    //  The rest is the event as it was: the same bytes as the original with
+    //  an empty, flagged PersonalData put in by hand
+    Cyclehub__V1__PersonalData empty = CYCLEHUB__V1__PERSONAL_DATA__INIT;
+    empty.redacted = true;
+    env->response_submitted->personal = &empty;
+    uint8_t *want;
+    size_t want_size;
+    Cyclehub__V1__Event *expected = s_event_of (env, &want, &want_size);
+    env->response_submitted->personal = pd;
+    CHECK (expected && out_size == want_size && memcmp (out, want, out_size) == 0);
+    cyclehub__v1__event__free_unpacked (expected, NULL);
+    //  Twice changes nothing more
+    CHECK (hub_proto_outward_event (event) == 0);
+    free (out);
+    out = s_pack_event (event, &out_size);
+    CHECK (out_size == want_size && memcmp (out, want, out_size) == 0);
+    //  The packed form (the broker's) gives the same bytes
+    uint8_t *redacted;
+    size_t redacted_size;
+    CHECK (hub_proto_redact_event (packed, size, &redacted, &redacted_size) == 1);
+    CHECK (redacted_size == want_size && memcmp (redacted, want, want_size) == 0);
+    free (redacted);
+    CHECK (hub_proto_redact_event ("\xff\xff", 2, &redacted, &redacted_size) == -1);
+    free (out);
+    free (want);
+    free (packed);
+    cyclehub__v1__event__free_unpacked (event, NULL);
+
+    //  An empty PersonalData leaves flagged: a reader never has to guess
+    for (size_t i = 0; i < 5; i++) {
+        free (*fields [i]);
+        *fields [i] = strdup ("");
+    }
+    pd->n_free_text = 0;
+    event = s_event_of (env, &packed, &size);
+    REQUIRE (event);
+    CHECK (hub_proto_outward_event (event) == 0);
+    CHECK (event->envelope->response_submitted->personal->redacted);
+    cyclehub__v1__event__free_unpacked (event, NULL);
+    free (packed);
+    pd->n_free_text = 2;
+    s_free (&env->base);
+
+    //  Every message type, every field set: nothing personal leaves, and a
+    //  type that cannot hold personal data goes out byte for byte
+    Cyclehub__V1__Envelope__BodyCase body_case;
+    for (size_t i = 0; (body_case = hub_proto_type_at (i)); i++) {
+        env = s_envelope (body_case);
+        event = s_event_of (env, &packed, &size);
+        REQUIRE (event);
+        int redacted_count = hub_proto_outward_event (event);
+        CHECK_MSG (redacted_count >= 0, "%s", hub_proto_type_name (body_case));
+        CHECK_MSG (!hub_proto_has_personal (&event->base), "%s", hub_proto_type_name (body_case));
+        CHECK_MSG ((redacted_count > 0) == hub_proto_type_may_be_personal (body_case), "%s",
+                   hub_proto_type_name (body_case));
+        out = s_pack_event (event, &out_size);
+        if (!hub_proto_type_may_be_personal (body_case))
+            CHECK_MSG (out_size == size && memcmp (out, packed, size) == 0, "%s",
+                       hub_proto_type_name (body_case));
+        free (out);
+        free (packed);
+        cyclehub__v1__event__free_unpacked (event, NULL);
+        s_free (&env->base);
+    }
+}
+
 int
 main (void)
 {
@@ -267,5 +389,6 @@ main (void)
     test_bad_bytes ();
     test_check ();
     test_redact ();
+    test_outward ();
     HUB_TEST_DONE ();
 }

@@ -1,4 +1,5 @@
-/*  hub_integ: the integration libraries' shared return convention. */
+/*  hub_integ: the integration libraries' hub options and shared return
+    convention. */
 #include <stdio.h>
 #include "hub_integ.h"
 
@@ -20,4 +21,12 @@ hub_integ_fail (int rc, const hub_result_t *result, const char *what)
         case HUB_EINVAL: return HUB_INTEG_CONFIG;
         default: return HUB_INTEG_FAILED;
     }
+}
+
+hub_connect_options_t
+hub_integ_hub (const hub_connect_options_t *hub)
+{
+    hub_connect_options_t outward = *hub;
+    outward.outward = true;
+    return outward;
 }

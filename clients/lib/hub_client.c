@@ -43,6 +43,7 @@ struct _hub_client_t {
     int64_t last_reply;             //  mono ms of the last reply
     bool stopped;                   //  a publish was refused for space: the broker holds
                                     //  this connection's publishes until it is resumed
+    bool outward;                   //  redact every history page (options.outward)
 };
 
 static const char *s_errors [] = {
@@ -161,6 +162,7 @@ hub_client_new (const hub_connect_options_t *options)
     self->timeout_ms = options->timeout_ms > 0? options->timeout_ms: defaults.timeout_ms;
     self->window = options->window > 0? options->window: defaults.window;
     self->resend_ms = options->resend_ms > 0? options->resend_ms: defaults.resend_ms;
+    self->outward = options->outward;
     self->pending = zlistx_new ();
     self->completions = zlistx_new ();
     self->next_request_id = 1;
@@ -626,6 +628,36 @@ hub_client_poll (hub_client_t *self, hub_result_t *result, int timeout_ms)
     }
 }
 
+//  Outward mode: passes every event of a history page through the hub's
+//  one outward point. The broker already redacts for anyone but the owner,
+//  so only an owner's page changes. Returns 0, or -1 if an event cannot be
+//  read or redacted (the page must not be handed out).
+static int
+s_outward_page (Cyclehub__V1__HistoryPage *page)
+{
+    for (size_t i = 0; i < page->n_events; i++) {
+        ProtobufCBinaryData *bytes = &page->events [i];
+        Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, bytes->len, bytes->data);
+        int redacted = event? hub_proto_outward_event (event): -1;
+        uint8_t *packed = NULL;
+        if (redacted > 0) {
+            size_t size = cyclehub__v1__event__get_packed_size (event);
+            packed = malloc (size? size: 1);
+            if (packed) {
+                cyclehub__v1__event__pack (event, packed);
+                free (bytes->data);         //  the reply's own allocator: malloc
+                bytes->data = packed;
+                bytes->len = size;
+            }
+        }
+        if (event)
+            cyclehub__v1__event__free_unpacked (event, NULL);
+        if (redacted < 0 || (redacted > 0 && !packed))
+            return -1;
+    }
+    return 0;
+}
+
 int
 hub_client_request (hub_client_t *self, Cyclehub__V1__Request *request,
                     Cyclehub__V1__Reply **reply_p, hub_result_t *result)
@@ -647,6 +679,11 @@ hub_client_request (hub_client_t *self, Cyclehub__V1__Request *request,
         s_result_from_reply (result, reply);
         cyclehub__v1__reply__free_unpacked (reply, NULL);
         return HUB_REJECTED;
+    }
+    if (self->outward && reply->body_case == CYCLEHUB__V1__REPLY__BODY_PAGE
+    &&  s_outward_page (reply->page)) {
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+        return result->rc = HUB_EPROTO;
     }
     *reply_p = reply;
     return result->rc = HUB_OK;

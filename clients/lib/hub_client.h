@@ -86,6 +86,16 @@ typedef struct {
     const char *server_public_key_file;  /* or: the path of the broker's
                                        public certificate (broker.cert);
                                        one of the two, not both */
+    bool outward;                 /* for programs that forward events outside
+                                     the hub: every event this client or
+                                     subscriber hands out (history pages,
+                                     live events, gap fill) has its personal
+                                     data removed first, by the hub's one
+                                     outward point (hub_proto_outward_event),
+                                     even when the agency is the commission's
+                                     owner. The relay, bridge and OCDS export
+                                     always set it. Default false: an owner's
+                                     own reads see its personal data. */
 } hub_connect_options_t;
 
 /* Fills options with the defaults above. */
@@ -203,7 +213,10 @@ int
 
 /* One history page for query (borrowed). On HUB_OK *reply_p holds the
    page (reply->page); free as for hub_client_request. Each entry of
-   page->events is a packed Event (cyclehub__v1__event__unpack). */
+   page->events is a packed Event (cyclehub__v1__event__unpack). With
+   options.outward, every event of the page is redacted (HUB_EPROTO if one
+   cannot be read, so none leaves unchecked); also for a history request
+   sent through hub_client_request. */
 int
     hub_client_history (hub_client_t *self, const Cyclehub__V1__HistoryQuery *query,
                         Cyclehub__V1__Reply **reply_p, hub_result_t *result);

@@ -288,7 +288,11 @@ hub_subscriber_start (hub_subscriber_t *self)
 {
     if (self->started)
         return HUB_OK;
-    self->client = hub_client_new (&self->options);
+    //  Outward mode redacts at delivery (hub_subscriber_recv), history
+    //  included: the history client need not unpack every event twice
+    hub_connect_options_t history_options = self->options;
+    history_options.outward = false;
+    self->client = hub_client_new (&history_options);
     if (!self->client)
         return HUB_EINVAL;
     zsock_t *sub = zsock_new (ZMQ_SUB);
@@ -554,6 +558,10 @@ hub_subscriber_recv (hub_subscriber_t *self, int timeout_ms, Cyclehub__V1__Event
             return HUB_EINTR;
         Cyclehub__V1__Event *event = zlistx_first (self->ready);
         if (event) {
+            //  Outward mode: here every event passes, live, from history
+            //  or filling a gap; one that cannot be redacted stays queued
+            if (self->options.outward && hub_proto_outward_event (event) < 0)
+                return HUB_ENOMEM;
             zlistx_detach_cur (self->ready);
             self->stats.delivered++;
             self->unacked = true;

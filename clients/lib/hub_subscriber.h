@@ -23,6 +23,12 @@
     the subscriber resumes after the last cursor saved, so it delivers
     again at most the last group (at least once, never a gap).
 
+    Outward mode (options.outward, for programs that forward events
+    outside the hub: the relay, the bridge): every event recv hands out,
+    live, from history or filling a gap, has passed through the hub's one
+    outward point (hub_proto_outward_event) first, so even the
+    commission's owner gets no personal data from it.
+
     Signals: recv returns HUB_EINTR as soon as czmq's zsys_interrupted is
     set (its SIGINT/SIGTERM handler), also while catching up from history.
 
@@ -108,7 +114,8 @@ int
    returns its error (HUB_UNREACHABLE, HUB_TIMEOUT, HUB_REJECTED, ...)
    and is retried by the next call; HUB_EIO if the cursor could not be
    saved (the event is not lost: it is kept for the next call); HUB_EINTR
-   on a signal (zsys_interrupted, checked before each event). */
+   on a signal (zsys_interrupted, checked before each event); in outward
+   mode HUB_ENOMEM if the event could not be redacted (it is kept). */
 int
     hub_subscriber_recv (hub_subscriber_t *self, int timeout_ms,
                          Cyclehub__V1__Event **event_p);

@@ -407,7 +407,8 @@ s_read_cursor (s_bridge_t *self, uint64_t *cursor_p, uint64_t *last_p)
 static int
 s_hub_status (s_bridge_t *self, uint64_t *last_seq)
 {
-    hub_client_t *client = hub_client_new (&self->config->hub);
+    hub_connect_options_t hub = hub_integ_hub (&self->config->hub);
+    hub_client_t *client = hub_client_new (&hub);
     if (!client) {
         fprintf (stderr, "cyclehub: bridge: cannot connect to %s: check --api and --agency\n",
                  self->config->hub.api_endpoint);
@@ -431,7 +432,8 @@ static int
 s_follow (s_bridge_t *self, uint64_t from)
 {
     hub_subscriber_destroy (&self->sub);
-    self->sub = hub_subscriber_new (&self->config->hub);
+    hub_connect_options_t hub = hub_integ_hub (&self->config->hub);
+    self->sub = hub_subscriber_new (&hub);
     if (!self->sub)
         return HUB_ENOMEM;
     for (size_t i = 0; i < self->config->n_topics; i++)
@@ -523,10 +525,6 @@ s_publish (s_bridge_t *self, Cyclehub__V1__Event *event)
                  event->seq, S_SUBJECT_MAX);
         return HUB_INTEG_FAILED;
     }
-    //  The stream is fan-out: it gets what the public events socket gets
-    if (event->envelope && hub_proto_type_may_be_personal (event->envelope->body_case)
-    &&  hub_proto_redact (&event->base) < 0)
-        return HUB_INTEG_FAILED;
     void *body = NULL;
     size_t size = 0;
     if (self->json) {

@@ -1,8 +1,9 @@
 /*  hub_bridge: the hub's event log copied into a NATS JetStream stream, in
     seq order, each event once (docs/scale-out.md). The stream is the
     cursor: on start the bridge reads the hub seq of the stream's last
-    message and follows the hub from the next one. `cyclehub bridge nats`
-    is this library behind flags.
+    message and follows the hub from the next one. It reads the hub in
+    outward mode (hub_integ_hub): no personal data reaches the stream.
+    `cyclehub bridge nats` is this library behind flags.
 */
 #ifndef HUB_BRIDGE_H
 #define HUB_BRIDGE_H

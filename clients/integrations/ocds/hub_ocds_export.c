@@ -242,7 +242,8 @@ s_check_config (const hub_ocds_export_config_t *config)
 static int
 s_read (const hub_ocds_export_config_t *config, hub_ocds_t *ocds, uint64_t *events)
 {
-    hub_client_t *client = hub_client_new (&config->hub);
+    hub_connect_options_t hub = hub_integ_hub (&config->hub);
+    hub_client_t *client = hub_client_new (&hub);
     if (!client) {
         fprintf (stderr, "cyclehub: export: no agency: give --agency or set CYCLEHUB_AGENCY\n");
         return HUB_INTEG_CONFIG;

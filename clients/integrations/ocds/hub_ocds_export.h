@@ -1,8 +1,9 @@
 /*  hub_ocds_export: a hub's history as an OCDS package, from the broker to
     a file. Pages through the stored history of one commission (or of all),
     feeds it to the converter (hub_ocds.h) and writes one release or record
-    package to stdout or, atomically, to a file. `cyclehub export ocds` is
-    this function behind flags.
+    package to stdout or, atomically, to a file. It reads the hub in
+    outward mode (hub_integ_hub): no personal data reaches the converter.
+    `cyclehub export ocds` is this function behind flags.
 */
 #ifndef HUB_OCDS_EXPORT_H
 #define HUB_OCDS_EXPORT_H

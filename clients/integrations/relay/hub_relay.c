@@ -647,7 +647,8 @@ s_curl_setup (s_relay_t *self)
 static int
 s_subscribe (const hub_relay_config_t *config, hub_subscriber_t **sub_p)
 {
-    hub_subscriber_t *sub = hub_subscriber_new (&config->hub);
+    hub_connect_options_t hub = hub_integ_hub (&config->hub);
+    hub_subscriber_t *sub = hub_subscriber_new (&hub);
     if (!sub) {
         fprintf (stderr, "cyclehub: relay: no agency: give --agency or set CYCLEHUB_AGENCY\n");
         return HUB_INTEG_CONFIG;

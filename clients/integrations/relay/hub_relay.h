@@ -1,8 +1,11 @@
 /*  hub_relay: the webhook relay. Follows the hub with the gap-free
     subscriber and POSTs each event, in seq order and one at a time, to an
     HTTP endpoint: canonical JSON or a FHIR R4B subscription notification,
-    signed with HMAC-SHA256. The cursor file moves past an event only once
-    the receiver took it (2xx) or it was dead-lettered: at-least-once.
+    signed with HMAC-SHA256. It reads the hub in outward mode
+    (hub_integ_hub): no personal data reaches the receiver, even when it
+    runs as the commission's owner. The cursor file moves past an event
+    only once the receiver took it (2xx) or it was dead-lettered:
+    at-least-once.
     docs/integration.md describes the requests, retries and dead letters;
     `cyclehub relay webhook` is this library behind flags.
 */
