@@ -1227,3 +1227,15 @@ hub_json_decode (const ProtobufCMessageDescriptor *desc, const char *text,
     json_decref (json);
     return msg;
 }
+
+void
+hub_json_field_name (const ProtobufCFieldDescriptor *field, char *buf, size_t size)
+{
+    s_json_name (field, buf, size);
+}
+
+bool
+hub_json_field_is_time (const ProtobufCFieldDescriptor *field)
+{
+    return s_is_time (field);
+}

@@ -34,6 +34,7 @@
 #ifndef HUB_JSON_H
 #define HUB_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>
@@ -97,6 +98,15 @@ json_t *
 ProtobufCMessage *
     hub_json_decode (const ProtobufCMessageDescriptor *desc, const char *text,
                      size_t len, char *err, size_t errsize);
+
+/* The JSON name the codec gives a field (lowerCamelCase; a time drops its
+   _ms), written into buf; and whether the field is a time (an int64 named
+   *_ms, an RFC 3339 string in JSON). For describing the JSON form
+   (GET /v1/openapi.json) with the codec's own rules. */
+void
+    hub_json_field_name (const ProtobufCFieldDescriptor *field, char *buf, size_t size);
+bool
+    hub_json_field_is_time (const ProtobufCFieldDescriptor *field);
 
 #ifdef __cplusplus
 }

@@ -10,3 +10,8 @@ add_dependencies(test_http cyclehubd cyclehub_cli)
 add_test(NAME test_http_doc COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_http_doc.py)
 set_tests_properties(test_http_doc PROPERTIES TIMEOUT 120
   ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")
+# GET /v1/openapi.json: valid OpenAPI 3.1 (the vendored schema, Debian's
+# python3-jsonschema), and a real broker's answers conform to it
+add_test(NAME test_http_openapi COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_http_openapi.py)
+set_tests_properties(test_http_openapi PROPERTIES TIMEOUT 120
+  ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")

@@ -54,6 +54,7 @@ static const hub_http_route_t s_routes [] = {
     { "GET",  "/v1/commissions/",    true,  hub_http_read_commission },
     { "GET",  "/v1/history",         false, hub_http_read_history },
     { "POST", "/v1/messages/",       true,  hub_http_publish },
+    { "GET",  "/v1/openapi.json",    false, hub_http_openapi },
 };
 
 void
@@ -318,6 +319,9 @@ s_begin (hub_http_t *self, s_request_t *request)
                               "%s does not take %s", req->path, req->method);
         return;
     }
+    //  The API's description holds no data: anyone may read it
+    if (request->route->handler == hub_http_openapi)
+        return;
     unsigned retry_after = 0;
     char why [400];
     unsigned status = hub_http_auth_check (self->auth, hub_http_header (req, "Authorization"),

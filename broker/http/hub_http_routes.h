@@ -16,4 +16,7 @@ hub_http_handler_fn hub_http_read_commissions;
 hub_http_handler_fn hub_http_read_commission;
 hub_http_handler_fn hub_http_read_history;
 
+/* hub_http_openapi.c: GET /v1/openapi.json (served without a token) */
+hub_http_handler_fn hub_http_openapi;
+
 #endif
