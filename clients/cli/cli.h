@@ -14,6 +14,7 @@
 #define CLI_USAGE       2       /* bad flags or bad input (JSON, values) */
 #define CLI_UNREACHABLE 3       /* the broker did not answer within the timeout */
 #define CLI_FAILED      4       /* anything else (a file, out of memory) */
+#define CLI_REFUSED     5       /* the broker refused our identity (key, org-id, mode) */
 
 typedef struct {
     hub_connect_options_t options;  /* endpoints, agency, timeout */

@@ -199,8 +199,10 @@ cli_subscribe (cli_t *cli, int argc, char **argv)
     int lib_rc = s_follow (sub, &flags);
     if (flags.stats)
         s_print_stats (sub);
+    hub_result_t result = { .rc = lib_rc };
+    snprintf (result.reason, sizeof result.reason, "%s", hub_subscriber_why (sub));
     hub_subscriber_destroy (&sub);
     if (lib_rc == HUB_EINTR)
         return CLI_OK;
-    return lib_rc == HUB_OK? CLI_OK: cli_fail (lib_rc, NULL, "subscribe");
+    return lib_rc == HUB_OK? CLI_OK: cli_fail (lib_rc, &result, "subscribe");
 }

@@ -99,7 +99,9 @@ s_usage (FILE *out)
         "Each command takes --help.\n"
         "\n"
         "Exit status: 0 done, 1 rejected by the broker, 2 usage or bad input,\n"
-        "3 broker unreachable (no answer within --timeout), 4 other failure.\n");
+        "3 broker unreachable (no answer within --timeout), 4 other failure,\n"
+        "5 refused: the broker did not accept who you are (an unregistered key, a wrong\n"
+        "broker key, an org-id it refused, or CURVE where it wants PLAIN or the reverse).\n");
 }
 
 static int

@@ -38,7 +38,9 @@ typedef enum {
     HUB_EPROTO = 5,         /* the broker's reply could not be read */
     HUB_ENOMEM = 6,         /* out of memory */
     HUB_EIO = 7,            /* a file (cursor) could not be read or written */
-    HUB_EINTR = 8           /* interrupted (SIGINT/SIGTERM seen by czmq) */
+    HUB_EINTR = 8,          /* interrupted (SIGINT/SIGTERM seen by czmq) */
+    HUB_EAUTH = 9           /* the broker refused this client's identity in the
+                               handshake: hub_client_why says what and what to check */
 } hub_rc_t;
 
 /* Returns a static sentence describing rc. */
@@ -131,6 +133,16 @@ void
 const char *
     hub_client_agency (hub_client_t *self);
 
+/* Why the broker refused this client (after HUB_EAUTH): a sentence saying
+   what failed (the key is not registered, the org-id was refused, the
+   broker's key is not this broker's, the broker wants CURVE or PLAIN) and
+   what to check; "" if nothing was refused. The handshake is watched with
+   ZeroMQ's socket monitor, so a refusal is known at once, not after the
+   timeout. Calls within resend_ms of a refusal return HUB_EAUTH at once;
+   the next one tries a fresh connection. Borrowed. */
+const char *
+    hub_client_why (hub_client_t *self);
+
 /* Publishes env and waits for the broker's answer, up to the timeout. If
    env->msg_id is NULL or "", a msg_id is generated for this publish (env
    itself is left as it was; result->msg_id tells the id). env is borrowed.
@@ -138,7 +150,8 @@ const char *
    ->reason, ->field), HUB_UNREACHABLE, HUB_TIMEOUT (the publish may or may
    not be stored: re-publish the same envelope with result->msg_id to find
    out safely), HUB_EINVAL (no body), HUB_ENOMEM, HUB_EPROTO, HUB_EINTR.
-   result may be NULL. Async publishes in flight complete meanwhile. */
+   HUB_EAUTH (result->reason: hub_client_why). result may be NULL. Async
+   publishes in flight complete meanwhile. */
 int
     hub_client_publish (hub_client_t *self, const Cyclehub__V1__Envelope *env,
                         hub_result_t *result);
