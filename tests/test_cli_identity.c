@@ -151,6 +151,27 @@ test_curve_broker (void)
                run.err);
     hub_run_free (&run);
 
+    //  The same from a context of a config file, its paths relative to it
+    char config [PATH_MAX + 16], text [1024];
+    snprintf (config, sizeof config, "%s/config", hub.dir);
+    snprintf (text, sizeof text, "context\n    prod\n        api = %s\n        events = %s\n"
+              "        cert = auth/agencies/buyer.cert_secret\n"
+              "        server-key-file = auth/broker.cert\n", hub.proc.api, hub.proc.events);
+    FILE *file = fopen (config, "w");
+    REQUIRE (file);
+    fputs (text, file);
+    fclose (file);
+    const char *context [] = { "--config", config, "--context", "prod", NULL };
+    hub_argv_t a;
+    hub_argv_init (&a, NULL, NULL);
+    for (int i = 0; context [i]; i++)
+        hub_argv_add (&a, context [i]);
+    hub_argv_add (&a, "status");
+    hub_run_argv (&run, a.argv, NULL, 20000);
+    CHECK_MSG (run.status == 0 && strstr (run.out, "hubId"), "context: %d %s", run.status,
+               run.err);
+    hub_run_free (&run);
+
     //  A key the registry does not hold: named, with what to do
     const char *unregistered [] = { "--cert", hub.stranger, "--server-key-file", hub.broker_cert,
                                     NULL };

@@ -16,10 +16,35 @@
 #define CLI_FAILED      4       /* anything else (a file, out of memory) */
 #define CLI_REFUSED     5       /* the broker refused our identity (key, org-id, mode) */
 
+#define CLI_SETTINGS 6             /* api, events, agency, cert, server-key(-file) */
+
 typedef struct {
-    hub_connect_options_t options;  /* endpoints, agency, timeout */
+    hub_connect_options_t options;  /* endpoints, agency, timeout: flags set them,
+                                       cli_config_apply fills the rest */
     bool verbose;                   /* say more on stderr */
+    const char *config;             /* --config FILE, or NULL */
+    const char *context;            /* --context NAME, or NULL */
+    /* cli_config.c's: */
+    bool applied;                   /* cli_config_apply ran */
+    char config_file [PATH_MAX];    /* the config file looked at, or "" */
+    char context_name [64];         /* the context used, or "" */
+    char values [CLI_SETTINGS][PATH_MAX];   /* settings taken from the context */
+    const char *source [CLI_SETTINGS];      /* "flag", the variable, "context", or NULL */
 } cli_t;
+
+/* cli_config (cli_config.c): fills the connection settings no flag gave
+   from the environment (CYCLEHUB_API, _EVENTS, _AGENCY, _CERT,
+   _SERVER_KEY, _SERVER_KEY_FILE), then from the selected context of the
+   config file (--config, $CYCLEHUB_CONFIG, ~/.config/cyclehub/config;
+   --context, $CYCLEHUB_CONTEXT, its `current`). Once; cli_connect_ready
+   calls it. Returns CLI_OK or CLI_USAGE (said why: an unknown key or
+   context, a file that cannot be read). */
+int
+    cli_config_apply (cli_t *cli);
+
+/* `cyclehub context list|use NAME|show [NAME]` */
+int
+    cli_context (cli_t *cli, int argc, char **argv);
 
 /* cli_args (cli_args.c): the one flag parser. A command's handler gets
    argv with argv [0] its name, and parses it so:
