@@ -187,9 +187,22 @@ int
 int
     cli_subscribe (cli_t *cli, int argc, char **argv);
 
-/* `cyclehub publish TYPE [FILE|-]` */
+/* `cyclehub publish TYPE [FILE|-]`, `-m JSON`, `--lines` */
 int
     cli_publish (cli_t *cli, int argc, char **argv);
+
+/* A JSON object as an Envelope of type: a whole Envelope (it has
+   "commissionId") or the body alone (cli_message.c). Returns the
+   envelope, or NULL with the reason in error. */
+Cyclehub__V1__Envelope *
+    cli_envelope_of (json_t *json, const hub_type_t *type, char *error, size_t size);
+
+/* `publish [TYPE] --lines [FILE|-]` (cli_lines.c): JSON lines published
+   pipelined, one report line per input line, a summary on stderr. type
+   NULL: each line names its type. Returns the exit code. */
+int
+    cli_publish_lines (cli_t *cli, const hub_type_t *type, const char *path,
+                       const char *commission, bool dry_run);
 
 /* `cyclehub bridge nats --url URL [FLAGS]`: the event log into JetStream
    (cli_bridge.c). Runs until SIGINT/SIGTERM; returns the exit code. */
