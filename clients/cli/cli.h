@@ -143,11 +143,60 @@ int
 hub_client_t *
     cli_client (cli_t *cli);
 
-/* Prints one event as a JSON line (cli_query.c), whole or not at all: a
+/* cli_filter (cli_filter.c): the event filters of history and subscribe,
+   each repeatable (OR'ed), checked as they are given, and the output
+   formats. */
+#define CLI_FILTER_MAX 32
+
+typedef struct {
+    const char *commissions [CLI_FILTER_MAX];
+    size_t n_commissions;
+    const char *agencies [CLI_FILTER_MAX];
+    size_t n_agencies;
+    const char *types [CLI_FILTER_MAX];
+    size_t n_types;
+    int stages [CLI_FILTER_MAX];
+    size_t n_stages;
+    Cyclehub__V1__Stage query_stages [CLI_FILTER_MAX];
+} cli_filter_t;
+
+/* Adds value of the flag just parsed: kind 't' type, 'c' commission, 'a'
+   agency, 's' stage. A type or stage the hub does not know, or an agency
+   that is no org-id, is a usage error listing the valid ones. Returns 0
+   or -1 (said why). */
+int
+    cli_filter_add (cli_filter_t *self, cli_args_t *args, char kind, const char *value);
+
+/* Puts the filters into a history query (borrowed from self): one value
+   in the single field, several in the repeated one. */
+void
+    cli_filter_query (cli_filter_t *self, Cyclehub__V1__HistoryQuery *query);
+
+/* True if the event matches every filter given (one value of each). */
+bool
+    cli_filter_match (const cli_filter_t *self, const Cyclehub__V1__Event *event);
+
+enum { CLI_FORMAT_JSON, CLI_FORMAT_PRETTY, CLI_FORMAT_TABLE, CLI_FORMAT_RAW };
+
+/* "json", "pretty", "table", "raw": the format, or -1. */
+int
+    cli_format_parse (const char *text);
+
+/* One event as its output line(s) in format, or NULL (freed with zstr_free). */
+char *
+    cli_format_event (const Cyclehub__V1__Event *event, int format);
+
+/* Prints one event in format (cli_query.c), whole or not at all: a
    signal before any of it is written leaves it unprinted and returns 1.
    Returns 0, 1 or -1 (cannot be written). */
 int
-    cli_print_event (const Cyclehub__V1__Event *event, bool pretty);
+    cli_print_event (const Cyclehub__V1__Event *event, int format);
+
+/* Where a relative start begins: from "-N" (the last N events of the
+   log; then since_ms is unused) or, from NULL, the first event recorded
+   at or after since_ms. Asks the broker. Returns the exit code. */
+int
+    cli_start_seq (cli_t *cli, const char *from, int64_t since_ms, uint64_t *seq);
 
 /* Parses a decimal unsigned integer (digits only, no sign, no overflow).
    Returns true and sets *value, or false. */
