@@ -198,7 +198,7 @@ s_message_usage (FILE *out, const hub_type_t *verb, const s_flags_t *flags)
                      row->meaning, hub_types_field_unit (row));
     }
     fprintf (out, "Exit status: 0 stored, 1 rejected by the broker, 2 usage or bad value,\n"
-                  "3 broker unreachable.\n");
+                  "3 broker unreachable, 5 identity refused.\n");
 }
 
 //  Returns the object at path [0 .. depth-2] below root, creating it.
