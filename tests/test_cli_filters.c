@@ -122,8 +122,16 @@ test_refused (void)
     CHECK_MSG (strstr (run.err, "unknown type 'tender.publish'") && strstr (run.err, "tender.published")
                && *run.out == 0, "%s", run.err);
     hub_run_free (&run);
+    //  Another spelling of a type (its JSON member, message, command) is
+    //  refused naming the type's one name
     CHECK (s_cli (&run, "subscribe", "--type", "responseSubmitted", NULL) == 2
-           && strstr (run.err, "consultation.response"));
+           && strstr (run.err, "the type's name is consultation.response"));
+    hub_run_free (&run);
+    CHECK (s_cli (&run, "publish", "consult respond", "-m", "{}", NULL) == 2
+           && strstr (run.err, "the type's name is consultation.response"));
+    hub_run_free (&run);
+    CHECK (s_cli (&run, "history", "--type", "ResponseSubmitted", NULL) == 2
+           && strstr (run.err, "the type's name is consultation.response"));
     hub_run_free (&run);
     CHECK (s_cli (&run, "history", "--stage", "done", NULL) == 2
            && strstr (run.err, "analyse, plan, do, review, closed"));

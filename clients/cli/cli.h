@@ -167,6 +167,17 @@ typedef struct {
 int
     cli_filter_add (cli_filter_t *self, cli_args_t *args, char kind, const char *value);
 
+/* The type another spelling names: its JSON member ("responseSubmitted",
+   "response_submitted"), its message ("ResponseSubmitted") or its command
+   ("consult respond"); NULL if none. */
+const hub_type_t *
+    cli_type_spelt (const char *text);
+
+/* "unknown WHAT 'TEXT'", with the type's name if TEXT is another spelling
+   of one, else the list of types: a usage error (cli_args_fail). */
+int
+    cli_type_unknown (cli_args_t *args, const char *what, const char *text);
+
 /* Puts the filters into a history query (borrowed from self): one value
    in the single field, several in the repeated one. */
 void

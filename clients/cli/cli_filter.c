@@ -8,6 +8,8 @@
 #include "cli.h"
 #include <ctype.h>
 
+static void s_type_list (char *buf, size_t size);
+
 //  "do", "DO", "stage_do", "STAGE_DO": the stage, or 0
 static int
 s_stage (const char *text)
@@ -39,6 +41,51 @@ s_org_id (const char *text)
     return strlen (text) < 64;
 }
 
+//  Lower case, without _ - . and spaces: "responseSubmitted",
+//  "response_submitted" and "ResponseSubmitted" are one
+static void
+s_squash (const char *text, char *buf, size_t size)
+{
+    size_t len = 0;
+    for (; *text && len + 1 < size; text++)
+        if (!strchr ("_-. ", *text))
+            buf [len++] = (char) tolower ((unsigned char) *text);
+    buf [len] = 0;
+}
+
+const hub_type_t *
+cli_type_spelt (const char *text)
+{
+    char want [128], have [128];
+    s_squash (text, want, sizeof want);
+    const hub_type_t *type;
+    for (size_t i = 0; (type = hub_types_at (i)); i++) {
+        char command [128];
+        snprintf (command, sizeof command, "%s %s", type->group? type->group: "",
+                  type->verb? type->verb: "");
+        const char *forms [] = { type->member, type->message, command };
+        for (int f = 0; f < 3; f++) {
+            s_squash (forms [f], have, sizeof have);
+            if (*have && streq (have, want))
+                return type;
+        }
+    }
+    return NULL;
+}
+
+int
+cli_type_unknown (cli_args_t *args, const char *what, const char *text)
+{
+    const hub_type_t *near = cli_type_spelt (text);
+    char list [2048];
+    s_type_list (list, sizeof list);
+    if (near)
+        return cli_args_fail (args, "unknown %s '%s': the type's name is %s ('%s' is another "
+                              "spelling of it: its JSON member, message or command)", what,
+                              text, near->name, text);
+    return cli_args_fail (args, "unknown %s '%s'; the types: %s", what, text, list);
+}
+
 static void
 s_type_list (char *buf, size_t size)
 {
@@ -56,11 +103,8 @@ cli_filter_add (cli_filter_t *self, cli_args_t *args, char kind, const char *val
                     kind == 'a'? &self->n_agencies: &self->n_stages;
     if (*count == CLI_FILTER_MAX)
         return cli_args_fail (args, "at most %d values of --%s", CLI_FILTER_MAX, args->flag);
-    if (kind == 't' && !hub_types_named (value)) {
-        char list [2048];
-        s_type_list (list, sizeof list);
-        return cli_args_fail (args, "unknown type '%s'; the types: %s", value, list);
-    }
+    if (kind == 't' && !hub_types_named (value))
+        return cli_type_unknown (args, "type", value);
     if (kind == 's' && !s_stage (value))
         return cli_args_fail (args, "unknown stage '%s'; the stages: analyse, plan, do, review, "
                               "closed (or as the events spell them, STAGE_DO)", value);

@@ -51,6 +51,10 @@ s_wrapped (json_t *json, const hub_type_t *type, char *error, size_t size)
     if (!name)
         snprintf (error, size, "no \"type\": each line is {\"type\": TYPE, \"body\": {...}}");
     else
+    if (!row && cli_type_spelt (name))
+        snprintf (error, size, "unknown message type '%s': the type's name is %s", name,
+                  cli_type_spelt (name)->name);
+    else
     if (!row || row->relations == HUB_BROKER || !hub_envelope_body_descriptor (row->body_case))
         snprintf (error, size, "unknown message type '%s' (the list: cyclehub publish --help)",
                   name);

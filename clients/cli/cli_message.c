@@ -710,8 +710,7 @@ s_publish_args (cli_t *cli, int argc, char **argv, s_publish_t *publish)
         cli_args_fail (&args, "give the message's TYPE, e.g. tender.published");
     else
     if (args.rc == CLI_OK && typed && !publish->type)
-        cli_args_fail (&args, "unknown message type '%s' (the list: cyclehub publish --help)",
-                       first);
+        cli_type_unknown (&args, "message type", first);
     else
     if (args.rc == CLI_OK && publish->inline_json && (publish->lines || publish->path))
         cli_args_fail (&args, "-m/--json is the message itself: give no FILE and no --lines");
