@@ -221,6 +221,11 @@ test_subscribe (void)
     CHECK_MSG (hub_proc_lines (run.out) == 3 && s_count (run.out, "needs.assessed") == 0, "%s",
                run.out);
     hub_run_free (&run);
+    //  One value: the subscriber's own filter, whose pages skip the rest
+    CHECK (s_cli (&run, "subscribe", "--exit-at-end", "--type", "needs.assessed", NULL) == 0);
+    CHECK_MSG (hub_proc_lines (run.out) == 1 && strstr (run.out, "needs.assessed"), "%s %s",
+               run.out, run.err);
+    hub_run_free (&run);
     CHECK (s_cli (&run, "subscribe", "--exit-at-end", "--from", "-1", "--format", "raw",
                   NULL) == 0 && streq (run.out, "{\"title\":\"News\"}\n"));
     hub_run_free (&run);
