@@ -172,6 +172,29 @@ s_page_visit (uint64_t seq, const void *data, size_t size, void *arg)
     return 0;
 }
 
+//  A filter of one value and any of a list, as the store's: the single
+//  value alone (indexed), or the list with the single value added (OR'ed).
+//  Returns -1 if the list is too long.
+#define S_ANY_MAX 32
+
+static int
+s_any_of (const char *one, char **many, size_t n, const char **single,
+          const char **list, size_t *n_list)
+{
+    if (n > S_ANY_MAX)
+        return -1;
+    *single = one;
+    *n_list = 0;
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        list [(*n_list)++] = many [i];
+    if (one && *one)
+        list [(*n_list)++] = one;
+    *single = NULL;
+    return 0;
+}
+
 void
 hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
                    uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
@@ -184,14 +207,35 @@ hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
     }
     size_t limit = query->limit && query->limit < config->page_max? query->limit: config->page_max;
     hub_store_filter_t filter = {
-        .commission_id = query->commission_id,
-        .agency = query->agency,
-        .type = query->type,
         .stage = query->stage,
         .since_ms = query->since_ms,
         .until_ms = query->until_ms,
         .to_seq = query->to_seq
     };
+    const char *ids [S_ANY_MAX + 1], *agencies [S_ANY_MAX + 1], *types [S_ANY_MAX + 1];
+    int stages [S_ANY_MAX + 1];
+    if (s_any_of (query->commission_id, query->commission_ids, query->n_commission_ids,
+                  &filter.commission_id, ids, &filter.n_commission_ids)
+    ||  s_any_of (query->agency, query->agencies, query->n_agencies, &filter.agency,
+                  agencies, &filter.n_agencies)
+    ||  s_any_of (query->type, query->types, query->n_types, &filter.type, types,
+                  &filter.n_types)
+    ||  query->n_stages > S_ANY_MAX) {
+        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE, "history",
+                  "at most 32 values of each filter (commission_ids, agencies, types, stages)",
+                  out);
+        return;
+    }
+    for (size_t i = 0; i < query->n_stages; i++)
+        stages [filter.n_stages++] = (int) query->stages [i];
+    if (query->n_stages && query->stage) {
+        stages [filter.n_stages++] = (int) query->stage;
+        filter.stage = 0;
+    }
+    filter.commission_ids = ids;
+    filter.agencies = agencies;
+    filter.types = types;
+    filter.stages = stages;
     hub_store_txn_t *snapshot;
     if (hub_store_read_begin (store, &snapshot)) {
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",

@@ -36,6 +36,7 @@ s_handle (zsock_t *handler, const hub_zap_args_t *args)
     const char *status = "400";
     const char *text = "no credentials this hub accepts";
     char user_id [64] = "";
+    char refused [64] = "";             //  a PLAIN username refused, printable only
     char key [41] = "";
     if (version && streq (version, "1.0") && mechanism) {
         if (args->registry && streq (mechanism, "CURVE")) {
@@ -61,8 +62,11 @@ s_handle (zsock_t *handler, const hub_zap_args_t *args)
                 text = "OK";
                 snprintf (user_id, sizeof user_id, "%s", username);
             }
-            else
+            else {
                 text = "the PLAIN username must be the agency's org-id, e.g. GB-LAE-E09000033";
+                for (size_t i = 0; username && username [i] && i + 1 < sizeof refused; i++)
+                    refused [i] = isprint ((unsigned char) username [i])? username [i]: '?';
+            }
             zstr_free (&username);
         }
         else
@@ -71,9 +75,9 @@ s_handle (zsock_t *handler, const hub_zap_args_t *args)
     }
     bool allowed = streq (status, "200");
     if (args->verbose || !allowed)
-        zsys_info ("zap: %s mechanism=%s address=%s user=%s (%s)", allowed? "allow": "deny",
-                   mechanism? mechanism: "-", address? address: "-",
-                   *user_id? user_id: "-", text);
+        zsys_info ("zap: %s mechanism=%s address=%s user=%s key=%s (%s)",
+                   allowed? "allow": "deny", mechanism? mechanism: "-", address? address: "-",
+                   *user_id? user_id: *refused? refused: "-", *key? key: "-", text);
 
     zmsg_t *reply = zmsg_new ();
     zmsg_addstr (reply, "1.0");

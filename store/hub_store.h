@@ -171,6 +171,15 @@ typedef struct {
     int64_t since_ms;            /* recorded_at_ms >= since_ms; 0 = any */
     int64_t until_ms;            /* recorded_at_ms < until_ms; 0 = any */
     uint64_t to_seq;             /* seq <= to_seq; 0 = no bound */
+    /* Any of several values (when n_ > 0): checked per event, no index */
+    const char *const *commission_ids;
+    size_t n_commission_ids;
+    const char *const *agencies;
+    size_t n_agencies;
+    const char *const *types;
+    size_t n_types;
+    const int *stages;
+    size_t n_stages;
 } hub_store_filter_t;
 
 /* Called once per matching event, in seq order. data is valid only during

@@ -260,7 +260,8 @@ s_plan_iter (hub_store_t *self, MDB_txn *mtxn, s_plan_t *plan, s_iter_t *it)
     }
     const hub_store_filter_t *fl = plan->fl;
     plan->need_fields = plan->key_lens [0] || plan->key_lens [1] || plan->key_lens [2]
-                     || fl->stage || fl->since_ms || fl->until_ms;
+                     || fl->stage || fl->since_ms || fl->until_ms || fl->n_commission_ids
+                     || fl->n_agencies || fl->n_types || fl->n_stages;
     return rc;
 }
 
@@ -271,6 +272,32 @@ s_str_eq (const char *a, size_t alen, const char *b, size_t blen)
 }
 
 typedef enum { S_MATCH, S_SKIP, S_PAST } s_match_t;
+
+//  True if the text is one of the n values (n 0: any text)
+static bool
+s_any_of (const char *text, size_t len, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s_str_eq (text, len, values [i], strlen (values [i])))
+            return true;
+    return n == 0;
+}
+
+//  The filter's lists of values, each OR'ed within itself
+static bool
+s_match_lists (const hub_store_filter_t *fl, const hub_event_fields_t *f)
+{
+    bool stage = fl->n_stages == 0;
+    for (size_t i = 0; i < fl->n_stages; i++)
+        stage |= (int) f->stage == fl->stages [i];
+    const char *id = "";
+    size_t id_len = 0;
+    if (fl->n_commission_ids && !hub_event_commission (f, &id, &id_len))
+        return false;
+    return stage && s_any_of (f->type, f->type_len, fl->types, fl->n_types)
+        && s_any_of (f->sender, f->sender_len, fl->agencies, fl->n_agencies)
+        && s_any_of (id, id_len, fl->commission_ids, fl->n_commission_ids);
+}
 
 //  Does the event match the plan's per-event checks? S_PAST: recorded_at
 //  reached until_ms, and recorded_at never decreases: nothing later can
@@ -299,7 +326,7 @@ s_match (const s_plan_t *plan, const MDB_val *data)
         || !s_str_eq (id, id_len, plan->keys [0], plan->key_lens [0]))
             return S_SKIP;
     }
-    return S_MATCH;
+    return s_match_lists (fl, &f)? S_MATCH: S_SKIP;
 }
 
 //  One page of a scan, and where the next one starts

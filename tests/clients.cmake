@@ -2,7 +2,8 @@
 # (started by each test on a temp store with ephemeral ports; tests/hub_proc.h).
 if(TARGET cyclehub AND TARGET cyclehub_cli)
   foreach(t test_cli_cycle test_cli_errors test_client_async test_client_subscribe
-          test_cli_hardening test_cli_args)
+          test_cli_hardening test_cli_args test_cli_identity
+          test_cli_context test_cli_lines test_cli_filters)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${t}.c)
       hub_test(${t} SOURCES ${t}.c LIBS cyclehub hub_proto PkgConfig::CZMQ TIMEOUT 300)
       if(TARGET cyclehubd)

@@ -1028,13 +1028,14 @@ test_cli_curve (void)
     CHECK_MSG (run.status == 0 && run.out && strtoull (run.out, NULL, 10) == 1,
                "status %d out %s err %s", run.status, run.out, run.err);
     hub_run_free (&run);
-    //  The same command without keys never reaches the broker's code
+    //  The same command without keys never reaches the broker's code: the
+    //  client is told the broker wants CURVE (exit 5; test_cli_identity)
     char bin [PATH_MAX];
     hub_proc_bin (bin, sizeof bin, "clients/cyclehub");
     char *plain [] = { bin, "--api", hub.proc.api, "--agency", BUYER, "--timeout", "700",
                        "status", NULL };
     hub_run_argv (&run, plain, NULL, 20000);
-    CHECK (run.status == 3);
+    CHECK (run.status == 5);
     hub_run_free (&run);
     //  Half the CURVE flags is a usage error
     char *half [] = { bin, "--api", hub.proc.api, "--cert", secret, "status", NULL };

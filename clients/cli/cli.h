@@ -14,11 +14,37 @@
 #define CLI_USAGE       2       /* bad flags or bad input (JSON, values) */
 #define CLI_UNREACHABLE 3       /* the broker did not answer within the timeout */
 #define CLI_FAILED      4       /* anything else (a file, out of memory) */
+#define CLI_REFUSED     5       /* the broker refused our identity (key, org-id, mode) */
+
+#define CLI_SETTINGS 6             /* api, events, agency, cert, server-key(-file) */
 
 typedef struct {
-    hub_connect_options_t options;  /* endpoints, agency, timeout */
+    hub_connect_options_t options;  /* endpoints, agency, timeout: flags set them,
+                                       cli_config_apply fills the rest */
     bool verbose;                   /* say more on stderr */
+    const char *config;             /* --config FILE, or NULL */
+    const char *context;            /* --context NAME, or NULL */
+    /* cli_config.c's: */
+    bool applied;                   /* cli_config_apply ran */
+    char config_file [PATH_MAX];    /* the config file looked at, or "" */
+    char context_name [64];         /* the context used, or "" */
+    char values [CLI_SETTINGS][PATH_MAX];   /* settings taken from the context */
+    const char *source [CLI_SETTINGS];      /* "flag", the variable, "context", or NULL */
 } cli_t;
+
+/* cli_config (cli_config.c): fills the connection settings no flag gave
+   from the environment (CYCLEHUB_API, _EVENTS, _AGENCY, _CERT,
+   _SERVER_KEY, _SERVER_KEY_FILE), then from the selected context of the
+   config file (--config, $CYCLEHUB_CONFIG, ~/.config/cyclehub/config;
+   --context, $CYCLEHUB_CONTEXT, its `current`). Once; cli_connect_ready
+   calls it. Returns CLI_OK or CLI_USAGE (said why: an unknown key or
+   context, a file that cannot be read). */
+int
+    cli_config_apply (cli_t *cli);
+
+/* `cyclehub context list|use NAME|show [NAME]` */
+int
+    cli_context (cli_t *cli, int argc, char **argv);
 
 /* cli_args (cli_args.c): the one flag parser. A command's handler gets
    argv with argv [0] its name, and parses it so:
@@ -117,11 +143,71 @@ int
 hub_client_t *
     cli_client (cli_t *cli);
 
-/* Prints one event as a JSON line (cli_query.c), whole or not at all: a
+/* cli_filter (cli_filter.c): the event filters of history and subscribe,
+   each repeatable (OR'ed), checked as they are given, and the output
+   formats. */
+#define CLI_FILTER_MAX 32
+
+typedef struct {
+    const char *commissions [CLI_FILTER_MAX];
+    size_t n_commissions;
+    const char *agencies [CLI_FILTER_MAX];
+    size_t n_agencies;
+    const char *types [CLI_FILTER_MAX];
+    size_t n_types;
+    int stages [CLI_FILTER_MAX];
+    size_t n_stages;
+    Cyclehub__V1__Stage query_stages [CLI_FILTER_MAX];
+} cli_filter_t;
+
+/* Adds value of the flag just parsed: kind 't' type, 'c' commission, 'a'
+   agency, 's' stage. A type or stage the hub does not know, or an agency
+   that is no org-id, is a usage error listing the valid ones. Returns 0
+   or -1 (said why). */
+int
+    cli_filter_add (cli_filter_t *self, cli_args_t *args, char kind, const char *value);
+
+/* The type another spelling names: its JSON member ("responseSubmitted",
+   "response_submitted"), its message ("ResponseSubmitted") or its command
+   ("consult respond"); NULL if none. */
+const hub_type_t *
+    cli_type_spelt (const char *text);
+
+/* "unknown WHAT 'TEXT'", with the type's name if TEXT is another spelling
+   of one, else the list of types: a usage error (cli_args_fail). */
+int
+    cli_type_unknown (cli_args_t *args, const char *what, const char *text);
+
+/* Puts the filters into a history query (borrowed from self): one value
+   in the single field, several in the repeated one. */
+void
+    cli_filter_query (cli_filter_t *self, Cyclehub__V1__HistoryQuery *query);
+
+/* True if the event matches every filter given (one value of each). */
+bool
+    cli_filter_match (const cli_filter_t *self, const Cyclehub__V1__Event *event);
+
+enum { CLI_FORMAT_JSON, CLI_FORMAT_PRETTY, CLI_FORMAT_TABLE, CLI_FORMAT_RAW };
+
+/* "json", "pretty", "table", "raw": the format, or -1. */
+int
+    cli_format_parse (const char *text);
+
+/* One event as its output line(s) in format, or NULL (freed with zstr_free). */
+char *
+    cli_format_event (const Cyclehub__V1__Event *event, int format);
+
+/* Prints one event in format (cli_query.c), whole or not at all: a
    signal before any of it is written leaves it unprinted and returns 1.
    Returns 0, 1 or -1 (cannot be written). */
 int
-    cli_print_event (const Cyclehub__V1__Event *event, bool pretty);
+    cli_print_event (const Cyclehub__V1__Event *event, int format);
+
+/* Where a relative start begins: from "-N" (the last N events of the
+   log; then since_ms is unused) or, from NULL, the first event recorded
+   at or after since_ms. Asks the broker. Returns the exit code. */
+int
+    cli_start_seq (cli_t *cli, const char *from, int64_t since_ms, uint64_t *seq);
 
 /* Parses a decimal unsigned integer (digits only, no sign, no overflow).
    Returns true and sets *value, or false. */
@@ -161,9 +247,22 @@ int
 int
     cli_subscribe (cli_t *cli, int argc, char **argv);
 
-/* `cyclehub publish TYPE [FILE|-]` */
+/* `cyclehub publish TYPE [FILE|-]`, `-m JSON`, `--lines` */
 int
     cli_publish (cli_t *cli, int argc, char **argv);
+
+/* A JSON object as an Envelope of type: a whole Envelope (it has
+   "commissionId") or the body alone (cli_message.c). Returns the
+   envelope, or NULL with the reason in error. */
+Cyclehub__V1__Envelope *
+    cli_envelope_of (json_t *json, const hub_type_t *type, char *error, size_t size);
+
+/* `publish [TYPE] --lines [FILE|-]` (cli_lines.c): JSON lines published
+   pipelined, one report line per input line, a summary on stderr. type
+   NULL: each line names its type. Returns the exit code. */
+int
+    cli_publish_lines (cli_t *cli, const hub_type_t *type, const char *path,
+                       const char *commission, bool dry_run);
 
 /* `cyclehub bridge nats --url URL [FLAGS]`: the event log into JetStream
    (cli_bridge.c). Runs until SIGINT/SIGTERM; returns the exit code. */

@@ -16,7 +16,9 @@ enum {
     S_SERVER_KEY,
     S_SERVER_KEY_FILE,
     S_TIMEOUT,
-    S_VERBOSE
+    S_VERBOSE,
+    S_CONFIG,
+    S_CONTEXT
 };
 
 static const struct option s_globals [] = {
@@ -28,6 +30,8 @@ static const struct option s_globals [] = {
     { "server-key-file", required_argument, NULL, S_SERVER_KEY_FILE },
     { "timeout",         required_argument, NULL, S_TIMEOUT },
     { "verbose",         no_argument,       NULL, S_VERBOSE },
+    { "config",          required_argument, NULL, S_CONFIG },
+    { "context",         required_argument, NULL, S_CONTEXT },
     { NULL, 0, NULL, 0 }
 };
 
@@ -86,6 +90,8 @@ s_global (cli_args_t *self, int key, const char *value)
         case S_SERVER_KEY:      options->server_public_key = value; break;
         case S_SERVER_KEY_FILE: options->server_public_key_file = value; break;
         case S_VERBOSE:         self->cli->verbose = true; break;
+        case S_CONFIG:          self->cli->config = value; break;
+        case S_CONTEXT:         self->cli->context = value; break;
         case S_TIMEOUT:
             if (!cli_parse_u64 (value, &timeout) || timeout == 0 || timeout > INT32_MAX)
                 cli_args_bad (self, "milliseconds, 1 or more");
@@ -292,16 +298,15 @@ int
 cli_connect_ready (cli_t *cli)
 {
     hub_connect_options_t *options = &cli->options;
-    const char *cert = getenv ("CYCLEHUB_CERT");
-    if (!options->client_cert && cert && *cert)
-        options->client_cert = cert;
-    if (!options->server_public_key && !options->server_public_key_file) {
-        const char *key = getenv ("CYCLEHUB_SERVER_KEY");
-        const char *file = getenv ("CYCLEHUB_SERVER_KEY_FILE");
-        options->server_public_key = key && *key? key: NULL;
-        options->server_public_key_file = file && *file? file: NULL;
-    }
-    const char *agency = options->agency? options->agency: getenv ("CYCLEHUB_AGENCY");
+    if (cli_config_apply (cli))
+        return CLI_USAGE;
+    hub_connect_options_t defaults;
+    hub_connect_options_default (&defaults);
+    options->api_endpoint = options->api_endpoint? options->api_endpoint: defaults.api_endpoint;
+    options->events_endpoint = options->events_endpoint? options->events_endpoint:
+                               defaults.events_endpoint;
+    options->timeout_ms = options->timeout_ms? options->timeout_ms: defaults.timeout_ms;
+    const char *agency = options->agency;
     bool server = options->server_public_key || options->server_public_key_file;
     bool curve = options->client_cert || server;
     if (curve && !(options->client_cert && server)) {
@@ -314,7 +319,7 @@ cli_connect_ready (cli_t *cli)
         return CLI_USAGE;
     if (!curve && (!agency || !*agency)) {
         fprintf (stderr, "cyclehub: who are you? give --agency ORG-ID or set CYCLEHUB_AGENCY, "
-                 "e.g. GB-LAE-E09000033\n");
+                 "e.g. GB-LAE-E09000033 (or a context: cyclehub context --help)\n");
         return CLI_USAGE;
     }
     return CLI_OK;

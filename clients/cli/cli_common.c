@@ -14,6 +14,11 @@ cli_fail (int rc, const hub_result_t *result, const char *what)
                  *result->field? " (field ": "", result->field, *result->field? ")": "");
         return CLI_REJECTED;
     }
+    if (rc == HUB_EAUTH) {
+        fprintf (stderr, "cyclehub: %s: %s\n", what, result && *result->reason?
+                 result->reason: hub_strerror (rc));
+        return CLI_REFUSED;
+    }
     fprintf (stderr, "cyclehub: %s failed: %s\n", what, hub_strerror (rc));
     switch (rc) {
         case HUB_OK: return CLI_OK;

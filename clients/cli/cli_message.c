@@ -198,7 +198,7 @@ s_message_usage (FILE *out, const hub_type_t *verb, const s_flags_t *flags)
                      row->meaning, hub_types_field_unit (row));
     }
     fprintf (out, "Exit status: 0 stored, 1 rejected by the broker, 2 usage or bad value,\n"
-                  "3 broker unreachable.\n");
+                  "3 broker unreachable, 5 identity refused.\n");
 }
 
 //  Returns the object at path [0 .. depth-2] below root, creating it.
@@ -574,24 +574,40 @@ s_publish_usage (FILE *out)
 {
     fprintf (out,
         "Usage: cyclehub [GLOBAL FLAGS] publish TYPE [FILE|-] [--commission ID] [--msg-id ID]\n"
-        "Publishes one message given as JSON (from FILE, or stdin if FILE is - or absent).\n"
-        "The JSON is either a whole Envelope in canonical JSON (an object with\n"
-        "\"commissionId\", optional \"msgId\" and \"sentAt\", and the body member, e.g.\n"
-        "\"tenderPublished\"), or just the body of TYPE (then --commission is required).\n"
-        "--commission and --msg-id override the Envelope's. Without a msgId, one is\n"
-        "generated. Prints the seq, or \"<seq> duplicate\" for a retry already stored.\n"
+        "       cyclehub [GLOBAL FLAGS] publish TYPE -m JSON   (or --json JSON)\n"
+        "       cyclehub [GLOBAL FLAGS] publish [TYPE] --lines [FILE|-]\n"
+        "Publishes one message given as JSON: from FILE, or stdin if FILE is - or absent,\n"
+        "or inline with -m/--json. The JSON is either a whole Envelope in canonical JSON\n"
+        "(an object with \"commissionId\", optional \"msgId\" and \"sentAt\", and the\n"
+        "body member, e.g. \"tenderPublished\"), or just the body of TYPE (then\n"
+        "--commission is required). --commission and --msg-id override the Envelope's.\n"
+        "Without a msgId, one is generated. Prints the seq, or \"<seq> duplicate\" for a\n"
+        "retry already stored.\n"
+        "\n"
+        "With --lines, many messages, one JSON object a line (blank lines and lines\n"
+        "starting with # are skipped): {\"type\": TYPE, \"commissionId\": ID, \"msgId\": ID,\n"
+        "\"body\": {...}} (commissionId and msgId optional; --commission is the default\n"
+        "commission), or with TYPE given, each line as for one message of TYPE. They go\n"
+        "out pipelined (up to 64 in flight). Prints one line per input line on stdout:\n"
+        "  LINE seq SEQ [duplicate]           stored\n"
+        "  LINE rejected CODE FIELD: REASON   refused by the broker (FIELD - if none)\n"
+        "  LINE invalid - -: REASON           not a message: not sent\n"
+        "and a summary on stderr (stored, duplicates, rejected, invalid, messages/s).\n"
         "\n"
         "  --commission ID   the commission's ocid\n"
-        "  --msg-id ID       idempotency key (re-use it to retry safely)\n"
-        "  --dry-run         print the Envelope as JSON instead of publishing\n"
+        "  --msg-id ID       idempotency key (re-use it to retry safely; not with --lines)\n"
+        "  -m, --json JSON   the message itself instead of a file\n"
+        "  --lines           JSON lines from FILE or stdin, as above\n"
+        "  --dry-run         print the Envelope(s) as JSON instead of publishing\n"
         "\n"
-        "Types:");
+        "Types (the names of every other command and of the events' \"type\"):");
     const hub_type_t *type;
     for (size_t i = 0; (type = hub_types_at (i)); i++)
         if (type->relations != HUB_BROKER)
             fprintf (out, "%s %s", i % 5? "": "\n ", type->name);
-    fprintf (out, "\n\nExit status: 0 stored, 1 rejected by the broker, 2 usage or bad JSON\n"
-                  "(the error names the field), 3 broker unreachable.\n");
+    fprintf (out, "\n\nExit status: 0 stored, 1 rejected by the broker (with --lines: any line),\n"
+                  "2 usage or bad JSON (the error names the field; with --lines: any line\n"
+                  "invalid), 3 broker unreachable, 5 identity refused.\n");
 }
 
 //  Reads a whole file (or stdin), at most 16 MiB.
@@ -632,18 +648,32 @@ s_read_all (const char *path, size_t *size)
 
 static const struct option s_publish_options [] = {
     { "commission", required_argument, NULL, 'c' },
-    { "msg-id",     required_argument, NULL, 'm' },
+    { "msg-id",     required_argument, NULL, 'i' },
+    { "json",       required_argument, NULL, 'm' },
+    { "lines",      no_argument,       NULL, 'l' },
     { "dry-run",    no_argument,       NULL, 'd' },
     { NULL, 0, NULL, 0 }
 };
 
 typedef struct {
-    const hub_type_t *type;             //  TYPE's row
+    const hub_type_t *type;             //  TYPE's row (NULL: --lines without TYPE)
     const char *path;                   //  FILE, or NULL for stdin
     const char *commission;             //  overrides, or NULL
     const char *msg_id;
+    const char *inline_json;            //  -m/--json, or NULL
+    bool lines;                         //  --lines
     bool dry_run;
 } s_publish_t;
+
+//  TYPE as a row a client may publish, or NULL
+static const hub_type_t *
+s_publishable (const char *name)
+{
+    const hub_type_t *type = name? hub_types_named (name): NULL;
+    if (type && (type->relations == HUB_BROKER || !hub_envelope_body_descriptor (type->body_case)))
+        type = NULL;
+    return type;
+}
 
 //  Parses publish's flags and operands. Returns CLI_OK, CLI_USAGE, or -1
 //  after printing the usage for --help.
@@ -651,37 +681,47 @@ static int
 s_publish_args (cli_t *cli, int argc, char **argv, s_publish_t *publish)
 {
     cli_args_t args;
+    //  -m is --json: getopt_long's short form, given as its own word
+    for (int i = 1; i < argc; i++)
+        if (streq (argv [i], "-m"))
+            argv [i] = "--json";
+        else
+        if (streq (argv [i], "--"))
+            break;
     if (cli_args_begin (&args, cli, "publish", argc, argv, s_publish_options, 0) == CLI_ARGS_HELP) {
         s_publish_usage (stdout);
         return -1;
     }
     int key;
-    while ((key = cli_args_next (&args))) {
-        if (key == 'c')
-            publish->commission = args.value;
-        else
-        if (key == 'm')
-            publish->msg_id = args.value;
-        else
-            publish->dry_run = true;
-    }
-    const char *type = args.operands [0];
-    publish->type = type? hub_types_named (type): NULL;
-    if (args.rc == CLI_OK && !type)
+    while ((key = cli_args_next (&args)))
+        switch (key) {
+            case 'c': publish->commission = args.value; break;
+            case 'i': publish->msg_id = args.value; break;
+            case 'm': publish->inline_json = args.value; break;
+            case 'l': publish->lines = true; break;
+            case 'd': publish->dry_run = true; break;
+        }
+    //  With --lines, TYPE is optional: a lone operand that is no type is FILE
+    const char *first = args.operands [0];
+    bool typed = !publish->lines || args.n_operands >= 2 || (first && s_publishable (first));
+    publish->type = typed? s_publishable (first): NULL;
+    publish->path = typed? args.operands [1]: first;
+    if (args.rc == CLI_OK && typed && !first)
         cli_args_fail (&args, "give the message's TYPE, e.g. tender.published");
     else
-    if (args.rc == CLI_OK && (!publish->type || publish->type->relations == HUB_BROKER
-                          ||  !hub_envelope_body_descriptor (publish->type->body_case)))
-        cli_args_fail (&args, "unknown message type '%s' (the list: cyclehub publish --help)",
-                       type);
-    publish->path = args.operands [1];
-    return cli_args_end (&args, 2);
+    if (args.rc == CLI_OK && typed && !publish->type)
+        cli_type_unknown (&args, "message type", first);
+    else
+    if (args.rc == CLI_OK && publish->inline_json && (publish->lines || publish->path))
+        cli_args_fail (&args, "-m/--json is the message itself: give no FILE and no --lines");
+    else
+    if (args.rc == CLI_OK && publish->lines && publish->msg_id)
+        cli_args_fail (&args, "--msg-id is one message's: with --lines, give \"msgId\" per line");
+    return cli_args_end (&args, typed? 2: 1);
 }
 
-//  The JSON text as an Envelope of type: a whole Envelope, or the body
-//  alone. Returns the envelope, or NULL with the reason in error.
-static Cyclehub__V1__Envelope *
-s_envelope_of (json_t *json, const hub_type_t *type, char *error, size_t size)
+Cyclehub__V1__Envelope *
+cli_envelope_of (json_t *json, const hub_type_t *type, char *error, size_t size)
 {
     Cyclehub__V1__Envelope *env = NULL;
     if (json_object_get (json, "commissionId") || json_object_get (json, "commission_id")) {
@@ -709,10 +749,22 @@ s_envelope_of (json_t *json, const hub_type_t *type, char *error, size_t size)
     return env;
 }
 
-//  Reads FILE (or stdin) as one JSON object. Returns it, or NULL (said why).
+//  Reads FILE (or stdin), or the inline text, as one JSON object. Returns
+//  it, or NULL (said why).
 static json_t *
-s_read_json (const char *path)
+s_read_json (const char *path, const char *inline_json)
 {
+    if (inline_json) {
+        json_error_t jerror;
+        json_t *json = json_loads (inline_json, JSON_REJECT_DUPLICATES, &jerror);
+        if (!json || !json_is_object (json)) {
+            fprintf (stderr, "cyclehub: publish: --json: %s\n", json? "expected a JSON object":
+                     jerror.text);
+            json_decref (json);
+            return NULL;
+        }
+        return json;
+    }
     size_t size = 0;
     char *text = s_read_all (path? path: "-", &size);
     if (!text) {
@@ -742,11 +794,14 @@ cli_publish (cli_t *cli, int argc, char **argv)
     int rc = s_publish_args (cli, argc, argv, &publish);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    json_t *json = s_read_json (publish.path);
+    if (publish.lines)
+        return cli_publish_lines (cli, publish.type, publish.path, publish.commission,
+                                  publish.dry_run);
+    json_t *json = s_read_json (publish.path, publish.inline_json);
     if (!json)
         return CLI_USAGE;
     char error [512];
-    Cyclehub__V1__Envelope *env = s_envelope_of (json, publish.type, error, sizeof error);
+    Cyclehub__V1__Envelope *env = cli_envelope_of (json, publish.type, error, sizeof error);
     json_decref (json);
     if (!env) {
         fprintf (stderr, "cyclehub: publish: %s\n", error);

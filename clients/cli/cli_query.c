@@ -5,11 +5,9 @@
 #include <errno.h>
 
 int
-cli_print_event (const Cyclehub__V1__Event *event, bool pretty)
+cli_print_event (const Cyclehub__V1__Event *event, int format)
 {
-    char *text = hub_json_encode (&event->base, pretty? HUB_JSON_PRETTY: 0);
-    char *line = text? zsys_sprintf ("%s\n", text): NULL;
-    free (text);
+    char *line = cli_format_event (event, format);
     if (!line) {
         fprintf (stderr, "cyclehub: event %" PRIu64 " cannot be written as JSON\n", event->seq);
         return -1;
@@ -28,6 +26,45 @@ cli_print_event (const Cyclehub__V1__Event *event, bool pretty)
     }
     zstr_free (&line);
     return rc;
+}
+
+int
+cli_start_seq (cli_t *cli, const char *from, int64_t since_ms, uint64_t *seq)
+{
+    hub_client_t *client = cli_client (cli);
+    if (!client)
+        return CLI_USAGE;
+    Cyclehub__V1__Reply *reply = NULL;
+    hub_result_t result;
+    int rc;
+    if (from) {
+        //  --from -N: the last N events of the log
+        uint64_t back = 0;
+        cli_parse_u64 (from + 1, &back);
+        rc = hub_client_status (client, &reply, &result);
+        if (rc == HUB_OK) {
+            uint64_t last = reply->status->last_seq;
+            *seq = last > back? last - back + 1: 1;
+        }
+    }
+    else {
+        //  --since TIME: the first event recorded at or after it
+        Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
+        query.since_ms = since_ms;
+        query.limit = 1;
+        rc = hub_client_history (client, &query, &reply, &result);
+        if (rc == HUB_OK) {
+            Cyclehub__V1__Event *event = reply->page->n_events? cyclehub__v1__event__unpack (
+                NULL, reply->page->events [0].len, reply->page->events [0].data): NULL;
+            *seq = event? event->seq: reply->page->next_seq? reply->page->next_seq: 1;
+            if (event)
+                cyclehub__v1__event__free_unpacked (event, NULL);
+        }
+    }
+    if (reply)
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    hub_client_destroy (&client);
+    return rc == HUB_OK? CLI_OK: cli_fail (rc, &result, from? "status": "history");
 }
 
 //  --------------------------------------------------------------------------
@@ -110,21 +147,27 @@ s_history_usage (FILE *out)
 {
     fprintf (out,
         "Usage: cyclehub [GLOBAL FLAGS] history [FLAGS]\n"
-        "Prints stored events matching the filters as JSON lines, in seq order.\n"
+        "Prints stored events matching the filters, in seq order, as JSON lines.\n"
+        "Each filter may be given many times: an event matches one of the values of\n"
+        "each filter given (--type a --type b: a or b).\n"
         "\n"
         "  --commission ID   only this commission's events\n"
-        "  --type TYPE       only events of this type, e.g. tender.published\n"
+        "  --type TYPE       only events of this type, e.g. tender.published (the names\n"
+        "                    of cyclehub publish --help; anything else is refused)\n"
         "  --agency ORG-ID   only events sent by this agency (after the command, --agency\n"
         "                    is this filter: give your own before it)\n"
-        "  --stage STAGE     only events that left their commission in STAGE\n"
-        "                    (analyse, plan, do, review, closed)\n"
-        "  --since TIME      recorded at or after TIME (RFC 3339, now, now-1d ...)\n"
+        "  --stage STAGE     only events that left their commission in STAGE: analyse,\n"
+        "                    plan, do, review, closed (STAGE_DO, as events say, too)\n"
+        "  --since TIME      recorded at or after TIME (RFC 3339, now, now-1h, now-1d ...)\n"
         "  --until TIME      recorded before TIME\n"
-        "  --from SEQ        first seq (default 1)\n"
+        "  --from SEQ|-N     first seq (default 1), or -N: the last N events of the log\n"
         "  --to SEQ          last seq, inclusive\n"
         "  --limit N         print at most N events (default: all)\n"
-        "  --pretty          indented JSON\n"
-        "Exit status: 0 done, 1 rejected, 2 usage, 3 broker unreachable.\n");
+        "  --format FORMAT   json (default: one line per event), pretty (indented),\n"
+        "                    table (one human line: seq, time, stage, type, commission,\n"
+        "                    sender), raw (the message body alone, as JSON)\n"
+        "  --pretty          the same as --format pretty\n"
+        "Exit status: 0 done, 1 rejected, 2 usage, 3 broker unreachable, 5 identity refused.\n");
 }
 
 static const struct option s_history_options [] = {
@@ -137,83 +180,108 @@ static const struct option s_history_options [] = {
     { "from",       required_argument, NULL, 'f' },
     { "to",         required_argument, NULL, 'T' },
     { "limit",      required_argument, NULL, 'l' },
+    { "format",     required_argument, NULL, 'F' },
     { "pretty",     no_argument,       NULL, 'p' },
     { NULL, 0, NULL, 0 }
 };
 
-//  Parses history's flags into query. Returns CLI_OK, CLI_USAGE, or -1
-//  after printing the usage for --help.
+typedef struct {
+    cli_filter_t filter;
+    Cyclehub__V1__HistoryQuery query;
+    const char *from_end;               //  --from -N, or NULL
+    uint64_t limit;
+    int format;
+} s_history_t;
+
+//  Parses history's flags. Returns CLI_OK, CLI_USAGE, or -1 after printing
+//  the usage for --help.
 static int
-s_history_args (cli_t *cli, int argc, char **argv, Cyclehub__V1__HistoryQuery *query,
-                uint64_t *limit, bool *pretty)
+s_history_args (cli_t *cli, int argc, char **argv, s_history_t *history)
 {
     cli_args_t args;
     if (cli_args_begin (&args, cli, "history", argc, argv, s_history_options, 0) == CLI_ARGS_HELP) {
         s_history_usage (stdout);
         return -1;
     }
+    Cyclehub__V1__HistoryQuery *query = &history->query;
     int key;
     while ((key = cli_args_next (&args))) {
-        char *value = (char *) args.value;
+        const char *value = args.value;
         bool ok = true;
         switch (key) {
-            case 'c': query->commission_id = value; break;
-            case 't': query->type = value; break;
-            case 'a': query->agency = value; break;
-            case 's': ok = (query->stage = hub_proto_stage_from_name (value)) != 0; break;
+            case 'c': case 't': case 'a': case 's':
+                cli_filter_add (&history->filter, &args, (char) key, value);
+                break;
             case 'S': ok = !hub_time_parse_arg (value, zclock_time (), &query->since_ms, NULL, 0);
                       break;
             case 'U': ok = !hub_time_parse_arg (value, zclock_time (), &query->until_ms, NULL, 0);
                       break;
-            case 'f': ok = cli_parse_u64 (value, &query->from_seq); break;
+            case 'f':
+                history->from_end = *value == '-'? value: NULL;
+                ok = cli_parse_u64 (value + (*value == '-'), &query->from_seq);
+                break;
             case 'T': ok = cli_parse_u64 (value, &query->to_seq); break;
-            case 'l': ok = cli_parse_u64 (value, limit); break;
-            case 'p': *pretty = true; break;
+            case 'l': ok = cli_parse_u64 (value, &history->limit); break;
+            case 'F': ok = (history->format = cli_format_parse (value)) >= 0; break;
+            case 'p': history->format = CLI_FORMAT_PRETTY; break;
         }
         if (!ok)
-            cli_args_bad (&args, NULL);
+            cli_args_bad (&args, key == 'F'? "json, pretty, table or raw": NULL);
     }
+    cli_filter_query (&history->filter, query);
     return cli_args_end (&args, 0);
+}
+
+//  Prints one page's events. Returns the exit code so far.
+static int
+s_print_page (const Cyclehub__V1__HistoryPage *page, int format, uint64_t *printed)
+{
+    int rc = CLI_OK;
+    for (size_t i = 0; i < page->n_events && rc == CLI_OK; i++) {
+        Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (
+            NULL, page->events [i].len, page->events [i].data);
+        if (!event || cli_print_event (event, format))
+            rc = CLI_FAILED;
+        if (event)
+            cyclehub__v1__event__free_unpacked (event, NULL);
+        (*printed)++;
+    }
+    return rc;
 }
 
 int
 cli_history (cli_t *cli, int argc, char **argv)
 {
-    Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
-    uint64_t limit = 0;
-    bool pretty = false;
-    int rc = s_history_args (cli, argc, argv, &query, &limit, &pretty);
+    s_history_t history;
+    memset (&history, 0, sizeof history);
+    history.query = (Cyclehub__V1__HistoryQuery) CYCLEHUB__V1__HISTORY_QUERY__INIT;
+    int rc = s_history_args (cli, argc, argv, &history);
     if (rc)
         return rc < 0? CLI_OK: rc;
+    Cyclehub__V1__HistoryQuery *query = &history.query;
+    if (history.from_end && (rc = cli_start_seq (cli, history.from_end, 0, &query->from_seq)))
+        return rc;
     hub_client_t *client = cli_client (cli);
     if (!client)
         return CLI_USAGE;
-    uint64_t printed = 0;
+    uint64_t printed = 0, limit = history.limit;
     while (rc == CLI_OK) {
         if (limit) {
             uint64_t left = limit - printed;
-            query.limit = left < 1000? (uint32_t) left: 1000;
+            query->limit = left < 1000? (uint32_t) left: 1000;
         }
         Cyclehub__V1__Reply *reply = NULL;
         hub_result_t result;
-        int lib_rc = hub_client_history (client, &query, &reply, &result);
+        int lib_rc = hub_client_history (client, query, &reply, &result);
         if (lib_rc != HUB_OK) {
             rc = cli_fail (lib_rc, &result, "history");
             break;
         }
         Cyclehub__V1__HistoryPage *page = reply->page;
-        for (size_t i = 0; i < page->n_events && rc == CLI_OK; i++) {
-            Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (
-                NULL, page->events [i].len, page->events [i].data);
-            if (!event || cli_print_event (event, pretty))
-                rc = CLI_FAILED;
-            if (event)
-                cyclehub__v1__event__free_unpacked (event, NULL);
-            printed++;
-        }
+        rc = s_print_page (page, history.format, &printed);
         bool done = page->end || page->n_events == 0 || (limit && printed >= limit)
-                 || page->next_seq <= query.from_seq;
-        query.from_seq = page->next_seq;
+                 || page->next_seq <= query->from_seq;
+        query->from_seq = page->next_seq;
         cyclehub__v1__reply__free_unpacked (reply, NULL);
         if (done)
             break;

@@ -50,6 +50,8 @@ static const s_command_t s_commands [] = {
       cli_keys, false, NULL },
     { "tokens",     "new|list|revoke", "the HTTP API's bearer tokens (--auth DIR)",
       s_tokens, false, NULL },
+    { "context",    "list|use|show",   "named hubs from the config file (~/.config/cyclehub/config)",
+      cli_context, false, NULL },
     { "help",       "",                "this text", s_help, false, NULL },
 };
 
@@ -98,7 +100,14 @@ s_usage (FILE *out)
         "  --server-key-file PATH\n"
         "                     CURVE: or the broker's certificate file, broker.cert\n"
         "                     (default $CYCLEHUB_SERVER_KEY_FILE)\n"
+        "  --config FILE      the client config file (default $CYCLEHUB_CONFIG, else\n"
+        "                     ~/.config/cyclehub/config)\n"
+        "  --context NAME     a named hub of the config file (default $CYCLEHUB_CONTEXT,\n"
+        "                     else its 'current'): cyclehub context --help\n"
         "  --verbose          say more on stderr\n"
+        "Each connection setting comes from its flag, else its variable (CYCLEHUB_API,\n"
+        "CYCLEHUB_EVENTS, CYCLEHUB_AGENCY, CYCLEHUB_CERT, CYCLEHUB_SERVER_KEY,\n"
+        "CYCLEHUB_SERVER_KEY_FILE), else the context, else the default.\n"
         "After the command, a flag the command has itself is the command's: --agency\n"
         "after subscribe or history is a filter (give yours before the command), and\n"
         "--timeout after relay webhook is its HTTP limit.\n"
@@ -109,7 +118,9 @@ s_usage (FILE *out)
         "Each command takes --help.\n"
         "\n"
         "Exit status: 0 done, 1 rejected by the broker, 2 usage or bad input,\n"
-        "3 broker unreachable (no answer within --timeout), 4 other failure.\n");
+        "3 broker unreachable (no answer within --timeout), 4 other failure,\n"
+        "5 refused: the broker did not accept who you are (an unregistered key, a wrong\n"
+        "broker key, an org-id it refused, or CURVE where it wants PLAIN or the reverse).\n");
 }
 
 static int
@@ -144,6 +155,10 @@ main (int argc, char *argv [])
     cli_t cli;
     memset (&cli, 0, sizeof cli);
     hub_connect_options_default (&cli.options);
+    //  Unset until cli_config_apply: a flag, the environment or a context
+    //  may give them (cli_connect_ready puts the defaults in what is left)
+    cli.options.api_endpoint = cli.options.events_endpoint = NULL;
+    cli.options.timeout_ms = 0;
     zsys_init ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("cyclehub");

@@ -5,6 +5,7 @@
 */
 #include "hub_client.h"
 #include "hub_secure.h"
+#include "hub_handshake.h"
 #include <czmq.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -30,6 +31,8 @@ struct _hub_client_t {
     int window;                     //  async publishes in flight, at most
     int resend_ms;                  //  silence before reconnecting and re-sending
     zsock_t *sock;                  //  the DEALER; recreated on reconnect
+    hub_handshake_t *handshake;     //  watches sock's handshake, or NULL
+    int64_t refused_at;             //  mono ms the broker refused us, 0: not refused
     zlistx_t *pending;              //  s_pending_t *, in send order
     size_t unsent;                  //  pending entries not yet on the socket
     size_t publishes;               //  async publishes in pending
@@ -57,7 +60,8 @@ static const char *s_errors [] = {
     "a file could not be read or written",
     "interrupted",
     "not sent: earlier publishes were refused for lack of space (STORE_FULL or DISK_FULL); "
-    "re-send or drop them, then publish again"
+    "re-send or drop them, then publish again",
+    "the broker refused this client's identity"
 };
 
 const char *
@@ -114,7 +118,9 @@ s_random64 (void)
 static int
 s_connect (hub_client_t *self)
 {
+    hub_handshake_destroy (&self->handshake);
     zsock_destroy (&self->sock);
+    self->refused_at = 0;
     zsock_t *sock = zsock_new (ZMQ_DEALER);
     if (!sock)
         return -1;
@@ -130,7 +136,9 @@ s_connect (hub_client_t *self)
     zsock_set_sndhwm (sock, self->window * 2 + 1000);
     zsock_set_rcvhwm (sock, 0);
     hub_secure_apply (&self->secure, sock);
+    self->handshake = hub_handshake_new (sock, &self->secure, self->api_endpoint);
     if (zsock_connect (sock, "%s", self->api_endpoint) < 0) {
+        hub_handshake_destroy (&self->handshake);
         zsock_destroy (&sock);
         return -1;
     }
@@ -193,6 +201,7 @@ hub_client_destroy (hub_client_t **self_p)
             free (result);
         zlistx_destroy (&self->completions);
     }
+    hub_handshake_destroy (&self->handshake);
     zsock_destroy (&self->sock);
     free (self->api_endpoint);
     hub_secure_fini (&self->secure);
@@ -204,6 +213,12 @@ const char *
 hub_client_agency (hub_client_t *self)
 {
     return self->secure.agency;
+}
+
+const char *
+hub_client_why (hub_client_t *self)
+{
+    return self->refused_at? hub_handshake_why (self->handshake): "";
 }
 
 void
@@ -373,6 +388,12 @@ s_send_unsent (hub_client_t *self)
 static int
 s_pump (hub_client_t *self, int64_t until)
 {
+    //  Refused: say so at once, until resend_ms have passed; then a fresh
+    //  connection tries again (a registry may have learnt our key)
+    if (self->refused_at && zclock_mono () - self->refused_at < self->resend_ms)
+        return HUB_EAUTH;
+    if (self->refused_at && s_connect (self))
+        return HUB_ENOMEM;
     s_send_unsent (self);
     int64_t now = zclock_mono ();
     s_pending_t *oldest = zlistx_first (self->pending);
@@ -395,14 +416,19 @@ s_pump (hub_client_t *self, int64_t until)
     }
     if (wait < 0)
         wait = 0;
-    zmq_pollitem_t item = {
-        zsock_resolve (self->sock), 0, (short) (ZMQ_POLLIN | (self->unsent? ZMQ_POLLOUT: 0)), 0
+    zmq_pollitem_t items [2] = {
+        { zsock_resolve (self->sock), 0, (short) (ZMQ_POLLIN | (self->unsent? ZMQ_POLLOUT: 0)), 0 },
+        { self->handshake? hub_handshake_resolve (self->handshake): NULL, 0, ZMQ_POLLIN, 0 }
     };
-    int rc = zmq_poll (&item, 1, (long) wait);
+    int rc = zmq_poll (items, self->handshake? 2: 1, (long) wait);
     if (rc < 0)
         return zmq_errno () == EINTR? HUB_EINTR: HUB_EPROTO;
-    if (item.revents & ZMQ_POLLIN)
+    if (items [0].revents & ZMQ_POLLIN)
         s_recv_all (self);
+    if ((items [1].revents & ZMQ_POLLIN) && hub_handshake_read (self->handshake)) {
+        self->refused_at = zclock_mono ();
+        return HUB_EAUTH;
+    }
     return HUB_OK;
 }
 
@@ -540,6 +566,8 @@ hub_client_publish (hub_client_t *self, const Cyclehub__V1__Envelope *env,
     s_enqueue (self, p);
     Cyclehub__V1__Reply *reply = NULL;
     rc = s_wait (self, p, zclock_mono () + self->timeout_ms, &reply);
+    if (rc == HUB_EAUTH)
+        snprintf (result->reason, sizeof result->reason, "%s", hub_client_why (self));
     if (rc == HUB_OK) {
         s_result_from_reply (result, reply);
         rc = result->rc;
@@ -673,6 +701,8 @@ hub_client_request (hub_client_t *self, Cyclehub__V1__Request *request,
     s_enqueue (self, p);
     Cyclehub__V1__Reply *reply = NULL;
     int rc = s_wait (self, p, zclock_mono () + self->timeout_ms, &reply);
+    if (rc == HUB_EAUTH)
+        snprintf (result->reason, sizeof result->reason, "%s", hub_client_why (self));
     if (rc != HUB_OK)
         return result->rc = rc;
     if (reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT) {

@@ -39,10 +39,12 @@ typedef enum {
     HUB_ENOMEM = 6,         /* out of memory */
     HUB_EIO = 7,            /* a file (cursor) could not be read or written */
     HUB_EINTR = 8,          /* interrupted (SIGINT/SIGTERM seen by czmq) */
-    HUB_EFULL = 9           /* not sent: earlier async publishes were refused for lack of
+    HUB_EFULL = 9,          /* not sent: earlier async publishes were refused for lack of
                                space (STORE_FULL, DISK_FULL); every one has been reported;
                                re-send the refused ones (first, to keep the order) or drop
                                them, then publish this one again */
+    HUB_EAUTH = 10          /* the broker refused this client's identity in the
+                               handshake: hub_client_why says what and what to check */
 } hub_rc_t;
 
 /* Returns a static sentence describing rc. */
@@ -145,6 +147,16 @@ void
 const char *
     hub_client_agency (hub_client_t *self);
 
+/* Why the broker refused this client (after HUB_EAUTH): a sentence saying
+   what failed (the key is not registered, the org-id was refused, the
+   broker's key is not this broker's, the broker wants CURVE or PLAIN) and
+   what to check; "" if nothing was refused. The handshake is watched with
+   ZeroMQ's socket monitor, so a refusal is known at once, not after the
+   timeout. Calls within resend_ms of a refusal return HUB_EAUTH at once;
+   the next one tries a fresh connection. Borrowed. */
+const char *
+    hub_client_why (hub_client_t *self);
+
 /* Publishes env and waits for the broker's answer, up to the timeout. If
    env->msg_id is NULL or "", a msg_id is generated for this publish (env
    itself is left as it was; result->msg_id tells the id). env is borrowed.
@@ -152,7 +164,8 @@ const char *
    ->reason, ->field), HUB_UNREACHABLE, HUB_TIMEOUT (the publish may or may
    not be stored: re-publish the same envelope with result->msg_id to find
    out safely), HUB_EINVAL (no body), HUB_ENOMEM, HUB_EPROTO, HUB_EINTR.
-   result may be NULL. Async publishes in flight complete meanwhile. */
+   HUB_EAUTH (result->reason: hub_client_why). result may be NULL. Async
+   publishes in flight complete meanwhile. */
 int
     hub_client_publish (hub_client_t *self, const Cyclehub__V1__Envelope *env,
                         hub_result_t *result);

@@ -221,6 +221,12 @@ hub_subscriber_cursor (hub_subscriber_t *self)
     return s_cursor (self);
 }
 
+const char *
+hub_subscriber_why (hub_subscriber_t *self)
+{
+    return self->client? hub_client_why (self->client): "";
+}
+
 //  Writes cursor to the cursor file atomically (a temporary file, fsync,
 //  rename). Returns 0, HUB_EIO or HUB_ENOMEM.
 static int

@@ -125,6 +125,11 @@ int
 uint64_t
     hub_subscriber_cursor (hub_subscriber_t *self);
 
+/* After HUB_EAUTH: why the broker refused this subscriber (see
+   hub_client_why), or "". Borrowed. */
+const char *
+    hub_subscriber_why (hub_subscriber_t *self);
+
 /* Saves the cursor file now (all events delivered so far count as
    handled). Returns 0, or HUB_EIO. No-op without a cursor file. */
 int
