@@ -20,6 +20,7 @@ struct _hub_http_t {
     const hub_http_config_t *config;
     struct MHD_Daemon *daemon;
     char *inproc;                   //  the broker's HTTP ROUTER
+    char *events;                   //  the broker's events socket, on inproc
     hub_http_auth_t *auth;
     hub_registry_t *registry;       //  borrowed; NULL in development mode
     char url [400];
@@ -54,6 +55,7 @@ static const hub_http_route_t s_routes [] = {
     { "GET",  "/v1/commissions/",    true,  hub_http_read_commission },
     { "GET",  "/v1/history",         false, hub_http_read_history },
     { "POST", "/v1/messages/",       true,  hub_http_publish },
+    { "GET",  "/v1/events",          false, hub_http_events },
 };
 
 void
@@ -541,7 +543,7 @@ s_read_pem (const char *path, const char *what, char *err, size_t errsize)
 }
 
 hub_http_t *
-hub_http_new (const hub_http_config_t *config, const char *inproc,
+hub_http_new (const hub_http_config_t *config, const char *inproc, const char *events,
               struct _hub_registry_t *registry, const char *auth_dir, bool plain,
               char *err, size_t errsize)
 {
@@ -581,6 +583,7 @@ hub_http_new (const hub_http_config_t *config, const char *inproc,
     self->config = config;
     self->registry = plain? NULL: registry;
     self->inproc = strdup (inproc);
+    self->events = strdup (events);
     atomic_init (&self->stopping, false);
     if (config->cert_file
     &&  (!(self->cert_pem = s_read_pem (config->cert_file, "certificate", err, errsize))
@@ -616,6 +619,18 @@ hub_http_dev_token (hub_http_t *self)
     return self->dev_token;
 }
 
+const char *
+hub_http_events_endpoint (hub_http_t *self)
+{
+    return self->events;
+}
+
+bool
+hub_http_is_stopping (hub_http_t *self)
+{
+    return atomic_load (&self->stopping);
+}
+
 void
 hub_http_stopping (hub_http_t *self)
 {
@@ -634,6 +649,7 @@ hub_http_destroy (hub_http_t **self_p)
         MHD_stop_daemon (self->daemon);
     hub_http_auth_destroy (&self->auth);
     free (self->inproc);
+    free (self->events);
     zstr_free (&self->cert_pem);
     zstr_free (&self->key_pem);
     free (self);

@@ -16,4 +16,7 @@ hub_http_handler_fn hub_http_read_commissions;
 hub_http_handler_fn hub_http_read_commission;
 hub_http_handler_fn hub_http_read_history;
 
+/* hub_http_events.c: GET /v1/events (Server-Sent Events) */
+hub_http_handler_fn hub_http_events;
+
 #endif
