@@ -15,3 +15,7 @@ add_dependencies(test_http_sse cyclehubd cyclehub_cli)
 add_test(NAME test_http_doc COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_http_doc.py)
 set_tests_properties(test_http_doc PROPERTIES TIMEOUT 120
   ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")
+# The dashboard served: sign-in, cookie, pages of the cycle fixture, no personal data
+hub_test(test_http_dash SOURCES test_http_dash.c
+         LIBS PkgConfig::CZMQ PkgConfig::ZMQ PkgConfig::CURL PkgConfig::JANSSON TIMEOUT 180)
+add_dependencies(test_http_dash cyclehubd cyclehub_cli)

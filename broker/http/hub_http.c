@@ -56,6 +56,15 @@ static const hub_http_route_t s_routes [] = {
     { "GET",  "/v1/history",         false, hub_http_read_history },
     { "POST", "/v1/messages/",       true,  hub_http_publish },
     { "GET",  "/v1/events",          false, hub_http_events },
+    //  The dashboard's pages (not under /v1/: a viewer without a session
+    //  is sent to /signin rather than answered 401)
+    { "GET",  "/",                   false, hub_http_dash_commissions },
+    { "GET",  "/commissions/",       true,  hub_http_dash_commission },
+    { "GET",  "/hub",                false, hub_http_dash_hub },
+    { "GET",  "/signin",             false, hub_http_dash_signin_form },
+    { "POST", "/signin",             false, hub_http_dash_signin },
+    { "GET",  "/sign-in",            false, hub_http_dash_signin_form },
+    { "POST", "/sign-in",            false, hub_http_dash_signin },
 };
 
 void
@@ -191,6 +200,18 @@ hub_http_header (hub_http_req_t *req, const char *name)
     return MHD_lookup_connection_value (req->connection, MHD_HEADER_KIND, name);
 }
 
+int
+hub_http_check_token (hub_http_req_t *req, const char *token, hub_http_identity_t *who)
+{
+    char authorization [300], why [400];
+    unsigned retry_after = 0;
+    if (snprintf (authorization, sizeof authorization, "Bearer %s", token)
+        >= (int) sizeof authorization)
+        return -1;
+    return hub_http_auth_check (req->server->auth, authorization, who, &retry_after,
+                                why, sizeof why) == 0? 0: -1;
+}
+
 //  ---------------------------------------------------------------------------
 //  The call to the broker
 
@@ -320,10 +341,29 @@ s_begin (hub_http_t *self, s_request_t *request)
                               "%s does not take %s", req->path, req->method);
         return;
     }
+    //  The dashboard: its sign-in needs no token, its pages send a viewer
+    //  without one to the sign-in
+    bool page = strncmp (req->path, "/v1/", 4) != 0;
+    if (page && (streq (req->path, "/signin") || streq (req->path, "/sign-in")))
+        return;
     unsigned retry_after = 0;
-    char why [400];
-    unsigned status = hub_http_auth_check (self->auth, hub_http_header (req, "Authorization"),
+    char why [400], cookie [300];
+    const char *authorization = hub_http_header (req, "Authorization");
+    //  The session cookie stands for the header on GETs only (pages and
+    //  the page's EventSource), never for a publish
+    const char *session = MHD_lookup_connection_value (req->connection, MHD_COOKIE_KIND,
+                                                       "chub_session");
+    if (!authorization && session && streq (req->method, "GET")
+    &&  snprintf (cookie, sizeof cookie, "Bearer %s", session) < (int) sizeof cookie)
+        authorization = cookie;
+    unsigned status = hub_http_auth_check (self->auth, authorization,
                                            &req->who, &retry_after, why, sizeof why);
+    if (status == 401 && page) {
+        const char *headers [] = { "Location", "/signin", NULL };
+        hub_http_send (req, 303, "text/plain; charset=utf-8", "Sign in at /signin\n", 19,
+                       headers);
+        return;
+    }
     if (status == 401) {
         const char *headers [] = { "WWW-Authenticate", "Bearer realm=\"cyclehub\"", NULL };
         hub_http_problem (req, 401, "UNAUTHENTICATED", NULL, headers, "%s", why);

@@ -81,6 +81,11 @@ const char *
 bool
     hub_http_is_stopping (hub_http_t *server);
 
+/* Checks a token as a request's Authorization would be (the rate limit
+   included); 0 with who filled in, or -1. */
+int
+    hub_http_check_token (hub_http_req_t *req, const char *token, hub_http_identity_t *who);
+
 /* A request header, or NULL. */
 const char *
     hub_http_header (hub_http_req_t *req, const char *name);
