@@ -148,6 +148,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
     zsock_t *api = NULL, *events = NULL;
     hub_ingest_t *ingest = NULL;
     hub_guard_t *guard = NULL;
+    char events_inproc [64] = "";   //  HTTP's Server-Sent Events read the events here
     zsock_t *http_sock = NULL;      //  HTTP (issue 13): the inproc ROUTER hub_http talks to
     hub_http_t *http = NULL;
     char http_url [600] = "";
@@ -226,6 +227,11 @@ hub_broker_actor (zsock_t *pipe, void *args)
     if (http_config && http_config->endpoint) {
         char inproc [64];
         snprintf (inproc, sizeof inproc, HUB_INGEST_HTTP_ENDPOINT, (void *) pipe);
+        snprintf (events_inproc, sizeof events_inproc, HUB_INGEST_EVENTS_ENDPOINT, (void *) pipe);
+        if (zsock_bind (events, "%s", events_inproc) < 0) {
+            snprintf (error, sizeof error, "cannot bind the events socket to %s", events_inproc);
+            goto done;
+        }
         http_sock = zsock_new (ZMQ_ROUTER);
         if (http_sock) {
             zsock_set_sndhwm (http_sock, 100000);
@@ -236,7 +242,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
             goto done;
         }
         hub_ingest_set_http (ingest, http_sock);
-        http = hub_http_new (http_config, inproc, registry, auth_dir, config.plain,
+        http = hub_http_new (http_config, inproc, events_inproc, registry, auth_dir, config.plain,
                              error, sizeof error);
         if (!http)
             goto done;
@@ -307,6 +313,8 @@ hub_broker_actor (zsock_t *pipe, void *args)
             revocations = hub_registry_revocations (registry);
             if (s_rebind_events (&events, guard, &config, cert, events_bound, error, sizeof error))
                 break;
+            if (*events_inproc)
+                zsock_bind (events, "%s", events_inproc);
             hub_ingest_set_events (ingest, events);
             items [5].socket = hub_guard_monitor (guard, true);
             items [6].socket = zsock_resolve (events);

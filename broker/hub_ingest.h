@@ -37,6 +37,11 @@ void
    it take the api socket's path: the same checks, batches and commits. */
 #define HUB_INGEST_HTTP_ENDPOINT "inproc://cyclehub-http-%p"
 
+/* The events socket is bound on this inproc endpoint too when HTTP is on:
+   hub_http's Server-Sent Events threads connect a SUB to it (inproc skips
+   the CURVE handshake, and only code in this process can reach it). */
+#define HUB_INGEST_EVENTS_ENDPOINT "inproc://cyclehub-events-%p"
+
 /* Lends the http socket (NULL: none). */
 void
     hub_ingest_set_http (hub_ingest_t *self, zsock_t *http);

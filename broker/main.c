@@ -393,9 +393,10 @@ main (int argc, char *argv [])
         //  make run's tour: where the API is and the token to use (stdout)
         printf ("cyclehubd: HTTP API at %s\n"
                 "cyclehubd: development token (agency %s): %s\n"
-                "cyclehubd: try: curl -H 'Authorization: Bearer %s' %s/v1/status\n",
+                "cyclehubd: try: curl -H 'Authorization: Bearer %s' %s/v1/status\n"
+                "cyclehubd: dashboard at %s/ (sign in with the development token)\n",
                 http_url, config.http.dev_agency? config.http.dev_agency: "GB-LAE-E09000033",
-                dev_token, dev_token, http_url);
+                dev_token, dev_token, http_url, http_url);
         fflush (stdout);
     }
     else

@@ -6,6 +6,11 @@ hub_test(test_http SOURCES test_http.c
          LIBS hub_json hub_proto PkgConfig::CZMQ PkgConfig::ZMQ PkgConfig::CURL PkgConfig::JANSSON
          TIMEOUT 300)
 add_dependencies(test_http cyclehubd cyclehub_cli)
+# GET /v1/events (Server-Sent Events): live, catch-up, redaction, resume across a restart
+hub_test(test_http_sse SOURCES test_http_sse.c
+         LIBS hub_json hub_proto PkgConfig::CZMQ PkgConfig::ZMQ PkgConfig::CURL PkgConfig::JANSSON
+         TIMEOUT 120)
+add_dependencies(test_http_sse cyclehubd cyclehub_cli)
 # docs/http.md's tour, run as written (its sh blocks, with a free port)
 add_test(NAME test_http_doc COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_http_doc.py)
 set_tests_properties(test_http_doc PROPERTIES TIMEOUT 120
@@ -15,3 +20,7 @@ set_tests_properties(test_http_doc PROPERTIES TIMEOUT 120
 add_test(NAME test_http_openapi COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_http_openapi.py)
 set_tests_properties(test_http_openapi PROPERTIES TIMEOUT 120
   ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")
+# The dashboard served: sign-in, cookie, pages of the cycle fixture, no personal data
+hub_test(test_http_dash SOURCES test_http_dash.c
+         LIBS PkgConfig::CZMQ PkgConfig::ZMQ PkgConfig::CURL PkgConfig::JANSSON TIMEOUT 180)
+add_dependencies(test_http_dash cyclehubd cyclehub_cli)

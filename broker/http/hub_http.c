@@ -20,6 +20,7 @@ struct _hub_http_t {
     const hub_http_config_t *config;
     struct MHD_Daemon *daemon;
     char *inproc;                   //  the broker's HTTP ROUTER
+    char *events;                   //  the broker's events socket, on inproc
     hub_http_auth_t *auth;
     hub_registry_t *registry;       //  borrowed; NULL in development mode
     char url [400];
@@ -55,6 +56,16 @@ static const hub_http_route_t s_routes [] = {
     { "GET",  "/v1/history",         false, hub_http_read_history },
     { "POST", "/v1/messages/",       true,  hub_http_publish },
     { "GET",  "/v1/openapi.json",    false, hub_http_openapi },
+    { "GET",  "/v1/events",          false, hub_http_events },
+    //  The dashboard's pages (not under /v1/: a viewer without a session
+    //  is sent to /signin rather than answered 401)
+    { "GET",  "/",                   false, hub_http_dash_commissions },
+    { "GET",  "/commissions/",       true,  hub_http_dash_commission },
+    { "GET",  "/hub",                false, hub_http_dash_hub },
+    { "GET",  "/signin",             false, hub_http_dash_signin_form },
+    { "POST", "/signin",             false, hub_http_dash_signin },
+    { "GET",  "/sign-in",            false, hub_http_dash_signin_form },
+    { "POST", "/sign-in",            false, hub_http_dash_signin },
 };
 
 void
@@ -190,6 +201,18 @@ hub_http_header (hub_http_req_t *req, const char *name)
     return MHD_lookup_connection_value (req->connection, MHD_HEADER_KIND, name);
 }
 
+int
+hub_http_check_token (hub_http_req_t *req, const char *token, hub_http_identity_t *who)
+{
+    char authorization [300], why [400];
+    unsigned retry_after = 0;
+    if (snprintf (authorization, sizeof authorization, "Bearer %s", token)
+        >= (int) sizeof authorization)
+        return -1;
+    return hub_http_auth_check (req->server->auth, authorization, who, &retry_after,
+                                why, sizeof why) == 0? 0: -1;
+}
+
 //  ---------------------------------------------------------------------------
 //  The call to the broker
 
@@ -319,13 +342,31 @@ s_begin (hub_http_t *self, s_request_t *request)
                               "%s does not take %s", req->path, req->method);
         return;
     }
-    //  The API's description holds no data: anyone may read it
-    if (request->route->handler == hub_http_openapi)
+    //  The API's description holds no data: anyone may read it. The
+    //  dashboard's sign-in needs no token, and its pages send a viewer
+    //  without one to the sign-in
+    bool page = strncmp (req->path, "/v1/", 4) != 0;
+    if (request->route->handler == hub_http_openapi
+    ||  (page && (streq (req->path, "/signin") || streq (req->path, "/sign-in"))))
         return;
     unsigned retry_after = 0;
-    char why [400];
-    unsigned status = hub_http_auth_check (self->auth, hub_http_header (req, "Authorization"),
+    char why [400], cookie [300];
+    const char *authorization = hub_http_header (req, "Authorization");
+    //  The session cookie stands for the header on GETs only (pages and
+    //  the page's EventSource), never for a publish
+    const char *session = MHD_lookup_connection_value (req->connection, MHD_COOKIE_KIND,
+                                                       "chub_session");
+    if (!authorization && session && streq (req->method, "GET")
+    &&  snprintf (cookie, sizeof cookie, "Bearer %s", session) < (int) sizeof cookie)
+        authorization = cookie;
+    unsigned status = hub_http_auth_check (self->auth, authorization,
                                            &req->who, &retry_after, why, sizeof why);
+    if (status == 401 && page) {
+        const char *headers [] = { "Location", "/signin", NULL };
+        hub_http_send (req, 303, "text/plain; charset=utf-8", "Sign in at /signin\n", 19,
+                       headers);
+        return;
+    }
     if (status == 401) {
         const char *headers [] = { "WWW-Authenticate", "Bearer realm=\"cyclehub\"", NULL };
         hub_http_problem (req, 401, "UNAUTHENTICATED", NULL, headers, "%s", why);
@@ -545,7 +586,7 @@ s_read_pem (const char *path, const char *what, char *err, size_t errsize)
 }
 
 hub_http_t *
-hub_http_new (const hub_http_config_t *config, const char *inproc,
+hub_http_new (const hub_http_config_t *config, const char *inproc, const char *events,
               struct _hub_registry_t *registry, const char *auth_dir, bool plain,
               char *err, size_t errsize)
 {
@@ -585,6 +626,7 @@ hub_http_new (const hub_http_config_t *config, const char *inproc,
     self->config = config;
     self->registry = plain? NULL: registry;
     self->inproc = strdup (inproc);
+    self->events = strdup (events);
     atomic_init (&self->stopping, false);
     if (config->cert_file
     &&  (!(self->cert_pem = s_read_pem (config->cert_file, "certificate", err, errsize))
@@ -620,6 +662,18 @@ hub_http_dev_token (hub_http_t *self)
     return self->dev_token;
 }
 
+const char *
+hub_http_events_endpoint (hub_http_t *self)
+{
+    return self->events;
+}
+
+bool
+hub_http_is_stopping (hub_http_t *self)
+{
+    return atomic_load (&self->stopping);
+}
+
 void
 hub_http_stopping (hub_http_t *self)
 {
@@ -638,6 +692,7 @@ hub_http_destroy (hub_http_t **self_p)
         MHD_stop_daemon (self->daemon);
     hub_http_auth_destroy (&self->auth);
     free (self->inproc);
+    free (self->events);
     zstr_free (&self->cert_pem);
     zstr_free (&self->key_pem);
     free (self);

@@ -17,6 +17,7 @@
       hub_http_problem.c  RFC 9457 problem responses; reject code -> status
       hub_http_publish.c  POST /v1/messages/{type}
       hub_http_read.c     GET /v1/status, /v1/commissions[/{id}], /v1/history
+      hub_http_events.c   GET /v1/events (Server-Sent Events: history, then live)
     hub_http_handler.h is what a handler sees; to add an endpoint, write its
     handler in a file of its own and add a row to s_routes in hub_http.c.
 */
@@ -56,12 +57,12 @@ void
     hub_http_config_free (hub_http_config_t **config_p);
 
 /* Starts the server. inproc is the broker's HTTP ROUTER endpoint (bound
-   already); registry and auth_dir are NULL in --plain development mode,
+   already), events its events socket's inproc endpoint (bound already); registry and auth_dir are NULL in --plain development mode,
    where only the development token is accepted and the server must listen
    on loopback. Plain HTTP is refused on any other address than loopback.
    Returns NULL with a sentence in err. config must outlive the server. */
 hub_http_t *
-    hub_http_new (const hub_http_config_t *config, const char *inproc,
+    hub_http_new (const hub_http_config_t *config, const char *inproc, const char *events,
                   struct _hub_registry_t *registry, const char *auth_dir, bool plain,
                   char *err, size_t errsize);
 

@@ -74,6 +74,18 @@ unsigned
 const char *
     hub_http_agency_name (hub_http_req_t *req, const char *org_id, char *buf, size_t size);
 
+/* The broker's events socket on inproc (for a SUB), and whether the
+   server is stopping (a long-lived answer ends then). */
+const char *
+    hub_http_events_endpoint (hub_http_t *server);
+bool
+    hub_http_is_stopping (hub_http_t *server);
+
+/* Checks a token as a request's Authorization would be (the rate limit
+   included); 0 with who filled in, or -1. */
+int
+    hub_http_check_token (hub_http_req_t *req, const char *token, hub_http_identity_t *who);
+
 /* A request header, or NULL. */
 const char *
     hub_http_header (hub_http_req_t *req, const char *name);

@@ -19,4 +19,15 @@ hub_http_handler_fn hub_http_read_history;
 /* hub_http_openapi.c: GET /v1/openapi.json (served without a token) */
 hub_http_handler_fn hub_http_openapi;
 
+/* hub_http_events.c: GET /v1/events (Server-Sent Events) */
+hub_http_handler_fn hub_http_events;
+
+/* hub_http_dash.c: the dashboard's pages (GET /, /commissions/{id}, /hub)
+   and its sign-in (GET and POST /signin, /sign-in) */
+hub_http_handler_fn hub_http_dash_commissions;
+hub_http_handler_fn hub_http_dash_commission;
+hub_http_handler_fn hub_http_dash_hub;
+hub_http_handler_fn hub_http_dash_signin_form;
+hub_http_handler_fn hub_http_dash_signin;
+
 #endif
