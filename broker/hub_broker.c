@@ -125,151 +125,193 @@ s_rebind_events (zsock_t **events_p, hub_guard_t *guard, const hub_broker_config
     return 0;
 }
 
-void
-hub_broker_actor (zsock_t *pipe, void *args)
+//  The actor's state: what setup opens, the poll loop uses, teardown closes
+typedef struct {
+    zsock_t *pipe;                  //  Our end of the actor's pipe
+    hub_broker_config_t config;     //  The caller's, pointing at the copies below
+    char *api_endpoint;             //  Copies of the caller's strings, which are
+    char *events_endpoint;          //  valid only during zactor_new
+    char *store_dir;
+    char *auth_dir;                 //  NULL in plain development mode
+    hub_http_config_t *http_config; //  HTTP (issue 13)
+    hub_store_t *store;
+    hub_registry_t *registry;       //  NULL in plain development mode
+    zcert_t *cert;                  //  The broker's CURVE certificate, or NULL
+    zactor_t *zap;                  //  ZAP handler: who may connect
+    zsock_t *api, *events;          //  ROUTER for requests, XPUB for events
+    hub_ingest_t *ingest;           //  The publish path
+    hub_guard_t *guard;             //  Connection limits and socket monitors
+    zsock_t *http_sock;             //  HTTP (issue 13): the inproc ROUTER hub_http talks to
+    hub_http_t *http;
+    char http_url [600];            //  " URL TOKEN" for READY when HTTP is on
+    char events_inproc [64];        //  HTTP's Server-Sent Events read the events here
+    char error [512];               //  Why setup or the loop ended, "" if it did not fail
+    char api_bound [256], events_bound [256];   //  Endpoints as bound (port 0 resolved)
+} s_broker_t;
+
+static void
+s_broker_init (s_broker_t *self, zsock_t *pipe, const hub_broker_config_t *config)
 {
-    hub_broker_config_t config = *(hub_broker_config_t *) args;
+    memset (self, 0, sizeof *self);
+    self->pipe = pipe;
+    self->config = *config;
     //  The caller's strings are valid only during zactor_new: copy them
-    char *api_endpoint = strdup (config.api_endpoint);
-    char *events_endpoint = strdup (config.events_endpoint);
-    char *store_dir = strdup (config.store_dir);
-    char *auth_dir = config.auth_dir? strdup (config.auth_dir): NULL;
-    config.api_endpoint = api_endpoint;
-    config.events_endpoint = events_endpoint;
-    config.store_dir = store_dir;
-    config.auth_dir = auth_dir;
-    hub_http_config_t *http_config = hub_http_config_dup (&config.http);    //  HTTP (issue 13)
-    zsock_signal (pipe, 0);
+    self->api_endpoint = strdup (config->api_endpoint);
+    self->events_endpoint = strdup (config->events_endpoint);
+    self->store_dir = strdup (config->store_dir);
+    self->auth_dir = config->auth_dir? strdup (config->auth_dir): NULL;
+    self->config.api_endpoint = self->api_endpoint;
+    self->config.events_endpoint = self->events_endpoint;
+    self->config.store_dir = self->store_dir;
+    self->config.auth_dir = self->auth_dir;
+    self->http_config = hub_http_config_dup (&config->http);    //  HTTP (issue 13)
+}
 
-    hub_store_t *store = NULL;
-    hub_registry_t *registry = NULL;
-    zcert_t *cert = NULL;
-    zactor_t *zap = NULL;
-    zsock_t *api = NULL, *events = NULL;
-    hub_ingest_t *ingest = NULL;
-    hub_guard_t *guard = NULL;
-    char events_inproc [64] = "";   //  HTTP's Server-Sent Events read the events here
-    zsock_t *http_sock = NULL;      //  HTTP (issue 13): the inproc ROUTER hub_http talks to
-    hub_http_t *http = NULL;
-    char http_url [600] = "";
-    char error [512] = "";
-    char api_bound [256], events_bound [256];
-
-    if (auth_dir) {
-        registry = hub_registry_new (auth_dir, error, sizeof error);
-        if (!registry)
-            goto done;
+//  CURVE (registry and certificate) or plain development mode on loopback
+static int
+s_broker_security (s_broker_t *self)
+{
+    if (self->auth_dir) {
+        self->registry = hub_registry_new (self->auth_dir, self->error, sizeof self->error);
+        if (!self->registry)
+            return -1;
         char path [PATH_MAX];
-        snprintf (path, sizeof path, "%s/broker.cert_secret", auth_dir);
-        cert = zcert_load (path);
-        if (!cert) {
-            snprintf (error, sizeof error, "cannot read the broker's certificate %.200s "
-                      "(create it with: cyclehub keys new %.200s/broker)", path, auth_dir);
-            goto done;
+        snprintf (path, sizeof path, "%s/broker.cert_secret", self->auth_dir);
+        self->cert = zcert_load (path);
+        if (!self->cert) {
+            snprintf (self->error, sizeof self->error, "cannot read the broker's certificate %.200s "
+                      "(create it with: cyclehub keys new %.200s/broker)", path, self->auth_dir);
+            return -1;
         }
     }
     else
-    if (!config.plain) {
-        snprintf (error, sizeof error, "choose --auth DIR (CURVE keys and the agency registry) "
+    if (!self->config.plain) {
+        snprintf (self->error, sizeof self->error, "choose --auth DIR (CURVE keys and the agency registry) "
                   "or --plain (development mode on loopback, no encryption)");
-        goto done;
+        return -1;
     }
     else
-    if (!s_is_loopback (api_endpoint) || !s_is_loopback (events_endpoint)) {
-        snprintf (error, sizeof error, "refusing to bind %s / %s without CURVE: plain "
+    if (!s_is_loopback (self->api_endpoint) || !s_is_loopback (self->events_endpoint)) {
+        snprintf (self->error, sizeof self->error, "refusing to bind %s / %s without CURVE: plain "
                   "development mode is for loopback addresses only; use --auth DIR",
-                  api_endpoint, events_endpoint);
-        goto done;
+                  self->api_endpoint, self->events_endpoint);
+        return -1;
     }
-    if (hub_store_open (&store, store_dir, &config.store, error, sizeof error))
-        goto done;
-    hub_zap_args_t zap_args = { registry, config.verbose };
-    zap = zactor_new (hub_zap_actor, &zap_args);
-    if (!zap) {
-        snprintf (error, sizeof error, "cannot start the ZAP handler");
-        goto done;
+    return 0;
+}
+
+//  The store, the ZAP handler, the api and events sockets, the publish path
+//  and the guard over the sockets
+static int
+s_broker_sockets (s_broker_t *self)
+{
+    hub_broker_config_t *config = &self->config;
+    if (hub_store_open (&self->store, self->store_dir, &config->store,
+                        self->error, sizeof self->error))
+        return -1;
+    hub_zap_args_t zap_args = { self->registry, config->verbose };
+    self->zap = zactor_new (hub_zap_actor, &zap_args);
+    if (!self->zap) {
+        snprintf (self->error, sizeof self->error, "cannot start the ZAP handler");
+        return -1;
     }
     //  The api reads frames up to 4x request_max, so that a request a little
     //  over the limit is answered TOO_LARGE rather than disconnected
-    api = s_bind (ZMQ_ROUTER, api_endpoint, cert, -1, (int64_t) config.request_max * 4,
-                  config.handshake_ms, api_bound, sizeof api_bound);
-    if (!api) {
-        snprintf (error, sizeof error, "cannot bind the api socket to %s: %s",
-                  api_endpoint, zmq_strerror (zmq_errno ()));
-        goto done;
+    self->api = s_bind (ZMQ_ROUTER, self->api_endpoint, self->cert, -1,
+                        (int64_t) config->request_max * 4, config->handshake_ms,
+                        self->api_bound, sizeof self->api_bound);
+    if (!self->api) {
+        snprintf (self->error, sizeof self->error, "cannot bind the api socket to %s: %s",
+                  self->api_endpoint, zmq_strerror (zmq_errno ()));
+        return -1;
     }
-    events = s_bind (ZMQ_XPUB, events_endpoint, cert, config.events_hwm,
-                     HUB_GUARD_FRAME_MAX, config.handshake_ms,
-                     events_bound, sizeof events_bound);
-    if (!events) {
-        snprintf (error, sizeof error, "cannot bind the events socket to %s: %s",
-                  events_endpoint, zmq_strerror (zmq_errno ()));
-        goto done;
+    self->events = s_bind (ZMQ_XPUB, self->events_endpoint, self->cert, config->events_hwm,
+                           HUB_GUARD_FRAME_MAX, config->handshake_ms,
+                           self->events_bound, sizeof self->events_bound);
+    if (!self->events) {
+        snprintf (self->error, sizeof self->error, "cannot bind the events socket to %s: %s",
+                  self->events_endpoint, zmq_strerror (zmq_errno ()));
+        return -1;
     }
-    ingest = hub_ingest_new (&config, store, registry, api, events);
-    if (!ingest) {
-        snprintf (error, sizeof error, "cannot read the store's state: %s",
-                  hub_store_strerror (store));
-        goto done;
+    self->ingest = hub_ingest_new (config, self->store, self->registry, self->api, self->events);
+    if (!self->ingest) {
+        snprintf (self->error, sizeof self->error, "cannot read the store's state: %s",
+                  hub_store_strerror (self->store));
+        return -1;
     }
-    guard = hub_guard_new (&config);
-    if (!guard || hub_guard_watch (guard, api, false) || hub_guard_watch (guard, events, true)) {
-        snprintf (error, sizeof error, "cannot start the socket monitors: %s",
+    self->guard = hub_guard_new (config);
+    if (!self->guard || hub_guard_watch (self->guard, self->api, false)
+    ||  hub_guard_watch (self->guard, self->events, true)) {
+        snprintf (self->error, sizeof self->error, "cannot start the socket monitors: %s",
                   zmq_strerror (zmq_errno ()));
-        goto done;
+        return -1;
     }
     zsys_info ("broker: limits connections=%zu handshake_ms=%d reply_budget=%zu "
                "events_hwm=%d subscribers_per_agency=%d subscriptions_max=%d",
-               hub_guard_max_connections (guard), config.handshake_ms, config.reply_budget,
-               config.events_hwm, config.subscribers_per_agency, config.subs_max);
-    //  HTTP front end (issue 13): its own ROUTER on inproc only, fed into
-    //  the same publish path (hub_ingest.h says why the sender is trusted)
-    if (http_config && http_config->endpoint) {
-        char inproc [64];
-        snprintf (inproc, sizeof inproc, HUB_INGEST_HTTP_ENDPOINT, (void *) pipe);
-        snprintf (events_inproc, sizeof events_inproc, HUB_INGEST_EVENTS_ENDPOINT, (void *) pipe);
-        if (zsock_bind (events, "%s", events_inproc) < 0) {
-            snprintf (error, sizeof error, "cannot bind the events socket to %s", events_inproc);
-            goto done;
-        }
-        http_sock = zsock_new (ZMQ_ROUTER);
-        if (http_sock) {
-            zsock_set_sndhwm (http_sock, 100000);
-            zsock_set_router_mandatory (http_sock, 0);
-        }
-        if (!http_sock || zsock_bind (http_sock, "%s", inproc) < 0) {
-            snprintf (error, sizeof error, "cannot bind the HTTP front end's %s", inproc);
-            goto done;
-        }
-        hub_ingest_set_http (ingest, http_sock);
-        http = hub_http_new (http_config, inproc, events_inproc, registry, auth_dir, config.plain,
-                             error, sizeof error);
-        if (!http)
-            goto done;
-        //  READY gives the URL, and in development mode the token to print
-        snprintf (http_url, sizeof http_url, " %s %s", hub_http_url (http),
-                  hub_http_dev_token (http));
-    }
-    if (registry)
-        zsys_info ("broker: CURVE mode, %zu agency keys registered", hub_registry_size (registry));
-    else
-        zsys_warning ("broker: PLAIN development mode: no encryption, agencies name "
-                      "themselves with a PLAIN username; loopback only, never in production");
-    zstr_sendf (pipe, "READY %s %s%s", api_bound, events_bound, http_url);
+               hub_guard_max_connections (self->guard), config->handshake_ms,
+               config->reply_budget, config->events_hwm, config->subscribers_per_agency,
+               config->subs_max);
+    return 0;
+}
 
+//  HTTP front end (issue 13): its own ROUTER on inproc only, fed into
+//  the same publish path (hub_ingest.h says why the sender is trusted)
+static int
+s_broker_http (s_broker_t *self)
+{
+    if (!self->http_config || !self->http_config->endpoint)
+        return 0;
+    char inproc [64];
+    snprintf (inproc, sizeof inproc, HUB_INGEST_HTTP_ENDPOINT, (void *) self->pipe);
+    snprintf (self->events_inproc, sizeof self->events_inproc, HUB_INGEST_EVENTS_ENDPOINT,
+              (void *) self->pipe);
+    if (zsock_bind (self->events, "%s", self->events_inproc) < 0) {
+        snprintf (self->error, sizeof self->error, "cannot bind the events socket to %s",
+                  self->events_inproc);
+        return -1;
+    }
+    self->http_sock = zsock_new (ZMQ_ROUTER);
+    if (self->http_sock) {
+        zsock_set_sndhwm (self->http_sock, 100000);
+        zsock_set_router_mandatory (self->http_sock, 0);
+    }
+    if (!self->http_sock || zsock_bind (self->http_sock, "%s", inproc) < 0) {
+        snprintf (self->error, sizeof self->error, "cannot bind the HTTP front end's %s", inproc);
+        return -1;
+    }
+    hub_ingest_set_http (self->ingest, self->http_sock);
+    self->http = hub_http_new (self->http_config, inproc, self->events_inproc, self->registry,
+                               self->auth_dir,
+                               self->config.plain, self->error, sizeof self->error);
+    if (!self->http)
+        return -1;
+    //  READY gives the URL, and in development mode the token to print
+    snprintf (self->http_url, sizeof self->http_url, " %s %s", hub_http_url (self->http),
+              hub_http_dev_token (self->http));
+    return 0;
+}
+
+//  Serves until $TERM, a poll error, or an events socket that cannot be
+//  bound again (self->error says so)
+static void
+s_broker_loop (s_broker_t *self)
+{
+    hub_ingest_t *ingest = self->ingest;
+    hub_guard_t *guard = self->guard;
+    hub_registry_t *registry = self->registry;
     zmq_pollitem_t items [] = {
-        { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (hub_ingest_writer (ingest)), 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (api), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->api), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (hub_ingest_reader (ingest)), 0, ZMQ_POLLIN, 0 },
         { hub_guard_monitor (guard, false), 0, ZMQ_POLLIN, 0 },
         { hub_guard_monitor (guard, true), 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (events), 0, ZMQ_POLLIN, 0 },
-        { http_sock? zsock_resolve (http_sock): NULL, 0, ZMQ_POLLIN, 0 },   //  HTTP (issue 13)
+        { zsock_resolve (self->events), 0, ZMQ_POLLIN, 0 },
+        { self->http_sock? zsock_resolve (self->http_sock): NULL, 0, ZMQ_POLLIN, 0 },   //  HTTP (issue 13)
     };
-    int nitems = http_sock? 8: 7;
+    int nitems = self->http_sock? 8: 7;
     unsigned revocations = registry? hub_registry_revocations (registry): 0;
-    int64_t next_heartbeat = zclock_mono () + config.heartbeat_ms;
+    int64_t next_heartbeat = zclock_mono () + self->config.heartbeat_ms;
     int64_t next_sweep = zclock_mono () + 1000;
     while (true) {
         int64_t wait = next_heartbeat - zclock_mono ();
@@ -283,7 +325,7 @@ hub_broker_actor (zsock_t *pipe, void *args)
         if (rc < 0 && zmq_errno () != EINTR)
             break;
         if (rc > 0 && (items [0].revents & ZMQ_POLLIN)) {
-            char *command = zstr_recv (pipe);
+            char *command = zstr_recv (self->pipe);
             bool term = !command || streq (command, "$TERM");
             zstr_free (&command);
             if (term)
@@ -300,55 +342,84 @@ hub_broker_actor (zsock_t *pipe, void *args)
         hub_guard_on_monitor (guard, false);
         hub_guard_on_monitor (guard, true);
         if (rc > 0 && (items [6].revents & ZMQ_POLLIN))
-            hub_guard_on_subscriptions (guard, events);
+            hub_guard_on_subscriptions (guard, self->events);
         if (rc > 0 && nitems > 7 && (items [7].revents & ZMQ_POLLIN))
             hub_ingest_drain_http (ingest);
         if (zclock_mono () >= next_heartbeat) {
             hub_ingest_heartbeat (ingest);
             if (registry)
                 hub_registry_refresh (registry);
-            next_heartbeat = zclock_mono () + config.heartbeat_ms;
+            next_heartbeat = zclock_mono () + self->config.heartbeat_ms;
         }
         if (registry && hub_registry_revocations (registry) != revocations) {
             revocations = hub_registry_revocations (registry);
-            if (s_rebind_events (&events, guard, &config, cert, events_bound, error, sizeof error))
+            if (s_rebind_events (&self->events, guard, &self->config, self->cert,
+                                 self->events_bound, self->error, sizeof self->error))
                 break;
-            if (*events_inproc)
-                zsock_bind (events, "%s", events_inproc);
-            hub_ingest_set_events (ingest, events);
+            if (*self->events_inproc)
+                zsock_bind (self->events, "%s", self->events_inproc);
+            hub_ingest_set_events (self->ingest, self->events);
             items [5].socket = hub_guard_monitor (guard, true);
-            items [6].socket = zsock_resolve (events);
+            items [6].socket = zsock_resolve (self->events);
         }
         if (zclock_mono () >= next_sweep) {
             hub_ingest_sweep (ingest);
-            next_sweep = zclock_mono () + config.sweep_ms;
+            next_sweep = zclock_mono () + self->config.sweep_ms;
         }
     }
+}
+
+//  Reports a failure to the log and the pipe, then closes everything setup
+//  opened, in reverse order
+static void
+s_broker_teardown (s_broker_t *self)
+{
+    if (*self->error) {
+        zsys_error ("broker: %s", self->error);
+        zstr_sendf (self->pipe, "ERROR %s", self->error);
+    }
+    hub_http_destroy (&self->http);     //  its threads end before the socket they talk to
+    hub_ingest_destroy (&self->ingest);
+    hub_guard_destroy (&self->guard);
+    zsock_destroy (&self->http_sock);
+    hub_http_config_free (&self->http_config);
+    zsock_destroy (&self->events);
+    zsock_destroy (&self->api);
+    zactor_destroy (&self->zap);
+    zcert_destroy (&self->cert);
+    hub_registry_destroy (&self->registry);
+    hub_store_destroy (&self->store);
+    free (self->auth_dir);
+    free (self->api_endpoint);
+    free (self->events_endpoint);
+    free (self->store_dir);
+}
+
+void
+hub_broker_actor (zsock_t *pipe, void *args)
+{
+    s_broker_t self;
+    s_broker_init (&self, pipe, (hub_broker_config_t *) args);
+    zsock_signal (pipe, 0);
+
+    if (s_broker_security (&self) || s_broker_sockets (&self) || s_broker_http (&self))
+        goto done;
+    if (self.registry)
+        zsys_info ("broker: CURVE mode, %zu agency keys registered",
+                   hub_registry_size (self.registry));
+    else
+        zsys_warning ("broker: PLAIN development mode: no encryption, agencies name "
+                      "themselves with a PLAIN username; loopback only, never in production");
+    zstr_sendf (pipe, "READY %s %s%s", self.api_bound, self.events_bound, self.http_url);
+
+    s_broker_loop (&self);
     //  Everything received is committed and answered before the sockets close;
     //  HTTP requests not yet received get 503 from here on (issue 13)
-    hub_http_stopping (http);
-    if (events)
-        hub_ingest_flush (ingest);
+    hub_http_stopping (self.http);
+    if (self.events)
+        hub_ingest_flush (self.ingest);
     zsys_info ("broker: stopping");
 
 done:
-    if (*error) {
-        zsys_error ("broker: %s", error);
-        zstr_sendf (pipe, "ERROR %s", error);
-    }
-    hub_http_destroy (&http);       //  its threads end before the socket they talk to
-    hub_ingest_destroy (&ingest);
-    hub_guard_destroy (&guard);
-    zsock_destroy (&http_sock);
-    hub_http_config_free (&http_config);
-    zsock_destroy (&events);
-    zsock_destroy (&api);
-    zactor_destroy (&zap);
-    zcert_destroy (&cert);
-    hub_registry_destroy (&registry);
-    hub_store_destroy (&store);
-    free (auth_dir);
-    free (api_endpoint);
-    free (events_endpoint);
-    free (store_dir);
+    s_broker_teardown (&self);
 }

@@ -228,156 +228,164 @@ s_load_config (const char *path, hub_broker_config_t *config, zconfig_t **root_p
     return 0;
 }
 
-int
-main (int argc, char *argv [])
+//  The flags; each has no short form, the letter only names it in the switch
+static const struct option s_options [] = {
+    { "api", required_argument, 0, 'a' },
+    { "events", required_argument, 0, 'e' },
+    { "store", required_argument, 0, 's' },
+    { "config", required_argument, 0, 'c' },
+    { "auth", required_argument, 0, 'A' },
+    { "plain", no_argument, 0, 'P' },
+    { "backup", required_argument, 0, 'b' },
+    { "map-max", required_argument, 0, 'm' },
+    { "nosync", no_argument, 0, 'n' },
+    { "endpoints-file", required_argument, 0, 'f' },
+    { "sweep-interval", required_argument, 0, 'w' },
+    { "clock-offset", required_argument, 0, 'o' },
+    { "retention-max-days", required_argument, 0, 'T' },
+    { "reply-budget", required_argument, 0, 'R' },
+    { "handshake-timeout", required_argument, 0, 'H' },
+    { "max-connections", required_argument, 0, 'C' },
+    { "events-hwm", required_argument, 0, 'E' },
+    { "subscribers-per-agency", required_argument, 0, 'S' },
+    { "subscriptions-max", required_argument, 0, 'M' },
+    { "verbose", no_argument, 0, 'v' },
+    { "http", required_argument, 0, 'W' },
+    { "http-cert", required_argument, 0, 'X' },
+    { "http-key", required_argument, 0, 'K' },
+    { "http-dev-agency", required_argument, 0, 'D' },
+    { "http-rate", required_argument, 0, 'r' },
+    { "http-connections", required_argument, 0, 'L' },
+    { "http-idle-timeout", required_argument, 0, 'I' },
+    { "http-body-max", required_argument, 0, 'B' },
+    { "help", no_argument, 0, 'h' },
+    { 0, 0, 0, 0 }
+};
+
+//  What the command line asks of main itself rather than of the broker
+typedef struct {
+    const char *backup_dir;         //  --backup: copy the store there and exit
+    const char *endpoints_file;     //  --endpoints-file: where to say the bound endpoints
+} s_args_t;
+
+static int
+s_map_max (const char *text, hub_broker_config_t *config)
 {
-    hub_broker_config_t config;
-    hub_broker_config_default (&config);
-    const char *backup_dir = NULL;
-    const char *endpoints_file = NULL;
-    zconfig_t *file_config = NULL;
-
-    //  The config file first, so that flags override it
-    for (int i = 1; i < argc - 1; i++)
-        if (streq (argv [i], "--config") && s_load_config (argv [i + 1], &config, &file_config))
-            return 2;
-
-    static struct option options [] = {
-        { "api", required_argument, 0, 'a' },
-        { "events", required_argument, 0, 'e' },
-        { "store", required_argument, 0, 's' },
-        { "config", required_argument, 0, 'c' },
-        { "auth", required_argument, 0, 'A' },
-        { "plain", no_argument, 0, 'P' },
-        { "backup", required_argument, 0, 'b' },
-        { "map-max", required_argument, 0, 'm' },
-        { "nosync", no_argument, 0, 'n' },
-        { "endpoints-file", required_argument, 0, 'f' },
-        { "sweep-interval", required_argument, 0, 'w' },
-        { "clock-offset", required_argument, 0, 'o' },
-        { "retention-max-days", required_argument, 0, 'T' },
-        { "reply-budget", required_argument, 0, 'R' },
-        { "handshake-timeout", required_argument, 0, 'H' },
-        { "max-connections", required_argument, 0, 'C' },
-        { "events-hwm", required_argument, 0, 'E' },
-        { "subscribers-per-agency", required_argument, 0, 'S' },
-        { "subscriptions-max", required_argument, 0, 'M' },
-        { "verbose", no_argument, 0, 'v' },
-        { "http", required_argument, 0, 'W' },
-        { "http-cert", required_argument, 0, 'X' },
-        { "http-key", required_argument, 0, 'K' },
-        { "http-dev-agency", required_argument, 0, 'D' },
-        { "http-rate", required_argument, 0, 'r' },
-        { "http-connections", required_argument, 0, 'L' },
-        { "http-idle-timeout", required_argument, 0, 'I' },
-        { "http-body-max", required_argument, 0, 'B' },
-        { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 }
-    };
-    int opt;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
-            case 'a': config.api_endpoint = optarg; break;
-            case 'e': config.events_endpoint = optarg; break;
-            case 's': config.store_dir = optarg; break;
-            case 'c': break;
-            case 'A': config.auth_dir = optarg; break;
-            case 'P': config.plain = true; break;
-            case 'b': backup_dir = optarg; break;
-            case 'm': {
-                char *end;
-                unsigned long long mib = strtoull (optarg, &end, 10);
-                if (*end || mib == 0) {
-                    fprintf (stderr, "cyclehubd: --map-max takes a size in MiB, e.g. 4096\n");
-                    return 2;
-                }
-                config.store.map_size_max = (size_t) mib << 20;
-                break;
-            }
-            case 'n': config.store.nosync = true; break;
-            case 'f': endpoints_file = optarg; break;
-            case 'w': {
-                char *end;
-                long ms = strtol (optarg, &end, 10);
-                if (*end || ms < 10 || ms > 86400000) {
-                    fprintf (stderr, "cyclehubd: --sweep-interval takes milliseconds, 10 to 86400000\n");
-                    return 2;
-                }
-                config.sweep_ms = (int) ms;
-                break;
-            }
-            case 'o':
-                if (s_duration (optarg, &config.clock_offset_ms)) {
-                    fprintf (stderr, "cyclehubd: --clock-offset takes [+|-]N with s, m, h or d "
-                             "(at most 100 years), e.g. +12d or -3h\n");
-                    return 2;
-                }
-                break;
-            case 'T':
-                if (s_retention_days (optarg, "--retention-max-days", &config))
-                    return 2;
-                break;
-            case 'R': case 'H': case 'C': case 'E': case 'S': case 'M':
-                if (s_limit_flag (opt, optarg, &config))
-                    return 2;
-                break;
-            case 'v': config.verbose = true; break;
-            case 'W': config.http.endpoint = optarg; break;
-            case 'X': config.http.cert_file = optarg; break;
-            case 'K': config.http.key_file = optarg; break;
-            case 'D': config.http.dev_agency = optarg; break;
-            case 'r': case 'L': case 'I': case 'B':
-                if (s_http_number (opt, optarg, &config.http))
-                    return 2;
-                break;
-            case 'h': s_usage (stdout); return 0;
-            default:
-                fprintf (stderr, "Try 'cyclehubd --help'.\n");
-                return 2;
-        }
+    char *end;
+    unsigned long long mib = strtoull (text, &end, 10);
+    if (*end || mib == 0) {
+        fprintf (stderr, "cyclehubd: --map-max takes a size in MiB, e.g. 4096\n");
+        return -1;
     }
-    if (config.auth_dir && config.plain) {
+    config->store.map_size_max = (size_t) mib << 20;
+    return 0;
+}
+
+static int
+s_sweep_interval (const char *text, hub_broker_config_t *config)
+{
+    char *end;
+    long ms = strtol (text, &end, 10);
+    if (*end || ms < 10 || ms > 86400000) {
+        fprintf (stderr, "cyclehubd: --sweep-interval takes milliseconds, 10 to 86400000\n");
+        return -1;
+    }
+    config->sweep_ms = (int) ms;
+    return 0;
+}
+
+//  One flag into config or args; 0, or -1 when main must exit with *status
+static int
+s_flag (int opt, const char *arg, hub_broker_config_t *config, s_args_t *args, int *status)
+{
+    *status = 2;
+    switch (opt) {
+        case 'a': config->api_endpoint = arg; break;
+        case 'e': config->events_endpoint = arg; break;
+        case 's': config->store_dir = arg; break;
+        case 'c': break;
+        case 'A': config->auth_dir = arg; break;
+        case 'P': config->plain = true; break;
+        case 'b': args->backup_dir = arg; break;
+        case 'm': return s_map_max (arg, config);
+        case 'n': config->store.nosync = true; break;
+        case 'f': args->endpoints_file = arg; break;
+        case 'w': return s_sweep_interval (arg, config);
+        case 'o':
+            if (s_duration (arg, &config->clock_offset_ms)) {
+                fprintf (stderr, "cyclehubd: --clock-offset takes [+|-]N with s, m, h or d "
+                         "(at most 100 years), e.g. +12d or -3h\n");
+                return -1;
+            }
+            break;
+        case 'T': return s_retention_days (arg, "--retention-max-days", config);
+        case 'R': case 'H': case 'C': case 'E': case 'S': case 'M':
+            return s_limit_flag (opt, arg, config);
+        case 'v': config->verbose = true; break;
+        case 'W': config->http.endpoint = arg; break;
+        case 'X': config->http.cert_file = arg; break;
+        case 'K': config->http.key_file = arg; break;
+        case 'D': config->http.dev_agency = arg; break;
+        case 'r': case 'L': case 'I': case 'B':
+            return s_http_number (opt, arg, &config->http);
+        case 'h':
+            s_usage (stdout);
+            *status = 0;
+            return -1;
+        default:
+            fprintf (stderr, "Try 'cyclehubd --help'.\n");
+            return -1;
+    }
+    return 0;
+}
+
+//  The flags over what the config file set; 0, or -1 when main must exit
+//  with *status
+static int
+s_parse_flags (int argc, char *argv [], hub_broker_config_t *config, s_args_t *args,
+               int *status)
+{
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", s_options, NULL)) != -1)
+        if (s_flag (opt, optarg, config, args, status))
+            return -1;
+    *status = 2;
+    if (config->auth_dir && config->plain) {
         fprintf (stderr, "cyclehubd: --auth and --plain exclude each other\n");
-        return 2;
+        return -1;
     }
     if (optind < argc) {
         fprintf (stderr, "cyclehubd: unexpected argument '%s'\nTry 'cyclehubd --help'.\n", argv [optind]);
-        return 2;
+        return -1;
     }
-    zsys_init ();
-    zsys_set_logident ("cyclehubd");
+    return 0;
+}
 
-    if (backup_dir) {
-        char error [512];
-        if (hub_store_backup (config.store_dir, backup_dir, error, sizeof error)) {
-            fprintf (stderr, "cyclehubd: backup failed: %s\n", error);
-            zconfig_destroy (&file_config);
-            return 1;
-        }
-        printf ("cyclehubd: backup of %s written to %s\n", config.store_dir, backup_dir);
-        zconfig_destroy (&file_config);
-        return 0;
-    }
-
-    s_raise_nofile ();
-    zactor_t *broker = zactor_new (hub_broker_actor, &config);
-    char *status = broker? zstr_recv (broker): NULL;
-    if (!status || strncmp (status, "READY ", 6) != 0) {
-        fprintf (stderr, "cyclehubd: %s\n", status && strncmp (status, "ERROR ", 6) == 0
-                 ? status + 6: "the broker did not start");
-        zstr_free (&status);
-        zactor_destroy (&broker);
-        zconfig_destroy (&file_config);
+//  --backup: a copy of the store instead of a broker; the exit status
+static int
+s_backup (const hub_broker_config_t *config, const char *backup_dir)
+{
+    char error [512];
+    if (hub_store_backup (config->store_dir, backup_dir, error, sizeof error)) {
+        fprintf (stderr, "cyclehubd: backup failed: %s\n", error);
         return 1;
     }
+    printf ("cyclehubd: backup of %s written to %s\n", config->store_dir, backup_dir);
+    return 0;
+}
+
+//  Says where the broker listens, from its READY line (without "READY ")
+static void
+s_announce (const hub_broker_config_t *config, const char *ready, const char *endpoints_file)
+{
     char api [256] = "", events [256] = "", http_url [400] = "", dev_token [128] = "";
-    sscanf (status + 6, "%255s %255s %399s %127s", api, events, http_url, dev_token);
-    zsys_info ("cyclehubd: ready api=%s events=%s store=%s%s", api, events, config.store_dir,
-               config.store.nosync? " (nosync: benchmarks only)": "");
-    if (config.clock_offset_ms)
+    sscanf (ready, "%255s %255s %399s %127s", api, events, http_url, dev_token);
+    zsys_info ("cyclehubd: ready api=%s events=%s store=%s%s", api, events, config->store_dir,
+               config->store.nosync? " (nosync: benchmarks only)": "");
+    if (config->clock_offset_ms)
         zsys_warning ("cyclehubd: clock offset %+lld ms in force: rules and recorded times use "
                       "the wall clock shifted by it (tests and rehearsals only)",
-                      (long long) config.clock_offset_ms);
+                      (long long) config->clock_offset_ms);
     if (endpoints_file) {
         char tmp [PATH_MAX];
         snprintf (tmp, sizeof tmp, "%s.tmp", endpoints_file);
@@ -388,22 +396,39 @@ main (int argc, char *argv [])
         ||  rename (tmp, endpoints_file) != 0)
             zsys_error ("cyclehubd: cannot write %s", endpoints_file);
     }
-    zstr_free (&status);
     if (*dev_token) {
         //  make run's tour: where the API is and the token to use (stdout)
         printf ("cyclehubd: HTTP API at %s\n"
                 "cyclehubd: development token (agency %s): %s\n"
                 "cyclehubd: try: curl -H 'Authorization: Bearer %s' %s/v1/status\n"
                 "cyclehubd: dashboard at %s/ (sign in with the development token)\n",
-                http_url, config.http.dev_agency? config.http.dev_agency: "GB-LAE-E09000033",
+                http_url, config->http.dev_agency? config->http.dev_agency: "GB-LAE-E09000033",
                 dev_token, dev_token, http_url, http_url);
         fflush (stdout);
     }
     else
     if (*http_url)
         zsys_info ("cyclehubd: HTTP API at %s", http_url);
+}
 
-    //  Wait for SIGINT/SIGTERM (czmq sets zsys_interrupted) or the actor's end
+//  Starts the broker and runs until SIGINT/SIGTERM (czmq sets
+//  zsys_interrupted) or the actor's end; the exit status
+static int
+s_run (hub_broker_config_t *config, const char *endpoints_file)
+{
+    s_raise_nofile ();
+    zactor_t *broker = zactor_new (hub_broker_actor, config);
+    char *status = broker? zstr_recv (broker): NULL;
+    if (!status || strncmp (status, "READY ", 6) != 0) {
+        fprintf (stderr, "cyclehubd: %s\n", status && strncmp (status, "ERROR ", 6) == 0
+                 ? status + 6: "the broker did not start");
+        zstr_free (&status);
+        zactor_destroy (&broker);
+        return 1;
+    }
+    s_announce (config, status + 6, endpoints_file);
+    zstr_free (&status);
+
     zpoller_t *poller = zpoller_new (broker, NULL);
     while (!zsys_interrupted) {
         if (zpoller_wait (poller, 250)) {
@@ -417,7 +442,35 @@ main (int argc, char *argv [])
     zpoller_destroy (&poller);
     zsys_info ("cyclehubd: shutting down");
     zactor_destroy (&broker);
-    zconfig_destroy (&file_config);
-    zsys_info ("cyclehubd: stopped");
     return 0;
+}
+
+int
+main (int argc, char *argv [])
+{
+    hub_broker_config_t config;
+    hub_broker_config_default (&config);
+    s_args_t args = { NULL, NULL };
+    zconfig_t *file_config = NULL;
+
+    //  The config file first, so that flags override it
+    for (int i = 1; i < argc - 1; i++)
+        if (streq (argv [i], "--config") && s_load_config (argv [i + 1], &config, &file_config))
+            return 2;
+    int status;
+    if (s_parse_flags (argc, argv, &config, &args, &status)) {
+        zconfig_destroy (&file_config);
+        return status;
+    }
+    zsys_init ();
+    zsys_set_logident ("cyclehubd");
+
+    if (args.backup_dir)
+        status = s_backup (&config, args.backup_dir);
+    else
+        status = s_run (&config, args.endpoints_file);
+    zconfig_destroy (&file_config);
+    if (!args.backup_dir && status == 0)
+        zsys_info ("cyclehubd: stopped");
+    return status;
 }

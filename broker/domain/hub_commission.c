@@ -334,24 +334,50 @@ failed:
 //  Encoding. The protobuf structs point into self's own storage: nothing is
 //  copied but the arrays of pointers protobuf-c wants.
 
-int
-hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *size)
+//  The arrays one encoding fills; each list of the state points into them.
+//  calloc (n + 1, ...) so that zero-length lists still get a pointer.
+typedef struct {
+    char **orgs;                //  Partners, award and contract suppliers
+    size_t org_at;              //  Next free slot in orgs
+    char **ids;                 //  Response ids, shared and per agency
+    size_t id_at;               //  Next free slot in ids
+    Cyclehub__V1__RespondentState *respondents;     //  One per responding agency
+    Cyclehub__V1__RespondentState **respondent_p;   //  Pointers to respondents
+    size_t respondent_at;       //  Next free respondent
+    Cyclehub__V1__ConsultationState *consultations, **consultation_p;
+    Cyclehub__V1__ProcurementState *procurements, **procurement_p;
+    Cyclehub__V1__AwardState *awards, **award_p;
+    Cyclehub__V1__ContractState *contracts, **contract_p;
+} s_wire_t;
+
+static void
+s_wire_free (s_wire_t *wire)
 {
-    *data = NULL;
-    *size = 0;
-    int rc = -1;
-    Cyclehub__V1__CommissionState state = CYCLEHUB__V1__COMMISSION_STATE__INIT;
-    Cyclehub__V1__ConsultationState *consultations = NULL, **consultation_p = NULL;
-    Cyclehub__V1__ProcurementState *procurements = NULL, **procurement_p = NULL;
-    Cyclehub__V1__AwardState *awards = NULL, **award_p = NULL;
-    Cyclehub__V1__ContractState *contracts = NULL, **contract_p = NULL;
+    free (wire->orgs);
+    free (wire->ids);
+    free (wire->respondents);
+    free (wire->respondent_p);
+    free (wire->consultations);
+    free (wire->consultation_p);
+    free (wire->procurements);
+    free (wire->procurement_p);
+    free (wire->awards);
+    free (wire->award_p);
+    free (wire->contracts);
+    free (wire->contract_p);
+}
+
+//  Sizes every array for self; on -1 the caller still frees wire
+static int
+s_wire_alloc (s_wire_t *wire, const hub_commission_t *self)
+{
+    memset (wire, 0, sizeof *wire);
     //  One pointer per org-id of partners, award and contract suppliers
     size_t n_orgs = self->partners.n;
     for (size_t i = 0; i < self->n_awards; i++)
         n_orgs += self->awards [i].suppliers.n;
     for (size_t i = 0; i < self->n_contracts; i++)
         n_orgs += self->contracts [i].suppliers.n;
-    char **orgs = calloc (n_orgs + 1, sizeof (char *));
     //  And one per response id of every consultation, and one record per
     //  responding agency
     size_t n_ids = 0, n_respondents = 0;
@@ -362,114 +388,168 @@ hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *siz
         for (size_t j = 0; j < c->n_respondents; j++)
             n_ids += c->respondents [j].responses.n;
     }
-    char **ids = calloc (n_ids + 1, sizeof (char *));
-    Cyclehub__V1__RespondentState *respondents = calloc (n_respondents + 1, sizeof *respondents);
-    Cyclehub__V1__RespondentState **respondent_p = calloc (n_respondents + 1, sizeof *respondent_p);
-    if (!orgs || !ids || !respondents || !respondent_p)
-        goto done;
-    size_t org_at = 0, id_at = 0, respondent_at = 0;
+    wire->orgs = calloc (n_orgs + 1, sizeof (char *));
+    wire->ids = calloc (n_ids + 1, sizeof (char *));
+    wire->respondents = calloc (n_respondents + 1, sizeof *wire->respondents);
+    wire->respondent_p = calloc (n_respondents + 1, sizeof *wire->respondent_p);
+    wire->consultations = calloc (self->n_consultations + 1, sizeof *wire->consultations);
+    wire->consultation_p = calloc (self->n_consultations + 1, sizeof *wire->consultation_p);
+    wire->procurements = calloc (self->n_procurements + 1, sizeof *wire->procurements);
+    wire->procurement_p = calloc (self->n_procurements + 1, sizeof *wire->procurement_p);
+    wire->awards = calloc (self->n_awards + 1, sizeof *wire->awards);
+    wire->award_p = calloc (self->n_awards + 1, sizeof *wire->award_p);
+    wire->contracts = calloc (self->n_contracts + 1, sizeof *wire->contracts);
+    wire->contract_p = calloc (self->n_contracts + 1, sizeof *wire->contract_p);
+    if (!wire->orgs || !wire->ids || !wire->respondents || !wire->respondent_p
+    ||  !wire->consultations || !wire->consultation_p
+    ||  !wire->procurements || !wire->procurement_p
+    ||  !wire->awards || !wire->award_p || !wire->contracts || !wire->contract_p)
+        return -1;
+    return 0;
+}
 
+//  Lays an org-id list into wire->orgs; returns where it starts
+static char **
+s_wire_orgs (s_wire_t *wire, const hub_orgs_t *orgs)
+{
+    char **start = wire->orgs + wire->org_at;
+    for (size_t i = 0; i < orgs->n; i++)
+        wire->orgs [wire->org_at++] = (char *) orgs->ids [i];
+    return start;
+}
+
+//  Lays an id list into wire->ids; returns where it starts
+static char **
+s_wire_ids (s_wire_t *wire, const hub_ids_t *ids)
+{
+    char **start = wire->ids + wire->id_at;
+    for (size_t i = 0; i < ids->n; i++)
+        wire->ids [wire->id_at++] = (char *) ids->ids [i];
+    return start;
+}
+
+static void
+s_encode_consultation (s_wire_t *wire, Cyclehub__V1__ConsultationState *to,
+                       const hub_consultation_t *c)
+{
+    cyclehub__v1__consultation_state__init (to);
+    to->consultation_id = (char *) c->id;
+    to->status = c->status;
+    to->stage = c->stage;
+    to->opens_at_ms = c->opens_at_ms;
+    to->closes_at_ms = c->closes_at_ms;
+    to->responses = c->responses;
+    to->early_close_reason = (char *) c->early_close_reason;
+    to->closed_at_ms = c->closed_at_ms;
+    to->n_response_ids = c->shared_ids.n;
+    to->response_ids = s_wire_ids (wire, &c->shared_ids);
+    to->n_respondents = c->n_respondents;
+    to->respondents = wire->respondent_p + wire->respondent_at;
+    for (size_t j = 0; j < c->n_respondents; j++) {
+        const hub_respondent_t *from = &c->respondents [j];
+        Cyclehub__V1__RespondentState *r = &wire->respondents [wire->respondent_at];
+        cyclehub__v1__respondent_state__init (r);
+        r->agency = (char *) from->agency;
+        r->n_response_ids = from->responses.n;
+        r->response_ids = s_wire_ids (wire, &from->responses);
+        wire->respondent_p [wire->respondent_at++] = r;
+    }
+}
+
+static void
+s_encode_consultations (s_wire_t *wire, Cyclehub__V1__CommissionState *state,
+                        const hub_commission_t *self)
+{
+    for (size_t i = 0; i < self->n_consultations; i++) {
+        s_encode_consultation (wire, &wire->consultations [i], &self->consultations [i]);
+        wire->consultation_p [i] = &wire->consultations [i];
+    }
+    state->n_consultations = self->n_consultations;
+    state->consultations = wire->consultation_p;
+}
+
+static void
+s_encode_procurements (s_wire_t *wire, Cyclehub__V1__CommissionState *state,
+                       const hub_commission_t *self)
+{
+    for (size_t i = 0; i < self->n_procurements; i++) {
+        const hub_procurement_t *p = &self->procurements [i];
+        Cyclehub__V1__ProcurementState *to = &wire->procurements [i];
+        cyclehub__v1__procurement_state__init (to);
+        to->procurement_id = (char *) p->id;
+        to->status = p->status;
+        to->title = (char *) p->title;
+        to->tender_deadline_ms = p->tender_deadline_ms;
+        wire->procurement_p [i] = to;
+    }
+    state->n_procurements = self->n_procurements;
+    state->procurements = wire->procurement_p;
+}
+
+static void
+s_encode_awards (s_wire_t *wire, Cyclehub__V1__CommissionState *state,
+                 const hub_commission_t *self)
+{
+    for (size_t i = 0; i < self->n_awards; i++) {
+        const hub_award_t *a = &self->awards [i];
+        Cyclehub__V1__AwardState *to = &wire->awards [i];
+        cyclehub__v1__award_state__init (to);
+        to->award_id = (char *) a->id;
+        to->procurement_id = (char *) a->procurement_id;
+        to->n_suppliers = a->suppliers.n;
+        to->suppliers = s_wire_orgs (wire, &a->suppliers);
+        to->standstill_ends_ms = a->standstill_ends_ms;
+        to->contract_id = (char *) a->contract_id;
+        wire->award_p [i] = to;
+    }
+    state->n_awards = self->n_awards;
+    state->awards = wire->award_p;
+}
+
+static void
+s_encode_contracts (s_wire_t *wire, Cyclehub__V1__CommissionState *state,
+                    const hub_commission_t *self)
+{
+    for (size_t i = 0; i < self->n_contracts; i++) {
+        const hub_contract_t *k = &self->contracts [i];
+        Cyclehub__V1__ContractState *to = &wire->contracts [i];
+        cyclehub__v1__contract_state__init (to);
+        to->contract_id = (char *) k->id;
+        to->award_id = (char *) k->award_id;
+        to->n_suppliers = k->suppliers.n;
+        to->suppliers = s_wire_orgs (wire, &k->suppliers);
+        to->status = k->status;
+        wire->contract_p [i] = to;
+    }
+    state->n_contracts = self->n_contracts;
+    state->contracts = wire->contract_p;
+}
+
+int
+hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *size)
+{
+    *data = NULL;
+    *size = 0;
+    int rc = -1;
+    s_wire_t wire;
+    if (s_wire_alloc (&wire, self))
+        goto done;
+
+    Cyclehub__V1__CommissionState state = CYCLEHUB__V1__COMMISSION_STATE__INIT;
     state.commission_id = (char *) self->id;
     state.title = (char *) self->title;
     state.owner = (char *) self->owner;
     state.n_partners = self->partners.n;
-    state.partners = orgs + org_at;
-    for (size_t i = 0; i < self->partners.n; i++)
-        orgs [org_at++] = (char *) self->partners.ids [i];
+    state.partners = s_wire_orgs (&wire, &self->partners);
     state.stage = self->stage;
     state.cycle = self->cycle;
     state.opened_at_ms = self->opened_at_ms;
     state.updated_at_ms = self->updated_at_ms;
     state.last_seq = self->last_seq;
-
-    //  calloc (n + 1, ...) so that zero-length lists still get a pointer
-    consultations = calloc (self->n_consultations + 1, sizeof *consultations);
-    consultation_p = calloc (self->n_consultations + 1, sizeof *consultation_p);
-    procurements = calloc (self->n_procurements + 1, sizeof *procurements);
-    procurement_p = calloc (self->n_procurements + 1, sizeof *procurement_p);
-    awards = calloc (self->n_awards + 1, sizeof *awards);
-    award_p = calloc (self->n_awards + 1, sizeof *award_p);
-    contracts = calloc (self->n_contracts + 1, sizeof *contracts);
-    contract_p = calloc (self->n_contracts + 1, sizeof *contract_p);
-    if (!consultations || !consultation_p || !procurements || !procurement_p
-    ||  !awards || !award_p || !contracts || !contract_p)
-        goto done;
-
-    for (size_t i = 0; i < self->n_consultations; i++) {
-        const hub_consultation_t *c = &self->consultations [i];
-        cyclehub__v1__consultation_state__init (&consultations [i]);
-        consultations [i].consultation_id = (char *) c->id;
-        consultations [i].status = c->status;
-        consultations [i].stage = c->stage;
-        consultations [i].opens_at_ms = c->opens_at_ms;
-        consultations [i].closes_at_ms = c->closes_at_ms;
-        consultations [i].responses = c->responses;
-        consultations [i].early_close_reason = (char *) c->early_close_reason;
-        consultations [i].closed_at_ms = c->closed_at_ms;
-        consultations [i].n_response_ids = c->shared_ids.n;
-        consultations [i].response_ids = ids + id_at;
-        for (size_t j = 0; j < c->shared_ids.n; j++)
-            ids [id_at++] = (char *) c->shared_ids.ids [j];
-        consultations [i].n_respondents = c->n_respondents;
-        consultations [i].respondents = respondent_p + respondent_at;
-        for (size_t j = 0; j < c->n_respondents; j++) {
-            const hub_respondent_t *from = &c->respondents [j];
-            Cyclehub__V1__RespondentState *to = &respondents [respondent_at];
-            cyclehub__v1__respondent_state__init (to);
-            to->agency = (char *) from->agency;
-            to->n_response_ids = from->responses.n;
-            to->response_ids = ids + id_at;
-            for (size_t k = 0; k < from->responses.n; k++)
-                ids [id_at++] = (char *) from->responses.ids [k];
-            respondent_p [respondent_at++] = to;
-        }
-        consultation_p [i] = &consultations [i];
-    }
-    state.n_consultations = self->n_consultations;
-    state.consultations = consultation_p;
-
-    for (size_t i = 0; i < self->n_procurements; i++) {
-        const hub_procurement_t *p = &self->procurements [i];
-        cyclehub__v1__procurement_state__init (&procurements [i]);
-        procurements [i].procurement_id = (char *) p->id;
-        procurements [i].status = p->status;
-        procurements [i].title = (char *) p->title;
-        procurements [i].tender_deadline_ms = p->tender_deadline_ms;
-        procurement_p [i] = &procurements [i];
-    }
-    state.n_procurements = self->n_procurements;
-    state.procurements = procurement_p;
-
-    for (size_t i = 0; i < self->n_awards; i++) {
-        const hub_award_t *a = &self->awards [i];
-        cyclehub__v1__award_state__init (&awards [i]);
-        awards [i].award_id = (char *) a->id;
-        awards [i].procurement_id = (char *) a->procurement_id;
-        awards [i].n_suppliers = a->suppliers.n;
-        awards [i].suppliers = orgs + org_at;
-        for (size_t j = 0; j < a->suppliers.n; j++)
-            orgs [org_at++] = (char *) a->suppliers.ids [j];
-        awards [i].standstill_ends_ms = a->standstill_ends_ms;
-        awards [i].contract_id = (char *) a->contract_id;
-        award_p [i] = &awards [i];
-    }
-    state.n_awards = self->n_awards;
-    state.awards = award_p;
-
-    for (size_t i = 0; i < self->n_contracts; i++) {
-        const hub_contract_t *k = &self->contracts [i];
-        cyclehub__v1__contract_state__init (&contracts [i]);
-        contracts [i].contract_id = (char *) k->id;
-        contracts [i].award_id = (char *) k->award_id;
-        contracts [i].n_suppliers = k->suppliers.n;
-        contracts [i].suppliers = orgs + org_at;
-        for (size_t j = 0; j < k->suppliers.n; j++)
-            orgs [org_at++] = (char *) k->suppliers.ids [j];
-        contracts [i].status = k->status;
-        contract_p [i] = &contracts [i];
-    }
-    state.n_contracts = self->n_contracts;
-    state.contracts = contract_p;
+    s_encode_consultations (&wire, &state, self);
+    s_encode_procurements (&wire, &state, self);
+    s_encode_awards (&wire, &state, self);
+    s_encode_contracts (&wire, &state, self);
 
     size_t packed_size = cyclehub__v1__commission_state__get_packed_size (&state);
     //  + 1: malloc (0) may return NULL, and an empty state is still a state
@@ -480,18 +560,7 @@ hub_commission_encode (const hub_commission_t *self, uint8_t **data, size_t *siz
     rc = 0;
 
 done:
-    free (orgs);
-    free (ids);
-    free (respondents);
-    free (respondent_p);
-    free (consultations);
-    free (consultation_p);
-    free (procurements);
-    free (procurement_p);
-    free (awards);
-    free (award_p);
-    free (contracts);
-    free (contract_p);
+    s_wire_free (&wire);
     return rc;
 }
 
@@ -565,6 +634,118 @@ s_decode_responses (hub_consultation_t *to, const Cyclehub__V1__ConsultationStat
     return total > c->responses? -1: 0;
 }
 
+//  Each s_decode_<part> checks one decoded record against what self already
+//  holds and appends it; -1 refuses the whole state.
+
+static int
+s_decode_consultation (hub_commission_t *self, const Cyclehub__V1__ConsultationState *c)
+{
+    if (!hub_validate_local_id (c->consultation_id)
+    ||  hub_commission_find_consultation (self, c->consultation_id)
+    ||  c->status < CYCLEHUB__V1__CONSULTATION_STATE__STATUS__STATUS_OPEN
+    ||  c->status > CYCLEHUB__V1__CONSULTATION_STATE__STATUS__STATUS_OUTCOME_PUBLISHED
+    ||  c->stage < CYCLEHUB__V1__STAGE__STAGE_ANALYSE
+    ||  c->stage > CYCLEHUB__V1__STAGE__STAGE_REVIEW
+    ||  !s_fits (c->early_close_reason, HUB_COMMISSION_TITLE_SIZE))
+        return -1;
+    hub_consultation_t *to = &self->consultations [self->n_consultations++];
+    memset (to, 0, sizeof *to);
+    hub_commission_copy (to->id, sizeof to->id, c->consultation_id);
+    to->status = c->status;
+    to->stage = c->stage;
+    to->opens_at_ms = c->opens_at_ms;
+    to->closes_at_ms = c->closes_at_ms;
+    to->responses = c->responses;
+    to->closed_at_ms = c->closed_at_ms;
+    hub_commission_copy (to->early_close_reason, sizeof to->early_close_reason,
+                         c->early_close_reason);
+    return s_decode_responses (to, c);
+}
+
+static int
+s_decode_procurement (hub_commission_t *self, const Cyclehub__V1__ProcurementState *p)
+{
+    if (!hub_validate_local_id (p->procurement_id)
+    ||  hub_commission_find_procurement (self, p->procurement_id)
+    ||  p->status < CYCLEHUB__V1__PROCUREMENT_STATE__STATUS__STATUS_PLANNED
+    ||  p->status > CYCLEHUB__V1__PROCUREMENT_STATE__STATUS__STATUS_TERMINATED
+    ||  !s_fits (p->title, HUB_COMMISSION_TITLE_SIZE))
+        return -1;
+    hub_procurement_t *to = &self->procurements [self->n_procurements++];
+    hub_commission_copy (to->id, sizeof to->id, p->procurement_id);
+    to->status = p->status;
+    hub_commission_copy (to->title, sizeof to->title, p->title);
+    to->tender_deadline_ms = p->tender_deadline_ms;
+    return 0;
+}
+
+static int
+s_decode_award (hub_commission_t *self, const Cyclehub__V1__AwardState *a)
+{
+    if (!hub_validate_local_id (a->award_id)
+    ||  hub_commission_find_award (self, a->award_id)
+    ||  !hub_commission_find_procurement (self, a->procurement_id)
+    ||  a->n_suppliers == 0
+    ||  (*a->contract_id && !hub_validate_local_id (a->contract_id)))
+        return -1;
+    hub_award_t *to = &self->awards [self->n_awards];
+    memset (to, 0, sizeof *to);
+    if (s_decode_orgs (&to->suppliers, a->n_suppliers, a->suppliers))
+        return -1;
+    self->n_awards++;
+    hub_commission_copy (to->id, sizeof to->id, a->award_id);
+    hub_commission_copy (to->procurement_id, sizeof to->procurement_id, a->procurement_id);
+    to->standstill_ends_ms = a->standstill_ends_ms;
+    hub_commission_copy (to->contract_id, sizeof to->contract_id, a->contract_id);
+    return 0;
+}
+
+static int
+s_decode_contract (hub_commission_t *self, const Cyclehub__V1__ContractState *k)
+{
+    const hub_award_t *award = hub_commission_find_award (self, k->award_id);
+    if (!hub_validate_local_id (k->contract_id)
+    ||  hub_commission_find_contract (self, k->contract_id)
+    ||  !award || strcmp (award->contract_id, k->contract_id) != 0
+    ||  k->n_suppliers == 0
+    ||  k->status < CYCLEHUB__V1__CONTRACT_STATE__STATUS__STATUS_ACTIVE
+    ||  k->status > CYCLEHUB__V1__CONTRACT_STATE__STATUS__STATUS_EXPIRED)
+        return -1;
+    hub_contract_t *to = &self->contracts [self->n_contracts];
+    memset (to, 0, sizeof *to);
+    if (s_decode_orgs (&to->suppliers, k->n_suppliers, k->suppliers))
+        return -1;
+    self->n_contracts++;
+    hub_commission_copy (to->id, sizeof to->id, k->contract_id);
+    hub_commission_copy (to->award_id, sizeof to->award_id, k->award_id);
+    to->status = k->status;
+    return 0;
+}
+
+//  The parts in order: awards need their procurements, contracts their awards
+static int
+s_decode_parts (hub_commission_t *self, const Cyclehub__V1__CommissionState *state)
+{
+    for (size_t i = 0; i < state->n_consultations; i++)
+        if (s_decode_consultation (self, state->consultations [i]))
+            return -1;
+    for (size_t i = 0; i < state->n_procurements; i++)
+        if (s_decode_procurement (self, state->procurements [i]))
+            return -1;
+    for (size_t i = 0; i < state->n_awards; i++)
+        if (s_decode_award (self, state->awards [i]))
+            return -1;
+    for (size_t i = 0; i < state->n_contracts; i++)
+        if (s_decode_contract (self, state->contracts [i]))
+            return -1;
+    //  An award that names a contract must have it
+    for (size_t i = 0; i < self->n_awards; i++)
+        if (*self->awards [i].contract_id
+        &&  !hub_commission_find_contract (self, self->awards [i].contract_id))
+            return -1;
+    return 0;
+}
+
 hub_commission_t *
 hub_commission_decode (const void *data, size_t size)
 {
@@ -597,89 +778,9 @@ hub_commission_decode (const void *data, size_t size)
     self->updated_at_ms = state->updated_at_ms;
     self->last_seq = state->last_seq;
     if (hub_commission_reserve (self, state->n_consultations, state->n_procurements,
-                                state->n_awards, state->n_contracts))
+                                state->n_awards, state->n_contracts)
+    ||  s_decode_parts (self, state))
         goto failed;
-
-    for (size_t i = 0; i < state->n_consultations; i++) {
-        const Cyclehub__V1__ConsultationState *c = state->consultations [i];
-        if (!hub_validate_local_id (c->consultation_id)
-        ||  hub_commission_find_consultation (self, c->consultation_id)
-        ||  c->status < CYCLEHUB__V1__CONSULTATION_STATE__STATUS__STATUS_OPEN
-        ||  c->status > CYCLEHUB__V1__CONSULTATION_STATE__STATUS__STATUS_OUTCOME_PUBLISHED
-        ||  c->stage < CYCLEHUB__V1__STAGE__STAGE_ANALYSE
-        ||  c->stage > CYCLEHUB__V1__STAGE__STAGE_REVIEW
-        ||  !s_fits (c->early_close_reason, HUB_COMMISSION_TITLE_SIZE))
-            goto failed;
-        hub_consultation_t *to = &self->consultations [self->n_consultations++];
-        memset (to, 0, sizeof *to);
-        hub_commission_copy (to->id, sizeof to->id, c->consultation_id);
-        to->status = c->status;
-        to->stage = c->stage;
-        to->opens_at_ms = c->opens_at_ms;
-        to->closes_at_ms = c->closes_at_ms;
-        to->responses = c->responses;
-        to->closed_at_ms = c->closed_at_ms;
-        hub_commission_copy (to->early_close_reason, sizeof to->early_close_reason,
-                             c->early_close_reason);
-        if (s_decode_responses (to, c))
-            goto failed;
-    }
-    for (size_t i = 0; i < state->n_procurements; i++) {
-        const Cyclehub__V1__ProcurementState *p = state->procurements [i];
-        if (!hub_validate_local_id (p->procurement_id)
-        ||  hub_commission_find_procurement (self, p->procurement_id)
-        ||  p->status < CYCLEHUB__V1__PROCUREMENT_STATE__STATUS__STATUS_PLANNED
-        ||  p->status > CYCLEHUB__V1__PROCUREMENT_STATE__STATUS__STATUS_TERMINATED
-        ||  !s_fits (p->title, HUB_COMMISSION_TITLE_SIZE))
-            goto failed;
-        hub_procurement_t *to = &self->procurements [self->n_procurements++];
-        hub_commission_copy (to->id, sizeof to->id, p->procurement_id);
-        to->status = p->status;
-        hub_commission_copy (to->title, sizeof to->title, p->title);
-        to->tender_deadline_ms = p->tender_deadline_ms;
-    }
-    for (size_t i = 0; i < state->n_awards; i++) {
-        const Cyclehub__V1__AwardState *a = state->awards [i];
-        if (!hub_validate_local_id (a->award_id)
-        ||  hub_commission_find_award (self, a->award_id)
-        ||  !hub_commission_find_procurement (self, a->procurement_id)
-        ||  a->n_suppliers == 0
-        ||  (*a->contract_id && !hub_validate_local_id (a->contract_id)))
-            goto failed;
-        hub_award_t *to = &self->awards [self->n_awards];
-        memset (to, 0, sizeof *to);
-        if (s_decode_orgs (&to->suppliers, a->n_suppliers, a->suppliers))
-            goto failed;
-        self->n_awards++;
-        hub_commission_copy (to->id, sizeof to->id, a->award_id);
-        hub_commission_copy (to->procurement_id, sizeof to->procurement_id, a->procurement_id);
-        to->standstill_ends_ms = a->standstill_ends_ms;
-        hub_commission_copy (to->contract_id, sizeof to->contract_id, a->contract_id);
-    }
-    for (size_t i = 0; i < state->n_contracts; i++) {
-        const Cyclehub__V1__ContractState *k = state->contracts [i];
-        const hub_award_t *award = hub_commission_find_award (self, k->award_id);
-        if (!hub_validate_local_id (k->contract_id)
-        ||  hub_commission_find_contract (self, k->contract_id)
-        ||  !award || strcmp (award->contract_id, k->contract_id) != 0
-        ||  k->n_suppliers == 0
-        ||  k->status < CYCLEHUB__V1__CONTRACT_STATE__STATUS__STATUS_ACTIVE
-        ||  k->status > CYCLEHUB__V1__CONTRACT_STATE__STATUS__STATUS_EXPIRED)
-            goto failed;
-        hub_contract_t *to = &self->contracts [self->n_contracts];
-        memset (to, 0, sizeof *to);
-        if (s_decode_orgs (&to->suppliers, k->n_suppliers, k->suppliers))
-            goto failed;
-        self->n_contracts++;
-        hub_commission_copy (to->id, sizeof to->id, k->contract_id);
-        hub_commission_copy (to->award_id, sizeof to->award_id, k->award_id);
-        to->status = k->status;
-    }
-    //  An award that names a contract must have it
-    for (size_t i = 0; i < self->n_awards; i++)
-        if (*self->awards [i].contract_id
-        &&  !hub_commission_find_contract (self, self->awards [i].contract_id))
-            goto failed;
     cyclehub__v1__commission_state__free_unpacked (state, NULL);
     return self;
 
