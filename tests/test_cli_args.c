@@ -88,6 +88,25 @@ s_globals_after (const hub_broker_proc_t *b)
     CHECK_MSG (r.status == 0 && strstr (r.out, COMMISSION), "commission ID: %d %s %s",
                r.status, r.out, r.err);
     hub_run_free (&r);
+    //  commission list: from the broker, with its filters and the table form
+    s_run (&r, "--agency", BUYER, "commission", "list", "--api", b->api, "--agency", BUYER, NULL);
+    CHECK_MSG (r.status == 0 && hub_proc_lines (r.out) == 1 && strstr (r.out, COMMISSION)
+               && strstr (r.out, "\"owner\""), "commission list: %d %s %s", r.status, r.out, r.err);
+    hub_run_free (&r);
+    s_run (&r, "--agency", BUYER, "commission", "list", "--format", "table", "--stage", "analyse",
+           "--api", b->api, NULL);
+    CHECK_MSG (r.status == 0 && hub_proc_lines (r.out) == 1 && strstr (r.out, COMMISSION)
+               && strstr (r.out, " analyse "), "commission list table: %d %s %s",
+               r.status, r.out, r.err);
+    hub_run_free (&r);
+    s_run (&r, "--agency", BUYER, "commission", "list", "--stage", "closed", "--api", b->api, NULL);
+    CHECK_MSG (r.status == 0 && hub_proc_lines (r.out) == 0, "commission list closed: %d %s",
+               r.status, r.out);
+    hub_run_free (&r);
+    s_run (&r, "--agency", BUYER, "commission", "list", "--stage", "shut", "--api", b->api, NULL);
+    CHECK_MSG (r.status == 2 && strstr (r.err, "analyse, plan, do, review or closed"),
+               "commission list --stage shut: %d %s", r.status, r.err);
+    hub_run_free (&r);
     //  history: --api after it; --agency after it is the filter
     s_run (&r, "--agency", BUYER, "history", "--api", b->api, "--agency", BUYER, NULL);
     CHECK_MSG (r.status == 0 && hub_proc_lines (r.out) == 2, "history: %d %s", r.status, r.err);

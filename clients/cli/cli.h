@@ -238,6 +238,9 @@ int
     cli_status (cli_t *cli, int argc, char **argv);
 int
     cli_commission_show (cli_t *cli, int argc, char **argv);
+/* `cyclehub commission list`: the broker's commission list (cli_query.c). */
+int
+    cli_commission_list (cli_t *cli, int argc, char **argv);
 
 /* `cyclehub history [FLAGS]` (cli_query.c) */
 int

@@ -551,6 +551,8 @@ cli_group (cli_t *cli, int argc, char **argv)
     const char *group = argv [0];
     bool help = argc >= 2 && (streq (argv [1], "--help") || streq (argv [1], "-h"));
     if (argc >= 2 && !help) {
+        if (streq (group, "commission") && streq (argv [1], "list"))
+            return cli_commission_list (cli, argc - 1, argv + 1);
         const hub_type_t *verb = hub_types_command (group, argv [1]);
         if (verb)
             return s_message (cli, verb, argc - 1, argv + 1);

@@ -140,6 +140,99 @@ cli_commission_show (cli_t *cli, int argc, char **argv)
 }
 
 //  --------------------------------------------------------------------------
+//  commission list: from the broker's commission list query, a page at a time
+
+static const struct option s_list_options [] = {
+    { "stage",  required_argument, NULL, 's' },
+    { "agency", required_argument, NULL, 'a' },
+    { "format", required_argument, NULL, 'F' },
+    { NULL, 0, NULL, 0 }
+};
+
+static void
+s_list_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: cyclehub [GLOBAL FLAGS] commission list [--stage STAGE] [--agency ORG-ID]\n"
+        "                [--format json|table]\n"
+        "Lists the hub's commissions, as the broker holds them now (not from history):\n"
+        "one JSON line each (default), or one table line: id, stage, lead agency, next\n"
+        "deadline, title and what is waiting.\n"
+        "  --stage STAGE     only commissions now in STAGE: analyse, plan, do, review, closed\n"
+        "  --agency ORG-ID   only commissions it leads or is a listed partner of (after the\n"
+        "                    command, --agency is this filter: give your own before it)\n"
+        "Exit status: 0 done, 1 rejected, 2 usage, 3 broker unreachable, 5 identity refused.\n");
+}
+
+static void
+s_list_print (const Cyclehub__V1__CommissionSummary *c, bool table)
+{
+    if (!table) {
+        char *text = hub_json_encode (&c->base, 0);
+        if (text)
+            printf ("%s\n", text);
+        free (text);
+        return;
+    }
+    char deadline [HUB_TIME_TEXT_MAX] = "-";
+    if (c->next_deadline_ms)
+        hub_time_format (c->next_deadline_ms, deadline, sizeof deadline);
+    printf ("%-30s %-8s %-18s %-25s %s%s%s\n", c->commission_id,
+            hub_proto_stage_name (c->stage), c->owner, deadline, c->title,
+            *c->waiting_for? "; ": "", c->waiting_for);
+}
+
+int
+cli_commission_list (cli_t *cli, int argc, char **argv)
+{
+    cli_args_t args;
+    if (cli_args_begin (&args, cli, "commission list", argc, argv, s_list_options, 0)
+        == CLI_ARGS_HELP) {
+        s_list_usage (stdout);
+        return CLI_OK;
+    }
+    Cyclehub__V1__CommissionListQuery query = CYCLEHUB__V1__COMMISSION_LIST_QUERY__INIT;
+    bool table = false;
+    int key;
+    while ((key = cli_args_next (&args))) {
+        if (key == 's' && !(query.stage = hub_proto_stage_from_name (args.value)))
+            cli_args_fail (&args, "--stage takes analyse, plan, do, review or closed");
+        if (key == 'a')
+            query.agency = (char *) args.value;
+        if (key == 'F' && !(table = streq (args.value, "table")) && !streq (args.value, "json"))
+            cli_args_fail (&args, "--format takes json or table");
+    }
+    if (cli_args_end (&args, 0))
+        return args.rc;
+    hub_client_t *client = cli_client (cli);
+    if (!client)
+        return CLI_USAGE;
+    char after [256] = "";
+    hub_result_t result;
+    int rc;
+    do {
+        query.after_id = after;
+        Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+        request.body_case = CYCLEHUB__V1__REQUEST__BODY_COMMISSIONS;
+        request.commissions = &query;
+        Cyclehub__V1__Reply *reply = NULL;
+        rc = hub_client_request (client, &request, &reply, &result);
+        if (rc == HUB_OK && reply->body_case != CYCLEHUB__V1__REPLY__BODY_COMMISSIONS)
+            rc = HUB_EPROTO;
+        if (rc == HUB_OK) {
+            const Cyclehub__V1__CommissionList *list = reply->commissions;
+            for (size_t i = 0; i < list->n_commissions; i++)
+                s_list_print (list->commissions [i], table);
+            snprintf (after, sizeof after, "%s", list->next_after_id);
+        }
+        if (reply)
+            cyclehub__v1__reply__free_unpacked (reply, NULL);
+    } while (rc == HUB_OK && *after);
+    hub_client_destroy (&client);
+    return rc == HUB_OK? CLI_OK: cli_fail (rc, &result, "commission list");
+}
+
+//  --------------------------------------------------------------------------
 //  history
 
 static void

@@ -30,6 +30,8 @@ static const s_command_t s_commands [] = {
     { "publish",    "TYPE [FILE|-]",   "publish a message given as JSON", cli_publish, false, NULL },
     { "commission", "VERB [FLAGS]",    NULL, cli_group, false, NULL },
     { "commission", "ID",              "show a commission's state as JSON", NULL, false, NULL },
+    { "commission", "list [FLAGS]",    "list the commissions: stage, lead agency, next deadline",
+      NULL, false, NULL },
     { "consult",    "VERB [FLAGS]",    NULL, cli_group, false, NULL },
     { "procure",    "VERB [FLAGS]",    NULL, cli_group, false, NULL },
     { "monitor",    "VERB [FLAGS]",    NULL, cli_group, false, NULL },
