@@ -14,6 +14,7 @@ struct _hub_handshake_t {
     char agency [64];               //  PLAIN: the org-id given
     char endpoint [256];
     bool handshaken;                //  a handshake succeeded on the current connection
+    bool ever_handshaken;           //  one succeeded on any connection of this socket
     char why [640];                 //  the refusal, or ""
 };
 
@@ -126,12 +127,21 @@ hub_handshake_read (hub_handshake_t *self)
                 self->handshaken = false;
             else
             if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-                self->handshaken = true;
+                self->handshaken = self->ever_handshaken = true;
             else
             if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-            ||  event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-            ||  event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-            ||  (event == ZMQ_EVENT_DISCONNECTED && !self->handshaken))
+            ||  (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                 && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH))
+                s_refused (self, event, value);
+            else
+            //  A connection closed during the handshake, without a word: a
+            //  refusal only if this broker never accepted us. Once it has,
+            //  the same events mean a broker that died or restarted in the
+            //  middle of a handshake (kill -9): the client re-sends instead
+            if (!self->ever_handshaken
+            &&  (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+              || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+              || (event == ZMQ_EVENT_DISCONNECTED && !self->handshaken)))
                 s_refused (self, event, value);
         }
         while (more && zmq_msg_recv (&msg, pair, ZMQ_DONTWAIT) >= 0)
