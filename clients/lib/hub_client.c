@@ -32,6 +32,7 @@ struct _hub_client_t {
     int resend_ms;                  //  silence before reconnecting and re-sending
     zsock_t *sock;                  //  the DEALER; recreated on reconnect
     hub_handshake_t *handshake;     //  watches sock's handshake, or NULL
+    bool accepted;                  //  the broker accepted this client's identity once
     int64_t refused_at;             //  mono ms the broker refused us, 0: not refused
     zlistx_t *pending;              //  s_pending_t *, in send order
     size_t unsent;                  //  pending entries not yet on the socket
@@ -118,6 +119,7 @@ s_random64 (void)
 static int
 s_connect (hub_client_t *self)
 {
+    self->accepted |= hub_handshake_accepted (self->handshake);
     hub_handshake_destroy (&self->handshake);
     zsock_destroy (&self->sock);
     self->refused_at = 0;
@@ -136,7 +138,8 @@ s_connect (hub_client_t *self)
     zsock_set_sndhwm (sock, self->window * 2 + 1000);
     zsock_set_rcvhwm (sock, 0);
     hub_secure_apply (&self->secure, sock);
-    self->handshake = hub_handshake_new (sock, &self->secure, self->api_endpoint);
+    self->handshake = hub_handshake_new (sock, &self->secure, self->api_endpoint,
+                                         self->accepted);
     if (zsock_connect (sock, "%s", self->api_endpoint) < 0) {
         hub_handshake_destroy (&self->handshake);
         zsock_destroy (&sock);

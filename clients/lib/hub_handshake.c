@@ -14,18 +14,20 @@ struct _hub_handshake_t {
     char agency [64];               //  PLAIN: the org-id given
     char endpoint [256];
     bool handshaken;                //  a handshake succeeded on the current connection
-    bool ever_handshaken;           //  one succeeded on any connection of this socket
+    bool ever_handshaken;           //  one succeeded, here or on the client's earlier sockets
     char why [640];                 //  the refusal, or ""
 };
 
 hub_handshake_t *
-hub_handshake_new (zsock_t *sock, const hub_secure_t *secure, const char *endpoint)
+hub_handshake_new (zsock_t *sock, const hub_secure_t *secure, const char *endpoint,
+                   bool accepted)
 {
     static int s_count = 0;         //  monitor endpoints are per process
     hub_handshake_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->watched = zsock_resolve (sock);
+    self->ever_handshaken = accepted;
     self->curve = secure->cert != NULL;
     if (secure->cert)
         snprintf (self->key, sizeof self->key, "%s", zcert_public_txt (secure->cert));
@@ -106,6 +108,12 @@ s_refused (hub_handshake_t *self, uint16_t event, uint32_t value)
                   "handshake: it probably wants CURVE (production): give --cert "
                   "NAME.cert_secret and the broker's key (--server-key z85:KEY or "
                   "--server-key-file broker.cert) instead of --agency", self->endpoint);
+}
+
+bool
+hub_handshake_accepted (hub_handshake_t *self)
+{
+    return self && self->ever_handshaken;
 }
 
 bool

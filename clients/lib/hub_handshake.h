@@ -21,10 +21,18 @@
 typedef struct _hub_handshake_t hub_handshake_t;
 
 /* Starts watching sock's handshakes: call before sock connects. endpoint
-   is where it connects (for the sentence). Returns NULL if the monitor
-   cannot be set up (then nothing is watched). */
+   is where it connects (for the sentence). accepted: the broker accepted
+   this client before (on an earlier socket), so a connection closed in
+   the middle of a handshake is a broker that died or restarted, not a
+   refusal. Returns NULL if the monitor cannot be set up (then nothing is
+   watched). */
 hub_handshake_t *
-    hub_handshake_new (zsock_t *sock, const hub_secure_t *secure, const char *endpoint);
+    hub_handshake_new (zsock_t *sock, const hub_secure_t *secure, const char *endpoint,
+                       bool accepted);
+
+/* True once a handshake succeeded (here, or before: see accepted). */
+bool
+    hub_handshake_accepted (hub_handshake_t *self);
 
 /* Stops watching (before sock is destroyed). Nulls *self_p. */
 void
