@@ -23,7 +23,7 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	@mkdir -p $(STORE)
+	@mkdir -p $(STORE) && chmod 700 $(STORE)   # the broker refuses a store others can read
 	$(BUILD)/broker/cyclehubd --plain --store $(STORE) --http $(HTTP) $(ARGS)
 
 test-fast: build
