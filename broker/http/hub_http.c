@@ -296,6 +296,27 @@ hub_http_call (hub_http_req_t *req, Cyclehub__V1__Request *request)
     return NULL;
 }
 
+Cyclehub__V1__Reply *
+hub_http_ask_status (hub_http_req_t *req)
+{
+    Cyclehub__V1__StatusQuery query = CYCLEHUB__V1__STATUS_QUERY__INIT;
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_STATUS;
+    request.status = &query;
+    return hub_http_call (req, &request);
+}
+
+Cyclehub__V1__Reply *
+hub_http_ask_commission (hub_http_req_t *req, const char *id)
+{
+    Cyclehub__V1__CommissionQuery query = CYCLEHUB__V1__COMMISSION_QUERY__INIT;
+    query.commission_id = (char *) id;
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_COMMISSION;
+    request.commission = &query;
+    return hub_http_call (req, &request);
+}
+
 //  ---------------------------------------------------------------------------
 //  A request's life
 

@@ -84,17 +84,6 @@ s_send_page (hub_http_req_t *req, unsigned status, char *html, s_names_t *names,
 //  ---------------------------------------------------------------------------
 //  The broker's answers
 
-static Cyclehub__V1__Reply *
-s_ask_commission (hub_http_req_t *req, const char *id)
-{
-    Cyclehub__V1__CommissionQuery query = CYCLEHUB__V1__COMMISSION_QUERY__INIT;
-    query.commission_id = (char *) id;
-    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
-    request.body_case = CYCLEHUB__V1__REQUEST__BODY_COMMISSION;
-    request.commission = &query;
-    return hub_http_call (req, &request);
-}
-
 //  The commission's events, oldest first, each made outward, into events
 //  (zlistx of Event*). 0 or -1 (answered).
 static int
@@ -166,7 +155,7 @@ hub_http_dash_commissions (hub_http_req_t *req)
     hub_dash_commission_t *items = calloc (n + 1, sizeof *items);
     size_t found = 0;
     for (size_t i = 0; states && items && i < n; i++) {
-        Cyclehub__V1__Reply *reply = s_ask_commission (
+        Cyclehub__V1__Reply *reply = hub_http_ask_commission (
             req, list->commissions->commissions [i]->commission_id);
         if (!reply)
             break;
@@ -198,7 +187,7 @@ hub_http_dash_commission (hub_http_req_t *req)
                           "commission's page is /commissions/OCID", req->path);
         return;
     }
-    Cyclehub__V1__Reply *state = s_ask_commission (req, req->rest);
+    Cyclehub__V1__Reply *state = hub_http_ask_commission (req, req->rest);
     if (!state)
         return;
     if (state->body_case != CYCLEHUB__V1__REPLY__BODY_COMMISSION) {
@@ -228,11 +217,7 @@ hub_http_dash_commission (hub_http_req_t *req)
 void
 hub_http_dash_hub (hub_http_req_t *req)
 {
-    Cyclehub__V1__StatusQuery query = CYCLEHUB__V1__STATUS_QUERY__INIT;
-    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
-    request.body_case = CYCLEHUB__V1__REQUEST__BODY_STATUS;
-    request.status = &query;
-    Cyclehub__V1__Reply *reply = hub_http_call (req, &request);
+    Cyclehub__V1__Reply *reply = hub_http_ask_status (req);
     if (!reply)
         return;
     if (reply->body_case == CYCLEHUB__V1__REPLY__BODY_STATUS) {

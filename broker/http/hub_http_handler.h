@@ -52,6 +52,13 @@ typedef struct {
 Cyclehub__V1__Reply *
     hub_http_call (hub_http_req_t *req, Cyclehub__V1__Request *request);
 
+/* hub_http_call with a status query, or a commission query for id: the
+   reads the JSON API and the dashboard share. Same returns. */
+Cyclehub__V1__Reply *
+    hub_http_ask_status (hub_http_req_t *req);
+Cyclehub__V1__Reply *
+    hub_http_ask_commission (hub_http_req_t *req, const char *id);
+
 /* Answers with status and body (copied). extra_headers: NULL, or
    name, value pairs ending in NULL. */
 void

@@ -30,11 +30,7 @@ s_answer (hub_http_req_t *req, Cyclehub__V1__Reply *reply, Cyclehub__V1__Reply__
 void
 hub_http_read_status (hub_http_req_t *req)
 {
-    Cyclehub__V1__StatusQuery query = CYCLEHUB__V1__STATUS_QUERY__INIT;
-    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
-    request.body_case = CYCLEHUB__V1__REQUEST__BODY_STATUS;
-    request.status = &query;
-    Cyclehub__V1__Reply *reply = hub_http_call (req, &request);
+    Cyclehub__V1__Reply *reply = hub_http_ask_status (req);
     if (!reply)
         return;
     s_answer (req, reply, CYCLEHUB__V1__REPLY__BODY_STATUS, &reply->status->base);
@@ -49,12 +45,7 @@ hub_http_read_commission (hub_http_req_t *req)
                           "there is no %s; a commission is /v1/commissions/OCID", req->path);
         return;
     }
-    Cyclehub__V1__CommissionQuery query = CYCLEHUB__V1__COMMISSION_QUERY__INIT;
-    query.commission_id = (char *) req->rest;
-    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
-    request.body_case = CYCLEHUB__V1__REQUEST__BODY_COMMISSION;
-    request.commission = &query;
-    Cyclehub__V1__Reply *reply = hub_http_call (req, &request);
+    Cyclehub__V1__Reply *reply = hub_http_ask_commission (req, req->rest);
     if (!reply)
         return;
     s_answer (req, reply, CYCLEHUB__V1__REPLY__BODY_COMMISSION, &reply->commission->base);
