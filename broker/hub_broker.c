@@ -37,8 +37,8 @@ hub_broker_config_default (hub_broker_config_t *config)
 
 //  Is every tcp endpoint on a loopback address? The plain (no CURVE) mode
 //  is for development on one machine only.
-static bool
-s_is_loopback (const char *endpoint)
+bool
+hub_broker_loopback (const char *endpoint)
 {
     if (strncmp (endpoint, "tcp://", 6) != 0)
         return strncmp (endpoint, "ipc://", 6) == 0 || strncmp (endpoint, "inproc://", 9) == 0;
@@ -191,7 +191,7 @@ s_broker_security (s_broker_t *self)
         return -1;
     }
     else
-    if (!s_is_loopback (self->api_endpoint) || !s_is_loopback (self->events_endpoint)) {
+    if (!hub_broker_loopback (self->api_endpoint) || !hub_broker_loopback (self->events_endpoint)) {
         snprintf (self->error, sizeof self->error, "refusing to bind %s / %s without CURVE: plain "
                   "development mode is for loopback addresses only; use --auth DIR",
                   self->api_endpoint, self->events_endpoint);

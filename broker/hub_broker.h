@@ -57,6 +57,11 @@ typedef struct {
 void
     hub_broker_config_default (hub_broker_config_t *config);
 
+/* Is endpoint on a loopback address (or ipc/inproc)? --plain binds only
+   those. */
+bool
+    hub_broker_loopback (const char *endpoint);
+
 /* The actor function, for zactor_new; args is a hub_broker_config_t *. */
 void
     hub_broker_actor (zsock_t *pipe, void *args);

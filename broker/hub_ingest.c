@@ -14,6 +14,7 @@
     and its commit are hub_batch.c.
 */
 #include "hub_ingest.h"
+#include "hub_log.h"
 #include "hub_batch.h"
 #include "hub_erase.h"
 #include "hub_query.h"
@@ -871,10 +872,9 @@ hub_ingest_committed (hub_ingest_t *self)
     int rc = -1;
     if (zsock_recv (self->writer, "i", &rc) != 0 || !self->committing)
         return;
-    if (self->config->verbose)
-        zsys_debug ("ingest: committed requests=%zu events=%zu rc=%d open=%zu",
-                    hub_batch_size (self->committing), hub_batch_accepted (self->committing),
-                    rc, hub_batch_size (self->open));
+    hub_log_debug ("ingest: committed requests=%zu events=%zu rc=%d open=%zu",
+                   hub_batch_size (self->committing), hub_batch_accepted (self->committing),
+                   rc, hub_batch_size (self->open));
     if (rc != 0)
         s_fail (self, rc);
     hub_batch_t *batch = self->committing;

@@ -2,6 +2,7 @@
     See hub_zap.h. Runs on inproc://zeromq.zap.01 in the process's context.
 */
 #include "hub_zap.h"
+#include "hub_log.h"
 #include "hub_validate.h"
 
 //  Appends one ZMTP metadata property (name, 4-byte big-endian length, value).
@@ -74,10 +75,16 @@ s_handle (zsock_t *handler, const hub_zap_args_t *args)
                                    "this hub (development mode) needs a PLAIN username: the org-id";
     }
     bool allowed = streq (status, "200");
-    if (args->verbose || !allowed)
-        zsys_info ("zap: %s mechanism=%s address=%s user=%s key=%s (%s)",
-                   allowed? "allow": "deny", mechanism? mechanism: "-", address? address: "-",
-                   *user_id? user_id: *refused? refused: "-", *key? key: "-", text);
+    //  A refused identity is an event of interest; each admitted one only
+    //  with --verbose
+    if (!allowed)
+        hub_log_warning ("zap: deny mechanism=%s address=%s user=%s key=%s (%s)",
+                         mechanism? mechanism: "-", address? address: "-",
+                         *refused? refused: *user_id? user_id: "-", *key? key: "-", text);
+    else
+        hub_log_debug ("zap: allow mechanism=%s address=%s user=%s key=%s",
+                       mechanism? mechanism: "-", address? address: "-", user_id,
+                       *key? key: "-");
 
     zmsg_t *reply = zmsg_new ();
     zmsg_addstr (reply, "1.0");

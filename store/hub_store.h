@@ -65,6 +65,13 @@ int
     hub_store_open (hub_store_t **store_p, const char *dir,
                     const hub_store_options_t *opts, char *err, size_t errsize);
 
+/* Would hub_store_open (read-write) accept the directory's modes? The
+   directory and its .mdb files must be this user's, with no group or other
+   bits (they hold personal data). Returns 0, or HUB_STORE_ERROR with the
+   sentence and the fix in err. For cyclehubd --check-config. */
+int
+    hub_store_check_private (const char *dir, char *err, size_t errsize);
+
 /* Closes the store and NULLs *store_p. Idempotent. */
 void
     hub_store_destroy (hub_store_t **store_p);

@@ -117,13 +117,9 @@ void
 int
     hub_store_mkdirs (const char *dir);
 
-//  The store's files (hub_store_files.c). check_private: the directory and
-//  its .mdb files are the broker's user's, with no group or other bits;
-//  0, or HUB_STORE_ERROR with the sentence (and the fix) in err.
-//  create_private: a new file (O_EXCL, no symlink followed), mode 0600
-//  whatever the umask; its descriptor, or -1 with errno.
-int
-    hub_store_check_private (const char *dir, char *err, size_t errsize);
+//  The store's files (hub_store_files.c; hub_store_check_private is in
+//  hub_store.h). create_private: a new file (O_EXCL, no symlink followed),
+//  mode 0600 whatever the umask; its descriptor, or -1 with errno.
 int
     hub_store_create_private (const char *path);
 

@@ -89,7 +89,7 @@ s_global (cli_args_t *self, int key, const char *value)
         case S_CERT:            options->client_cert = value; break;
         case S_SERVER_KEY:      options->server_public_key = value; break;
         case S_SERVER_KEY_FILE: options->server_public_key_file = value; break;
-        case S_VERBOSE:         self->cli->verbose = true; break;
+        case S_VERBOSE:         self->cli->verbose = self->cli->options.verbose = true; break;
         case S_CONFIG:          self->cli->config = value; break;
         case S_CONTEXT:         self->cli->context = value; break;
         case S_TIMEOUT:

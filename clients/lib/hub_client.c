@@ -48,6 +48,7 @@ struct _hub_client_t {
     bool stopped;                   //  a publish was refused for space: the broker holds
                                     //  this connection's publishes until it is resumed
     bool outward;                   //  redact every history page (options.outward)
+    bool verbose;                   //  log its reconnections (options.verbose)
 };
 
 static const char *s_errors [] = {
@@ -174,6 +175,7 @@ hub_client_new (const hub_connect_options_t *options)
     self->window = options->window > 0? options->window: defaults.window;
     self->resend_ms = options->resend_ms > 0? options->resend_ms: defaults.resend_ms;
     self->outward = options->outward;
+    self->verbose = options->verbose;
     self->pending = zlistx_new ();
     self->completions = zlistx_new ();
     self->next_request_id = 1;
@@ -404,8 +406,9 @@ s_pump (hub_client_t *self, int64_t until)
     //  even sendable (no connection: the broker was down when we connected)
     if (oldest && now - self->last_reply >= self->resend_ms
     &&  (self->unsent > 0 || now - oldest->sent_at >= self->resend_ms)) {
-        zsys_debug ("client: no reply for %d ms: reconnecting, re-sending %zu",
-                    self->resend_ms, zlistx_size (self->pending));
+        if (self->verbose)          //  a library is silent unless asked
+            zsys_debug ("client: no reply for %d ms: reconnecting, re-sending %zu",
+                        self->resend_ms, zlistx_size (self->pending));
         if (s_connect (self))
             return HUB_ENOMEM;
         s_send_unsent (self);

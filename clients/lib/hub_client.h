@@ -98,6 +98,9 @@ typedef struct {
                                      owner. The relay, bridge and OCDS export
                                      always set it. Default false: an owner's
                                      own reads see its personal data. */
+    bool verbose;                 /* log each reconnection and re-send
+                                     (zsys_debug); default false: the
+                                     library prints only errors */
 } hub_connect_options_t;
 
 /* Fills options with the defaults above. */
