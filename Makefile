@@ -18,13 +18,18 @@ all: build
 deps:
 	@scripts/deps.sh
 
+# The build's output goes to $(BUILD)/build.log, shown only if it fails: make run
+# shows the broker's lines, not the compiler's
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j$(JOBS)
+	@mkdir -p $(BUILD)
+	@echo "building in $(BUILD) (log: $(BUILD)/build.log)"
+	@{ cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo && \
+	   cmake --build $(BUILD) -j$(JOBS); } > $(BUILD)/build.log 2>&1 \
+	  || { cat $(BUILD)/build.log; echo "build failed (log: $(BUILD)/build.log)"; exit 1; }
 
 run: build
 	@mkdir -p $(STORE) && chmod 700 $(STORE)   # the broker refuses a store others can read
-	$(BUILD)/broker/cyclehubd --plain --store $(STORE) --http $(HTTP) $(ARGS)
+	$(BUILD)/broker/cyclehubd --config docs/cyclehubd.cfg.example --store $(STORE) --http $(HTTP) $(ARGS)
 
 test-fast: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
