@@ -209,7 +209,7 @@ s_broker_sockets (s_broker_t *self)
     if (hub_store_open (&self->store, self->store_dir, &config->store,
                         self->error, sizeof self->error))
         return -1;
-    hub_zap_args_t zap_args = { self->registry, config->verbose };
+    hub_zap_args_t zap_args = { self->registry };
     self->zap = zactor_new (hub_zap_actor, &zap_args);
     if (!self->zap) {
         snprintf (self->error, sizeof self->error, "cannot start the ZAP handler");

@@ -24,7 +24,6 @@
 
 typedef struct {
     hub_registry_t *registry;       /* CURVE mode; NULL for PLAIN development mode */
-    bool verbose;                   /* log every decision, not only refusals */
 } hub_zap_args_t;
 
 /* args: a hub_zap_args_t *, read during zactor_new; the registry is
