@@ -33,6 +33,8 @@ s_usage (FILE *out)
         "  --http-connections N  HTTP connections at once (default 256)\n"
         "  --http-idle-timeout S close an HTTP connection idle S seconds (default 30)\n"
         "  --http-body-max BYTES largest request body (default 1048576)\n"
+        "  --http-public-ocds    serve GET /v1/ocds/{commission} (open data, no personal\n"
+        "                        data) without a token; every other path still needs one\n"
         "  --config FILE         read settings from a czmq zconfig file (flags win)\n"
         "  --backup DIR          copy the store at --store (live or not) into DIR and exit\n"
         "  --map-max MIB         largest the store may grow to, MiB (default 16384)\n"
@@ -258,6 +260,7 @@ static const struct option s_options [] = {
     { "http-connections", required_argument, 0, 'L' },
     { "http-idle-timeout", required_argument, 0, 'I' },
     { "http-body-max", required_argument, 0, 'B' },
+    { "http-public-ocds", no_argument, 0, 'O' },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
 };
@@ -326,6 +329,7 @@ s_flag (int opt, const char *arg, hub_broker_config_t *config, s_args_t *args, i
         case 'X': config->http.cert_file = arg; break;
         case 'K': config->http.key_file = arg; break;
         case 'D': config->http.dev_agency = arg; break;
+        case 'O': config->http.public_ocds = true; break;
         case 'r': case 'L': case 'I': case 'B':
             return s_http_number (opt, arg, &config->http);
         case 'h':
