@@ -159,6 +159,8 @@ typedef struct {
     const char *name;
     const char *first;
     unsigned count;
+    const char **values;            //  hub_http_args: where to put each value
+    size_t max;
 } s_arg_t;
 
 static enum MHD_Result
@@ -167,16 +169,26 @@ s_arg_visit (void *cls, enum MHD_ValueKind kind, const char *key, const char *va
     (void) kind;
     s_arg_t *arg = cls;
     if (key && streq (key, arg->name)) {
+        if (arg->values && arg->count < arg->max)
+            arg->values [arg->count] = value? value: "";
         if (!arg->count++)
             arg->first = value? value: "";
     }
     return MHD_YES;
 }
 
+unsigned
+hub_http_args (hub_http_req_t *req, const char *name, const char **values, size_t max)
+{
+    s_arg_t arg = { name, NULL, 0, values, max };
+    MHD_get_connection_values (req->connection, MHD_GET_ARGUMENT_KIND, s_arg_visit, &arg);
+    return arg.count;
+}
+
 const char *
 hub_http_arg (hub_http_req_t *req, const char *name)
 {
-    s_arg_t arg = { name, NULL, 0 };
+    s_arg_t arg = { name, NULL, 0, NULL, 0 };
     MHD_get_connection_values (req->connection, MHD_GET_ARGUMENT_KIND, s_arg_visit, &arg);
     return arg.first;
 }
@@ -184,7 +196,7 @@ hub_http_arg (hub_http_req_t *req, const char *name)
 unsigned
 hub_http_arg_count (hub_http_req_t *req, const char *name)
 {
-    s_arg_t arg = { name, NULL, 0 };
+    s_arg_t arg = { name, NULL, 0, NULL, 0 };
     MHD_get_connection_values (req->connection, MHD_GET_ARGUMENT_KIND, s_arg_visit, &arg);
     return arg.count;
 }

@@ -87,6 +87,12 @@ const char *
 unsigned
     hub_http_arg_count (hub_http_req_t *req, const char *name);
 
+/* Every value of a repeated query argument, in the URL's order: the first
+   max into values (borrowed, valid for the request). Returns how many were
+   given (more than max when some did not fit). */
+unsigned
+    hub_http_args (hub_http_req_t *req, const char *name, const char **values, size_t max);
+
 /* The registry's name of an agency into buf ("" if unknown, or in
    development mode); returns buf. */
 const char *
