@@ -134,6 +134,9 @@ static const s_row_t s_rows [] = {
       "close an HTTP connection idle this many seconds" },
     { "http-body-max", "http_body_max", "BYTES", &s_size, S_AT (broker.http.body_max),
       1024, 64 * 1024 * 1024, NULL, "the largest HTTP request body" },
+    { "http-public-ocds", "http_public_ocds", NULL, &s_switch, S_AT (broker.http.public_ocds),
+      0, 0, NULL, "serve GET /v1/ocds/{commission} (open data, no personal data) without a "
+      "token; every other path still needs one" },
     //  Commands: no key in the file
     { "config", NULL, "FILE", &s_string, S_AT (config_file), 0, 0, NULL,
       "read settings from a czmq zconfig file, section 'cyclehubd' (flags win); see "

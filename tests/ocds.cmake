@@ -1,4 +1,4 @@
-# The OCDS converter (clients/integrations/ocds, the hub_ocds library): a
+# The OCDS converter (broker/domain/ocds, the hub_ocds library): a
 # history the domain accepts to release and record packages, one ocid per
 # process, checked by the offline OCDS 1.1.5 validator.
 hub_test(test_ocds SOURCES test_ocds.c LIBS hub_ocds hub_proto TIMEOUT 120)

@@ -27,7 +27,10 @@ failed = 0
 for want in ['{"seq":1,"duplicate":false}', '{"seq":2,"duplicate":false}',
              '{"seq":2,"duplicate":true}', '"ownerName":"Tower Hamlets Council"',
              'HTTP/1.1 403 Forbidden', '"code":"NOT_AUTHORISED"', 'read-only',
-             '"code":"ILLEGAL_TRANSITION"', ' GB-NHS-RWE ro ', 'unknown or revoked']:
+             '"code":"ILLEGAL_TRANSITION"', ' GB-NHS-RWE ro ', 'unknown or revoked',
+             '"type":"commission.opened"\n"type":"needs.assessed"\n',
+             '{"uri":"urn:cyclehub:ocds:ocds-h6vhtk-056931","version":"1.1"',
+             '"parties":[{"id":"GB-LAE-E09000033","name":"Tower Hamlets Council"', '\n401\n']:
     if want not in out:
         print("FAIL: the tour's output lacks", want)
         failed += 1
@@ -36,5 +39,5 @@ if run.returncode != 0:
     failed += 1
 if failed:
     print(out[-4000:])
-print("%d checks, %d failed" % (11, failed))
+print("%d checks, %d failed" % (15, failed))
 sys.exit(1 if failed else 0)

@@ -8,8 +8,9 @@ official OpenAPI 3.1 schema (tests/data/openapi, version 2022-10-07) with
 Debian's python3-jsonschema (Draft 2020-12), and every component schema is
 checked to be a valid Draft 2020-12 schema. Then real requests (a publish
 201, a 422, a 401, a 404, the commission list, a history page, the status,
-a commission) are answered, and each body is validated against the schema
-its path and status name in the served document."""
+a commission, history with repeated filters, an OCDS package, its 401 and
+404) are answered, and each body is validated against the schema its path
+and status name in the served document."""
 import json, os, re, shutil, socket, subprocess, sys, tempfile, time
 import urllib.error, urllib.request
 
@@ -110,8 +111,23 @@ def check_document(doc):
     # every endpoint of the API, every publishable type, the headers
     for path in ["/v1/status", "/v1/commissions", "/v1/commissions/{id}", "/v1/history",
                  "/v1/events", "/v1/openapi.json", "/v1/messages/commission.opened",
-                 "/v1/messages/tender.published"]:
+                 "/v1/messages/tender.published", "/v1/ocds/{commission}"]:
         check(path in doc["paths"], "the document lacks " + path)
+    # history's filters may be repeated (?type=a&type=b), its others not
+    params = {p["name"]: p for p in doc["paths"]["/v1/history"]["get"]["parameters"]}
+    for name in ["commission", "type", "agency", "stage"]:
+        schema = params[name]["schema"]
+        check(schema.get("type") == "array" and params[name].get("explode") is True,
+              "history's %s is not a repeatable parameter: %s" % (name, params[name]))
+    check(Draft202012Validator(params["type"]["schema"]).is_valid(
+              ["needs.assessed", "tender.published"]), "two types do not fit the type parameter")
+    check(not Draft202012Validator(params["type"]["schema"]).is_valid(["no.such"]),
+          "an unknown type fits the type parameter")
+    check(params["since"]["schema"].get("type") == "string", "since became repeatable")
+    # the OCDS package: a token, or none (--http-public-ocds)
+    ocds = doc["paths"]["/v1/ocds/{commission}"]["get"]
+    check({} in ocds["security"] and {"bearer": []} in ocds["security"],
+          "the OCDS path does not say it may be public: %s" % ocds.get("security"))
     check("/v1/messages/erasure.recorded" not in doc["paths"],
           "erasure.recorded (broker only) is offered for publishing")
     text = json.dumps(doc)
@@ -172,12 +188,25 @@ def main():
                                 ("/v1/commissions/ocds-h6vhtk-none", "/v1/commissions/{id}", 404),
                                 ("/v1/history?commission=" + ocid + "&limit=5", "/v1/history", 200),
                                 ("/v1/history?type=no.such", "/v1/history", 400),
+                                ("/v1/history?type=needs.assessed&type=commission.opened"
+                                 "&commission=" + ocid + "&commission=ocds-h6vhtk-none",
+                                 "/v1/history", 200),
+                                ("/v1/history?type=commission.opened&type=no.such",
+                                 "/v1/history", 400),
+                                ("/v1/ocds/" + ocid, "/v1/ocds/{commission}", 200),
+                                ("/v1/ocds/ocds-h6vhtk-none", "/v1/ocds/{commission}", 404),
+                                ("/v1/ocds/not-an-ocid", "/v1/ocds/{commission}", 422),
                                 ("/v1/status", "/v1/status", 200)]:
             status, _, body = request(base, "GET", path, token)
             check(status == want, "GET %s: %s, not %s" % (path, status, want))
             conforms(doc, key, "get", status, body)
-            if path.startswith("/v1/history?commission"):
+            if path.startswith("/v1/history?commission") or "&commission=" in path:
                 check(len(body["events"]) == 1, "the history page lacks the event")
+            if path == "/v1/ocds/" + ocid:
+                check(body["releases"][0]["ocid"] == ocid, "the package lacks the commission")
+        status, _, body = request(base, "GET", "/v1/ocds/" + ocid)
+        check(status == 401, "the OCDS package without a token (not public): %s" % status)
+        conforms(doc, "/v1/ocds/{commission}", "get", status, body)
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -1,4 +1,4 @@
-/*  Tests of the OCDS converter (clients/integrations/ocds): a history the
+/*  Tests of the OCDS converter (broker/domain/ocds): a history the
     domain's rules accept becomes a release package (and a record package)
     that the OCDS 1.1.5 schema accepts (scripts/ocds-validate), with one
     ocid per process: the commission's planning process, and a contracting

@@ -44,6 +44,19 @@ hub_queries_check_history (const Cyclehub__V1__HistoryQuery *query, hub_verdict_
     ||  s_filter (query->type, S_TYPE_MAX, s_type_name,
                   "history.type", "a message type name such as tender.published", true, v))
         return -1;
+    //  Each value of the lists (OR'ed filters) as its single field's
+    for (size_t i = 0; i < query->n_commission_ids; i++)
+        if (s_filter (query->commission_ids [i], HUB_VALIDATE_OCID_MAX, hub_validate_ocid,
+                      "history.commission_ids", "an ocid such as ocds-h6vhtk-056931", false, v))
+            return -1;
+    for (size_t i = 0; i < query->n_agencies; i++)
+        if (s_filter (query->agencies [i], HUB_VALIDATE_ORG_ID_MAX, hub_validate_org_id,
+                      "history.agencies", "an org-id such as GB-LAE-E09000033", false, v))
+            return -1;
+    for (size_t i = 0; i < query->n_types; i++)
+        if (s_filter (query->types [i], S_TYPE_MAX, s_type_name, "history.types",
+                      "a message type name such as tender.published", false, v))
+            return -1;
     if (query->until_ms && query->until_ms <= query->since_ms)
         return hub_verdict_set (v, S_CODE (INVALID_VALUE), "history.until_ms",
                                 "history.until_ms must be later than since_ms (or 0 for no bound)");

@@ -20,6 +20,8 @@ extern "C" {
    INVALID_VALUE   agency is set but over HUB_VALIDATE_ORG_ID_MAX bytes, or
                    not an org-id
    INVALID_VALUE   type is set but over 64 bytes, or not a message type name
+   INVALID_VALUE   a value of commission_ids, agencies or types fails its
+                   single field's check (field "history.commission_ids", ...)
    INVALID_VALUE   until_ms is set and not later than since_ms
    (An unknown stage is the schema check's, hub_proto_check.) Returns 0, or
    -1 with v filled. */

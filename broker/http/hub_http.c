@@ -10,11 +10,15 @@
 #include "hub_http_routes.h"
 #include "hub_token.h"
 #include "hub_validate.h"
+#include "hub_proto.h"
+#include "hub_access.h"
 #include <netdb.h>
 #include <arpa/inet.h>
 #include <stdatomic.h>
 
 #define S_DEV_AGENCY "GB-LAE-E09000033"     //  the README tour's council
+#define S_PUBLIC_READER "public"            //  --http-public-ocds: not an org-id, so
+                                            //  no agency's (never a commission's owner)
 
 struct _hub_http_t {
     const hub_http_config_t *config;
@@ -57,6 +61,7 @@ static const hub_http_route_t s_routes [] = {
     { "POST", "/v1/messages/",       true,  hub_http_publish },
     { "GET",  "/v1/openapi.json",    false, hub_http_openapi },
     { "GET",  "/v1/events",          false, hub_http_events },
+    { "GET",  "/v1/ocds/",           true,  hub_http_ocds },
     //  The dashboard's pages (not under /v1/: a viewer without a session
     //  is sent to /signin rather than answered 401)
     { "GET",  "/",                   false, hub_http_dash_commissions },
@@ -154,6 +159,8 @@ typedef struct {
     const char *name;
     const char *first;
     unsigned count;
+    const char **values;            //  hub_http_args: where to put each value
+    size_t max;
 } s_arg_t;
 
 static enum MHD_Result
@@ -162,16 +169,26 @@ s_arg_visit (void *cls, enum MHD_ValueKind kind, const char *key, const char *va
     (void) kind;
     s_arg_t *arg = cls;
     if (key && streq (key, arg->name)) {
+        if (arg->values && arg->count < arg->max)
+            arg->values [arg->count] = value? value: "";
         if (!arg->count++)
             arg->first = value? value: "";
     }
     return MHD_YES;
 }
 
+unsigned
+hub_http_args (hub_http_req_t *req, const char *name, const char **values, size_t max)
+{
+    s_arg_t arg = { name, NULL, 0, values, max };
+    MHD_get_connection_values (req->connection, MHD_GET_ARGUMENT_KIND, s_arg_visit, &arg);
+    return arg.count;
+}
+
 const char *
 hub_http_arg (hub_http_req_t *req, const char *name)
 {
-    s_arg_t arg = { name, NULL, 0 };
+    s_arg_t arg = { name, NULL, 0, NULL, 0 };
     MHD_get_connection_values (req->connection, MHD_GET_ARGUMENT_KIND, s_arg_visit, &arg);
     return arg.first;
 }
@@ -179,7 +196,7 @@ hub_http_arg (hub_http_req_t *req, const char *name)
 unsigned
 hub_http_arg_count (hub_http_req_t *req, const char *name)
 {
-    s_arg_t arg = { name, NULL, 0 };
+    s_arg_t arg = { name, NULL, 0, NULL, 0 };
     MHD_get_connection_values (req->connection, MHD_GET_ARGUMENT_KIND, s_arg_visit, &arg);
     return arg.count;
 }
@@ -193,6 +210,19 @@ hub_http_agency_name (hub_http_req_t *req, const char *org_id, char *buf, size_t
     &&  hub_registry_agency (req->server->registry, org_id, &roles, buf, size))
         buf [0] = 0;
     return buf;
+}
+
+int
+hub_http_agency (hub_http_req_t *req, const char *org_id, unsigned *roles, char *buf, size_t size)
+{
+    buf [0] = 0;
+    *roles = 0;
+    if (!req->server->registry || !org_id
+    ||  hub_registry_agency (req->server->registry, org_id, roles, buf, size)) {
+        buf [0] = 0;
+        return -1;
+    }
+    return 0;
 }
 
 const char *
@@ -317,6 +347,62 @@ hub_http_ask_commission (hub_http_req_t *req, const char *id)
     return hub_http_call (req, &request);
 }
 
+//  The Event destructor of hub_http_ask_events' list
+static void
+s_event_free (void **item)
+{
+    if (*item)
+        cyclehub__v1__event__free_unpacked (*item, NULL);
+    *item = NULL;
+}
+
+zlistx_t *
+hub_http_ask_events (hub_http_req_t *req, const char *id, size_t max)
+{
+    zlistx_t *events = zlistx_new ();
+    if (!events) {
+        hub_http_problem (req, 500, "INTERNAL", NULL, NULL, "out of memory; retry later");
+        return NULL;
+    }
+    zlistx_set_destructor (events, s_event_free);
+    uint64_t from = 1;
+    while (from && (!max || zlistx_size (events) < max)) {
+        Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
+        query.commission_id = (char *) id;
+        query.from_seq = from;
+        Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+        request.body_case = CYCLEHUB__V1__REQUEST__BODY_HISTORY;
+        request.history = &query;
+        Cyclehub__V1__Reply *reply = hub_http_call (req, &request);
+        bool failed = !reply || reply->body_case != CYCLEHUB__V1__REPLY__BODY_PAGE;
+        if (reply && failed)
+            hub_http_problem_unexpected (req, reply);
+        for (size_t i = 0; !failed && i < reply->page->n_events; i++) {
+            Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (
+                NULL, reply->page->events [i].len, reply->page->events [i].data);
+            //  The one outward point, whoever reads: an event that cannot
+            //  pass it is not shown half redacted, nor silently left out
+            if (!event || hub_proto_outward_event (event) < 0 || !zlistx_add_end (events, event)) {
+                if (event)
+                    cyclehub__v1__event__free_unpacked (event, NULL);
+                hub_http_problem (req, 500, "INTERNAL", NULL, NULL, "an event of %s could not "
+                                  "be read or made outward; retry later", id);
+                failed = true;
+            }
+        }
+        if (failed) {
+            if (reply)
+                cyclehub__v1__reply__free_unpacked (reply, NULL);
+            zlistx_destroy (&events);
+            return NULL;
+        }
+        bool end = reply->page->end || !reply->page->n_events;
+        from = end? 0: reply->page->next_seq;
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    }
+    return events;
+}
+
 //  ---------------------------------------------------------------------------
 //  A request's life
 
@@ -370,6 +456,15 @@ s_begin (hub_http_t *self, s_request_t *request)
     if (request->route->handler == hub_http_openapi
     ||  (page && (streq (req->path, "/signin") || streq (req->path, "/sign-in"))))
         return;
+    //  cyclehubd --http-public-ocds: the OCDS packages are open data, read
+    //  without a token (none is looked at) by a public reader: no agency,
+    //  an observer, read-only, so the broker redacts as for any non-owner
+    if (request->route->handler == hub_http_ocds && self->config->public_ocds) {
+        snprintf (req->who.agency, sizeof req->who.agency, "%s", S_PUBLIC_READER);
+        req->who.roles = HUB_ROLE_OBSERVER;
+        req->who.read_only = true;
+        return;
+    }
     unsigned retry_after = 0;
     char why [400], cookie [300];
     const char *authorization = hub_http_header (req, "Authorization");

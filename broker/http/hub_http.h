@@ -18,6 +18,7 @@
       hub_http_publish.c  POST /v1/messages/{type}
       hub_http_read.c     GET /v1/status, /v1/commissions[/{id}], /v1/history
       hub_http_events.c   GET /v1/events (Server-Sent Events: history, then live)
+      hub_http_ocds.c     GET /v1/ocds/{commission} (the OCDS release package)
     hub_http_handler.h is what a handler sees; to add an endpoint, write its
     handler in a file of its own and add a row to s_routes in hub_http.c.
 */
@@ -40,6 +41,7 @@ typedef struct {
     double rate;                    /* requests per second per token, sustained (default 50);
                                        bursts of twice that */
     unsigned reply_timeout_ms;      /* longest wait for the broker's answer (default 30000) */
+    bool public_ocds;               /* GET /v1/ocds/{commission} without a token (open data) */
 } hub_http_config_t;
 
 typedef struct _hub_http_t hub_http_t;

@@ -11,9 +11,10 @@
     agency exactly as /v1/ asks them. Who the viewer is: hub_http.c reads
     the Authorization header, or on a GET the chub_session cookie this
     file sets; a page asked without either (or with a bad one) answers 303
-    to /signin. Every event is made outward (hub_proto_outward_event)
-    before it reaches a renderer, whoever the viewer is. Each page carries
-    hub_dash_csp() and opens /v1/events for its live updates.
+    to /signin. Every event is made outward (hub_proto_outward_event, in
+    hub_http_ask_events) before it reaches a renderer, whoever the viewer
+    is. Each page carries hub_dash_csp() and opens /v1/events for its live
+    updates.
 */
 #include "hub_http_routes.h"
 #include "hub_http_problem.h"
@@ -84,53 +85,6 @@ s_send_page (hub_http_req_t *req, unsigned status, char *html, s_names_t *names,
 //  ---------------------------------------------------------------------------
 //  The broker's answers
 
-//  The commission's events, oldest first, each made outward, into events
-//  (zlistx of Event*). 0 or -1 (answered).
-static int
-s_events (hub_http_req_t *req, const char *id, zlistx_t *events)
-{
-    uint64_t from = 1;
-    while (zlistx_size (events) < S_EVENTS_MAX) {
-        Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
-        query.commission_id = (char *) id;
-        query.from_seq = from;
-        Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
-        request.body_case = CYCLEHUB__V1__REQUEST__BODY_HISTORY;
-        request.history = &query;
-        Cyclehub__V1__Reply *reply = hub_http_call (req, &request);
-        if (!reply)
-            return -1;
-        if (reply->body_case != CYCLEHUB__V1__REPLY__BODY_PAGE) {
-            hub_http_problem_unexpected (req, reply);
-            cyclehub__v1__reply__free_unpacked (reply, NULL);
-            return -1;
-        }
-        for (size_t i = 0; i < reply->page->n_events; i++) {
-            Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (
-                NULL, reply->page->events [i].len, reply->page->events [i].data);
-            if (event && hub_proto_outward_event (event) >= 0)
-                zlistx_add_end (events, event);
-            else
-            if (event)
-                cyclehub__v1__event__free_unpacked (event, NULL);
-        }
-        bool end = reply->page->end || !reply->page->n_events;
-        from = reply->page->next_seq;
-        cyclehub__v1__reply__free_unpacked (reply, NULL);
-        if (end || !from)
-            break;
-    }
-    return 0;
-}
-
-static void
-s_event_free (void **item)
-{
-    if (*item)
-        cyclehub__v1__event__free_unpacked (*item, NULL);
-    *item = NULL;
-}
-
 //  ---------------------------------------------------------------------------
 //  The pages
 
@@ -195,9 +149,9 @@ hub_http_dash_commission (hub_http_req_t *req)
         cyclehub__v1__reply__free_unpacked (state, NULL);
         return;
     }
-    zlistx_t *events = zlistx_new ();
-    zlistx_set_destructor (events, s_event_free);
-    if (s_events (req, req->rest, events) == 0) {
+    //  Each made outward there, whoever the viewer is
+    zlistx_t *events = hub_http_ask_events (req, req->rest, S_EVENTS_MAX);
+    if (events) {
         size_t n = zlistx_size (events), i = 0;
         const Cyclehub__V1__Event **array = calloc (n + 1, sizeof *array);
         for (void *event = zlistx_first (events); array && event; event = zlistx_next (events))

@@ -59,6 +59,17 @@ Cyclehub__V1__Reply *
 Cyclehub__V1__Reply *
     hub_http_ask_commission (hub_http_req_t *req, const char *id);
 
+/* The events of commission id, oldest first, paged from its history as
+   the request's agency asks it, each passed through the one outward point
+   (hub_proto_outward_event) whoever asks: what a page or a package is made
+   from holds no personal data. At most max events (0: all). Returns a list
+   of Event* (destroying it frees them), or NULL with a problem answered
+   (the broker refused, did not answer, or an event could not be made
+   outward). An unknown commission gives an empty list: ask for the
+   commission first where that matters. */
+zlistx_t *
+    hub_http_ask_events (hub_http_req_t *req, const char *id, size_t max);
+
 /* Answers with status and body (copied). extra_headers: NULL, or
    name, value pairs ending in NULL. */
 void
@@ -76,10 +87,23 @@ const char *
 unsigned
     hub_http_arg_count (hub_http_req_t *req, const char *name);
 
+/* Every value of a repeated query argument, in the URL's order: the first
+   max into values (borrowed, valid for the request). Returns how many were
+   given (more than max when some did not fit). */
+unsigned
+    hub_http_args (hub_http_req_t *req, const char *name, const char **values, size_t max);
+
 /* The registry's name of an agency into buf ("" if unknown, or in
    development mode); returns buf. */
 const char *
     hub_http_agency_name (hub_http_req_t *req, const char *org_id, char *buf, size_t size);
+
+/* The registry's entry of an agency: its name into buf ("" if it has
+   none) and its roles. 0, or -1 if it is not registered (always in
+   development mode). */
+int
+    hub_http_agency (hub_http_req_t *req, const char *org_id, unsigned *roles, char *buf,
+                     size_t size);
 
 /* The broker's events socket on inproc (for a SUB), and whether the
    server is stopping (a long-lived answer ends then). */

@@ -315,6 +315,51 @@ s_stage_names (void)
     return json_pack ("{s:s, s:o}", "type", "string", "enum", names);
 }
 
+//  A filter that may be repeated (?type=a&type=b): any of its values
+static json_t *
+s_any (const char *name, const char *about, json_t *item)
+{
+    char text [300];
+    snprintf (text, sizeof text, "only events %s; repeat it for several (OR'ed, at most 32)",
+              about);
+    json_t *query = s_query (name, text, json_pack ("{s:s, s:o, s:i}", "type", "array",
+                                                    "items", item, "maxItems", 32));
+    json_object_set_new (query, "style", json_string ("form"));
+    json_object_set_new (query, "explode", json_true ());
+    return query;
+}
+
+//  GET /v1/ocds/{commission} (hub_http_ocds.c): a token, unless the hub
+//  runs with --http-public-ocds
+static void
+s_add_ocds (json_t *paths, json_t *schemas)
+{
+    static const unsigned statuses [] = { 401, 404, 422, 429, 503, 0 };
+    json_object_set_new (schemas, "OcdsReleasePackage", json_pack (
+        "{s:s, s:s, s:[sssss], s:{s:{s:s}, s:{s:s}, s:{s:s, s:[s]}, s:{s:s, s:s},"
+        " s:{s:s, s:{s:s, s:[sssss]}}}}",
+        "type", "object", "description", "an OCDS 1.1 release package, as `cyclehub export "
+        "ocds` writes it: valid against release-package-schema.json of OCDS 1.1.5 "
+        "(clients/integrations/ocds/schema/, checked in full by scripts/ocds-validate); "
+        "amounts in the currency's major unit as exact JSON numbers; no personal data",
+        "required", "uri", "version", "publisher", "publishedDate", "releases",
+        "properties", "uri", "type", "string", "version", "const", "1.1",
+        "publisher", "type", "object", "required", "name",
+        "publishedDate", "type", "string", "format", "date-time",
+        "releases", "type", "array", "items", "type", "object", "required",
+        "ocid", "id", "date", "tag", "initiationType"));
+    json_t *get = json_pack (
+        "{s:s, s:s, s:[s], s:[{s:s, s:s, s:b, s:s, s:{s:s}}], s:[{s:[]}, {}], s:o}",
+        "operationId", "getOcdsPackage", "summary", "the commission's OCDS release package "
+        "(open data: no token needed when the hub runs with --http-public-ocds)",
+        "tags", "read", "parameters", "name", "commission", "in", "path", "required", 1,
+        "description", "the commission's ocid", "schema", "type", "string",
+        "security", "bearer",
+        "responses", s_responses ("200", "the release package",
+                                  s_ref ("schemas", "OcdsReleasePackage"), statuses));
+    json_object_set_new (paths, "/v1/ocds/{commission}", json_pack ("{s:o}", "get", get));
+}
+
 //  The read paths (hub_http_read.c) and the shapes it builds around the
 //  messages
 static void
@@ -351,11 +396,13 @@ s_add_reads (json_t *paths, json_t *schemas)
     json_object_set_new (paths, "/v1/history", s_get (
         "getHistory", "the stored events, a page at a time (follow next until end)",
         json_pack ("[o, o, o, o, o, o, o, o]",
-            s_query ("commission", "one commission (ocid)", json_pack ("{s:s}", "type", "string")),
-            s_query ("type", "one message type", json_pack ("{s:s, s:o}", "type", "string",
-                                                            "enum", types)),
-            s_query ("agency", "one sender (org-id)", json_pack ("{s:s}", "type", "string")),
-            s_query ("stage", "the stage the event left its commission in", s_stage_names ()),
+            s_any ("commission", "of these commissions (ocids)",
+                   json_pack ("{s:s}", "type", "string")),
+            s_any ("type", "of these message types (an unknown one is a 400)",
+                   json_pack ("{s:s, s:o}", "type", "string", "enum", types)),
+            s_any ("agency", "sent by these agencies (org-ids)",
+                   json_pack ("{s:s}", "type", "string")),
+            s_any ("stage", "that left their commission in these stages", s_stage_names ()),
             s_query ("since", "recorded at or after", json_pack ("{s:s, s:s}", "type", "string",
                                                                  "format", "date-time")),
             s_query ("until", "recorded before", json_pack ("{s:s, s:s}", "type", "string",
@@ -366,6 +413,7 @@ s_add_reads (json_t *paths, json_t *schemas)
                                                               "integer", "minimum", 0,
                                                               "maximum", 1000))),
         s_responses ("200", "a page of events", s_ref ("schemas", "EventPage"), statuses)));
+    s_add_ocds (paths, schemas);
     s_add_message (schemas, &cyclehub__v1__event__descriptor);
     s_add_message (schemas, &cyclehub__v1__status__descriptor);
     s_add_message (schemas, &cyclehub__v1__commission_state__descriptor);

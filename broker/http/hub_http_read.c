@@ -7,7 +7,9 @@
       GET /v1/commissions          CommissionList (?stage=&agency=&after=&limit=)
       GET /v1/commissions/{id}     CommissionState
       GET /v1/history              HistoryPage (?commission=&type=&agency=&stage=
-                                   &since=&until=&after_seq=&limit=), with a next link
+                                   &since=&until=&after_seq=&limit=), with a next link;
+                                   a repeated commission, type, agency or stage is
+                                   OR'ed (any of its values), as the CLI's filters
 */
 #include "hub_http_routes.h"
 #include "hub_http_problem.h"
@@ -63,16 +65,16 @@ s_bad_arg (hub_http_req_t *req, const char *code, const char *name, const char *
     hub_http_problem (req, 400, code, name, NULL, format, value);
 }
 
-//  The one value of a filter, or NULL. The broker's queries filter on one
-//  value per field, so a repeated argument is refused rather than half
-//  applied. Returns -1 when refused (answered).
+//  The one value of an argument, or NULL. An argument the query takes
+//  once (the commission list's filters, times, numbers) is refused when
+//  repeated rather than half applied. Returns -1 when refused (answered).
 static int
 s_single (hub_http_req_t *req, const char *name, const char **value)
 {
     *value = hub_http_arg (req, name);
     if (hub_http_arg_count (req, name) > 1) {
-        s_bad_arg (req, "MALFORMED", name, "give %s once: the hub filters on one value per "
-                   "parameter (ask once per value to combine several)", name);
+        s_bad_arg (req, "MALFORMED", name, "give %s once: it takes one value (ask once per "
+                   "value to combine several)", name);
         return -1;
     }
     if (*value && !**value)
@@ -212,45 +214,124 @@ hub_http_read_commissions (hub_http_req_t *req)
 //  ---------------------------------------------------------------------------
 //  GET /v1/history
 
+#define S_ANY_MAX   32      //  values of one filter, as the broker takes them
+#define S_LINK_MAX  24576   //  a next link: the request line's 16 KiB, re-encoded
+
+//  One filter's values: a repeated argument's are OR'ed, as the CLI's
 typedef struct {
-    const char *commission, *type, *agency, *stage;
+    const char *values [S_ANY_MAX];
+    size_t count;
+} s_many_t;
+
+typedef struct {
+    s_many_t commission, type, agency, stage;
+    Cyclehub__V1__Stage stages [S_ANY_MAX];
     const char *since, *until;
     uint64_t after_seq, limit;
 } s_history_args_t;
+
+//  Every non-empty value of a filter into many. -1 when refused (answered).
+static int
+s_many (hub_http_req_t *req, const char *name, s_many_t *many)
+{
+    unsigned given = hub_http_args (req, name, many->values, S_ANY_MAX);
+    if (given > S_ANY_MAX) {
+        s_bad_arg (req, "MALFORMED", name, "give %s at most 32 times (its values are OR'ed); "
+                   "ask again for the rest", name);
+        return -1;
+    }
+    many->count = 0;
+    for (unsigned i = 0; i < given; i++)
+        if (*many->values [i])
+            many->values [many->count++] = many->values [i];
+    return 0;
+}
+
+//  An unknown type would match nothing: refused, so a typo is not
+//  mistaken for an empty history. 0, or -1 (answered).
+static int
+s_known_type (hub_http_req_t *req, const char *type)
+{
+    if (hub_proto_type_case (type))
+        return 0;
+    char types [2048] = "";
+    size_t used = 0;
+    for (size_t i = 0; hub_types_at (i) && used < sizeof types; i++)
+        used += (size_t) snprintf (types + used, sizeof types - used, "%s%s", used? ", ": "",
+                                   hub_types_at (i)->name);
+    char sentence [2400];
+    snprintf (sentence, sizeof sentence, "there is no message type \"%%.64s\"; the types "
+              "are: %s", types);
+    s_bad_arg (req, "UNKNOWN_TYPE", "type", sentence, type);
+    return -1;
+}
+
+//  The filters' values, each type and stage checked. -1 when refused (answered).
+static int
+s_history_filters (hub_http_req_t *req, s_history_args_t *args)
+{
+    if (s_many (req, "commission", &args->commission) || s_many (req, "type", &args->type)
+    ||  s_many (req, "agency", &args->agency) || s_many (req, "stage", &args->stage))
+        return -1;
+    for (size_t i = 0; i < args->type.count; i++)
+        if (s_known_type (req, args->type.values [i]))
+            return -1;
+    for (size_t i = 0; i < args->stage.count; i++)
+        if (!(args->stages [i] = hub_proto_stage_from_name (args->stage.values [i]))) {
+            s_bad_arg (req, "MALFORMED", "stage", "there is no stage \"%.40s\"; the stages "
+                       "are analyse, plan, do, review and closed", args->stage.values [i]);
+            return -1;
+        }
+    return 0;
+}
+
+//  A filter into the query: one value in its single field (indexed, and
+//  any broker knows it), several in its list, as the CLI asks
+static void
+s_put_filter (const s_many_t *many, char **single, char ***list, size_t *n_list)
+{
+    if (many->count == 1)
+        *single = (char *) many->values [0];
+    else
+    if (many->count > 1) {
+        *list = (char **) many->values;
+        *n_list = many->count;
+    }
+}
 
 //  Reads and checks the arguments into query. -1 when refused (answered).
 static int
 s_history_query (hub_http_req_t *req, s_history_args_t *args, Cyclehub__V1__HistoryQuery *query)
 {
-    if (s_single (req, "commission", &args->commission) || s_single (req, "type", &args->type)
-    ||  s_single (req, "agency", &args->agency) || s_stage (req, &query->stage)
+    if (s_history_filters (req, args)
     ||  s_time (req, "since", &query->since_ms) || s_time (req, "until", &query->until_ms)
     ||  s_number (req, "after_seq", UINT64_MAX - 1, &args->after_seq)
     ||  s_number (req, "limit", 1000, &args->limit))
         return -1;
-    s_single (req, "stage", &args->stage);
     s_single (req, "since", &args->since);
     s_single (req, "until", &args->until);
-    //  An unknown type would match nothing: refused, so a typo is not
-    //  mistaken for an empty history
-    if (args->type && !hub_proto_type_case (args->type)) {
-        char types [2048] = "";
-        size_t used = 0;
-        for (size_t i = 0; hub_types_at (i) && used < sizeof types; i++)
-            used += (size_t) snprintf (types + used, sizeof types - used, "%s%s", used? ", ": "",
-                                       hub_types_at (i)->name);
-        char sentence [2400];
-        snprintf (sentence, sizeof sentence, "there is no message type \"%%.64s\"; the types "
-                  "are: %s", types);
-        s_bad_arg (req, "UNKNOWN_TYPE", "type", sentence, args->type);
-        return -1;
+    s_put_filter (&args->commission, &query->commission_id, &query->commission_ids,
+                  &query->n_commission_ids);
+    s_put_filter (&args->type, &query->type, &query->types, &query->n_types);
+    s_put_filter (&args->agency, &query->agency, &query->agencies, &query->n_agencies);
+    if (args->stage.count == 1)
+        query->stage = args->stages [0];
+    else
+    if (args->stage.count > 1) {
+        query->stages = args->stages;
+        query->n_stages = args->stage.count;
     }
-    query->commission_id = (char *) args->commission;
-    query->type = (char *) args->type;
-    query->agency = (char *) args->agency;
     query->from_seq = args->after_seq + 1;
     query->limit = (uint32_t) args->limit;
     return 0;
+}
+
+//  Appends every value of a filter to the link
+static void
+s_put_many (char *link, size_t size, const char *name, const s_many_t *many)
+{
+    for (size_t i = 0; i < many->count; i++)
+        s_put_arg (link, size, name, many->values [i]);
 }
 
 static json_t *
@@ -265,21 +346,28 @@ s_page_json (const Cyclehub__V1__HistoryPage *page, const s_history_args_t *args
         if (event)
             cyclehub__v1__event__free_unpacked (event, NULL);
     }
-    char link [2048] = "/v1/history", number [24];
-    s_put_arg (link, sizeof link, "commission", args->commission);
-    s_put_arg (link, sizeof link, "type", args->type);
-    s_put_arg (link, sizeof link, "agency", args->agency);
-    s_put_arg (link, sizeof link, "stage", args->stage);
-    s_put_arg (link, sizeof link, "since", args->since);
-    s_put_arg (link, sizeof link, "until", args->until);
+    char *link = calloc (1, S_LINK_MAX), number [24];
+    if (!link) {
+        json_decref (events);
+        return NULL;
+    }
+    strcpy (link, "/v1/history");
+    s_put_many (link, S_LINK_MAX, "commission", &args->commission);
+    s_put_many (link, S_LINK_MAX, "type", &args->type);
+    s_put_many (link, S_LINK_MAX, "agency", &args->agency);
+    s_put_many (link, S_LINK_MAX, "stage", &args->stage);
+    s_put_arg (link, S_LINK_MAX, "since", args->since);
+    s_put_arg (link, S_LINK_MAX, "until", args->until);
     snprintf (number, sizeof number, "%" PRIu64, args->limit);
-    s_put_arg (link, sizeof link, "limit", args->limit? number: NULL);
+    s_put_arg (link, S_LINK_MAX, "limit", args->limit? number: NULL);
     snprintf (number, sizeof number, "%" PRIu64, page->next_seq? page->next_seq - 1: 0);
-    s_put_arg (link, sizeof link, "after_seq", number);
+    s_put_arg (link, S_LINK_MAX, "after_seq", number);
     //  lastSeq as a string, as the codec writes every 64-bit integer
     snprintf (number, sizeof number, "%" PRIu64, page->last_seq);
-    return json_pack ("{s:o, s:s, s:b, s:s}", "events", events, "next", link,
-                      "end", page->end, "lastSeq", number);
+    json_t *json = json_pack ("{s:o, s:s, s:b, s:s}", "events", events, "next", link,
+                              "end", page->end, "lastSeq", number);
+    free (link);
+    return json;
 }
 
 void

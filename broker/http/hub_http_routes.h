@@ -22,6 +22,10 @@ hub_http_handler_fn hub_http_openapi;
 /* hub_http_events.c: GET /v1/events (Server-Sent Events) */
 hub_http_handler_fn hub_http_events;
 
+/* hub_http_ocds.c: GET /v1/ocds/{commission} (without a token with
+   --http-public-ocds) */
+hub_http_handler_fn hub_http_ocds;
+
 /* hub_http_dash.c: the dashboard's pages (GET /, /commissions/{id}, /hub)
    and its sign-in (GET and POST /signin, /sign-in) */
 hub_http_handler_fn hub_http_dash_commissions;
