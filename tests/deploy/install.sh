@@ -35,7 +35,7 @@ for page in man8/cyclehubd.8:--backup man1/cyclehub.1:subscribe; do
     text=$(MANWIDTH=80 man --warnings -l "$file" 2>"$tmp/man.err") || fail "man -l $file failed"
     [ ! -s "$tmp/man.err" ] || { cat "$tmp/man.err" >&2; fail "man -l $file warned"; }
     grep -q -- "${page##*:}" <<<"$text" || fail "man -l $file lacks ${page##*:}"
-    grep -q "EXIT STATUS" <<<"$text" || fail "man -l $file lacks its EXIT STATUS section"
+    grep -q "SEE ALSO" <<<"$text" || fail "man -l $file lacks the SEE ALSO of its .h2m file"
 done
 
 # A partner's program, built against the installed library only
@@ -47,7 +47,8 @@ incdir=$(pkg-config --variable=includedir cyclehub)
 # shellcheck disable=SC2086
 cc -std=c11 -Wall -Wextra -Werror $extra_cflags -o "$tmp/partner" "$here/partner.c" $flags ||
     fail "cc partner.c \$(pkg-config --cflags --libs cyclehub) failed"
-LD_LIBRARY_PATH=$libdir ldd "$tmp/partner" | grep -q "libcyclehub.so.0 => $libdir/" ||
+loads=$(LD_LIBRARY_PATH=$libdir ldd "$tmp/partner")
+grep -q "libcyclehub.so.0 => $libdir/" <<<"$loads" ||
     fail "the partner's program does not load libcyclehub.so.0 from the prefix"
 
 broker_start "$prefix/bin/cyclehubd" "$tmp/store"
