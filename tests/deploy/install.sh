@@ -62,4 +62,25 @@ rc=0; out=$(LD_LIBRARY_PATH=$libdir "$tmp/partner" "$api" GB-LAE-E09000033 "$env
 [ "$rc" -eq 1 ] || fail "a second commission.opened exited $rc, expected 1: $out"
 grep -q "ocds-h6vhtk-056931" <<<"$out" || fail "the rejection does not name the commission: $out"
 broker_stop
-echo "$test_name: ok ($prefix: $soname, cyclehub.pc, unit, man pages; partner program: ack, status, rejection)"
+
+# The unit's example config, with /etc and /var/lib moved here and free ports:
+# the installed broker starts on it in CURVE mode, set up as the doc says
+mkdir -p "$tmp/etc/cyclehub/auth/agencies"
+"$prefix/bin/cyclehub" keys new "$tmp/etc/cyclehub/auth/broker" >/dev/null || fail "cyclehub keys new failed"
+printf 'agency\n' >"$tmp/etc/cyclehub/auth/agencies.cfg"
+sed -e "s#/etc/cyclehub#$tmp/etc/cyclehub#; s#/var/lib/cyclehub#$tmp/var/lib/cyclehub#" \
+    -e "s#tcp://0.0.0.0:[0-9]*#tcp://127.0.0.1:*#" \
+    "$prefix/share/doc/cyclehub/examples/cyclehubd.cfg" >"$tmp/etc/cyclehub/cyclehubd.cfg"
+"$prefix/bin/cyclehubd" --config "$tmp/etc/cyclehub/cyclehubd.cfg" --endpoints-file "$tmp/endpoints.curve" \
+    >"$tmp/curve.log" 2>&1 &
+broker_pid=$!
+for _ in $(seq 1 300); do
+    [ -s "$tmp/endpoints.curve" ] && break
+    kill -0 "$broker_pid" 2>/dev/null || break
+    sleep 0.05
+done
+[ -s "$tmp/endpoints.curve" ] || { cat "$tmp/curve.log" >&2; fail "cyclehubd did not start on the example config"; }
+grep -q "CURVE mode" "$tmp/curve.log" || fail "the example config did not start the broker in CURVE mode"
+[ -f "$tmp/var/lib/cyclehub/data.mdb" ] || fail "the example config's store is not where the doc says"
+broker_stop
+echo "$test_name: ok ($prefix: $soname, cyclehub.pc, unit, man pages; partner program: ack, status, rejection; example config: CURVE broker)"
