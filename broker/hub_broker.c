@@ -10,6 +10,7 @@
 #include "hub_query.h"
 #include "hub_erasure.h"
 #include "hub_guard.h"
+#include "hub_notify.h"
 
 void
 hub_broker_config_default (hub_broker_config_t *config)
@@ -347,6 +348,7 @@ s_broker_loop (s_broker_t *self)
             hub_ingest_drain_http (ingest);
         if (zclock_mono () >= next_heartbeat) {
             hub_ingest_heartbeat (ingest);
+            hub_notify ("WATCHDOG=1");      //  systemd: the loop still turns
             if (registry)
                 hub_registry_refresh (registry);
             next_heartbeat = zclock_mono () + self->config.heartbeat_ms;
@@ -411,8 +413,10 @@ hub_broker_actor (zsock_t *pipe, void *args)
         zsys_warning ("broker: PLAIN development mode: no encryption, agencies name "
                       "themselves with a PLAIN username; loopback only, never in production");
     zstr_sendf (pipe, "READY %s %s%s", self.api_bound, self.events_bound, self.http_url);
+    hub_notify ("READY=1");
 
     s_broker_loop (&self);
+    hub_notify ("STOPPING=1");
     //  Everything received is committed and answered before the sockets close;
     //  HTTP requests not yet received get 503 from here on (issue 13)
     hub_http_stopping (self.http);

@@ -15,6 +15,7 @@ PKGS=(
   python3                                 # test helpers
   libclang-rt-14-dev                      # libFuzzer runtime (clang only recommends it)
   python3-jsonschema                      # OCDS validator (tests)
+  help2man                                # man pages from --help (cmake --install)
   nats-server libnats-dev                 # scale-out bridge (and its tests)
   clang                                   # libFuzzer targets (make fuzz)
   chromium fonts-liberation2              # the dashboard's browser test (headless; Arial-metric font)
