@@ -556,16 +556,16 @@ main (int argc, char *argv [])
         perror ("bench: mkdtemp");
         return 1;
     }
-    int n_pub = bench.quick? 20000: 200000;
-    int n_lat = bench.quick? 5000: 30000;
-    int n_replay = bench.quick? 100000: 1000000;
+    int n_pub = bench.quick? 10000: 200000;
+    int n_lat = bench.quick? 2000: 30000;
+    int n_replay = bench.quick? 40000: 1000000;
     if (!bench.tsv)
         printf ("%-44s %14s %-8s %s\n", "metric", "value", "unit", "note");
 
     //  Ceilings first
-    double fwd = s_ceiling_forward (&bench, "push", bench.quick? 200000: 1000000, 200);
+    double fwd = s_ceiling_forward (&bench, "push", bench.quick? 100000: 1000000, 200);
     s_emit (&bench, "ceiling_forward_czmq_200B", fwd, "msgs/s", "PUSH -> PULL/PUB -> SUB, 3 processes, no logic");
-    double fwd_acked = s_ceiling_forward (&bench, "dealer", bench.quick? 200000: 1000000, 200);
+    double fwd_acked = s_ceiling_forward (&bench, "dealer", bench.quick? 100000: 1000000, 200);
     s_emit (&bench, "ceiling_forward_czmq_acked_200B", fwd_acked, "msgs/s",
             "DEALER -> ROUTER/PUB -> SUB, each acked, window 1024");
     char lmdb_dir [PATH_MAX + 16];
