@@ -1,6 +1,8 @@
 /*  bench_store: the history store's append and scan rates, beside a raw
     LMDB loop run on the same machine in the same run (the ceiling).
-    Usage: bench_store [events] (default 1,000,000). Prints a table.
+    Usage: bench_store [--tsv] [--quick] [events] (default 1,000,000; --quick
+    100,000). Prints a table, or with --tsv one "metric<TAB>value<TAB>unit"
+    line per figure (scripts/bench.sh reads those).
 */
 #include "hub_store.h"
 #include "hub_proto.h"
@@ -113,15 +115,51 @@ s_check (int rc, const char *what)
     }
 }
 
+static void
+s_table (double store_append, double raw_append, double store_scan, double raw_scan,
+         double type_rate, double commission_rate, double stage_rate)
+{
+    printf ("\n%-52s %14s %14s %8s\n", "measure", "store /s", "raw LMDB /s", "ratio");
+    printf ("%-52s %14.0f %14.0f %8.2f\n", "append (synced commits of 1000, all indexes)",
+            store_append, raw_append, store_append / raw_append);
+    printf ("%-52s %14.0f %14.0f %8.2f\n", "unfiltered scan (events visited)",
+            store_scan, raw_scan, store_scan / raw_scan);
+    printf ("%-52s %14.0f %14.0f %8.2f\n", "filtered pages of 1000, type index (1/20)",
+            type_rate, raw_scan, type_rate / raw_scan);
+    printf ("%-52s %14.0f %14.0f %8.2f\n", "filtered pages of 100, commission index (1/500)",
+            commission_rate, raw_scan, commission_rate / raw_scan);
+    printf ("%-52s %14.0f %14s %8s\n", "  (commission pages per second)",
+            commission_rate / 100.0, "", "");
+    printf ("%-52s %14.0f %14.0f %8.2f\n", "stage + since filter, no index (events examined)",
+            stage_rate, raw_scan, stage_rate / raw_scan);
+}
+
 int
 main (int argc, char *argv [])
 {
-    uint64_t n = argc > 1? strtoull (argv [1], NULL, 10): 1000000;
+    uint64_t n = 1000000;
+    bool tsv = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp (argv [i], "--tsv") == 0)
+            tsv = true;
+        else
+        if (strcmp (argv [i], "--quick") == 0)
+            n = 100000;
+        else
+        if (argv [i][0] >= '1' && argv [i][0] <= '9')
+            n = strtoull (argv [i], NULL, 10);
+        else {
+            fprintf (stderr, "usage: bench_store [--tsv] [--quick] [events]\n");
+            return 2;
+        }
+    }
     if (n < BATCH)
         n = BATCH;
     n -= n % BATCH;
     zsys_init ();
-    zsys_set_logstream (stderr);
+    //  Quiet: its events carry a partner update under every type name (the
+    //  store indexes by name), so the store warns about each "response"
+    zsys_set_logstream (NULL);
     for (int i = 0; i < NCOMMISSIONS; i++)
         snprintf (s_commissions [i], sizeof s_commissions [i], "ocds-h6vhtk-%06d", i);
     for (int i = 0; i < NAGENCIES; i++)
@@ -150,8 +188,8 @@ main (int argc, char *argv [])
         s_make (&events [seq], seq, counters);
         total += events [seq].size;
     }
-    printf ("bench_store: %" PRIu64 " events, %.0f bytes each on average, synced group commits of %d\n",
-            n, (double) total / (double) n, BATCH);
+    printf ("%sbench_store: %" PRIu64 " events, %.0f bytes each on average, synced group commits of %d\n",
+            tsv? "# ": "", n, (double) total / (double) n, BATCH);
 
     //  ---- the store: appends with every index, dedupe key and count
     hub_store_t *store = NULL;
@@ -257,22 +295,22 @@ main (int argc, char *argv [])
     double raw_scan = (double) sink.events / (s_now () - t0);
     mdb_env_close (env);
 
-    printf ("\n%-52s %14s %14s %8s\n", "measure", "store /s", "raw LMDB /s", "ratio");
-    printf ("%-52s %14.0f %14.0f %8.2f\n", "append (synced commits of 1000, all indexes)",
-            store_append, raw_append, store_append / raw_append);
-    printf ("%-52s %14.0f %14.0f %8.2f\n", "unfiltered scan (events visited)",
-            store_scan, raw_scan, store_scan / raw_scan);
-    printf ("%-52s %14.0f %14.0f %8.2f\n", "filtered pages of 1000, type index (1/20)",
-            (double) got_type / t_type, raw_scan, (double) got_type / t_type / raw_scan);
-    printf ("%-52s %14.0f %14.0f %8.2f\n", "filtered pages of 100, commission index (1/500)",
-            (double) got_commission / t_commission, raw_scan,
-            (double) got_commission / t_commission / raw_scan);
-    printf ("%-52s %14.0f %14s %8s\n", "  (commission pages per second)",
-            (double) got_commission / 100.0 / t_commission, "", "");
-    printf ("%-52s %14.0f %14.0f %8.2f\n", "stage + since filter, no index (events examined)",
-            (double) (n / 2) / t_stage, raw_scan, (double) (n / 2) / t_stage / raw_scan);
-    printf ("\nstore map %zu MiB, %zu MiB used; stage filter matched %" PRIu64
-            "; %d commission passes\n", st.map_size >> 20, st.used_bytes >> 20, got_stage, reps);
+    double type_rate = (double) got_type / t_type;
+    double commission_rate = (double) got_commission / t_commission;
+    double stage_rate = (double) (n / 2) / t_stage;
+    if (tsv) {
+        printf ("store_append_all_indexes\t%.0f\tevents/s\n", store_append);
+        printf ("raw_lmdb_append_group1000\t%.0f\trecords/s\n", raw_append);
+        printf ("store_scan_unfiltered\t%.0f\tevents/s\n", store_scan);
+        printf ("raw_lmdb_scan\t%.0f\trecords/s\n", raw_scan);
+        printf ("store_scan_type_index\t%.0f\tevents/s\n", type_rate);
+        printf ("store_scan_commission_index\t%.0f\tevents/s\n", commission_rate);
+        printf ("store_scan_stage_since\t%.0f\tevents/s\n", stage_rate);
+    }
+    else
+        s_table (store_append, raw_append, store_scan, raw_scan, type_rate, commission_rate, stage_rate);
+    printf ("%sstore map %zu MiB, %zu MiB used; stage filter matched %" PRIu64
+            "; %d commission passes\n", tsv? "# ": "\n", st.map_size >> 20, st.used_bytes >> 20, got_stage, reps);
 
     for (uint64_t seq = 1; seq <= n; seq++)
         free (events [seq].data);

@@ -16,7 +16,8 @@ PKGS=(
   libclang-rt-14-dev                      # libFuzzer runtime (clang only recommends it)
   python3-jsonschema                      # OCDS validator (tests)
   help2man                                # man pages from --help (cmake --install)
-  nats-server libnats-dev                 # scale-out bridge (and its tests)
+  nats-server libnats-dev                 # scale-out bridge (and its tests; a peer in make bench)
+  mosquitto libmosquitto-dev              # make bench: Mosquitto QoS 1, a peer measured in the same run
   clang                                   # libFuzzer targets (make fuzz)
   chromium fonts-liberation2              # the dashboard's browser test (headless; Arial-metric font)
 )
