@@ -40,7 +40,7 @@ static const s_command_t s_commands [] = {
     { "history",    "[FLAGS]",         "print stored events as JSON lines", cli_history, false, NULL },
     { "status",     "",                "the broker's status as JSON", cli_status, false, NULL },
     { "bridge",     "nats --url URL",  "copy the events into a NATS JetStream stream",
-      cli_bridge, true, NULL },
+      cli_bridge, false, NULL },
     { "relay",      "webhook [FLAGS]", "POST each event, signed, to a webhook (JSON or FHIR)",
       cli_relay, true, "timeout" },
     { "export",     "ocds [FLAGS]",    "a commission's procurement history as OCDS",
