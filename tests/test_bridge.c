@@ -638,7 +638,8 @@ s_test_library_config (void)
     hub_bridge_config_t config;
     hub_bridge_config_default (&config);
     CHECK (streq (config.stream, HUB_BRIDGE_STREAM) && streq (config.prefix, HUB_BRIDGE_PREFIX)
-        && config.window == HUB_BRIDGE_WINDOW && config.replicas == 1 && !config.json);
+        && config.window == HUB_BRIDGE_WINDOW && config.replicas == 1
+        && config.format == HUB_BRIDGE_FORMAT_STREAM);
     CHECK (hub_bridge_run (&config) == HUB_INTEG_CONFIG);           //  no url
     config.url = "nats://127.0.0.1:1";
     config.replicas = 6;

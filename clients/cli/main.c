@@ -42,7 +42,7 @@ static const s_command_t s_commands [] = {
     { "bridge",     "nats --url URL",  "copy the events into a NATS JetStream stream",
       cli_bridge, false, NULL },
     { "relay",      "webhook [FLAGS]", "POST each event, signed, to a webhook (JSON or FHIR)",
-      cli_relay, true, "timeout" },
+      cli_relay, false, NULL },
     { "export",     "ocds [FLAGS]",    "a commission's procurement history as OCDS",
       cli_export, true, NULL },
     { "erase",      "[FLAGS]",         "erase a consultation response's personal data (owner)",
