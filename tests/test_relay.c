@@ -643,6 +643,29 @@ s_base64 (const char *text)
     return out;
 }
 
+//  Runs tests/fhir_check.py over a receiver's log: the backport guide's
+//  rules, HL7's JSON schema of the FHIR version if schema is given, and
+//  its self-test (each kind of fault it must catch).
+static void
+s_fhir_check (const s_receiver_t *r, const char *form, const char *schema)
+{
+    char script [PATH_MAX], schema_path [PATH_MAX], out [PATH_MAX + 32];
+    hub_proc_src (script, sizeof script, "tests/fhir_check.py");
+    if (schema)
+        hub_proc_src (schema_path, sizeof schema_path, schema);
+    snprintf (out, sizeof out, "%s/fhir-check-%s.out", s_dir, form);
+    char *argv [] = { "/usr/bin/python3", script, "--form", (char *) form, "--self-test",
+                      (char *) r->log, schema? "--schema": NULL, schema_path, NULL };
+    pid_t pid = hub_proc_spawn (argv, NULL, out, out);
+    REQUIRE (pid > 0);
+    int rc = hub_proc_wait (pid, 120000);
+    char *text = hub_proc_slurp (out);
+    CHECK_MSG (rc == 0 && text && strstr (text, "valid FHIR"), "fhir_check %s: exit %d\n%s",
+               form, rc, text);
+    printf ("%s", text? text: "");
+    free (text);
+}
+
 //  --format fhir: history Bundles with consecutive event numbers, the
 //  event as a Binary, and a heartbeat when idle.
 static void
@@ -717,6 +740,43 @@ s_test_fhir (const hub_broker_proc_t *b, uint64_t last)
     CHECK_MSG (number == last, "last event number %" PRIu64, number);
     CHECK (heartbeat);
     json_decref (log);
+    s_fhir_check (&r, "r4b", NULL);
+    s_receiver_stop (&r);
+}
+
+//  --format fhir-r4: the Subscriptions R5 Backport guide's form for R4
+//  (Parameters first), checked against HL7's R4 schema and the guide's
+//  rules; a few events then a heartbeat.
+static void
+s_test_fhir_r4 (const hub_broker_proc_t *b, uint64_t last)
+{
+    s_receiver_t r;
+    s_receiver_start (&r, "fhir-r4", s_secret, NULL);
+    char cursor [PATH_MAX + 32], from [24];
+    snprintf (cursor, sizeof cursor, "%s/fhir-r4.cursor", s_dir);
+    snprintf (from, sizeof from, "%" PRIu64, last - 2);
+    pid_t relay = s_relay_start (b, r.url, s_secret, cursor, NULL, "--format", "fhir-r4",
+                                 "--heartbeat", "1", "--from", from, NULL);
+    CHECK (s_wait_ok (&r, 3, 30000));
+    int64_t deadline = hub_proc_now_ms () + 5000;
+    while (s_count_requests (&r) <= 3 && hub_proc_now_ms () < deadline)
+        hub_proc_sleep_ms (20);
+    CHECK (hub_proc_stop (relay, SIGTERM, 10000) == 0);
+    json_t *log = s_log (&r);
+    json_t *first = json_loads (s_str (json_array_get (log, 0), "body"), 0, NULL);
+    json_t *params = json_object_get (json_object_get (json_array_get (
+        json_object_get (first, "entry"), 0), "resource"), "parameter");
+    //  The guide's parameters, in its order, spelt out here once
+    const char *names [] = { "subscription", "topic", "status", "type",
+                             "events-since-subscription-start", "notification-event" };
+    CHECK (json_array_size (params) == 6);
+    for (size_t i = 0; i < 6; i++)
+        CHECK_MSG (streq (s_str (json_array_get (params, i), "name"), names [i]), "param %zu", i);
+    CHECK (streq (s_str (json_array_get (params, 3), "valueCode"), "event-notification"));
+    CHECK (streq (s_str (json_array_get (log, 0), "contentType"), "application/fhir+json"));
+    json_decref (first);
+    json_decref (log);
+    s_fhir_check (&r, "r4", "clients/integrations/relay/schema/fhir-r4-4.0.1.schema.json.gz");
     s_receiver_stop (&r);
 }
 
@@ -739,6 +799,10 @@ s_test_usage (const hub_broker_proc_t *b)
     hub_cli (&run, b, BUYER, NULL, "relay", "webhook", "--url", "http://127.0.0.1:1/",
              "--secret-file", empty, "--cursor", "/tmp/x", NULL);
     CHECK_MSG (run.status == 2 && strstr (run.err, "secret"), "err %s", run.err);
+    hub_run_free (&run);
+    hub_cli (&run, b, BUYER, NULL, "relay", "webhook", "--url", "http://127.0.0.1:1/",
+             "--secret-file", s_secret, "--cursor", "/tmp/x", "--format", "fhir-r5", NULL);
+    CHECK_MSG (run.status == 2 && strstr (run.err, "fhir-r4"), "err %s", run.err);
     hub_run_free (&run);
     hub_cli (&run, b, BUYER, NULL, "relay", "webhook", "--help", NULL);
     CHECK (run.status == 0 && strstr (run.out, "Retry-After"));
@@ -807,6 +871,7 @@ main (void)
     s_test_replay (&broker, 13);
     s_test_stop_in_retry (&broker);
     s_test_fhir (&broker, 13);
+    s_test_fhir_r4 (&broker, 13);
     s_publish (&broker, 17, false);         //  30 events
     s_test_kill (&broker, 30);
 
