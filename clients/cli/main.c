@@ -139,9 +139,8 @@ s_run (cli_t *cli, const s_command_t *command, int argc, char **argv)
 {
     if (!command->parses_own)
         return command->run (cli, argc, argv);
-    //  export, relay and bridge parse their own flags (their code is on
-    //  its way into clients/integrations/): the globals come out first,
-    //  then the identity is checked unless they are asked for help
+    //  export parses its own flags: the globals come out first, then the
+    //  identity is checked unless it is asked for help
     bool help = false;
     for (int i = 1; i < argc; i++)
         help |= streq (argv [i], "--help") || streq (argv [i], "-h");
