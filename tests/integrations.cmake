@@ -1,7 +1,8 @@
 # The integration libraries (clients/integrations/) end to end against a real
 # cyclehubd, through their CLI commands: the relay library (test_relay, which
 # also calls hub_relay directly; receiver: tests/webhook_receiver.py, Debian's
-# python3) and the OCDS export (test_export, checked by the offline OCDS 1.1.5
+# python3; its FHIR notifications checked by tests/fhir_check.py with
+# python3-jsonschema) and the OCDS export (test_export, checked by the offline OCDS 1.1.5
 # validator, scripts/ocds-validate).
 if(TARGET cyclehub AND TARGET cyclehub_cli)
   hub_test(test_relay SOURCES test_relay.c LIBS cyclehub hub_relay hub_proto PkgConfig::CZMQ TIMEOUT 300)

@@ -433,6 +433,75 @@ s_test_usage (const hub_broker_proc_t *broker)
     hub_run_free (&r);
 }
 
+//  The stream's description, or "" (caller frees)
+static char *
+s_description (jsCtx *js, const char *stream)
+{
+    jsStreamInfo *info = NULL;
+    char *text = NULL;
+    if (js_GetStreamInfo (&info, js, stream, NULL, NULL) == NATS_OK)
+        text = strdup (info->Config->Description? info->Config->Description: "");
+    jsStreamInfo_Destroy (info);
+    return text? text: strdup ("");
+}
+
+//  A stream keeps one body format: recorded by the first run (CYCLEHUB
+//  protobuf by default, JSONS json), another --format is refused with
+//  exit 2 before anything is published; a stream fed before formats were
+//  recorded is judged by its last message's Content-Type.
+static void
+s_test_formats (const hub_broker_proc_t *broker, jsCtx *js, const char *url)
+{
+    char *text = s_description (js, "CYCLEHUB");
+    CHECK_MSG (strstr (text, "cyclehub-body-format=protobuf"), "CYCLEHUB: %s", text);
+    free (text);
+    text = s_description (js, "JSONS");
+    CHECK_MSG (strstr (text, "cyclehub-body-format=json"), "JSONS: %s", text);
+    free (text);
+    int64_t before = s_stream_count (js, "CYCLEHUB");
+    hub_run_t r;
+    hub_cli (&r, broker, S_AGENCY, NULL, "bridge", "nats", "--url", url, "--format", "json", NULL);
+    CHECK_MSG (r.status == 2 && strstr (r.err, "stream CYCLEHUB holds protobuf bodies, not json")
+               && strstr (r.err, "--format protobuf"), "status %d err %s", r.status, r.err);
+    hub_run_free (&r);
+    hub_cli (&r, broker, S_AGENCY, NULL, "bridge", "nats", "--url", url, "--stream", "JSONS",
+             "--subject-prefix", "hub.json", "--format", "protobuf", NULL);
+    CHECK_MSG (r.status == 2 && strstr (r.err, "holds json bodies"), "err %s", r.err);
+    hub_run_free (&r);
+    hub_cli (&r, broker, S_AGENCY, NULL, "bridge", "nats", "--url", url, "--format", "xml", NULL);
+    CHECK (r.status == 2 && strstr (r.err, "json or protobuf"));
+    hub_run_free (&r);
+    CHECK (s_stream_count (js, "CYCLEHUB") == before);
+
+    //  A stream from before: no record, a JSON message last
+    jsStreamConfig config;
+    jsStreamConfig_Init (&config);
+    const char *subjects [] = { "legacy.>" };
+    config.Name = "LEGACY";
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Storage = js_FileStorage;
+    jsStreamInfo *info = NULL;
+    REQUIRE (js_AddStream (&info, js, &config, NULL, NULL) == NATS_OK);
+    jsStreamInfo_Destroy (info);
+    natsMsg *msg = NULL;
+    REQUIRE (natsMsg_Create (&msg, "legacy.analyse.x.y", NULL, "{}", 2) == NATS_OK);
+    natsMsgHeader_Set (msg, "Content-Type", "application/json");
+    jsPubAck *ack = NULL;
+    CHECK (js_PublishMsg (&ack, js, msg, NULL, NULL) == NATS_OK);
+    jsPubAck_Destroy (ack);
+    natsMsg_Destroy (msg);
+    hub_cli (&r, broker, S_AGENCY, NULL, "bridge", "nats", "--url", url, "--stream", "LEGACY",
+             "--subject-prefix", "legacy", NULL);
+    //  Adopts json and records it, then refuses the message itself (not the bridge's)
+    CHECK_MSG (r.status == 4 && strstr (r.err, "no Cyclehub-Seq"), "status %d err %s",
+               r.status, r.err);
+    hub_run_free (&r);
+    text = s_description (js, "LEGACY");
+    CHECK_MSG (strstr (text, "cyclehub-body-format=json"), "LEGACY: %s", text);
+    free (text);
+}
+
 //  One server: a killed bridge, a restarted server, a stream that does not
 //  fit, a filtered JSON bridge.
 static void
@@ -534,6 +603,7 @@ s_test_single (hub_broker_proc_t *broker, const char *base, const char *hub_id)
         CHECK (streq (natsMsg_GetSubject (msg), "hub.json.analyse.ocds-abc123-0002.partner_update"));
     }
     natsMsg_Destroy (msg);
+    s_test_formats (broker, js, n.url);
 
     if (hub_test_failed)
         s_show_log (bridge_log);
@@ -638,7 +708,8 @@ s_test_library_config (void)
     hub_bridge_config_t config;
     hub_bridge_config_default (&config);
     CHECK (streq (config.stream, HUB_BRIDGE_STREAM) && streq (config.prefix, HUB_BRIDGE_PREFIX)
-        && config.window == HUB_BRIDGE_WINDOW && config.replicas == 1 && !config.json);
+        && config.window == HUB_BRIDGE_WINDOW && config.replicas == 1
+        && config.format == HUB_BRIDGE_FORMAT_STREAM);
     CHECK (hub_bridge_run (&config) == HUB_INTEG_CONFIG);           //  no url
     config.url = "nats://127.0.0.1:1";
     config.replicas = 6;

@@ -144,7 +144,7 @@ s_globals_after (const hub_broker_proc_t *b)
     hub_run_free (&r);
     //  relay: --timeout after it is its HTTP limit (its own check), not the global one
     s_run (&r, "--agency", BUYER, "relay", "webhook", "--timeout", "soon", NULL);
-    CHECK_MSG (r.status == 2 && strstr (r.err, "relay: bad flag or value: --timeout soon"),
+    CHECK_MSG (r.status == 2 && strstr (r.err, "relay: bad value for --timeout: 'soon'"),
                "relay --timeout: %d %s", r.status, r.err);
     hub_run_free (&r);
     //  keys never connects; globals after it are accepted and change nothing

@@ -401,39 +401,152 @@ s_test_dead_letter (const hub_broker_proc_t *b, uint64_t last)
     s_receiver_stop (&r);
 }
 
-//  The receiver's verifier refuses a relay with the wrong secret: 401,
-//  then dead-lettered after max attempts; and nothing is taken as valid.
+//  The receiver refuses the relay itself (401: wrong secret; 404: wrong
+//  URL): after --max-attempts tries of the first event the relay stops with
+//  exit 6 and a sentence naming what to fix, dead-letters nothing, and
+//  leaves the cursor before that event; fixed, a restart delivers it all.
 static void
-s_test_wrong_secret (const hub_broker_proc_t *b, uint64_t last)
+s_test_misconfigured (const hub_broker_proc_t *b, uint64_t last)
 {
     s_receiver_t r;
     s_receiver_start (&r, "wrong", s_wrong, NULL);
-    char cursor [PATH_MAX + 32], dead [PATH_MAX + 32];
+    char cursor [PATH_MAX + 32], dead [PATH_MAX + 32], err [PATH_MAX + 32];
     snprintf (cursor, sizeof cursor, "%s/wrong.cursor", s_dir);
     snprintf (dead, sizeof dead, "%s/wrong.jsonl", s_dir);
-    pid_t relay = s_relay_start (b, r.url, s_secret, cursor, NULL, "--max-attempts", "2",
+    snprintf (err, sizeof err, "%s/wrong.err", s_dir);
+    pid_t relay = s_relay_start (b, r.url, s_secret, cursor, err, "--max-attempts", "2",
                                  "--dead-letter", dead, NULL);
-    int64_t deadline = hub_proc_now_ms () + 30000;
-    while (s_count_requests (&r) < 2 * last && hub_proc_now_ms () < deadline)
-        hub_proc_sleep_ms (20);
-    hub_proc_sleep_ms (200);
-    CHECK (hub_proc_stop (relay, SIGTERM, 10000) == 0);
+    int rc = hub_proc_wait (relay, 30000);
+    if (rc == -1)
+        hub_proc_stop (relay, SIGKILL, 1000);
+    CHECK_MSG (rc == 6, "relay exit %d", rc);
     json_t *log = s_log (&r);
-    CHECK_MSG (json_array_size (log) == 2 * last, "%zu requests", json_array_size (log));
+    CHECK_MSG (json_array_size (log) == 2, "%zu requests", json_array_size (log));
     size_t i;
     json_t *entry;
-    json_array_foreach (log, i, entry) {
-        CHECK (!json_is_true (json_object_get (entry, "verified")));
-        CHECK (streq (s_str (entry, "reason"), "bad signature"));
-        CHECK (s_status (entry) == 401);
-    }
+    json_array_foreach (log, i, entry)
+        CHECK (s_status (entry) == 401 && streq (s_str (entry, "seq"), "1")
+            && streq (s_str (entry, "reason"), "bad signature"));
     json_decref (log);
-    char *text = hub_proc_slurp (dead);
-    CHECK (text && hub_proc_lines (text) == last);
-    CHECK (text && strstr (text, "\"status\":401"));
+    CHECK_MSG (access (dead, F_OK) != 0, "a dead-letter file was written");
+    CHECK_MSG (s_cursor (cursor) == 0, "cursor %" PRIu64, s_cursor (cursor));
+    char *text = hub_proc_slurp (err);
+    CHECK_MSG (text && strstr (text, "answered 401") && strstr (text, "--secret-file")
+               && strstr (text, "resumes with seq 1"), "stderr: %s", text);
     free (text);
+    s_receiver_stop (&r);
+
+    //  The secret fixed (the receiver's, here): everything, from seq 1
+    s_receiver_start (&r, "fixed", s_secret, NULL);
+    relay = s_relay_start (b, r.url, s_secret, cursor, NULL, "--dead-letter", dead, NULL);
+    CHECK (s_wait_ok (&r, last, 30000));
+    hub_proc_sleep_ms (100);
+    CHECK (hub_proc_stop (relay, SIGTERM, 10000) == 0);
+    char *got = s_accepted (&r), *want = s_expected (1, last, 0);
+    CHECK_MSG (streq (got, want), "accepted after the fix: %s", got);
+    free (got);
+    free (want);
     CHECK (s_cursor (cursor) == last);
     s_receiver_stop (&r);
+
+    //  404: the receiver has no such endpoint; the relay says to check --url
+    s_receiver_start (&r, "path", s_secret, "--path", "/hook", NULL);
+    char url [96];
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/hoko", r.port);
+    snprintf (cursor, sizeof cursor, "%s/path.cursor", s_dir);
+    s_write_file (cursor, "5\n");
+    relay = s_relay_start (b, url, s_secret, cursor, err, "--max-attempts", "1", NULL);
+    rc = hub_proc_wait (relay, 30000);
+    if (rc == -1)
+        hub_proc_stop (relay, SIGKILL, 1000);
+    CHECK_MSG (rc == 6, "relay exit %d", rc);
+    CHECK (s_count_requests (&r) == 1);
+    CHECK (s_cursor (cursor) == 5);
+    text = hub_proc_slurp (err);
+    CHECK_MSG (text && strstr (text, "answered 404") && strstr (text, "check --url"),
+               "stderr: %s", text);
+    free (text);
+    s_receiver_stop (&r);
+}
+
+//  Runs `relay webhook --replay-dead-letters FILE` against url.
+static void
+s_replay (hub_run_t *run, const hub_broker_proc_t *b, const char *url, const char *file)
+{
+    hub_cli (run, b, BUYER, NULL, "relay", "webhook", "--url", url, "--secret-file", s_secret,
+             "--replay-dead-letters", file, "--max-attempts", "1", "--backoff-ms", "20", NULL);
+}
+
+//  Dead letters sent again in order: those delivered leave the file, those
+//  refused again stay (exit 1); a second replay sends nothing twice.
+static void
+s_test_replay (const hub_broker_proc_t *b, uint64_t last)
+{
+    s_receiver_t r;
+    s_receiver_start (&r, "rep1", s_secret, "--reject-seq", "4", "--reject-seq", "7", NULL);
+    char cursor [PATH_MAX + 32], dead [PATH_MAX + 32];
+    snprintf (cursor, sizeof cursor, "%s/rep.cursor", s_dir);
+    snprintf (dead, sizeof dead, "%s/rep.jsonl", s_dir);
+    pid_t relay = s_relay_start (b, r.url, s_secret, cursor, NULL, "--max-attempts", "1",
+                                 "--dead-letter", dead, NULL);
+    CHECK (s_wait_ok (&r, last - 2, 30000));
+    hub_proc_sleep_ms (100);
+    CHECK (hub_proc_stop (relay, SIGTERM, 10000) == 0);
+    s_receiver_stop (&r);
+    char *text = hub_proc_slurp (dead);
+    CHECK_MSG (text && hub_proc_lines (text) == 2, "dead letters: %s", text);
+    free (text);
+
+    //  Seq 7 still refused: 4 delivered and gone, 7 kept
+    s_receiver_start (&r, "rep2", s_secret, "--reject-seq", "7", NULL);
+    hub_run_t run;
+    s_replay (&run, b, r.url, dead);
+    CHECK_MSG (run.status == 1, "replay exit %d: %s", run.status, run.err);
+    CHECK_MSG (streq (run.out, "4 delivered 200\n7 refused 400: seq 7 is not wanted here\n"),
+               "out: %s", run.out);
+    CHECK (strstr (run.err, "1 delivered, 1 kept"));
+    hub_run_free (&run);
+    char *got = s_accepted (&r);
+    CHECK_MSG (streq (got, "4 "), "accepted %s", got);
+    free (got);
+    CHECK (s_count_requests (&r) == 2);
+    s_receiver_stop (&r);
+    text = hub_proc_slurp (dead);
+    json_t *letter = text? json_loads (text, 0, NULL): NULL;
+    CHECK_MSG (text && hub_proc_lines (text) == 1 && letter
+               && streq (s_str (letter, "seq"), "7") && s_status (letter) == 400, "%s", text);
+    json_decref (letter);
+    free (text);
+
+    //  Accepted now; a second replay finds nothing to send
+    s_receiver_start (&r, "rep3", s_secret, NULL);
+    s_replay (&run, b, r.url, dead);
+    CHECK_MSG (run.status == 0 && streq (run.out, "7 delivered 200\n"), "exit %d out %s err %s",
+               run.status, run.out, run.err);
+    hub_run_free (&run);
+    s_replay (&run, b, r.url, dead);
+    CHECK_MSG (run.status == 0 && streq (run.out, "") && strstr (run.err, "0 delivered"),
+               "exit %d out %s", run.status, run.out);
+    hub_run_free (&run);
+    CHECK (s_count_requests (&r) == 1);
+    s_check_stream (&r, 7, 7, 0);
+    text = hub_proc_slurp (dead);
+    CHECK (text && *text == 0);
+    free (text);
+    s_receiver_stop (&r);
+
+    //  No such file: said, exit 4; a file that holds no dead letters: exit 2
+    char missing [PATH_MAX + 32];
+    snprintf (missing, sizeof missing, "%s/none.jsonl", s_dir);
+    s_replay (&run, b, "http://127.0.0.1:1/", missing);
+    CHECK_MSG (run.status == 4 && strstr (run.err, "cannot read dead-letter file"), "%d %s",
+               run.status, run.err);
+    hub_run_free (&run);
+    s_write_file (missing, "{\"not\": \"a letter\"}\n");
+    s_replay (&run, b, "http://127.0.0.1:1/", missing);
+    CHECK_MSG (run.status == 2 && strstr (run.err, "not a dead letter"), "%d %s", run.status,
+               run.err);
+    hub_run_free (&run);
 }
 
 //  SIGTERM while an event is being retried: the cursor stays before it,
@@ -530,6 +643,29 @@ s_base64 (const char *text)
     return out;
 }
 
+//  Runs tests/fhir_check.py over a receiver's log: the backport guide's
+//  rules, HL7's JSON schema of the FHIR version if schema is given, and
+//  its self-test (each kind of fault it must catch).
+static void
+s_fhir_check (const s_receiver_t *r, const char *form, const char *schema)
+{
+    char script [PATH_MAX], schema_path [PATH_MAX], out [PATH_MAX + 32];
+    hub_proc_src (script, sizeof script, "tests/fhir_check.py");
+    if (schema)
+        hub_proc_src (schema_path, sizeof schema_path, schema);
+    snprintf (out, sizeof out, "%s/fhir-check-%s.out", s_dir, form);
+    char *argv [] = { "/usr/bin/python3", script, "--form", (char *) form, "--self-test",
+                      (char *) r->log, schema? "--schema": NULL, schema_path, NULL };
+    pid_t pid = hub_proc_spawn (argv, NULL, out, out);
+    REQUIRE (pid > 0);
+    int rc = hub_proc_wait (pid, 120000);
+    char *text = hub_proc_slurp (out);
+    CHECK_MSG (rc == 0 && text && strstr (text, "valid FHIR"), "fhir_check %s: exit %d\n%s",
+               form, rc, text);
+    printf ("%s", text? text: "");
+    free (text);
+}
+
 //  --format fhir: history Bundles with consecutive event numbers, the
 //  event as a Binary, and a heartbeat when idle.
 static void
@@ -604,6 +740,43 @@ s_test_fhir (const hub_broker_proc_t *b, uint64_t last)
     CHECK_MSG (number == last, "last event number %" PRIu64, number);
     CHECK (heartbeat);
     json_decref (log);
+    s_fhir_check (&r, "r4b", NULL);
+    s_receiver_stop (&r);
+}
+
+//  --format fhir-r4: the Subscriptions R5 Backport guide's form for R4
+//  (Parameters first), checked against HL7's R4 schema and the guide's
+//  rules; a few events then a heartbeat.
+static void
+s_test_fhir_r4 (const hub_broker_proc_t *b, uint64_t last)
+{
+    s_receiver_t r;
+    s_receiver_start (&r, "fhir-r4", s_secret, NULL);
+    char cursor [PATH_MAX + 32], from [24];
+    snprintf (cursor, sizeof cursor, "%s/fhir-r4.cursor", s_dir);
+    snprintf (from, sizeof from, "%" PRIu64, last - 2);
+    pid_t relay = s_relay_start (b, r.url, s_secret, cursor, NULL, "--format", "fhir-r4",
+                                 "--heartbeat", "1", "--from", from, NULL);
+    CHECK (s_wait_ok (&r, 3, 30000));
+    int64_t deadline = hub_proc_now_ms () + 5000;
+    while (s_count_requests (&r) <= 3 && hub_proc_now_ms () < deadline)
+        hub_proc_sleep_ms (20);
+    CHECK (hub_proc_stop (relay, SIGTERM, 10000) == 0);
+    json_t *log = s_log (&r);
+    json_t *first = json_loads (s_str (json_array_get (log, 0), "body"), 0, NULL);
+    json_t *params = json_object_get (json_object_get (json_array_get (
+        json_object_get (first, "entry"), 0), "resource"), "parameter");
+    //  The guide's parameters, in its order, spelt out here once
+    const char *names [] = { "subscription", "topic", "status", "type",
+                             "events-since-subscription-start", "notification-event" };
+    CHECK (json_array_size (params) == 6);
+    for (size_t i = 0; i < 6; i++)
+        CHECK_MSG (streq (s_str (json_array_get (params, i), "name"), names [i]), "param %zu", i);
+    CHECK (streq (s_str (json_array_get (params, 3), "valueCode"), "event-notification"));
+    CHECK (streq (s_str (json_array_get (log, 0), "contentType"), "application/fhir+json"));
+    json_decref (first);
+    json_decref (log);
+    s_fhir_check (&r, "r4", "clients/integrations/relay/schema/fhir-r4-4.0.1.schema.json.gz");
     s_receiver_stop (&r);
 }
 
@@ -626,6 +799,10 @@ s_test_usage (const hub_broker_proc_t *b)
     hub_cli (&run, b, BUYER, NULL, "relay", "webhook", "--url", "http://127.0.0.1:1/",
              "--secret-file", empty, "--cursor", "/tmp/x", NULL);
     CHECK_MSG (run.status == 2 && strstr (run.err, "secret"), "err %s", run.err);
+    hub_run_free (&run);
+    hub_cli (&run, b, BUYER, NULL, "relay", "webhook", "--url", "http://127.0.0.1:1/",
+             "--secret-file", s_secret, "--cursor", "/tmp/x", "--format", "fhir-r5", NULL);
+    CHECK_MSG (run.status == 2 && strstr (run.err, "fhir-r4"), "err %s", run.err);
     hub_run_free (&run);
     hub_cli (&run, b, BUYER, NULL, "relay", "webhook", "--help", NULL);
     CHECK (run.status == 0 && strstr (run.out, "Retry-After"));
@@ -690,9 +867,11 @@ main (void)
     s_test_retry (&broker, 10);             //  publishes 3 more: 13 events
     s_test_retry_after (&broker);
     s_test_dead_letter (&broker, 13);
-    s_test_wrong_secret (&broker, 13);
+    s_test_misconfigured (&broker, 13);
+    s_test_replay (&broker, 13);
     s_test_stop_in_retry (&broker);
     s_test_fhir (&broker, 13);
+    s_test_fhir_r4 (&broker, 13);
     s_publish (&broker, 17, false);         //  30 events
     s_test_kill (&broker, 30);
 

@@ -9,7 +9,8 @@ appends one JSON line per request to --log:
 Script: --fail-first N answers --fail-status (default 500) to the first N
 verified requests (with Retry-After when --retry-after is given), --reject-seq
 SEQ answers 400 to every request for that seq (repeatable), --sleep-ms
-delays every answer. A request that fails verification gets 401.
+delays every answer, --path PATH answers 404 to a request for any other
+path. A request that fails verification gets 401.
 Standard library only (Debian's python3).
 """
 import argparse, hashlib, hmac, http.server, json, os, sys, time
@@ -40,6 +41,7 @@ def main():
     parser.add_argument("--retry-after", type=int, default=0)
     parser.add_argument("--reject-seq", action="append", default=[])
     parser.add_argument("--sleep-ms", type=int, default=0)
+    parser.add_argument("--path")
     args = parser.parse_args()
     secret = open(args.secret_file, "rb").read().rstrip(b"\r\n")
     state = {"n": 0, "verified": 0}
@@ -68,7 +70,9 @@ def main():
             seq = self.headers.get("Cyclehub-Seq", "")
             if args.sleep_ms:
                 time.sleep(args.sleep_ms / 1000)
-            if reason:
+            if args.path and self.path != args.path:
+                status, text, after = 404, "no endpoint " + self.path, 0
+            elif reason:
                 status, text, after = 401, "signature check failed: " + reason, 0
             else:
                 state["verified"] += 1

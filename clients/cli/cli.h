@@ -124,7 +124,7 @@ int
 bool
     cli_args_known (const cli_args_t *self, const char *name);
 
-/* For the commands that parse their own flags (export, relay, bridge):
+/* For the commands that parse their own flags (export):
    takes the global flags out of argv [1 ..] (both --flag VALUE and
    --flag=VALUE; not after "--"), applying them, except those named in
    keeps (comma-separated), which stay the command's. Returns CLI_OK or

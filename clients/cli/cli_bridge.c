@@ -3,7 +3,6 @@
 */
 #include "cli.h"
 #include "hub_bridge.h"
-#include <errno.h>
 
 static void
 s_usage (FILE *out)
@@ -23,7 +22,13 @@ s_usage (FILE *out)
         "  --replicas N          replicas of a stream the bridge creates, 1..5 (default 1)\n"
         "  --topic PREFIX        only hub events under this ZeroMQ topic prefix,\n"
         "                        \"<stage>/<commission>/<type>\" (repeatable; default all)\n"
-        "  --json                bodies as canonical JSON (default: the packed protobuf Event)\n"
+        "  --format json|protobuf\n"
+        "                        message bodies: the event's canonical JSON (for people and\n"
+        "                        most consumers) or the packed protobuf Event. A stream keeps\n"
+        "                        one format, recorded in its description by the first run\n"
+        "                        (protobuf if none was given); another is refused.\n"
+        "                        Default: the stream's\n"
+        "  --json                the same as --format json\n"
         "  --window N            publishes awaiting their ack at most (default %d)\n"
         "\n"
         "Subject tokens: '.', ' ', '*', '>' and control characters in the commission id\n"
@@ -34,88 +39,89 @@ s_usage (FILE *out)
         "Personal data is redacted, as on the hub's events socket.\n"
         "Progress goes to stderr every few seconds. SIGINT or SIGTERM stop the bridge\n"
         "after the acks of what it sent are in.\n"
-        "Exit status: 0 stopped by a signal, 2 usage, 3 hub or NATS unreachable at start,\n"
+        "Exit status: 0 stopped by a signal, 2 usage (or a --format the stream does not\n"
+        "hold), 3 hub or NATS unreachable at start,\n"
         "4 the stream does not fit or another failure.\n", HUB_BRIDGE_WINDOW);
 }
+
+static const struct option s_options [] = {
+    { "url",            required_argument, NULL, 'u' },
+    { "stream",         required_argument, NULL, 's' },
+    { "subject-prefix", required_argument, NULL, 'p' },
+    { "replicas",       required_argument, NULL, 'r' },
+    { "window",         required_argument, NULL, 'w' },
+    { "topic",          required_argument, NULL, 'T' },
+    { "format",         required_argument, NULL, 'F' },
+    { "json",           no_argument,       NULL, 'j' },
+    { NULL, 0, NULL, 0 }
+};
 
 static bool
 s_parse_int (const char *text, int low, int high, int *value)
 {
-    if (!text || !isdigit ((unsigned char) *text))
-        return false;
-    char *end;
-    errno = 0;
-    long v = strtol (text, &end, 10);
-    if (*end || errno || v < low || v > high)
+    uint64_t v;
+    if (!cli_parse_u64 (text, &v) || v < (uint64_t) low || v > (uint64_t) high)
         return false;
     *value = (int) v;
     return true;
 }
 
+//  One flag into config. Returns false if its value is bad (why in *why).
+static bool
+s_flag (hub_bridge_config_t *config, const char **topics, int key, const char *value,
+        const char **why)
+{
+    switch (key) {
+        case 'u': config->url = value; return true;
+        case 'T': topics [config->n_topics++] = value; return true;
+        case 'j': config->format = HUB_BRIDGE_FORMAT_JSON; return true;
+        case 's':
+            *why = "one token: no '.', ' ', '*', '>', '/', '\\'";
+            return hub_bridge_stream_valid (config->stream = value);
+        case 'p':
+            *why = "non-empty tokens without wildcards or spaces";
+            return hub_bridge_prefix_valid (config->prefix = value);
+        case 'r':
+            *why = "1 to 5";
+            return s_parse_int (value, 1, 5, &config->replicas);
+        case 'w':
+            *why = "1 to 1000000";
+            return s_parse_int (value, 1, 1000000, &config->window);
+        case 'F':
+            *why = "json or protobuf";
+            return (config->format = hub_bridge_format_parse (value)) != HUB_BRIDGE_FORMAT_STREAM;
+    }
+    return false;
+}
+
 int
 cli_bridge (cli_t *cli, int argc, char **argv)
 {
-    if (argc < 2 || streq (argv [1], "--help") || streq (argv [1], "-h")) {
-        s_usage (argc < 2? stderr: stdout);
-        return argc < 2? CLI_USAGE: CLI_OK;
-    }
-    if (!streq (argv [1], "nats")) {
-        fprintf (stderr, "cyclehub: bridge: unknown target '%s' (only nats)\n"
-                 "Try 'cyclehub bridge --help'.\n", argv [1]);
-        return CLI_USAGE;
+    cli_args_t args;
+    if (cli_args_begin (&args, cli, "bridge", argc, argv, s_options, 0) == CLI_ARGS_HELP) {
+        s_usage (stdout);
+        return CLI_OK;
     }
     hub_bridge_config_t config;
     hub_bridge_config_default (&config);
-    config.hub = cli->options;
     const char **topics = calloc ((size_t) argc, sizeof (char *));
     if (!topics)
         return CLI_FAILED;
     config.topics = topics;
-    int rc = CLI_OK;
-    for (int i = 2; i < argc && rc == CLI_OK; i++) {
-        const char *arg = argv [i];
-        const char *value = i + 1 < argc? argv [i + 1]: NULL;
-        if (streq (arg, "--help") || streq (arg, "-h")) {
-            s_usage (stdout);
-            free (topics);
-            return CLI_OK;
-        }
-        if (streq (arg, "--json")) {
-            config.json = true;
-            continue;
-        }
-        bool ok = value != NULL;
-        if (!ok)
-            ;
-        else
-        if (streq (arg, "--url"))
-            config.url = value;
-        else
-        if (streq (arg, "--stream"))
-            ok = hub_bridge_stream_valid (config.stream = value);
-        else
-        if (streq (arg, "--subject-prefix"))
-            ok = hub_bridge_prefix_valid (config.prefix = value);
-        else
-        if (streq (arg, "--replicas"))
-            ok = s_parse_int (value, 1, 5, &config.replicas);
-        else
-        if (streq (arg, "--window"))
-            ok = s_parse_int (value, 1, 1000000, &config.window);
-        else
-        if (streq (arg, "--topic"))
-            topics [config.n_topics++] = value;
-        else
-            ok = false;
-        if (!ok) {
-            fprintf (stderr, "cyclehub: bridge: bad flag or value: %s%s%s\n"
-                     "Try 'cyclehub bridge --help'.\n", arg, value? " ": "", value? value: "");
-            rc = CLI_USAGE;
-        }
-        i++;
+    int key;
+    while ((key = cli_args_next (&args))) {
+        const char *why = NULL;
+        if (!s_flag (&config, topics, key, args.value, &why))
+            cli_args_bad (&args, why);
     }
-    if (rc == CLI_OK)
+    if (args.rc == CLI_OK && (args.n_operands < 1 || !streq (args.operands [0], "nats")))
+        cli_args_fail (&args, "unknown or missing target '%s' (only nats)",
+                       args.n_operands? args.operands [0]: "");
+    int rc = cli_args_end (&args, 1);
+    if (rc == CLI_OK) {
+        config.hub = cli->options;
         rc = hub_bridge_run (&config);
+    }
     free (topics);
     return rc;
 }

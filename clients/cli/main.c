@@ -40,9 +40,9 @@ static const s_command_t s_commands [] = {
     { "history",    "[FLAGS]",         "print stored events as JSON lines", cli_history, false, NULL },
     { "status",     "",                "the broker's status as JSON", cli_status, false, NULL },
     { "bridge",     "nats --url URL",  "copy the events into a NATS JetStream stream",
-      cli_bridge, true, NULL },
+      cli_bridge, false, NULL },
     { "relay",      "webhook [FLAGS]", "POST each event, signed, to a webhook (JSON or FHIR)",
-      cli_relay, true, "timeout" },
+      cli_relay, false, NULL },
     { "export",     "ocds [FLAGS]",    "a commission's procurement history as OCDS",
       cli_export, true, NULL },
     { "erase",      "[FLAGS]",         "erase a consultation response's personal data (owner)",
@@ -139,9 +139,8 @@ s_run (cli_t *cli, const s_command_t *command, int argc, char **argv)
 {
     if (!command->parses_own)
         return command->run (cli, argc, argv);
-    //  export, relay and bridge parse their own flags (their code is on
-    //  its way into clients/integrations/): the globals come out first,
-    //  then the identity is checked unless they are asked for help
+    //  export parses its own flags: the globals come out first, then the
+    //  identity is checked unless it is asked for help
     bool help = false;
     for (int i = 1; i < argc; i++)
         help |= streq (argv [i], "--help") || streq (argv [i], "-h");

@@ -19,7 +19,9 @@ typedef enum {
     HUB_INTEG_REJECTED = 1,     /* the broker refused (e.g. an unknown commission) */
     HUB_INTEG_CONFIG = 2,       /* the configuration is wrong or incomplete */
     HUB_INTEG_UNREACHABLE = 3,  /* the hub (or NATS) did not answer */
-    HUB_INTEG_FAILED = 4        /* anything else: a file, memory, an unmappable event */
+    HUB_INTEG_FAILED = 4,       /* anything else: a file, memory, an unmappable event */
+    HUB_INTEG_RECEIVER = 6      /* the relay's receiver refused it (401/403/404): fix
+                                   the URL or secret (5 is the CLI's refused identity) */
 } hub_integ_rc_t;
 
 /* The options an integration opens every hub client and subscriber with:

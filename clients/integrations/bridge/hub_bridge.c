@@ -15,6 +15,9 @@
 #define S_ACK_WAIT_MS   5000    /* an ack not back by then counts as lost */
 #define S_PROGRESS_MS   5000    /* progress line on stderr */
 #define S_SUBJECT_MAX   1024
+#define S_FORMAT_KEY    "cyclehub-body-format="    /* in the stream's description */
+#define S_CT_JSON       "application/json"
+#define S_CT_PROTOBUF   "application/protobuf; proto=cyclehub.v1.Event"
 
 typedef struct {
     //  Settings
@@ -22,7 +25,8 @@ typedef struct {
     const char *stream;             /* stream name */
     const char *prefix;             /* subject prefix P: subjects are P.> */
     int replicas;                   /* replicas of a stream we create */
-    bool json;                      /* bodies as canonical JSON, not protobuf */
+    hub_bridge_format_t format;     /* as asked; HUB_BRIDGE_FORMAT_STREAM: the stream's */
+    bool json;                      /* bodies as canonical JSON, not protobuf (resolved) */
     int window;                     /* async publishes in flight at most */
     const hub_bridge_config_t *config;  /* hub options and topics */
     //  NATS
@@ -267,6 +271,97 @@ s_transient (natsStatus status, jsErrCode jerr)
         || jerr == 10074 /* no meta leader */ || jerr == 10023 /* insufficient resources */;
 }
 
+static const char *
+s_format_name (bool json)
+{
+    return json? "json": "protobuf";
+}
+
+//  The description recording the format: the stream's own (without an
+//  older record) followed by the record.
+static void
+s_describe (char *buf, size_t size, const char *own, bool json)
+{
+    snprintf (buf, size, "%s; " S_FORMAT_KEY "%s", own && *own? own: "cyclehub event log",
+              s_format_name (json));
+}
+
+//  The format recorded in a description: 1 json, 0 protobuf, -1 none.
+static int
+s_recorded (const char *description)
+{
+    const char *at = description? strstr (description, S_FORMAT_KEY): NULL;
+    if (!at)
+        return -1;
+    at += strlen (S_FORMAT_KEY);
+    size_t len = strcspn (at, " ;,");
+    return len == 4 && !strncmp (at, "json", 4)? 1:
+           len == 8 && !strncmp (at, "protobuf", 8)? 0: -1;
+}
+
+//  The format of a stream that has no record: its last message's
+//  Content-Type (streams fed before formats were recorded), or -1 if it is
+//  empty or says neither.
+static int
+s_format_of_last (s_bridge_t *self, const jsStreamInfo *info)
+{
+    if (info->State.Msgs == 0)
+        return -1;
+    natsMsg *msg = NULL;
+    jsErrCode jerr = 0;
+    if (js_GetMsg (&msg, self->js, self->stream, info->State.LastSeq, NULL, &jerr) != NATS_OK)
+        return -1;
+    const char *type = NULL;
+    natsMsgHeader_Get (msg, "Content-Type", &type);
+    int json = !type? -1: streq (type, S_CT_JSON)? 1: streq (type, S_CT_PROTOBUF)? 0: -1;
+    natsMsg_Destroy (msg);
+    return json;
+}
+
+//  A stream keeps one body format: the one recorded in its description
+//  (JetStream's stream metadata would be the place, but it needs
+//  nats-server 2.10 and a newer libnats than Debian 12's 2.9 and 3.4).
+//  No record yet: the last message's format, else the one asked, is
+//  recorded now. Asked for another: refused. Returns an hub_integ_rc_t.
+static int
+s_ensure_format (s_bridge_t *self, jsStreamInfo *info)
+{
+    jsStreamConfig *config = info->Config;
+    int json = s_recorded (config->Description);
+    bool record = json < 0;
+    if (json < 0)
+        json = s_format_of_last (self, info);
+    if (json < 0)
+        json = self->format == HUB_BRIDGE_FORMAT_JSON;
+    bool asked_json = self->format == HUB_BRIDGE_FORMAT_JSON;
+    if (self->format != HUB_BRIDGE_FORMAT_STREAM && asked_json != (json == 1)) {
+        fprintf (stderr, "cyclehub: bridge: stream %s holds %s bodies, not %s: a stream keeps "
+                 "one format; run with --format %s, or give another --stream\n", self->stream,
+                 s_format_name (json), s_format_name (asked_json), s_format_name (json));
+        return HUB_INTEG_CONFIG;
+    }
+    self->json = json == 1;
+    if (!record)
+        return HUB_INTEG_OK;
+    char description [512];
+    s_describe (description, sizeof description, config->Description, self->json);
+    const char *own = config->Description;
+    config->Description = description;
+    jsStreamInfo *updated = NULL;
+    jsErrCode jerr = 0;
+    natsStatus status = js_UpdateStream (&updated, self->js, config, NULL, &jerr);
+    config->Description = own;
+    jsStreamInfo_Destroy (updated);
+    if (status != NATS_OK) {
+        s_error_t error;
+        fprintf (stderr, "cyclehub: bridge: cannot record the body format in stream %s: %s\n",
+                 self->stream, s_nats_error (&error, status, jerr));
+        return HUB_INTEG_FAILED;
+    }
+    zsys_info ("bridge: stream %s records format=%s", self->stream, s_format_name (self->json));
+    return HUB_INTEG_OK;
+}
+
 //  Creates the stream, or checks that an existing one fits.
 static int
 s_ensure_stream (s_bridge_t *self)
@@ -313,6 +408,8 @@ s_ensure_stream (s_bridge_t *self)
             if (config->Replicas != self->replicas)
                 zsys_warning ("bridge: stream %s has %d replicas, not the %d asked: left as it is",
                               self->stream, (int) config->Replicas, self->replicas);
+            if (rc == HUB_INTEG_OK)
+                rc = s_ensure_format (self, info);
             jsStreamInfo_Destroy (info);
             return rc;
         }
@@ -326,12 +423,18 @@ s_ensure_stream (s_bridge_t *self)
             config.Storage = js_FileStorage;
             config.Replicas = self->replicas;
             config.Duplicates = S_DUPLICATES_NS;
+            //  A new stream takes the format asked, protobuf if none
+            self->json = self->format == HUB_BRIDGE_FORMAT_JSON;
+            char description [128];
+            s_describe (description, sizeof description, NULL, self->json);
+            config.Description = description;
             jerr = 0;
             status = js_AddStream (&info, self->js, &config, NULL, &jerr);
             jsStreamInfo_Destroy (info);
             if (status == NATS_OK) {
-                zsys_info ("bridge: created stream %s subjects=%s replicas=%d storage=file",
-                           self->stream, subject, self->replicas);
+                zsys_info ("bridge: created stream %s subjects=%s replicas=%d storage=file "
+                           "format=%s", self->stream, subject, self->replicas,
+                           s_format_name (self->json));
                 return HUB_INTEG_OK;
             }
         }
@@ -552,8 +655,7 @@ s_publish (s_bridge_t *self, Cyclehub__V1__Event *event)
     if (status == NATS_OK)
         status = natsMsgHeader_Set (msg, S_HDR_TYPE, event->type? event->type: "");
     if (status == NATS_OK)
-        status = natsMsgHeader_Set (msg, "Content-Type", self->json? "application/json":
-                                    "application/protobuf; proto=cyclehub.v1.Event");
+        status = natsMsgHeader_Set (msg, "Content-Type", self->json? S_CT_JSON: S_CT_PROTOBUF);
     jsPubOptions options;
     jsPubOptions_Init (&options);
     options.MsgId = msg_id;
@@ -673,6 +775,14 @@ hub_bridge_config_default (hub_bridge_config_t *config)
     config->window = HUB_BRIDGE_WINDOW;
 }
 
+hub_bridge_format_t
+hub_bridge_format_parse (const char *name)
+{
+    return !name? HUB_BRIDGE_FORMAT_STREAM:
+           streq (name, "json")? HUB_BRIDGE_FORMAT_JSON:
+           streq (name, "protobuf")? HUB_BRIDGE_FORMAT_PROTOBUF: HUB_BRIDGE_FORMAT_STREAM;
+}
+
 bool
 hub_bridge_stream_valid (const char *stream)
 {
@@ -707,7 +817,7 @@ s_configure (s_bridge_t *self, const hub_bridge_config_t *config)
     self->stream = config->stream;
     self->prefix = config->prefix;
     self->replicas = config->replicas;
-    self->json = config->json;
+    self->format = config->format;
     self->window = config->window;
     return 0;
 }

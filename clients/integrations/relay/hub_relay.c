@@ -1,10 +1,14 @@
 /*  hub_relay: the webhook relay (hub_relay.h). Follows the hub with a
     gap-free subscriber and POSTs each event, in seq order and one at a
-    time, to an HTTP endpoint: canonical JSON or a FHIR R4B subscription
-    notification, signed with HMAC-SHA256. The cursor file moves past an
-    event only once the receiver took it (2xx) or it was dead-lettered.
+    time, to an HTTP endpoint: canonical JSON or a FHIR subscription
+    notification (hub_relay_fhir.c), signed with HMAC-SHA256. The cursor
+    file moves past an event only once the receiver took it (2xx) or it was
+    dead-lettered; a 401/403/404 stops the relay before it. Also re-sends
+    the dead letters (hub_relay_replay).
 */
 #include "hub_relay.h"
+#include "hub_relay_fhir.h"
+#include <sys/file.h>
 #include <czmq.h>
 #include <curl/curl.h>
 #include <sodium.h>
@@ -22,7 +26,10 @@ typedef enum {
     S_SENT,                         //  the receiver answered 2xx
     S_DEAD,                         //  refused max-attempts times: dead-lettered
     S_STOPPED,                      //  SIGINT/SIGTERM before it was delivered
-    S_FAILED                        //  could not even be dead-lettered
+    S_FAILED,                       //  could not even be dead-lettered
+    S_REFUSED,                      //  refused (4xx) max-attempts times (not yet dead)
+    S_MISCONFIGURED,                //  401/403/404 max-attempts times: stop here
+    S_GAVE_UP                       //  replay: transient failures max-attempts times
 } s_outcome_t;
 
 typedef struct {
@@ -30,15 +37,16 @@ typedef struct {
     const char *url;                //  the receiver's endpoint
     uint8_t secret [S_SECRET_MAX];  //  HMAC key, from --secret-file
     size_t secret_len;              //  its length
-    bool fhir;                      //  --format fhir
+    hub_relay_format_t format;      //  --format
+    hub_relay_fhir_t fhir;          //  the FHIR form, base and subscription
+    bool bounded;                   //  replay: give up transient retries too
     uint64_t heartbeat_s;           //  FHIR heartbeat after this much idle; 0 = none
     uint64_t max_attempts;          //  attempts of a refused (4xx) event
     const char *dead_letter;        //  JSON lines of refused events
     uint64_t timeout_ms;            //  limit of one HTTP request
     uint64_t backoff_ms;            //  first retry delay
     uint64_t backoff_max_ms;        //  retry delay cap
-    const char *fhir_base;          //  base of the FHIR canonical URLs
-    const char *subscription;       //  FHIR Subscription id named in notifications
+    long status;                    //  the last answer's HTTP status (0: none)
     CURL *curl;                     //  one handle, so connections are kept alive
     char errbuf [CURL_ERROR_SIZE];  //  libcurl's last error sentence
     char response [S_RESPONSE_KEEP + 1];  //  start of the last response body
@@ -134,7 +142,7 @@ s_post (s_relay_t *self, const char *body, size_t len, const char *type, uint64_
     const char *lines [6] = { NULL };
     char seq_line [64], type_line [160], ts_line [64], sig_line [128];
     snprintf (line, sizeof line, "Content-Type: %s",
-              self->fhir? "application/fhir+json": "application/json");
+              self->format != HUB_RELAY_JSON? "application/fhir+json": "application/json");
     lines [0] = line;
     snprintf (type_line, sizeof type_line, "Cyclehub-Type: %s", type);
     lines [1] = type_line;
@@ -230,6 +238,25 @@ s_response_string (s_relay_t *self)
     return json_stringn (copy, self->response_len);
 }
 
+//  Opens the dead-letter file to append, locked (flock) against a replay
+//  that rewrites it: if the replay renamed a new file in while this waited
+//  for the lock, opens that one. Returns the fd (close unlocks) or -1.
+static int
+s_dead_open (const char *path)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        int fd = open (path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+        if (fd < 0)
+            return -1;
+        struct stat held, named;
+        if (flock (fd, LOCK_EX) == 0 && fstat (fd, &held) == 0 && stat (path, &named) == 0
+        &&  held.st_ino == named.st_ino && held.st_dev == named.st_dev)
+            return fd;
+        close (fd);
+    }
+    return -1;
+}
+
 //  Appends a dead-letter line for event and fsyncs it. Returns 0 or -1.
 static int
 s_dead_letter (s_relay_t *self, const Cyclehub__V1__Event *event, const char *event_json,
@@ -256,7 +283,7 @@ s_dead_letter (s_relay_t *self, const Cyclehub__V1__Event *event, const char *ev
     &&  json_object_set_new (line, "url", json_string (self->url)) == 0
     &&  (!payload || json_object_set (line, "event", payload) == 0)) {
         char *text = json_dumps (line, JSON_COMPACT);
-        int fd = text? open (self->dead_letter, O_WRONLY | O_APPEND | O_CREAT, 0600): -1;
+        int fd = text? s_dead_open (self->dead_letter): -1;
         if (fd >= 0) {
             size_t len = strlen (text);
             text [len] = '\n';          //  json_dumps leaves no newline; NUL not written
@@ -273,166 +300,113 @@ s_dead_letter (s_relay_t *self, const Cyclehub__V1__Event *event, const char *ev
     return rc;
 }
 
-//  Adds the entry {fullUrl, resource, request {method, url}, response {status}}
-//  that a FHIR history Bundle needs (bdl-3, bdl-4). Takes resource.
-static int
-s_fhir_entry (json_t *entries, const char *full_url, json_t *resource, const char *method,
-              const char *request_url, const char *status)
-{
-    json_t *entry = json_pack ("{s:s, s:o, s:{s:s, s:s}, s:{s:s}}",
-                               "fullUrl", full_url, "resource", resource,
-                               "request", "method", method, "url", request_url,
-                               "response", "status", status);
-    return entry? json_array_append_new (entries, entry): -1;
-}
-
-//  A UUID as a urn:uuid: URI: for a name, derived from its SHA-256 (RFC 9562
-//  version 8), so the same notification always gets the same one; without,
-//  random (version 4).
-static void
-s_urn_uuid (char *buf, size_t size, const char *name)
-{
-    uint8_t b [crypto_hash_sha256_BYTES];
-    if (name)
-        crypto_hash_sha256 (b, (const uint8_t *) name, strlen (name));
-    else
-        randombytes_buf (b, 16);
-    b [6] = (uint8_t) ((b [6] & 0x0f) | (name? 0x80: 0x40));
-    b [8] = (uint8_t) ((b [8] & 0x3f) | 0x80);
-    snprintf (buf, size, "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-              "%02x%02x%02x%02x%02x%02x", b [0], b [1], b [2], b [3], b [4], b [5], b [6],
-              b [7], b [8], b [9], b [10], b [11], b [12], b [13], b [14], b [15]);
-}
-
-//  A FHIR R4B topic-based subscription notification (a history Bundle):
-//  the SubscriptionStatus first, then, for an event, the event's canonical
-//  JSON as a Binary resource. event NULL makes a heartbeat. Returns the
-//  text (caller frees) or NULL.
+//  The body of event in the relay's format (caller frees), or NULL
 static char *
-s_fhir_bundle (s_relay_t *self, const Cyclehub__V1__Event *event, const char *event_json)
+s_body (s_relay_t *self, const Cyclehub__V1__Event *event, const char *event_json)
 {
-    char subscription [512], status_url [600], status_urn [64], number [24];
-    char when [40] = "", topic [512], binary_id [48], binary_url [600];
-    snprintf (subscription, sizeof subscription, "%s/fhir/Subscription/%s",
-              self->fhir_base, self->subscription);
-    snprintf (status_url, sizeof status_url, "%s/$status", subscription);
-    char name [640];
-    snprintf (name, sizeof name, "%s#%" PRIu64, subscription, event? event->seq: 0);
-    s_urn_uuid (status_urn, sizeof status_urn, event? name: NULL);
-    snprintf (number, sizeof number, "%" PRIu64, event? event->seq: self->last_seq);
-    hub_time_format (event? event->recorded_at_ms: (int64_t) zclock_time (), when, sizeof when);
-
-    json_t *status = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:{s:s}}",
-                                "resourceType", "SubscriptionStatus",
-                                "id", status_urn + strlen ("urn:uuid:"),
-                                "status", "active",
-                                "type", event? "event-notification": "heartbeat",
-                                "eventsSinceSubscriptionStart", number,
-                                "subscription", "reference", subscription);
-    //  An event's notification is the same bytes every time it is sent
-    char bundle_id [48] = "";
-    if (event)
-        snprintf (bundle_id, sizeof bundle_id, "cyclehub-notification-%" PRIu64, event->seq);
-    json_t *bundle = json_pack ("{s:s, s:s*, s:s, s:s, s:[]}", "resourceType", "Bundle",
-                                "id", event? bundle_id: NULL, "type", "history",
-                                "timestamp", when, "entry");
-    json_t *binary = NULL;
-    char *text = NULL;
-    if (!status || !bundle)
-        goto done;
-    if (event) {
-        snprintf (topic, sizeof topic, "%s/topic/%s", self->fhir_base,
-                  hub_proto_stage_name (event->stage));
-        snprintf (binary_id, sizeof binary_id, "cyclehub-event-%" PRIu64, event->seq);
-        snprintf (binary_url, sizeof binary_url, "%s/fhir/Binary/%s", self->fhir_base, binary_id);
-        size_t json_len = strlen (event_json);
-        size_t b64_size = sodium_base64_ENCODED_LEN (json_len, sodium_base64_VARIANT_ORIGINAL);
-        char *b64 = malloc (b64_size);
-        if (!b64)
-            goto done;
-        sodium_bin2base64 (b64, b64_size, (const uint8_t *) event_json, json_len,
-                           sodium_base64_VARIANT_ORIGINAL);
-        binary = json_pack ("{s:s, s:s, s:s, s:s}", "resourceType", "Binary", "id", binary_id,
-                            "contentType", "application/json", "data", b64);
-        free (b64);
-        json_t *events = json_pack ("[{s:s, s:s, s:{s:s}}]", "eventNumber", number,
-                                    "timestamp", when, "focus", "reference", binary_url);
-        if (!binary || !events
-        ||  json_object_set_new (status, "notificationEvent", events) != 0
-        ||  json_object_set_new (status, "topic", json_string (topic)) != 0)
-            goto done;
-    }
-    json_t *entries = json_object_get (bundle, "entry");
-    if (s_fhir_entry (entries, status_urn, status, "GET", status_url, "200"))
-        goto done;
-    status = NULL;
-    if (binary) {
-        if (s_fhir_entry (entries, binary_url, binary, "POST", "Binary", "201"))
-            goto done;
-        binary = NULL;
-    }
-    text = json_dumps (bundle, JSON_COMPACT);
-done:
-    json_decref (status);
-    json_decref (binary);
-    json_decref (bundle);
-    return text;
+    if (!event_json)
+        return NULL;
+    if (self->format == HUB_RELAY_JSON)
+        return strdup (event_json);
+    return hub_relay_fhir_bundle (&self->fhir, event, event_json, self->last_seq,
+                                  (int64_t) zclock_time ());
 }
 
-//  Delivers one event: POSTs it until the receiver takes it, retrying
-//  transient failures without limit and refusals up to max_attempts.
+//  True for the answers that say the relay itself is wrong (its URL or
+//  secret), not the event: sending the next event would fare no better
+static bool
+s_misconfigured (long status)
+{
+    return status == 401 || status == 403 || status == 404;
+}
+
+//  POSTs text until the receiver takes it: transient failures (no answer,
+//  408, 429, 5xx) are retried without limit (up to max_attempts when
+//  bounded), refusals (other 4xx, 3xx) up to max_attempts.
+static s_outcome_t
+s_attempts (s_relay_t *self, const char *text, const char *type, uint64_t seq)
+{
+    size_t len = strlen (text);
+    uint64_t refusals = 0, failures = 0;
+    while (true) {
+        int64_t retry_after;
+        CURLcode rc = s_post (self, text, len, type, seq, &self->status, &retry_after);
+        long status = rc == CURLE_OK? self->status: 0;
+        if (status >= 200 && status < 300) {
+            if (self->verbose)
+                zsys_info ("relay: delivered seq=%" PRIu64 " type=%s status=%ld",
+                           seq, type, status);
+            return S_SENT;
+        }
+        bool transient = rc != CURLE_OK || status == 408 || status == 429 || status >= 500;
+        failures++;
+        if (!transient && ++refusals >= self->max_attempts)
+            return s_misconfigured (status)? S_MISCONFIGURED: S_REFUSED;
+        if (transient && self->bounded && failures >= self->max_attempts)
+            return S_GAVE_UP;
+        if (zsys_interrupted)
+            return S_STOPPED;
+        int64_t wait = s_backoff (self, failures, retry_after);
+        if (rc != CURLE_OK)
+            zsys_warning ("relay: retry seq=%" PRIu64 " error=\"%s\" attempt=%" PRIu64
+                          " wait_ms=%" PRId64, seq,
+                          *self->errbuf? self->errbuf: curl_easy_strerror (rc), failures, wait);
+        else
+            zsys_warning ("relay: retry seq=%" PRIu64 " status=%ld attempt=%" PRIu64
+                          " wait_ms=%" PRId64 "%s", seq, status, failures, wait,
+                          transient? "": " (refused)");
+        self->retries++;
+        if (!s_sleep (wait))
+            return S_STOPPED;
+    }
+}
+
+//  Says loudly why the relay stops at seq: the receiver does not take the
+//  relay (wrong URL or secret), so every later event would fail the same
+static void
+s_say_misconfigured (s_relay_t *self, uint64_t seq)
+{
+    zsys_error ("relay: stopped: the receiver answered %ld to seq=%" PRIu64 " url=%s "
+                "response=%.200s", self->status, seq, self->url, self->response);
+    fprintf (stderr, "cyclehub: relay: the receiver answered %ld %s to seq %" PRIu64 ": %s; "
+             "the relay stopped before that event (nothing was dead-lettered). Fix it and "
+             "start the relay again: it resumes with seq %" PRIu64 ".\n", self->status,
+             self->status == 404? "Not Found": self->status == 403? "Forbidden": "Unauthorized",
+             seq, self->status == 404? "check --url (the receiver has no such endpoint)":
+             "check --secret-file (the receiver's secret must be the same bytes) and that "
+             "the receiver accepts this relay", seq);
+}
+
+//  Delivers one event: POSTs it until the receiver takes it; an event
+//  refused max_attempts times is dead-lettered, unless the refusal says
+//  the relay is misconfigured.
 static s_outcome_t
 s_deliver (s_relay_t *self, const Cyclehub__V1__Event *event)
 {
     char *event_json = hub_json_encode (&event->base, 0);
-    char *body = event_json && self->fhir? s_fhir_bundle (self, event, event_json): NULL;
-    const char *text = self->fhir? body: event_json;
-    if (!text) {
+    char *body = s_body (self, event, event_json);
+    s_outcome_t outcome;
+    if (!body) {
         zsys_error ("relay: cannot encode event seq=%" PRIu64, event->seq);
-        s_outcome_t outcome = s_dead_letter (self, event, event_json, 0, 0,
-                                             "the event cannot be encoded")? S_FAILED: S_DEAD;
-        free (event_json);
-        return outcome;
+        self->status = 0;
+        self->response_len = 0;
+        self->response [0] = 0;
+        outcome = s_dead_letter (self, event, event_json, 0, 0,
+                                 "the event cannot be encoded")? S_FAILED: S_DEAD;
     }
-    size_t len = strlen (text);
-    const char *type = event->type && *event->type? event->type: "unknown";
-    uint64_t refusals = 0, failures = 0;
-    s_outcome_t outcome = S_STOPPED;
-    while (true) {
-        long status;
-        int64_t retry_after;
-        CURLcode rc = s_post (self, text, len, type, event->seq, &status, &retry_after);
-        if (rc == CURLE_OK && status >= 200 && status < 300) {
-            if (self->verbose)
-                zsys_info ("relay: delivered seq=%" PRIu64 " type=%s status=%ld",
-                           event->seq, type, status);
-            outcome = S_SENT;
-            break;
-        }
-        bool transient = rc != CURLE_OK || status == 408 || status == 429 || status >= 500;
-        failures++;
-        if (!transient && ++refusals >= self->max_attempts) {
-            zsys_error ("relay: dead-letter seq=%" PRIu64 " type=%s status=%ld attempts=%"
-                        PRIu64 " file=%s response=%.200s", event->seq, type, status, refusals,
-                        self->dead_letter, self->response);
-            outcome = s_dead_letter (self, event, event_json, status, refusals, NULL)?
-                      S_FAILED: S_DEAD;
-            break;
-        }
-        if (zsys_interrupted)
-            break;
-        int64_t wait = s_backoff (self, failures, retry_after);
-        if (rc != CURLE_OK)
-            zsys_warning ("relay: retry seq=%" PRIu64 " error=\"%s\" attempt=%" PRIu64
-                          " wait_ms=%" PRId64, event->seq,
-                          *self->errbuf? self->errbuf: curl_easy_strerror (rc), failures, wait);
+    else {
+        const char *type = event->type && *event->type? event->type: "unknown";
+        outcome = s_attempts (self, body, type, event->seq);
+        if (outcome == S_MISCONFIGURED)
+            s_say_misconfigured (self, event->seq);
         else
-            zsys_warning ("relay: retry seq=%" PRIu64 " status=%ld attempt=%" PRIu64
-                          " wait_ms=%" PRId64 "%s", event->seq, status, failures, wait,
-                          transient? "": " (refused)");
-        self->retries++;
-        if (!s_sleep (wait))
-            break;
+        if (outcome == S_REFUSED) {
+            zsys_error ("relay: dead-letter seq=%" PRIu64 " type=%s status=%ld attempts=%"
+                        PRIu64 " file=%s response=%.200s", event->seq, type, self->status,
+                        self->max_attempts, self->dead_letter, self->response);
+            outcome = s_dead_letter (self, event, event_json, self->status,
+                                     self->max_attempts, NULL)? S_FAILED: S_DEAD;
+        }
     }
     if (outcome == S_SENT || outcome == S_DEAD) {
         self->last_post = zclock_mono ();
@@ -453,7 +427,8 @@ static void
 s_heartbeat (s_relay_t *self)
 {
     self->last_post = zclock_mono ();
-    char *body = s_fhir_bundle (self, NULL, NULL);
+    char *body = hub_relay_fhir_bundle (&self->fhir, NULL, NULL, self->last_seq,
+                                        (int64_t) zclock_time ());
     if (!body)
         return;
     long status;
@@ -494,7 +469,7 @@ s_run (s_relay_t *self, hub_subscriber_t *sub, const char *cursor_path)
 {
     int rc = HUB_INTEG_OK;
     uint64_t pending = 0;           //  seq received but not delivered at a stop
-    int64_t heartbeat_ms = self->fhir? (int64_t) self->heartbeat_s * 1000: 0;
+    int64_t heartbeat_ms = self->format != HUB_RELAY_JSON? (int64_t) self->heartbeat_s * 1000: 0;
     self->last_post = zclock_mono ();
     self->last_seq = hub_subscriber_cursor (sub);
     while (!zsys_interrupted) {
@@ -526,9 +501,10 @@ s_run (s_relay_t *self, hub_subscriber_t *sub, const char *cursor_path)
         s_outcome_t outcome = s_deliver (self, event);
         uint64_t seq = event->seq;
         cyclehub__v1__event__free_unpacked (event, NULL);
-        if (outcome == S_STOPPED || outcome == S_FAILED) {
+        if (outcome != S_SENT && outcome != S_DEAD) {
             pending = seq;
-            rc = outcome == S_FAILED? HUB_INTEG_FAILED: HUB_INTEG_OK;
+            rc = outcome == S_FAILED? HUB_INTEG_FAILED:
+                 outcome == S_MISCONFIGURED? HUB_INTEG_RECEIVER: HUB_INTEG_OK;
             break;
         }
         //  Acknowledged now, not at the next recv, so a crash while idle
@@ -556,6 +532,24 @@ s_run (s_relay_t *self, hub_subscriber_t *sub, const char *cursor_path)
 //  --------------------------------------------------------------------------
 //  Public API
 
+static const char *s_formats [] = { "json", "fhir-r4b", "fhir-r4" };
+
+static const char *
+s_format_name (hub_relay_format_t format)
+{
+    return s_formats [format];
+}
+
+int
+hub_relay_format_parse (const char *name)
+{
+    for (size_t i = 0; i < sizeof s_formats / sizeof s_formats [0]; i++)
+        if (streq (name, s_formats [i]))
+            return (int) i;
+    //  "fhir" was the R4B form's name before R4 came
+    return streq (name, "fhir")? HUB_RELAY_FHIR_R4B: -1;
+}
+
 void
 hub_relay_config_default (hub_relay_config_t *config)
 {
@@ -574,10 +568,11 @@ hub_relay_config_default (hub_relay_config_t *config)
 //  Copies and checks the settings and reads the secret. Returns 0, or -1
 //  (said why on stderr).
 static int
-s_configure (s_relay_t *self, const hub_relay_config_t *config)
+s_configure (s_relay_t *self, const hub_relay_config_t *config, bool replay)
 {
-    if (!config->url || !config->secret_file || !config->cursor_file) {
-        fprintf (stderr, "cyclehub: relay: --url, --secret-file and --cursor are required\n");
+    if (!config->url || !config->secret_file || (!config->cursor_file && !replay)) {
+        fprintf (stderr, "cyclehub: relay: --url, --secret-file and --cursor are required%s\n",
+                 replay? " (--cursor not with --replay-dead-letters)": "");
         return -1;
     }
     if (strncmp (config->url, "http://", 7) && strncmp (config->url, "https://", 8)) {
@@ -585,6 +580,9 @@ s_configure (s_relay_t *self, const hub_relay_config_t *config)
         return -1;
     }
     const char *bad = NULL;
+    if (config->format > HUB_RELAY_FHIR_R4)
+        bad = "--format must be json, fhir-r4b or fhir-r4";
+    else
     if (config->heartbeat_s > 86400)
         bad = "--heartbeat must be at most 86400 seconds";
     else
@@ -608,10 +606,11 @@ s_configure (s_relay_t *self, const hub_relay_config_t *config)
     }
     self->verbose = config->verbose;
     self->url = config->url;
-    self->fhir = config->fhir;
+    self->format = config->format;
+    self->fhir.format = config->format;
+    self->fhir.base = config->fhir_base;
+    self->fhir.subscription = config->subscription;
     self->heartbeat_s = config->heartbeat_s;
-    self->fhir_base = config->fhir_base;
-    self->subscription = config->subscription;
     self->max_attempts = config->max_attempts;
     self->timeout_ms = config->timeout_ms;
     self->backoff_ms = config->backoff_ms;
@@ -680,7 +679,7 @@ hub_relay_run (const hub_relay_config_t *config)
         return HUB_INTEG_FAILED;
     char *dead_default = NULL;
     hub_subscriber_t *sub = NULL;
-    int rc = s_configure (self, config)? HUB_INTEG_CONFIG: HUB_INTEG_OK;
+    int rc = s_configure (self, config, false)? HUB_INTEG_CONFIG: HUB_INTEG_OK;
     if (rc == HUB_INTEG_OK && !self->dead_letter) {
         dead_default = zsys_sprintf ("%s.dead", config->cursor_file);
         self->dead_letter = dead_default;
@@ -692,7 +691,7 @@ hub_relay_run (const hub_relay_config_t *config)
         rc = s_subscribe (config, &sub);
     if (rc == HUB_INTEG_OK) {
         zsys_info ("relay: started url=%s format=%s cursor=%" PRIu64 " dead_letter=%s", self->url,
-                   self->fhir? "fhir": "json", hub_subscriber_cursor (sub), self->dead_letter);
+                   s_format_name (self->format), hub_subscriber_cursor (sub), self->dead_letter);
         rc = s_run (self, sub, config->cursor_file);
     }
     if (self->curl) {
@@ -701,6 +700,229 @@ hub_relay_run (const hub_relay_config_t *config)
     }
     sodium_memzero (self->secret, sizeof self->secret);
     free (dead_default);
+    free (self);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Replaying dead letters
+
+typedef struct {
+    const char *path;               //  the dead-letter file
+    int lock;                       //  fd of its current inode, flock'ed
+    char **lines;                   //  its lines, in order
+    size_t n_lines;
+    size_t next;                    //  lines before this index were handled
+    zlistx_t *kept;                 //  lines handled but not delivered (char *)
+} s_letters_t;
+
+//  Rewrites the file as the letters kept plus those not yet handled:
+//  a temporary file, fsync, locked before it is renamed in, so a relay
+//  waiting to append finds the new file still locked. Returns 0 or -1.
+static int
+s_letters_save (s_letters_t *self)
+{
+    char tmp [PATH_MAX + 8];
+    snprintf (tmp, sizeof tmp, "%s.tmp", self->path);
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return -1;
+    bool ok = flock (fd, LOCK_EX) == 0;
+    for (char *line = zlistx_first (self->kept); ok && line; line = zlistx_next (self->kept))
+        ok = write (fd, line, strlen (line)) == (ssize_t) strlen (line) && write (fd, "\n", 1) == 1;
+    for (size_t i = self->next; ok && i < self->n_lines; i++)
+        ok = write (fd, self->lines [i], strlen (self->lines [i]))
+             == (ssize_t) strlen (self->lines [i]) && write (fd, "\n", 1) == 1;
+    ok = ok && fsync (fd) == 0 && rename (tmp, self->path) == 0;
+    if (!ok) {
+        close (fd);
+        unlink (tmp);
+        return -1;
+    }
+    close (self->lock);
+    self->lock = fd;
+    return 0;
+}
+
+//  Opens and locks the file and reads its lines. Returns 0 or -1 (said why).
+static int
+s_letters_load (s_letters_t *self, const char *path)
+{
+    self->path = path;
+    self->kept = zlistx_new ();
+    zlistx_set_destructor (self->kept, (zlistx_destructor_fn *) zstr_free);
+    self->lock = -1;
+    for (int tries = 0; tries < 100 && self->lock < 0; tries++) {
+        int fd = open (path, O_RDONLY);
+        if (fd < 0)
+            break;
+        struct stat held, named;
+        if (flock (fd, LOCK_EX) == 0 && fstat (fd, &held) == 0 && stat (path, &named) == 0
+        &&  held.st_ino == named.st_ino && held.st_dev == named.st_dev)
+            self->lock = fd;
+        else
+            close (fd);
+    }
+    FILE *file = self->lock >= 0? fdopen (dup (self->lock), "r"): NULL;
+    if (!file) {
+        fprintf (stderr, "cyclehub: relay: cannot read dead-letter file %s: %s\n", path,
+                 strerror (errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t size = 0;
+    ssize_t len;
+    while ((len = getline (&line, &size, file)) > 0) {
+        while (len && (line [len - 1] == '\n' || line [len - 1] == '\r'))
+            line [--len] = 0;
+        char **grown = len? realloc (self->lines, (self->n_lines + 1) * sizeof (char *)): NULL;
+        if (grown) {
+            self->lines = grown;
+            self->lines [self->n_lines] = strdup (line);
+            self->n_lines += self->lines [self->n_lines] != NULL;
+        }
+    }
+    free (line);
+    fclose (file);
+    return 0;
+}
+
+static void
+s_letters_destroy (s_letters_t *self)
+{
+    for (size_t i = 0; i < self->n_lines; i++)
+        free (self->lines [i]);
+    free (self->lines);
+    zlistx_destroy (&self->kept);
+    if (self->lock >= 0)
+        close (self->lock);
+}
+
+//  The letter's event, unpacked (caller frees), or NULL (why in *why)
+static Cyclehub__V1__Event *
+s_letter_event (json_t *letter, const char **why)
+{
+    char err [256];
+    json_t *event = json_object_get (letter, "event");
+    *why = "it holds no event (it could not be encoded when it was dead-lettered)";
+    if (!json_is_object (event))
+        return NULL;
+    *why = "its event is not a cyclehub event";
+    return (Cyclehub__V1__Event *) hub_json_to_message (&cyclehub__v1__event__descriptor,
+                                                        event, err, sizeof err);
+}
+
+//  Sends one letter. Returns its outcome; prints the line that says it.
+static s_outcome_t
+s_replay_one (s_relay_t *self, json_t *letter, const char *seq_text)
+{
+    const char *why = NULL;
+    Cyclehub__V1__Event *event = s_letter_event (letter, &why);
+    char *event_json = event? hub_json_encode (&event->base, 0): NULL;
+    char *body = event? s_body (self, event, event_json): NULL;
+    s_outcome_t outcome = S_GAVE_UP;
+    if (!body)
+        printf ("%s kept: %s\n", seq_text, why? why: "it cannot be encoded");
+    else {
+        const char *type = event->type && *event->type? event->type: "unknown";
+        outcome = s_attempts (self, body, type, event->seq);
+        if (outcome == S_SENT)
+            printf ("%s delivered %ld\n", seq_text, self->status);
+        else
+        if (outcome == S_REFUSED || outcome == S_MISCONFIGURED)
+            printf ("%s refused %ld: %s\n", seq_text, self->status, self->response);
+        else
+        if (outcome == S_GAVE_UP)
+            printf ("%s kept: not delivered after %" PRIu64 " attempts (%s)\n", seq_text,
+                    self->max_attempts, *self->errbuf? self->errbuf: "the receiver failed");
+        if (outcome == S_MISCONFIGURED)
+            s_say_misconfigured (self, event->seq);
+    }
+    fflush (stdout);
+    //  The letter kept says how this replay fared
+    if (outcome == S_REFUSED && json_object_set_new (letter, "status",
+                                                     json_integer (self->status)) == 0) {
+        char now [40] = "";
+        hub_time_format ((int64_t) zclock_time (), now, sizeof now);
+        json_object_set_new (letter, "response", s_response_string (self));
+        json_object_set_new (letter, "time", json_string (now));
+    }
+    free (body);
+    free (event_json);
+    if (event)
+        cyclehub__v1__event__free_unpacked (event, NULL);
+    return outcome;
+}
+
+//  Replays every letter in order. Returns an hub_integ_rc_t.
+static int
+s_replay (s_relay_t *self, s_letters_t *letters)
+{
+    size_t delivered = 0, total = letters->n_lines;
+    int rc = HUB_INTEG_OK;
+    while (letters->next < total) {
+        json_t *letter = json_loads (letters->lines [letters->next], 0, NULL);
+        const char *seq_text = json_string_value (json_object_get (letter, "seq"));
+        if (!seq_text) {
+            fprintf (stderr, "cyclehub: relay: line %zu of %s is not a dead letter (JSON with "
+                     "\"seq\" and \"event\")\n", letters->next + 1, letters->path);
+            json_decref (letter);
+            return HUB_INTEG_CONFIG;
+        }
+        char seq [32];
+        snprintf (seq, sizeof seq, "%s", seq_text);
+        s_outcome_t outcome = s_replay_one (self, letter, seq);
+        if (outcome == S_STOPPED || outcome == S_MISCONFIGURED) {
+            json_decref (letter);
+            rc = outcome == S_STOPPED? HUB_INTEG_OK: HUB_INTEG_RECEIVER;
+            break;
+        }
+        letters->next++;
+        if (outcome != S_SENT)
+            zlistx_add_end (letters->kept, json_dumps (letter, JSON_COMPACT));
+        else
+            delivered++;
+        json_decref (letter);
+        //  Saved at once: a letter delivered leaves the file before the next
+        if (outcome == S_SENT && s_letters_save (letters)) {
+            fprintf (stderr, "cyclehub: relay: cannot rewrite %s: %s (seq %s was delivered)\n",
+                     letters->path, strerror (errno), seq);
+            return HUB_INTEG_FAILED;
+        }
+    }
+    //  The kept letters' new status, the rest untouched
+    if (zlistx_size (letters->kept) && s_letters_save (letters)) {
+        fprintf (stderr, "cyclehub: relay: cannot rewrite %s: %s\n", letters->path,
+                 strerror (errno));
+        return HUB_INTEG_FAILED;
+    }
+    size_t kept = total - delivered;
+    fprintf (stderr, "cyclehub: relay: replayed %zu of %zu dead letters: %zu delivered, %zu "
+             "kept in %s\n", letters->next, total, delivered, kept, letters->path);
+    return rc != HUB_INTEG_OK? rc: kept? HUB_INTEG_REJECTED: HUB_INTEG_OK;
+}
+
+int
+hub_relay_replay (const hub_relay_config_t *config, const char *path)
+{
+    s_relay_t *self = calloc (1, sizeof (s_relay_t));
+    if (!self)
+        return HUB_INTEG_FAILED;
+    s_letters_t letters = { .lock = -1, .lines = NULL };
+    int rc = s_configure (self, config, true)? HUB_INTEG_CONFIG: HUB_INTEG_OK;
+    self->bounded = true;
+    if (rc == HUB_INTEG_OK && s_curl_setup (self))
+        rc = HUB_INTEG_FAILED;
+    if (rc == HUB_INTEG_OK && s_letters_load (&letters, path))
+        rc = HUB_INTEG_FAILED;
+    if (rc == HUB_INTEG_OK)
+        rc = s_replay (self, &letters);
+    s_letters_destroy (&letters);
+    if (self->curl) {
+        curl_easy_cleanup (self->curl);
+        curl_global_cleanup ();
+    }
+    sodium_memzero (self->secret, sizeof self->secret);
     free (self);
     return rc;
 }
