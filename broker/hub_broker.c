@@ -246,6 +246,7 @@ s_broker_sockets (s_broker_t *self)
                   zmq_strerror (zmq_errno ()));
         return -1;
     }
+    hub_ingest_set_guard (self->ingest, self->guard);
     zsys_info ("broker: limits connections=%zu handshake_ms=%d reply_budget=%zu "
                "events_hwm=%d subscribers_per_agency=%d subscriptions_max=%d",
                hub_guard_max_connections (self->guard), config->handshake_ms,

@@ -6,6 +6,7 @@
 
 #include "hub_broker.h"
 #include "hub_registry.h"
+#include "hub_guard.h"
 
 typedef struct _hub_ingest_t hub_ingest_t;
 
@@ -41,6 +42,11 @@ void
    hub_http's Server-Sent Events threads connect a SUB to it (inproc skips
    the CURVE handshake, and only code in this process can reach it). */
 #define HUB_INGEST_EVENTS_ENDPOINT "inproc://cyclehub-events-%p"
+
+/* Lends the guard, whose count of subscribers the status reply reports
+   (NULL: reported as 0). */
+void
+    hub_ingest_set_guard (hub_ingest_t *self, hub_guard_t *guard);
 
 /* Lends the http socket (NULL: none). */
 void
