@@ -49,7 +49,8 @@ struct _hub_ingest_t {
     int64_t last_recorded_ms;           //  recorded_at is kept non-decreasing
     int64_t started_ms;                 //  for the status reply's uptime
     int64_t last_commit_ms;             //  when events were last committed (broker clock)
-    hub_guard_t *guard;                 //  borrowed, for the status reply's subscribers; or NULL
+    hub_ingest_count_fn *subscribers;   //  the status reply's subscribers, or NULL
+    void *subscribers_arg;
     uint64_t sweep_from;                //  where the next retention sweep starts
     uint64_t rate_buckets [10];         //  accepted publishes per second, a ring
     int64_t rate_second [10];           //  the second each bucket counts
@@ -605,7 +606,7 @@ s_answer_query (hub_ingest_t *self, hub_slot_t *slot)
             hub_query_figures_t figures = {
                 .started_ms = self->started_ms,
                 .publish_rate = s_rate (self, zclock_time () / 1000, 0),
-                .subscribers = self->guard? hub_guard_subscribers (self->guard): 0,
+                .subscribers = self->subscribers? self->subscribers (self->subscribers_arg): 0,
                 .last_commit_ms = self->last_commit_ms
             };
             hub_query_status (self->store, slot->request_id, &figures, &self->reply);
@@ -861,9 +862,10 @@ hub_ingest_drain (hub_ingest_t *self)
 
 //  HTTP front end (issue 13)
 void
-hub_ingest_set_guard (hub_ingest_t *self, hub_guard_t *guard)
+hub_ingest_set_subscribers (hub_ingest_t *self, hub_ingest_count_fn *fn, void *arg)
 {
-    self->guard = guard;
+    self->subscribers = fn;
+    self->subscribers_arg = arg;
 }
 
 void

@@ -6,7 +6,6 @@
 
 #include "hub_broker.h"
 #include "hub_registry.h"
-#include "hub_guard.h"
 
 typedef struct _hub_ingest_t hub_ingest_t;
 
@@ -43,10 +42,11 @@ void
    the CURVE handshake, and only code in this process can reach it). */
 #define HUB_INGEST_EVENTS_ENDPOINT "inproc://cyclehub-events-%p"
 
-/* Lends the guard, whose count of subscribers the status reply reports
-   (NULL: reported as 0). */
+/* What the status reply reports as connected subscribers: fn (arg), asked
+   at each status query (none set: 0). */
+typedef size_t (hub_ingest_count_fn) (void *arg);
 void
-    hub_ingest_set_guard (hub_ingest_t *self, hub_guard_t *guard);
+    hub_ingest_set_subscribers (hub_ingest_t *self, hub_ingest_count_fn *fn, void *arg);
 
 /* Lends the http socket (NULL: none). */
 void

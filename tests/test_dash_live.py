@@ -352,15 +352,58 @@ def check_live(browser, broker):
           "the status line does not count the live event: %s" % browser.text("#hub-live"))
 
 
+def status(broker):
+    code, _, body = broker.http("GET", "/v1/status")
+    check(code == 200, "GET /v1/status answered %s" % code)
+    return json.loads(body)
+
+
+def check_status(broker):
+    """The hub's headroom, subscribers and last commit, in /v1/status."""
+    st = status(broker)
+    check(st.get("storeMaxBytes") == str(16384 << 20), "storeMaxBytes is %s, not --map-max's "
+          "default" % st.get("storeMaxBytes"))
+    code, _, body = broker.http("GET", "/v1/history?after_seq=%d&limit=1" % (int(st["lastSeq"]) - 1))
+    last = json.loads(body)["events"][0]["recordedAt"]
+    check(st.get("lastCommit", "") >= last, "lastCommit %s is before the last event, %s"
+          % (st.get("lastCommit"), last))
+    # The open commission page's event stream is one subscriber; a ZeroMQ
+    # subscriber is one more while it is connected
+    streams = int(st.get("subscribers", "0"))
+    check(streams >= 1, "the open page's event stream is not counted: %s" % streams)
+    sub = subprocess.Popen([os.path.join(BUILD, "clients/cyclehub"), "--api", broker.api,
+                            "--events", broker.events, "--agency", "GB-NHS-RWE", "subscribe",
+                            "--from", "1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        sub.stdout.readline()   # it prints history once it has subscribed
+        more = [int(status(broker)["subscribers"])]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and more[-1] < streams + 1:
+            time.sleep(0.1)     # the subscription reaches the broker's guard on its own socket
+            more.append(int(status(broker)["subscribers"]))
+        check(more[-1] >= streams + 1, "a ZeroMQ subscriber is not counted: %s" % more[-5:])
+    finally:
+        sub.terminate()
+        sub.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and more[-1] > streams:
+        time.sleep(0.1)
+        more.append(int(status(broker)["subscribers"]))
+    check(more[-1] <= streams, "the subscriber that left is still counted: %s" % more[-5:])
+
+
 def check_hub(browser, broker):
     browser.go(broker.url + "/hub")
     check(browser.text("h1") == "Hub status", "the hub page's heading is %s" % browser.text("h1"))
-    status = json.loads(broker.http("GET", "/v1/status")[2])
+    st = status(broker)
     page = browser.text("#hub-status") or ""
-    check(("%s (the last event" % status["lastSeq"]) in page, "the hub page's event count")
-    for words in ("Store size", "Headroom", "Connected subscribers", "Last commit"):
+    check(("%s (the last event" % st["lastSeq"]) in page, "the hub page's event count")
+    for words in ("Store size", "kB of 17.2 GB", "Headroom", "Connected subscribers",
+                  "Last commit", "5 October 2026"):
         check(words in page, "the hub page lacks %r: %s" % (words, page))
     check(browser.count('#hub-stages strong[data-stage="analyse"]') == 1, "no commissions per stage")
+    check(browser.js("document.querySelector('#hub-stages tbody tr td:last-child').textContent")
+          == "1", "the hub page does not count the commission in analyse")
 
 
 def main():
@@ -377,6 +420,7 @@ def main():
         check_commissions(browser, broker)
         check_commission(browser, broker, events)
         check_live(browser, broker)
+        check_status(broker)
         check_hub(browser, broker)
         check(not [u for u in browser.urls if broker.token in u], "the token was in a URL")
         check(len(browser.urls) >= 6, "the browser asked for %d URLs" % len(browser.urls))

@@ -221,6 +221,7 @@ static void
 s_free (void *cls)
 {
     s_stream_t *self = cls;
+    hub_http_stream_count (self->req.server, -1);
     zsock_destroy (&self->sub);
     free (self->topic);
     free (self->pending);
@@ -289,6 +290,7 @@ hub_http_events (hub_http_req_t *req)
     self->req.responded = true;     //  problems inside the stream are not answers
     self->covered = after;
     self->last_sent_ms = zclock_mono ();
+    hub_http_stream_count (self->req.server, +1);      //  s_free counts its end
     struct MHD_Response *response = MHD_create_response_from_callback (
         MHD_SIZE_UNKNOWN, 16 * 1024, s_read, self, s_free);
     if (!response) {
