@@ -277,6 +277,14 @@ hub_http_events (hub_http_req_t *req)
                           "prefix of \"<stage>/<commission-id>/<type>\"");
         return;
     }
+    //  A client resuming with Last-Event-ID asks the broker nothing first:
+    //  refuse it here rather than open a stream that ends at once
+    if (hub_http_is_stopping (req->server)) {
+        const char *headers [] = { "Retry-After", "5", NULL };
+        hub_http_problem (req, 503, "UNAVAILABLE", NULL, headers,
+                          "the hub is shutting down; reconnect in 5 s with Last-Event-ID");
+        return;
+    }
     uint64_t after = 0;
     if (s_resume_point (req, &after))
         return;
