@@ -178,6 +178,15 @@ def main():
             conforms(doc, key, "get", status, body)
             if path.startswith("/v1/history?commission"):
                 check(len(body["events"]) == 1, "the history page lacks the event")
+            if path == "/v1/status":
+                # the hub's headroom, subscribers and last commit, described and
+                # sent (subscribers 0, a default, is left out as every zero is)
+                described = doc["components"]["schemas"]["Status"]["properties"]
+                for name in ("storeMaxBytes", "subscribers", "lastCommit"):
+                    check(name in described, "the Status schema lacks %s" % name)
+                    check(name in body or name == "subscribers", "/v1/status lacks %s" % name)
+                check(described.get("lastCommit", {}).get("format") == "date-time",
+                      "lastCommit is not described as a date-time")
     finally:
         proc.terminate()
         proc.wait(timeout=20)
