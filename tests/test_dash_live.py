@@ -426,6 +426,14 @@ def check_hub(browser, broker):
     check(browser.count('#hub-stages strong[data-stage="analyse"]') == 1, "no commissions per stage")
     check(browser.js("document.querySelector('#hub-stages tbody tr td:last-child').textContent")
           == "1", "the hub page does not count the commission in analyse")
+    # The pages left behind closed their streams: only this page's is counted
+    browser.wait_for("document.getElementById('hub-live').className.indexOf('hub-live--on')>=0")
+    counts = [status(broker).get("subscribers")]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and counts[-1] != "1":
+        time.sleep(0.1)
+        counts.append(status(broker).get("subscribers"))
+    check(counts[-1] == "1", "the streams of pages left are still counted: %s" % counts[-5:])
 
 
 def main():

@@ -23,6 +23,7 @@
     and the idle timeout keep the connection; the broker's shutdown ends
     the stream.
 */
+#include <poll.h>
 #include "hub_http_routes.h"
 #include "hub_http_problem.h"
 #include "hub_json.h"
@@ -170,11 +171,23 @@ s_live (s_stream_t *self, int timeout_ms)
     }
 }
 
+//  True when the client closed its end: an idle stream would otherwise see
+//  it only when the next heartbeat's write fails, and the hub's count of
+//  subscribers would keep it until then
+static bool
+s_client_left (s_stream_t *self)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info (
+        self->req.connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct pollfd p = { info? info->connect_fd: -1, POLLRDHUP, 0 };
+    return info && poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 //  Produces more text, waiting at most about a second. false: end the stream.
 static bool
 s_produce (s_stream_t *self)
 {
-    if (hub_http_is_stopping (self->req.server))
+    if (hub_http_is_stopping (self->req.server) || s_client_left (self))
         return false;
     if (!self->started) {
         self->started = true;
