@@ -203,6 +203,15 @@ s_broker_security (s_broker_t *self)
 
 //  The store, the ZAP handler, the api and events sockets, the publish path
 //  and the guard over the sockets
+//  The status reply's connected subscribers: events socket connections
+//  holding a subscription, and HTTP event streams
+static size_t
+s_subscribers (void *arg)
+{
+    s_broker_t *self = arg;
+    return hub_guard_subscribers (self->guard) + hub_http_streams (self->http);
+}
+
 static int
 s_broker_sockets (s_broker_t *self)
 {
@@ -247,6 +256,7 @@ s_broker_sockets (s_broker_t *self)
                   zmq_strerror (zmq_errno ()));
         return -1;
     }
+    hub_ingest_set_subscribers (self->ingest, s_subscribers, self);
     zsys_info ("broker: limits connections=%zu handshake_ms=%d reply_budget=%zu "
                "events_hwm=%d subscribers_per_agency=%d subscriptions_max=%d",
                hub_guard_max_connections (self->guard), config->handshake_ms,

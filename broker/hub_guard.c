@@ -265,6 +265,15 @@ hub_guard_on_subscriptions (hub_guard_t *self, zsock_t *events)
 }
 
 size_t
+hub_guard_subscribers (hub_guard_t *self)
+{
+    size_t count = 0;
+    for (s_conn_t *conn = zhashx_first (self->conns); conn; conn = zhashx_next (self->conns))
+        count += conn->events && conn->subs > 0;
+    return count;
+}
+
+size_t
 hub_guard_connections (hub_guard_t *self)
 {
     return zhashx_size (self->conns);

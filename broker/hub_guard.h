@@ -68,6 +68,11 @@ void
 void
     hub_guard_on_subscriptions (hub_guard_t *self, zsock_t *events);
 
+/* Connections of the events socket that hold a subscription now (the
+   hub's connected subscribers). */
+size_t
+    hub_guard_subscribers (hub_guard_t *self);
+
 /* Connections open now, on both sockets, and the cap. */
 size_t
     hub_guard_connections (hub_guard_t *self);

@@ -49,6 +49,9 @@ struct _hub_ingest_t {
     uint64_t next_seq;                  //  next seq to assign
     int64_t last_recorded_ms;           //  recorded_at is kept non-decreasing
     int64_t started_ms;                 //  for the status reply's uptime
+    int64_t last_commit_ms;             //  when events were last committed (broker clock)
+    hub_ingest_count_fn *subscribers;   //  the status reply's subscribers, or NULL
+    void *subscribers_arg;
     uint64_t sweep_from;                //  where the next retention sweep starts
     uint64_t rate_buckets [10];         //  accepted publishes per second, a ring
     int64_t rate_second [10];           //  the second each bucket counts
@@ -115,6 +118,7 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
             Cyclehub__V1__Event *last = cyclehub__v1__event__unpack (NULL, size, data);
             if (last) {
                 self->last_recorded_ms = last->recorded_at_ms;
+                self->last_commit_ms = last->recorded_at_ms;
                 cyclehub__v1__event__free_unpacked (last, NULL);
             }
             free (data);
@@ -602,7 +606,9 @@ s_answer_query (hub_ingest_t *self, hub_slot_t *slot)
         default: {
             hub_query_figures_t figures = {
                 .started_ms = self->started_ms,
-                .publish_rate = s_rate (self, zclock_time () / 1000, 0)
+                .publish_rate = s_rate (self, zclock_time () / 1000, 0),
+                .subscribers = self->subscribers? self->subscribers (self->subscribers_arg): 0,
+                .last_commit_ms = self->last_commit_ms
             };
             hub_query_status (self->store, slot->request_id, &figures, &self->reply);
         }
@@ -663,6 +669,9 @@ s_finish (hub_ingest_t *self, hub_batch_t *batch, int rc)
     if (rc == 0 && hub_batch_accepted (batch)) {
         self->last_seq = hub_batch_last_seq (batch);
         s_rate (self, zclock_time () / 1000, hub_batch_accepted (batch));
+        //  The broker's clock, as the events' recorded times are
+        int64_t now = zclock_time () + self->config->clock_offset_ms;
+        self->last_commit_ms = now > self->last_recorded_ms? now: self->last_recorded_ms;
     }
     size_t size = hub_batch_size (batch);
     for (size_t i = 0; i < size; i++) {
@@ -853,6 +862,13 @@ hub_ingest_drain (hub_ingest_t *self)
 }
 
 //  HTTP front end (issue 13)
+void
+hub_ingest_set_subscribers (hub_ingest_t *self, hub_ingest_count_fn *fn, void *arg)
+{
+    self->subscribers = fn;
+    self->subscribers_arg = arg;
+}
+
 void
 hub_ingest_set_http (hub_ingest_t *self, zsock_t *http)
 {

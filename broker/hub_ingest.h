@@ -42,6 +42,12 @@ void
    the CURVE handshake, and only code in this process can reach it). */
 #define HUB_INGEST_EVENTS_ENDPOINT "inproc://cyclehub-events-%p"
 
+/* What the status reply reports as connected subscribers: fn (arg), asked
+   at each status query (none set: 0). */
+typedef size_t (hub_ingest_count_fn) (void *arg);
+void
+    hub_ingest_set_subscribers (hub_ingest_t *self, hub_ingest_count_fn *fn, void *arg);
+
 /* Lends the http socket (NULL: none). */
 void
     hub_ingest_set_http (hub_ingest_t *self, zsock_t *http);

@@ -361,6 +361,9 @@ hub_query_status (hub_store_t *store, uint64_t request_id,
     status.n_per_type = counts.ntype;
     status.publish_rate = figures->publish_rate;
     status.hub_id = (char *) hub_store_hub_id (store);
+    status.store_max_bytes = stat.map_size_max;
+    status.subscribers = figures->subscribers;
+    status.last_commit_ms = figures->last_commit_ms;
     Cyclehub__V1__Reply reply = CYCLEHUB__V1__REPLY__INIT;
     reply.request_id = request_id;
     reply.body_case = CYCLEHUB__V1__REPLY__BODY_STATUS;

@@ -26,6 +26,8 @@ void
 typedef struct {
     int64_t started_ms;
     double publish_rate;
+    uint64_t subscribers;               //  events connections holding a subscription
+    int64_t last_commit_ms;             //  when events were last committed (0 = never)
 } hub_query_figures_t;
 
 /* Each writes a packed Reply for request_id into out (replacing its

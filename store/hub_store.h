@@ -225,6 +225,7 @@ typedef struct {
     uint64_t commissions;        /* number of commission states */
     size_t map_size;             /* current map size, bytes */
     size_t used_bytes;           /* pages in use * page size */
+    size_t map_size_max;         /* the most the map may grow to, bytes */
 } hub_store_stat_t;
 
 int

@@ -303,6 +303,8 @@ hub_store_stat (hub_store_t *self, hub_store_txn_t *txn, hub_store_stat_t *stat)
     if (rc == 0) {
         stat->map_size = info.me_mapsize;
         stat->used_bytes = (size_t) (info.me_last_pgno + 1) * st.ms_psize;
+        //  A store opened bigger than its maximum takes no more than it has
+        stat->map_size_max = self->map_size_max > stat->map_size? self->map_size_max: stat->map_size;
     }
     hub_store_snapshot_done (self, mtxn, own);
     return rc? hub_store_lmdb_error (self, "stat", rc): 0;

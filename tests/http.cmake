@@ -24,3 +24,9 @@ set_tests_properties(test_http_openapi PROPERTIES TIMEOUT 120
 hub_test(test_http_dash SOURCES test_http_dash.c
          LIBS PkgConfig::CZMQ PkgConfig::ZMQ PkgConfig::CURL PkgConfig::JANSSON TIMEOUT 180)
 add_dependencies(test_http_dash cyclehubd cyclehub_cli)
+# 503 with Retry-After while the broker shuts down (the store's write lock
+# held by the test, so the shutdown waits): keep-alive, waiting publish,
+# resuming stream; the retry with the same Idempotency-Key is stored once
+add_test(NAME test_http_unavailable COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_http_unavailable.py)
+set_tests_properties(test_http_unavailable PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
+  ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")

@@ -6,8 +6,7 @@
     chromium and checks the DOM after the scripts ran (--dump-dom): stage
     tags, timeline marks, the KPI chart, a live event added by the script.
 
-    With HUB_DASH_SCREENSHOTS=DIR it also saves dashboard-commissions.png,
-    dashboard-commission.png and dashboard-hub.png there (docs/img/).
+    The screenshots of docs/img/ come from the live broker: test_dash_live.py.
     Without chromium it prints why and exits 77 (ctest: skipped).
 */
 #include <signal.h>
@@ -186,15 +185,6 @@ main (void)
         if (i == 2) s_check_hub (dom);
         if (i == 3) CHECK (strstr (dom, "There is a problem") && strstr (dom, "name=\"token\""));
         free (dom);
-    }
-    const char *shots = getenv ("HUB_DASH_SCREENSHOTS");
-    const int heights [] = { 900, 3900, 1450 };
-    for (size_t i = 0; shots && *shots && i < 3; i++) {
-        char extra [PATH_MAX + 128];
-        snprintf (url, sizeof url, "http://127.0.0.1:%d/%s.html", port, pages [i]);
-        snprintf (extra, sizeof extra, "--window-size=1280,%d --screenshot=%s/dashboard-%s.png",
-                  heights [i], shots, pages [i]);
-        free (s_chromium (profile, extra, url));
     }
     kill (server, SIGTERM);
     waitpid (server, NULL, 0);

@@ -204,6 +204,15 @@ def main():
                 check(len(body["events"]) == 1, "the history page lacks the event")
             if path == "/v1/ocds/" + ocid:
                 check(body["releases"][0]["ocid"] == ocid, "the package lacks the commission")
+            if path == "/v1/status":
+                # the hub's headroom, subscribers and last commit, described and
+                # sent (subscribers 0, a default, is left out as every zero is)
+                described = doc["components"]["schemas"]["Status"]["properties"]
+                for name in ("storeMaxBytes", "subscribers", "lastCommit"):
+                    check(name in described, "the Status schema lacks %s" % name)
+                    check(name in body or name == "subscribers", "/v1/status lacks %s" % name)
+                check(described.get("lastCommit", {}).get("format") == "date-time",
+                      "lastCommit is not described as a date-time")
         status, _, body = request(base, "GET", "/v1/ocds/" + ocid)
         check(status == 401, "the OCDS package without a token (not public): %s" % status)
         conforms(doc, "/v1/ocds/{commission}", "get", status, body)

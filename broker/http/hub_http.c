@@ -31,6 +31,7 @@ struct _hub_http_t {
     char dev_token [HUB_TOKEN_LEN + 1];  //  --plain: the development token
     char *cert_pem, *key_pem;       //  TLS, read at start
     atomic_bool stopping;
+    atomic_size_t streams;          //  GET /v1/events answers open now
 };
 
 //  Per connection (MHD's socket context): its DEALER to the broker, made by
@@ -744,6 +745,7 @@ hub_http_new (const hub_http_config_t *config, const char *inproc, const char *e
     self->inproc = strdup (inproc);
     self->events = strdup (events);
     atomic_init (&self->stopping, false);
+    atomic_init (&self->streams, 0);
     if (config->cert_file
     &&  (!(self->cert_pem = s_read_pem (config->cert_file, "certificate", err, errsize))
       || !(self->key_pem = s_read_pem (config->key_file, "private key", err, errsize))))
@@ -788,6 +790,21 @@ bool
 hub_http_is_stopping (hub_http_t *self)
 {
     return atomic_load (&self->stopping);
+}
+
+size_t
+hub_http_streams (hub_http_t *self)
+{
+    return self? atomic_load (&self->streams): 0;
+}
+
+void
+hub_http_stream_count (hub_http_t *server, int change)
+{
+    if (change > 0)
+        atomic_fetch_add (&server->streams, 1);
+    else
+        atomic_fetch_sub (&server->streams, 1);
 }
 
 void

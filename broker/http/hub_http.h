@@ -76,6 +76,10 @@ const char *
 const char *
     hub_http_dev_token (hub_http_t *self);
 
+/* Event streams (GET /v1/events) open now; 0 for NULL. */
+size_t
+    hub_http_streams (hub_http_t *self);
+
 /* From now on requests are answered 503 (shutting down) instead of being
    sent to the broker; those sent already still get their answer. NULL is
    a no-op. */

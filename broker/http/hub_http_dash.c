@@ -168,21 +168,80 @@ hub_http_dash_commission (hub_http_req_t *req)
     cyclehub__v1__reply__free_unpacked (state, NULL);
 }
 
+//  Every commission's stage, from the commission list a page at a time,
+//  as states holding only their stage (all hub_dash_render_hub reads).
+//  Returns the count, or -1 (answered); *states is the caller's to free.
+static ssize_t
+s_stages (hub_http_req_t *req, Cyclehub__V1__CommissionState **states)
+{
+    size_t n = 0;
+    *states = NULL;
+    char *after = strdup ("");
+    while (after) {
+        Cyclehub__V1__CommissionListQuery query = CYCLEHUB__V1__COMMISSION_LIST_QUERY__INIT;
+        query.limit = 1000;
+        query.after_id = after;
+        Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+        request.body_case = CYCLEHUB__V1__REQUEST__BODY_COMMISSIONS;
+        request.commissions = &query;
+        Cyclehub__V1__Reply *list = hub_http_call (req, &request);
+        zstr_free (&after);
+        if (!list)
+            return -1;
+        if (list->body_case != CYCLEHUB__V1__REPLY__BODY_COMMISSIONS) {
+            hub_http_problem_unexpected (req, list);
+            cyclehub__v1__reply__free_unpacked (list, NULL);
+            return -1;
+        }
+        size_t page = list->commissions->n_commissions;
+        Cyclehub__V1__CommissionState *grown = page? realloc (*states, (n + page) * sizeof **states)
+                                                   : *states;
+        if (grown) {
+            *states = grown;
+            for (size_t i = 0; i < page; i++) {
+                cyclehub__v1__commission_state__init (&grown [n]);
+                grown [n++].stage = list->commissions->commissions [i]->stage;
+            }
+            const char *next = list->commissions->next_after_id;
+            if (next && *next)
+                after = strdup (next);
+        }
+        cyclehub__v1__reply__free_unpacked (list, NULL);
+    }
+    return (ssize_t) n;
+}
+
 void
 hub_http_dash_hub (hub_http_req_t *req)
 {
     Cyclehub__V1__Reply *reply = hub_http_ask_status (req);
     if (!reply)
         return;
-    if (reply->body_case == CYCLEHUB__V1__REPLY__BODY_STATUS) {
-        hub_dash_hub_t hub = { .status = reply->status, .subscribers = -1 };
+    Cyclehub__V1__CommissionState *states = NULL;
+    ssize_t n = reply->body_case == CYCLEHUB__V1__REPLY__BODY_STATUS? s_stages (req, &states): -1;
+    const Cyclehub__V1__CommissionState **pointers = n >= 0? calloc ((size_t) n + 1, sizeof *pointers)
+                                                           : NULL;
+    if (pointers) {
+        for (ssize_t i = 0; i < n; i++)
+            pointers [i] = &states [i];
+        const Cyclehub__V1__Status *st = reply->status;
+        hub_dash_hub_t hub = { .status = st, .store_max_bytes = st->store_max_bytes,
+                               .subscribers = (int64_t) st->subscribers,
+                               .last_commit_ms = st->last_commit_ms,
+                               .commissions = pointers, .n_commissions = (size_t) n };
         hub_dash_ctx_t ctx;
         s_names_t names;
         s_ctx (req, &ctx, &names);
         s_send_page (req, 200, hub_dash_render_hub (&ctx, &hub), &names, NULL);
     }
     else
+    if (reply->body_case != CYCLEHUB__V1__REPLY__BODY_STATUS)
         hub_http_problem_unexpected (req, reply);
+    else
+    if (n >= 0)
+        hub_http_problem (req, 500, "INTERNAL", NULL, NULL, "the page could not be made; retry");
+    free (pointers);
+    free (states);
     cyclehub__v1__reply__free_unpacked (reply, NULL);
 }
 

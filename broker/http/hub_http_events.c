@@ -23,6 +23,7 @@
     and the idle timeout keep the connection; the broker's shutdown ends
     the stream.
 */
+#include <poll.h>
 #include "hub_http_routes.h"
 #include "hub_http_problem.h"
 #include "hub_json.h"
@@ -170,11 +171,23 @@ s_live (s_stream_t *self, int timeout_ms)
     }
 }
 
+//  True when the client closed its end: an idle stream would otherwise see
+//  it only when the next heartbeat's write fails, and the hub's count of
+//  subscribers would keep it until then
+static bool
+s_client_left (s_stream_t *self)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info (
+        self->req.connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct pollfd p = { info? info->connect_fd: -1, POLLRDHUP, 0 };
+    return info && poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 //  Produces more text, waiting at most about a second. false: end the stream.
 static bool
 s_produce (s_stream_t *self)
 {
-    if (hub_http_is_stopping (self->req.server))
+    if (hub_http_is_stopping (self->req.server) || s_client_left (self))
         return false;
     if (!self->started) {
         self->started = true;
@@ -221,6 +234,7 @@ static void
 s_free (void *cls)
 {
     s_stream_t *self = cls;
+    hub_http_stream_count (self->req.server, -1);
     zsock_destroy (&self->sub);
     free (self->topic);
     free (self->pending);
@@ -276,6 +290,14 @@ hub_http_events (hub_http_req_t *req)
                           "prefix of \"<stage>/<commission-id>/<type>\"");
         return;
     }
+    //  A client resuming with Last-Event-ID asks the broker nothing first:
+    //  refuse it here rather than open a stream that ends at once
+    if (hub_http_is_stopping (req->server)) {
+        const char *headers [] = { "Retry-After", "5", NULL };
+        hub_http_problem (req, 503, "UNAVAILABLE", NULL, headers,
+                          "the hub is shutting down; reconnect in 5 s with Last-Event-ID");
+        return;
+    }
     uint64_t after = 0;
     if (s_resume_point (req, &after))
         return;
@@ -289,6 +311,7 @@ hub_http_events (hub_http_req_t *req)
     self->req.responded = true;     //  problems inside the stream are not answers
     self->covered = after;
     self->last_sent_ms = zclock_mono ();
+    hub_http_stream_count (self->req.server, +1);      //  s_free counts its end
     struct MHD_Response *response = MHD_create_response_from_callback (
         MHD_SIZE_UNKNOWN, 16 * 1024, s_read, self, s_free);
     if (!response) {

@@ -111,6 +111,9 @@ const char *
     hub_http_events_endpoint (hub_http_t *server);
 bool
     hub_http_is_stopping (hub_http_t *server);
+/* An event stream begins (+1) or ends (-1): hub_http_streams counts them. */
+void
+    hub_http_stream_count (hub_http_t *server, int change);
 
 /* Checks a token as a request's Authorization would be (the rate limit
    included); 0 with who filled in, or -1. */

@@ -60,7 +60,8 @@ s_commission (hub_dash_buf_t *b, const Cyclehub__V1__Envelope *e)
             hub_dash_raw (b, "Needs assessed");
             s_text (b, " for ", e->needs_assessed->population); break;
         case CYCLEHUB__V1__ENVELOPE__BODY_PRIORITIES_AGREED:
-            hub_dash_rawf (b, "%zu priorities agreed", e->priorities_agreed->n_priorities); break;
+            hub_dash_rawf (b, "%zu priorit%s agreed", e->priorities_agreed->n_priorities,
+                           e->priorities_agreed->n_priorities == 1? "y": "ies"); break;
         case CYCLEHUB__V1__ENVELOPE__BODY_STRATEGY_APPROVED:
             s_text (b, "Strategy approved: ", e->strategy_approved->title); break;
         case CYCLEHUB__V1__ENVELOPE__BODY_STAGE_CHANGE_REQUESTED:
