@@ -4,7 +4,10 @@
     One DEALER socket, one request frame out and one reply frame back per
     request, matched by request_id. Publishes can be synchronous
     (hub_client_publish) or kept in flight up to a window
-    (hub_client_publish_async + hub_client_flush). A publish without a
+    (hub_client_publish_async + hub_client_flush); async publishes travel
+    in batches (one PublishBatch request, one AckBatch reply: see
+    batch_max, batch_bytes and linger_us below), each still with its own
+    msg_id, token and result. A publish without a
     msg_id gets one generated (a random 64-bit prefix per client plus a
     counter, so unique per sender); the packed bytes of every publish are
     kept until its ack or rejection, and re-sent as they are (same bytes,
