@@ -4,9 +4,10 @@
     msg_id and the code a single publish of it would get; duplicates inside
     a batch and across batches are acked with the first seq; a batch over
     1000 envelopes, over the frame limit or empty is refused as a whole with
-    its code; single publishes still work beside batches; and the async
+    its code; single publishes still work beside batches; the async
     publisher, batching by default, delivers each publish's own ack or
-    rejection and stores exactly the accepted ones, in order.
+    rejection and stores exactly the accepted ones, in order; and the status
+    reply carries the publish path's latency budget.
 */
 #include <czmq.h>
 #include "hub_test.h"
@@ -318,6 +319,39 @@ s_async (hub_broker_proc_t *broker, int batch_max, uint64_t first_seq)
     hub_client_destroy (&client);
 }
 
+//  Status.latency: every stage, with the publishes and commits seen so far
+static void
+s_status (hub_broker_proc_t *broker, uint64_t publishes)
+{
+    hub_connect_options_t options;
+    hub_connect_options_default (&options);
+    options.api_endpoint = broker->api;
+    options.agency = BUYER;
+    hub_client_t *client = hub_client_new (&options);
+    REQUIRE (client);
+    Cyclehub__V1__Reply *reply = NULL;
+    CHECK (hub_client_status (client, &reply, NULL) == HUB_OK);
+    if (reply) {
+        const Cyclehub__V1__Status *status = reply->status;
+        const char *stages [] = { "receive", "check", "wait_for_writer", "commit",
+                                  "lmdb_commit", "handover", "reply", "in_broker" };
+        CHECK_MSG (status->n_latency == 8, "%zu latency stages", status->n_latency);
+        for (size_t i = 0; i < status->n_latency && i < 8; i++) {
+            const Cyclehub__V1__LatencyStage *stage = status->latency [i];
+            CHECK_MSG (streq (stage->stage, stages [i]) && stage->count > 0
+                       && stage->max_us >= stage->p50_us / 2 && stage->p99_us >= stage->p50_us
+                       && stage->n_buckets == 32,
+                       "stage %zu: %s count %" PRIu64, i, stage->stage, stage->count);
+            if (streq (stage->stage, "in_broker"))
+                CHECK_MSG (stage->count == publishes, "in_broker counted %" PRIu64
+                           " publishes, expected %" PRIu64, stage->count, publishes);
+        }
+        CHECK (status->batches > 0 && status->batch_requests >= status->batches);
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    }
+    hub_client_destroy (&client);
+}
+
 int
 main (void)
 {
@@ -327,6 +361,8 @@ main (void)
     s_raw_batches (&broker);
     s_async (&broker, 0, 5);            //  the default: batched
     s_async (&broker, 1, 5 + 499);      //  one publish per request, as before batches
+    //  Acked publishes: open-1; a-1, a-1 again, a-2; a-1 again, b-1; 2 x 499
+    s_status (&broker, 1 + 3 + 2 + 2 * 499);
     hub_broker_cleanup (&broker);
     HUB_TEST_DONE ();
 }
