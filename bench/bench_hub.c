@@ -3,8 +3,11 @@
     drives it with libcyclehub, and prints one table (or, with --tsv, one
     "metric<TAB>value<TAB>unit" line per figure).
 
-    Usage: bench_hub [--tsv] [--quick] [--broker PATH]
+    Usage: bench_hub [--tsv] [--quick] [--wire] [--broker PATH]
       --quick   smaller counts (a smoke run, seconds instead of minutes)
+      --wire    only the wire comparison: each figure with one publish per
+                request, then with PublishBatch, back to back on one broker,
+                and the broker's latency budget at 10k msgs/s for each
 */
 #include <czmq.h>
 #include <lmdb.h>
@@ -19,6 +22,7 @@
 typedef struct {
     bool tsv;
     bool quick;
+    bool wire;                   //  --wire
     const char *broker;          //  path of cyclehubd
     char bindir [PATH_MAX];      //  where bench_hub (and bench_forward) live
     char dir [PATH_MAX];         //  temp dir
@@ -48,6 +52,7 @@ typedef struct {
     char store [PATH_MAX + 16];
     char api [256];
     char events [256];
+    int batch_max;               //  its clients' batch_max (0: the library's default)
 } s_broker_t;
 
 static int
@@ -120,6 +125,8 @@ s_client (s_broker_t *broker, int window)
     options.window = window;
     options.timeout_ms = 30000;
     options.resend_ms = 30000;
+    if (broker->batch_max)
+        options.batch_max = broker->batch_max;
     return hub_client_new (&options);
 }
 
@@ -233,7 +240,8 @@ s_publish_rate (s_broker_t *broker, int publishers, size_t size, int count, int 
     pthread_t threads [8];
     for (int p = 0; p < publishers; p++) {
         pubs [p] = (s_publisher_t) { broker, "", size, count, window, 0, 0, NULL, NULL };
-        snprintf (pubs [p].ocid, sizeof pubs [p].ocid, "ocds-bench0-%zu-%d-%d", size, publishers, p);
+        snprintf (pubs [p].ocid, sizeof pubs [p].ocid, "ocds-bench0-%zu-%d-%d-b%d", size, publishers, p,
+                  broker->batch_max);
         if (s_open (broker, pubs [p].ocid))
             return 0;
         if (latency_p && p == 0) {
@@ -345,7 +353,7 @@ s_paced (s_bench_t *bench, s_broker_t *broker, int rate, int count, int subscrib
          const char *tag)
 {
     char ocid [64];
-    snprintf (ocid, sizeof ocid, "ocds-bench0-lat%d", subscribers);
+    snprintf (ocid, sizeof ocid, "ocds-bench0-lat%d-b%d", subscribers, broker->batch_max);
     if (s_open (broker, ocid))
         return;
     s_subscriber_t subs [16];
@@ -517,6 +525,141 @@ s_ceiling_lmdb (const char *dir, int count, size_t size)
     return rate;
 }
 
+//  ---------------------------------------------------------------------------
+//  --wire: one publish per request against PublishBatch, back to back
+
+//  The broker's latency histograms (Status.latency), to subtract two
+typedef struct {
+    char stage [32];
+    uint64_t count, total;
+    uint64_t buckets [32];
+} s_stage_t;
+
+static size_t
+s_budget (s_broker_t *broker, s_stage_t *stages, size_t max, uint64_t *batches,
+          uint64_t *requests)
+{
+    hub_client_t *client = s_client (broker, 1);
+    Cyclehub__V1__Reply *reply = NULL;
+    size_t n = 0;
+    if (hub_client_status (client, &reply, NULL) == HUB_OK) {
+        Cyclehub__V1__Status *status = reply->status;
+        for (size_t i = 0; i < status->n_latency && n < max; i++, n++) {
+            Cyclehub__V1__LatencyStage *stage = status->latency [i];
+            snprintf (stages [n].stage, sizeof stages [n].stage, "%s", stage->stage);
+            stages [n].count = stage->count;
+            stages [n].total = stage->total_us;
+            for (size_t b = 0; b < 32; b++)
+                stages [n].buckets [b] = b < stage->n_buckets? stage->buckets [b]: 0;
+        }
+        *batches = status->batches;
+        *requests = status->batch_requests;
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    }
+    hub_client_destroy (&client);
+    return n;
+}
+
+static double
+s_bucket_percentile (const uint64_t *buckets, uint64_t count, unsigned p)
+{
+    uint64_t want = (count * p + 99) / 100, seen = 0;
+    for (unsigned i = 0; i < 32 && count; i++)
+        if ((seen += buckets [i]) >= want)
+            return (double) (UINT64_C (1) << i);
+    return 0;
+}
+
+//  Prints the budget of what happened between two s_budget snapshots
+static void
+s_budget_emit (s_bench_t *bench, const char *tag, s_stage_t *before, s_stage_t *after,
+               size_t n, uint64_t batches, uint64_t requests)
+{
+    char metric [128], note [128];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t count = after [i].count - before [i].count;
+        uint64_t buckets [32];
+        for (size_t b = 0; b < 32; b++)
+            buckets [b] = after [i].buckets [b] - before [i].buckets [b];
+        snprintf (metric, sizeof metric, "budget_%.40s_%.31s_mean", tag, after [i].stage);
+        snprintf (note, sizeof note, "%" PRIu64 " samples; p50 <= %.0f us, p99 <= %.0f us", count,
+                  s_bucket_percentile (buckets, count, 50), s_bucket_percentile (buckets, count, 99));
+        s_emit (bench, metric, count? (double) (after [i].total - before [i].total) / (double) count: 0,
+                "us", note);
+    }
+    snprintf (metric, sizeof metric, "budget_%.40s_requests_per_commit", tag);
+    s_emit (bench, metric, batches? (double) requests / (double) batches: 0, "reqs", NULL);
+}
+
+//  fdatasync of 4 KiB appends in the bench's directory: the disk's share
+static void
+s_fsync_emit (s_bench_t *bench, int count)
+{
+    char path [PATH_MAX + 16];
+    snprintf (path, sizeof path, "%s/fsync-probe", bench->dir);
+    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int64_t *took = calloc ((size_t) count, sizeof (int64_t));
+    char block [4096];
+    memset (block, 'x', sizeof block);
+    int done = 0;
+    for (int i = 0; fd >= 0 && took && i < count; i++, done++) {
+        if (pwrite (fd, block, sizeof block, (off_t) i * 4096) != (ssize_t) sizeof block)
+            break;
+        int64_t start = s_usecs ();
+        if (fdatasync (fd))
+            break;
+        took [i] = s_usecs () - start;
+    }
+    qsort (took, (size_t) done, sizeof (int64_t), s_cmp_i64);
+    s_emit (bench, "fdatasync_p50_4KiB", s_percentile (took, (size_t) done, 50), "us", NULL);
+    s_emit (bench, "fdatasync_p99_4KiB", s_percentile (took, (size_t) done, 99), "us", NULL);
+    free (took);
+    if (fd >= 0)
+        close (fd);
+    unlink (path);
+}
+
+static int
+s_wire_compare (s_bench_t *bench, int n_pub, int n_lat)
+{
+    s_fsync_emit (bench, bench->quick? 200: 1000);
+    s_broker_t broker = { 0 };
+    if (s_broker_start (bench, &broker, "wire"))
+        return 1;
+    double rates [2][2];
+    const char *modes [2] = { "single", "batched" };
+    //  Throughput, one mode after the other for each run, so both see the same machine
+    int publishers [2] = { 1, 4 };
+    for (int r = 0; r < 2; r++)
+        for (int m = 0; m < 2; m++) {
+            broker.batch_max = m == 0? 1: 0;
+            rates [r][m] = s_publish_rate (&broker, publishers [r], 200, n_pub / publishers [r],
+                                           1024, NULL);
+            char metric [96];
+            snprintf (metric, sizeof metric, "publish_durable_200B_%dpub_%s", publishers [r], modes [m]);
+            s_emit (bench, metric, rates [r][m], "msgs/s", m? "PublishBatch (batch_max 64)": "batch_max 1");
+        }
+    for (int r = 0; r < 2; r++) {
+        char metric [96];
+        snprintf (metric, sizeof metric, "ratio_batched_to_single_%dpub", publishers [r]);
+        s_emit (bench, metric, rates [r][1] / rates [r][0], "x", NULL);
+    }
+    //  Ack latency at 10k msgs/s, and the broker's budget of each run
+    for (int m = 0; m < 2; m++) {
+        broker.batch_max = m == 0? 1: 0;
+        s_stage_t before [16], after [16];
+        uint64_t b0 = 0, r0 = 0, b1 = 0, r1 = 0;
+        size_t n = s_budget (&broker, before, 16, &b0, &r0);
+        char tag [32];
+        snprintf (tag, sizeof tag, "10k_%s", modes [m]);
+        s_paced (bench, &broker, 10000, n_lat, 0, tag);
+        if (s_budget (&broker, after, 16, &b1, &r1) == n)
+            s_budget_emit (bench, tag, before, after, n, b1 - b0, r1 - r0);
+    }
+    s_broker_stop (&broker);
+    return 0;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -540,10 +683,13 @@ main (int argc, char *argv [])
         if (streq (argv [i], "--quick"))
             bench.quick = true;
         else
+        if (streq (argv [i], "--wire"))
+            bench.wire = true;
+        else
         if (streq (argv [i], "--broker") && i + 1 < argc)
             bench.broker = argv [++i];
         else {
-            fprintf (stderr, "usage: bench_hub [--tsv] [--quick] [--broker PATH]\n");
+            fprintf (stderr, "usage: bench_hub [--tsv] [--quick] [--wire] [--broker PATH]\n");
             return 2;
         }
     }
@@ -561,6 +707,14 @@ main (int argc, char *argv [])
     int n_replay = bench.quick? 40000: 1000000;
     if (!bench.tsv)
         printf ("%-44s %14s %-8s %s\n", "metric", "value", "unit", "note");
+    if (bench.wire) {
+        int rc = s_wire_compare (&bench, n_pub, n_lat);
+        char cmd [PATH_MAX + 16];
+        snprintf (cmd, sizeof cmd, "rm -rf '%s'", bench.dir);
+        if (system (cmd) != 0)
+            fprintf (stderr, "bench: could not remove %s\n", bench.dir);
+        return rc;
+    }
 
     //  Ceilings first
     double fwd = s_ceiling_forward (&bench, "push", bench.quick? 100000: 1000000, 200);

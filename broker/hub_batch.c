@@ -6,6 +6,7 @@
 #include "hub_batch.h"
 #include "hub_commission.h"
 #include "hub_proto.h"
+#include "hub_latency.h"
 
 #define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
 
@@ -18,13 +19,17 @@ typedef struct {
 
 struct _hub_batch_t {
     hub_slot_t *slots;                  //  capacity slots (buffers reused)
-    size_t capacity;                    //  slots allocated
+    size_t capacity;                    //  slots for requests
+    size_t allocated;                   //  capacity and the spare for batch envelopes
     size_t nslots;                      //  in use
     size_t accepted;                    //  HUB_SLOT_PUBLISH slots: events to store
     zhashx_t *touched;                  //  commission ids changed (values unused)
     zhashx_t *keys;                     //  dedupe key -> accepted hub_slot_t *
     zhashx_t *erasures;                 //  target seq (text) -> accepted hub_slot_t *
     zlistx_t *states;                   //  s_state_bytes_t, encoded by hub_batch_close
+    int64_t commit_us;                  //  the last commit's transaction
+    int64_t sync_us;                    //  its LMDB commit
+    int64_t done_at;                    //  when it ended
 };
 
 static void
@@ -40,13 +45,14 @@ s_state_bytes_free (void **item)
 }
 
 hub_batch_t *
-hub_batch_new (size_t capacity)
+hub_batch_new (size_t capacity, size_t spare)
 {
     hub_batch_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->capacity = capacity;
-    self->slots = calloc (capacity, sizeof (hub_slot_t));
+    self->allocated = capacity + spare;
+    self->slots = calloc (self->allocated, sizeof (hub_slot_t));
     self->touched = zhashx_new ();
     self->keys = zhashx_new ();
     self->erasures = zhashx_new ();
@@ -72,7 +78,7 @@ hub_batch_destroy (hub_batch_t **self_p)
     if (!self)
         return;
     if (self->slots) {
-        for (size_t i = 0; i < self->capacity; i++) {
+        for (size_t i = 0; i < self->allocated; i++) {
             hub_buf_free (&self->slots [i].event);
             hub_buf_free (&self->slots [i].replacement);
             hub_buf_free (&self->slots [i].audit_envelope);
@@ -87,14 +93,17 @@ hub_batch_destroy (hub_batch_t **self_p)
     *self_p = NULL;
 }
 
-hub_slot_t *
-hub_batch_free_slot (hub_batch_t *self)
+static hub_slot_t *
+s_clear_slot (hub_batch_t *self)
 {
-    if (self->nslots == self->capacity)
-        return NULL;
     hub_slot_t *slot = &self->slots [self->nslots];
     slot->routed = false;
     slot->request = NULL;
+    slot->publish = NULL;
+    slot->member_env = NULL;
+    slot->member = false;
+    slot->members = 0;
+    slot->arrived_us = 0;
     slot->request_id = 0;
     slot->kind = HUB_SLOT_REJECT;
     slot->inflight = false;
@@ -111,10 +120,22 @@ hub_batch_free_slot (hub_batch_t *self)
     return slot;
 }
 
+hub_slot_t *
+hub_batch_free_slot (hub_batch_t *self)
+{
+    return self->nslots < self->capacity? s_clear_slot (self): NULL;
+}
+
+hub_slot_t *
+hub_batch_member_slot (hub_batch_t *self)
+{
+    return self->nslots < self->allocated? s_clear_slot (self): NULL;
+}
+
 void
 hub_batch_add (hub_batch_t *self)
 {
-    assert (self->nslots < self->capacity);
+    assert (self->nslots < self->allocated);
     self->nslots++;
 }
 
@@ -134,7 +155,7 @@ hub_batch_slot (hub_batch_t *self, size_t index)
 bool
 hub_batch_full (hub_batch_t *self)
 {
-    return self->nslots == self->capacity;
+    return self->nslots >= self->capacity;
 }
 
 size_t
@@ -284,21 +305,39 @@ s_commit_slot (hub_store_batch_t *txn, hub_slot_t *slot)
 int
 hub_batch_commit (hub_batch_t *self, hub_store_t *store)
 {
+    int64_t start = hub_latency_now ();
+    self->sync_us = 0;
     hub_store_batch_t *txn;
     int rc = hub_store_batch_begin (store, &txn);
-    if (rc)
+    if (rc) {
+        self->done_at = hub_latency_now ();
+        self->commit_us = self->done_at - start;
         return rc;
+    }
     for (size_t i = 0; i < self->nslots && rc == 0; i++)
         if (self->slots [i].kind == HUB_SLOT_PUBLISH)
             rc = s_commit_slot (txn, &self->slots [i]);
     for (s_state_bytes_t *state = zlistx_first (self->states); state && rc == 0;
          state = zlistx_next (self->states))
         rc = hub_store_batch_put_commission (txn, state->id, state->data, state->size);
+    int64_t sync_start = hub_latency_now ();
     if (rc == 0)
         rc = hub_store_batch_commit (&txn);
     else
         hub_store_batch_abort (&txn);
+    self->done_at = hub_latency_now ();
+    self->sync_us = self->done_at - sync_start;
+    self->commit_us = self->done_at - start;
     return rc;
+}
+
+void
+hub_batch_commit_times (hub_batch_t *self, int64_t *commit_us, int64_t *sync_us,
+                        int64_t *done_at)
+{
+    *commit_us = self->commit_us;
+    *sync_us = self->sync_us;
+    *done_at = self->done_at;
 }
 
 void
@@ -326,7 +365,10 @@ hub_batch_empty (hub_batch_t *self)
         hub_slot_t *slot = &self->slots [i];
         if (slot->request)
             cyclehub__v1__request__free_unpacked (slot->request, NULL);
+        if (slot->member_env)
+            cyclehub__v1__envelope__free_unpacked (slot->member_env, NULL);
         slot->request = NULL;
+        slot->member_env = NULL;
         if (slot->routed)
             zmq_msg_close (&slot->body);
     }

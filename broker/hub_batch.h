@@ -15,7 +15,9 @@ typedef enum {
     HUB_SLOT_REJECT,               //  reply with slot->verdict
     HUB_SLOT_PUBLISH,              //  accepted: ack with slot->seq after the commit
     HUB_SLOT_DUPLICATE,            //  stored before: ack with slot->seq, duplicate
-    HUB_SLOT_QUERY                 //  answered from a read snapshot after the commit
+    HUB_SLOT_QUERY,                //  answered from a read snapshot after the commit
+    HUB_SLOT_BATCH                 //  a PublishBatch: its envelopes are the slots after it,
+                                   //  answered together in one AckBatch
 } hub_slot_kind_t;
 
 //  One request of a batch: a plain record the publish path (hub_ingest.c)
@@ -26,7 +28,12 @@ typedef struct {
     bool routed;                        //  from a client (false: the retention sweep)
     zmq_msg_t routing;                  //  the ROUTER's routing id of the sender
     zmq_msg_t body;                     //  the request frame (envelope bytes point into it)
-    Cyclehub__V1__Request *request;     //  unpacked, or NULL
+    Cyclehub__V1__Request *request;     //  unpacked, or NULL (always NULL in a member)
+    const Cyclehub__V1__Envelope *publish;  //  the envelope to publish: request->publish, or member_env
+    Cyclehub__V1__Envelope *member_env; //  a batch member's own unpacked envelope, or NULL
+    bool member;                        //  one envelope of the PublishBatch slot before it
+    size_t members;                     //  HUB_SLOT_BATCH: its envelopes, the slots after it
+    int64_t arrived_us;                 //  hub_latency_now () when received (0: not received)
     uint64_t request_id;                //  echoed in the reply
     hub_slot_kind_t kind;               //  what the reply will be
     hub_verdict_t verdict;              //  why, when kind is HUB_SLOT_REJECT
@@ -55,9 +62,11 @@ typedef struct {
 
 typedef struct _hub_batch_t hub_batch_t;
 
-/* A batch of `capacity` slots. Returns NULL when out of memory. */
+/* A batch of `capacity` slots for requests, plus `spare` slots for the
+   envelopes of a PublishBatch received while the batch still had room.
+   Returns NULL when out of memory. */
 hub_batch_t *
-    hub_batch_new (size_t capacity);
+    hub_batch_new (size_t capacity, size_t spare);
 
 void
     hub_batch_destroy (hub_batch_t **self_p);
@@ -70,13 +79,19 @@ hub_slot_t *
 void
     hub_batch_add (hub_batch_t *self);
 
+/* The next slot for one envelope of a PublishBatch, cleared as by
+   hub_batch_free_slot, past the capacity if need be (from the spare), or
+   NULL when even the spare is used up. hub_batch_add adds it. */
+hub_slot_t *
+    hub_batch_member_slot (hub_batch_t *self);
+
 /* Slots in the batch, and the slot at index (< hub_batch_size). */
 size_t
     hub_batch_size (hub_batch_t *self);
 hub_slot_t *
     hub_batch_slot (hub_batch_t *self, size_t index);
 
-/* True when no slot is free. */
+/* True when no slot is free for a request (the spare does not count). */
 bool
     hub_batch_full (hub_batch_t *self);
 
@@ -125,6 +140,12 @@ void
 int
     hub_batch_commit (hub_batch_t *self, hub_store_t *store);
 
+/* The times of the last hub_batch_commit (hub_latency_now microseconds):
+   the whole transaction, its LMDB commit alone, and when it ended. */
+void
+    hub_batch_commit_times (hub_batch_t *self, int64_t *commit_us, int64_t *sync_us,
+                            int64_t *done_at);
+
 /* After a failed commit of this batch or of the one it was checked
    against: each accepted slot and each duplicate of an in-flight publish
    is rejected with `verdict`, the commissions the batch changed are
@@ -133,8 +154,8 @@ int
 void
     hub_batch_fail (hub_batch_t *self, const hub_verdict_t *verdict, zhashx_t *states);
 
-/* Empties the batch for reuse: frees each slot's request and closes the
-   body frame of each routed slot. Routing ids are the caller's to send or
+/* Empties the batch for reuse: frees each slot's request (and member
+   envelope) and closes the body frame of each routed slot. Routing ids are the caller's to send or
    close before. */
 void
     hub_batch_empty (hub_batch_t *self);

@@ -27,6 +27,7 @@
 #include "hub_reader.h"
 #include "hub_wire.h"
 #include "hub_outflow.h"
+#include "hub_latency.h"
 
 #define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
 
@@ -58,6 +59,14 @@ struct _hub_ingest_t {
     zhashx_t *stopped;                  //  routing id (hex) -> reject code: connections whose
                                         //  publishes are refused for space until a status
     hub_buf_t reply;                    //  reply scratch
+    hub_latency_t latency;              //  the publish path's latency budget (status)
+    uint64_t commits;                   //  batches handed to the writer
+    uint64_t batch_requests;            //  requests (and batch envelopes) in them
+    //  AckBatch scratch, one entry per envelope (HUB_PROTO_MAX_BATCH)
+    Cyclehub__V1__PublishResult *results;
+    Cyclehub__V1__PublishResult **result_ptrs;
+    Cyclehub__V1__Ack *acks;
+    Cyclehub__V1__Reject *rejects;
     bool may_be_personal [64];          //  by body case: the schema marks personal data below it
 };
 
@@ -87,11 +96,18 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
         zhashx_set_destructor (self->states, s_commission_free);
     self->started_ms = zclock_time ();
     self->sweep_from = 1;
-    self->batches [0] = hub_batch_new (config->batch_max);
-    self->batches [1] = hub_batch_new (config->batch_max);
+    //  A PublishBatch received while the batch has room takes its envelopes'
+    //  slots from the spare, so a batch request is never split or held back
+    self->batches [0] = hub_batch_new (config->batch_max, HUB_PROTO_MAX_BATCH);
+    self->batches [1] = hub_batch_new (config->batch_max, HUB_PROTO_MAX_BATCH);
+    self->results = calloc (HUB_PROTO_MAX_BATCH, sizeof *self->results);
+    self->result_ptrs = calloc (HUB_PROTO_MAX_BATCH, sizeof *self->result_ptrs);
+    self->acks = calloc (HUB_PROTO_MAX_BATCH, sizeof *self->acks);
+    self->rejects = calloc (HUB_PROTO_MAX_BATCH, sizeof *self->rejects);
     self->open = self->batches [0];
     self->outflow = hub_outflow_new (config->reply_budget);
     if (!self->states || !self->outflow || !self->stopped || !self->batches [0] || !self->batches [1]
+    ||  !self->results || !self->result_ptrs || !self->acks || !self->rejects
     ||  hub_store_last_seq (store, NULL, &self->last_seq)
     ||  !(self->writer = zactor_new (s_writer_actor, store))) {
         hub_ingest_destroy (&self);
@@ -143,6 +159,10 @@ hub_ingest_destroy (hub_ingest_t **self_p)
     zhashx_destroy (&self->states);
     zhashx_destroy (&self->stopped);
     hub_buf_free (&self->reply);
+    free (self->results);
+    free (self->result_ptrs);
+    free (self->acks);
+    free (self->rejects);
     free (self);
     *self_p = NULL;
 }
@@ -189,6 +209,7 @@ s_receive (hub_ingest_t *self, void *socket, hub_slot_t *slot)
     }
     slot->routed = true;
     slot->socket = socket;
+    slot->arrived_us = hub_latency_now ();
     zmq_msg_init (&slot->body);
     //  HTTP front end (issue 13): the identity frame comes first
     if (socket == self->http && s_receive_identity (self, slot))
@@ -237,6 +258,9 @@ s_receive (hub_ingest_t *self, void *socket, hub_slot_t *slot)
     return true;
 }
 
+static int s_check_fields (hub_slot_t *slot, const ProtobufCMessage *message);
+static void s_check_batch (hub_ingest_t *self, hub_slot_t *slot);
+
 //  Checks the shape of one request: size, unpack, unknown fields, UTF-8.
 static void
 s_check_request (hub_ingest_t *self, hub_slot_t *slot)
@@ -252,8 +276,14 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
         return;
     }
     if (size > self->config->request_max) {
-        hub_verdict_set (&slot->verdict, S_CODE (TOO_LARGE), "",
-                         "the request is %zu bytes; the limit is %zu", size, self->config->request_max);
+        const uint8_t *batch;
+        size_t batch_size;
+        bool is_batch = hub_proto_wire_field (data, size, CYCLEHUB__V1__REQUEST__BODY_PUBLISH_BATCH,
+                                              &batch, &batch_size) > 0;
+        hub_verdict_set (&slot->verdict, S_CODE (TOO_LARGE), is_batch? "publish_batch": "",
+                         "the request is %zu bytes; the limit is %zu%s", size,
+                         self->config->request_max,
+                         is_batch? ": send fewer envelopes per batch": "");
         return;
     }
     slot->request = cyclehub__v1__request__unpack (NULL, size, data);
@@ -270,36 +300,16 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
         hub_verdict_set (&slot->verdict, wire.code, wire.field, "%s", wire.reason);
         return;
     }
-    char path [128];
-    hub_check_t check = hub_proto_check (&slot->request->base, path, sizeof path);
-    //  Field paths of a publish start at the envelope, as the field checks' do
-    if (strncmp (path, "publish.", 8) == 0)
-        memmove (path, path + 8, strlen (path + 8) + 1);
-    switch (check) {
-        case HUB_CHECK_OK:
-            break;
-        case HUB_CHECK_UNKNOWN_FIELD:
-            hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), path,
-                             "field %s is not in the cyclehub.v1 schema; upgrade the client "
-                             "or drop the field", path);
-            return;
-        case HUB_CHECK_BAD_UTF8:
-            hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), path,
-                             "field %s is not valid UTF-8", path);
-            return;
-        case HUB_CHECK_TOO_LARGE:
-            hub_verdict_set (&slot->verdict, S_CODE (TOO_LARGE), path,
-                             "field %s is over its limit (%d bytes per string, %d elements per list)",
-                             path, HUB_PROTO_MAX_STRING, HUB_PROTO_MAX_REPEATED);
-            return;
-        case HUB_CHECK_UNKNOWN_ENUM:
-            hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), path,
-                             "field %s holds an enum value the schema does not define", path);
-            return;
+    if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_PUBLISH_BATCH) {
+        s_check_batch (self, slot);
+        return;
     }
+    if (s_check_fields (slot, &slot->request->base))
+        return;
     if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY__NOT_SET) {
         hub_verdict_set (&slot->verdict, S_CODE (UNKNOWN_TYPE), "",
-                         "the request has no body: set publish, history, commission, status or erase");
+                         "the request has no body: set publish, publish_batch, history, "
+                         "commission, status or erase");
         return;
     }
     if (slot->request->body_case != CYCLEHUB__V1__REQUEST__BODY_PUBLISH
@@ -318,8 +328,122 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
     if (found != 1)
         hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "publish",
                          "a request carries exactly one publish envelope");
-    else
+    else {
+        slot->publish = slot->request->publish;
         slot->kind = HUB_SLOT_PUBLISH;     //  s_check_publish decides
+    }
+}
+
+//  The deep check of an unpacked message (a Request, or a batch member's
+//  Envelope): unknown fields, UTF-8, sizes, enum values. Paths of a
+//  publish start at the envelope. Returns 0, or -1 with the slot's verdict.
+static int
+s_check_fields (hub_slot_t *slot, const ProtobufCMessage *message)
+{
+    char path [128];
+    hub_check_t check = hub_proto_check (message, path, sizeof path);
+    //  Field paths of a publish start at the envelope, as the field checks' do
+    if (strncmp (path, "publish.", 8) == 0)
+        memmove (path, path + 8, strlen (path + 8) + 1);
+    switch (check) {
+        case HUB_CHECK_OK:
+            return 0;
+        case HUB_CHECK_UNKNOWN_FIELD:
+            hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), path,
+                             "field %s is not in the cyclehub.v1 schema; upgrade the client "
+                             "or drop the field", path);
+            break;
+        case HUB_CHECK_BAD_UTF8:
+            hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), path,
+                             "field %s is not valid UTF-8", path);
+            break;
+        case HUB_CHECK_TOO_LARGE:
+            hub_verdict_set (&slot->verdict, S_CODE (TOO_LARGE), path,
+                             "field %s is over its limit (%d bytes per string, %d elements per list)",
+                             path, HUB_PROTO_MAX_STRING, HUB_PROTO_MAX_REPEATED);
+            break;
+        case HUB_CHECK_UNKNOWN_ENUM:
+            hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), path,
+                             "field %s holds an enum value the schema does not define", path);
+            break;
+    }
+    return -1;
+}
+
+//  ---------------------------------------------------------------------------
+//  PublishBatch: many envelopes in one request. The request itself is only
+//  checked for its form and its count; each envelope becomes a slot of its
+//  own right after it (a member), checked, deduplicated, stored and
+//  published exactly as a single publish is, and the answers go back
+//  together in one AckBatch.
+
+static void
+s_check_batch (hub_ingest_t *self, hub_slot_t *slot)
+{
+    (void) self;
+    size_t count = slot->request->publish_batch->n_envelopes;
+    if (count == 0)
+        hub_verdict_set (&slot->verdict, S_CODE (MISSING_FIELD), "publish_batch.envelopes",
+                         "the publish batch holds no envelopes; send 1 to %d", HUB_PROTO_MAX_BATCH);
+    else
+    if (count > HUB_PROTO_MAX_BATCH)
+        hub_verdict_set (&slot->verdict, S_CODE (TOO_LARGE), "publish_batch.envelopes",
+                         "the publish batch holds %zu envelopes; the limit is %d per batch: "
+                         "split it into smaller batches", count, HUB_PROTO_MAX_BATCH);
+    else
+        slot->kind = HUB_SLOT_BATCH;
+}
+
+//  Adds one member slot per envelope of the batch request in head, which
+//  has just joined the open batch. Each shares the head's frames.
+static void
+s_expand (hub_batch_t *batch, hub_slot_t *head)
+{
+    const Cyclehub__V1__PublishBatch *request = head->request->publish_batch;
+    for (size_t i = 0; i < request->n_envelopes; i++) {
+        hub_slot_t *member = hub_batch_member_slot (batch);
+        assert (member);            //  the spare holds HUB_PROTO_MAX_BATCH
+        member->routed = true;
+        member->member = true;
+        zmq_msg_init (&member->routing);
+        zmq_msg_copy (&member->routing, &head->routing);
+        zmq_msg_init (&member->body);
+        zmq_msg_copy (&member->body, &head->body);     //  for its connection's properties
+        member->socket = head->socket;
+        member->request_id = head->request_id;
+        member->arrived_us = head->arrived_us;
+        memcpy (member->sender, head->sender, sizeof member->sender);
+        memcpy (member->key, head->key, sizeof member->key);
+        member->roles = head->roles;
+        member->read_only = head->read_only;
+        member->envelope = request->envelopes [i].data;     //  in head->request
+        member->envelope_size = request->envelopes [i].len;
+        hub_batch_add (batch);
+        head->members++;
+    }
+}
+
+//  The form of one envelope of a batch, as s_check_request checks a single
+//  publish's: its bytes against the schema, then unpacked and checked deep.
+static void
+s_check_member (hub_slot_t *slot)
+{
+    hub_wire_fault_t wire;
+    if (hub_wire_check (&cyclehub__v1__envelope__descriptor, slot->envelope,
+                        slot->envelope_size, &wire)) {
+        hub_verdict_set (&slot->verdict, wire.code, wire.field, "%s", wire.reason);
+        return;
+    }
+    slot->member_env = cyclehub__v1__envelope__unpack (NULL, slot->envelope_size, slot->envelope);
+    if (!slot->member_env) {
+        hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
+                         "the envelope is not a cyclehub.v1.Envelope protobuf");
+        return;
+    }
+    if (s_check_fields (slot, &slot->member_env->base))
+        return;
+    slot->publish = slot->member_env;
+    slot->kind = HUB_SLOT_PUBLISH;     //  s_check_publish decides
 }
 
 //  The commission's state as of this point in the batch, loaded into the
@@ -435,7 +559,7 @@ s_check_read_only (hub_slot_t *slot)
 static void
 s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
 {
-    const Cyclehub__V1__Envelope *env = slot->request->publish;
+    const Cyclehub__V1__Envelope *env = slot->publish;
     slot->kind = HUB_SLOT_REJECT;
     if (!slot->roles) {
         hub_verdict_set (&slot->verdict, S_CODE (NOT_AUTHORISED), "",
@@ -608,7 +732,10 @@ s_answer_query (hub_ingest_t *self, hub_slot_t *slot)
                 .started_ms = self->started_ms,
                 .publish_rate = s_rate (self, zclock_time () / 1000, 0),
                 .subscribers = self->subscribers? self->subscribers (self->subscribers_arg): 0,
-                .last_commit_ms = self->last_commit_ms
+                .last_commit_ms = self->last_commit_ms,
+                .latency = &self->latency,
+                .batches = self->commits,
+                .batch_requests = self->batch_requests
             };
             hub_query_status (self->store, slot->request_id, &figures, &self->reply);
         }
@@ -635,16 +762,56 @@ s_to_reader (hub_ingest_t *self, hub_slot_t *slot)
     return 0;
 }
 
-//  Replies to one routed slot of a finished batch.
+//  The AckBatch of the batch request in slot `at`: one result per member.
 static void
-s_reply (hub_ingest_t *self, hub_slot_t *slot)
+s_ack_batch (hub_ingest_t *self, hub_batch_t *batch, size_t at)
 {
+    hub_slot_t *head = hub_batch_slot (batch, at);
+    int64_t now = hub_latency_now ();
+    for (size_t i = 0; i < head->members; i++) {
+        hub_slot_t *member = hub_batch_slot (batch, at + 1 + i);
+        Cyclehub__V1__PublishResult *result = &self->results [i];
+        cyclehub__v1__publish_result__init (result);
+        result->msg_id = member->publish && member->publish->msg_id
+                       ? member->publish->msg_id: "";
+        if (member->kind == HUB_SLOT_PUBLISH || member->kind == HUB_SLOT_DUPLICATE) {
+            cyclehub__v1__ack__init (&self->acks [i]);
+            self->acks [i].seq = member->seq;
+            self->acks [i].duplicate = member->kind == HUB_SLOT_DUPLICATE;
+            result->result_case = CYCLEHUB__V1__PUBLISH_RESULT__RESULT_ACK;
+            result->ack = &self->acks [i];
+            hub_latency_add (&self->latency, HUB_LATENCY_IN_BROKER, now - member->arrived_us);
+        }
+        else {
+            cyclehub__v1__reject__init (&self->rejects [i]);
+            self->rejects [i].code = member->verdict.code;
+            self->rejects [i].reason = member->verdict.reason;
+            self->rejects [i].field = member->verdict.field;
+            result->result_case = CYCLEHUB__V1__PUBLISH_RESULT__RESULT_REJECT;
+            result->reject = &self->rejects [i];
+        }
+        self->result_ptrs [i] = result;
+    }
+    hub_query_ack_batch (head->request_id, self->result_ptrs, head->members, &self->reply);
+}
+
+//  Replies to the routed slot `at` of a finished batch.
+static void
+s_reply (hub_ingest_t *self, hub_batch_t *batch, size_t at)
+{
+    hub_slot_t *slot = hub_batch_slot (batch, at);
     if (slot->kind == HUB_SLOT_QUERY && slot->roles
     &&  slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_HISTORY
     &&  s_to_reader (self, slot) == 0)
         return;                     //  the reader thread answers it
-    if (slot->kind == HUB_SLOT_PUBLISH || slot->kind == HUB_SLOT_DUPLICATE)
+    if (slot->kind == HUB_SLOT_BATCH)
+        s_ack_batch (self, batch, at);
+    else
+    if (slot->kind == HUB_SLOT_PUBLISH || slot->kind == HUB_SLOT_DUPLICATE) {
+        hub_latency_add (&self->latency, HUB_LATENCY_IN_BROKER,
+                         slot->arrived_us? hub_latency_now () - slot->arrived_us: 0);
         hub_query_ack (slot->request_id, slot->seq, slot->kind == HUB_SLOT_DUPLICATE, &self->reply);
+    }
     else
     if (slot->kind == HUB_SLOT_QUERY)
         s_answer_query (self, slot);
@@ -673,11 +840,15 @@ s_finish (hub_ingest_t *self, hub_batch_t *batch, int rc)
         int64_t now = zclock_time () + self->config->clock_offset_ms;
         self->last_commit_ms = now > self->last_recorded_ms? now: self->last_recorded_ms;
     }
+    int64_t start = hub_latency_now ();
     size_t size = hub_batch_size (batch);
     for (size_t i = 0; i < size; i++) {
         hub_slot_t *slot = hub_batch_slot (batch, i);
+        if (slot->member)
+            zmq_msg_close (&slot->routing);     //  answered in its batch's AckBatch
+        else
         if (slot->routed)
-            s_reply (self, slot);
+            s_reply (self, batch, i);
     }
     for (size_t i = 0; i < size; i++) {
         hub_slot_t *slot = hub_batch_slot (batch, i);
@@ -685,6 +856,7 @@ s_finish (hub_ingest_t *self, hub_batch_t *batch, int rc)
             s_publish (self, slot);
     }
     hub_batch_empty (batch);
+    hub_latency_add (&self->latency, HUB_LATENCY_REPLY, hub_latency_now () - start);
 }
 
 //  ---------------------------------------------------------------------------
@@ -793,6 +965,11 @@ s_kick (hub_ingest_t *self)
         s_finish (self, batch, 0);
         return;
     }
+    hub_slot_t *first = hub_batch_slot (batch, 0);
+    if (first->arrived_us)
+        hub_latency_add (&self->latency, HUB_LATENCY_WAIT, hub_latency_now () - first->arrived_us);
+    self->commits++;
+    self->batch_requests += hub_batch_size (batch);
     hub_batch_close (batch, self->states);
     self->committing = batch;
     self->open = batch == self->batches [0]? self->batches [1]: self->batches [0];
@@ -803,9 +980,9 @@ s_kick (hub_ingest_t *self)
 static void
 s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
 {
-    if (*slot->verdict.reason == 0)
-        s_check_request (self, slot);
-    if (*slot->verdict.reason == 0
+    if (slot->member)
+        s_check_member (slot);      //  a request's own form was checked on receipt
+    if (*slot->verdict.reason == 0 && slot->kind != HUB_SLOT_BATCH
     &&  hub_outflow_over (self->outflow, zmq_msg_data (&slot->routing),
                           zmq_msg_size (&slot->routing), hub_outflow_fd (&slot->body))) {
         slot->kind = HUB_SLOT_REJECT;
@@ -815,7 +992,7 @@ s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
     }
     if (s_stopped (self, slot) || slot->kind != HUB_SLOT_PUBLISH)
         return;
-    if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE)
+    if (slot->request && slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_ERASE)
         s_check_erase (self, snapshot, slot);
     else
         s_check_publish (self, snapshot, slot);
@@ -839,10 +1016,20 @@ s_drain (hub_ingest_t *self, void *socket)
 {
     hub_batch_t *batch = self->open;
     size_t first = hub_batch_size (batch);
+    int64_t start = hub_latency_now ();
     hub_slot_t *slot;
-    while ((slot = hub_batch_free_slot (batch)) && s_receive (self, socket, slot))
+    //  A request's form is checked on receipt, so that a PublishBatch's
+    //  envelopes can take the slots right after it
+    while ((slot = hub_batch_free_slot (batch)) && s_receive (self, socket, slot)) {
+        if (*slot->verdict.reason == 0)
+            s_check_request (self, slot);
         hub_batch_add (batch);
+        if (slot->kind == HUB_SLOT_BATCH)
+            s_expand (batch, slot);
+    }
     if (hub_batch_size (batch) > first) {
+        int64_t received = hub_latency_now ();
+        hub_latency_add (&self->latency, HUB_LATENCY_RECEIVE, received - start);
         hub_store_txn_t *snapshot = NULL;
         if (hub_store_read_begin (self->store, &snapshot))
             snapshot = NULL;        //  each lookup then takes its own
@@ -851,6 +1038,7 @@ s_drain (hub_ingest_t *self, void *socket)
         //  Snapshots stay short: the writer must wait for them to end
         //  before it can grow the map
         hub_store_read_end (&snapshot);
+        hub_latency_add (&self->latency, HUB_LATENCY_CHECK, hub_latency_now () - received);
     }
     s_kick (self);
 }
@@ -888,6 +1076,11 @@ hub_ingest_committed (hub_ingest_t *self)
     int rc = -1;
     if (zsock_recv (self->writer, "i", &rc) != 0 || !self->committing)
         return;
+    int64_t commit_us, sync_us, done_at;
+    hub_batch_commit_times (self->committing, &commit_us, &sync_us, &done_at);
+    hub_latency_add (&self->latency, HUB_LATENCY_COMMIT, commit_us);
+    hub_latency_add (&self->latency, HUB_LATENCY_SYNC, sync_us);
+    hub_latency_add (&self->latency, HUB_LATENCY_HANDOVER, hub_latency_now () - done_at);
     hub_log_debug ("ingest: committed requests=%zu events=%zu rc=%d open=%zu",
                    hub_batch_size (self->committing), hub_batch_accepted (self->committing),
                    rc, hub_batch_size (self->open));

@@ -92,6 +92,20 @@ hub_query_reject (uint64_t request_id, const hub_verdict_t *verdict, hub_buf_t *
     s_pack_reply (&reply, out);
 }
 
+void
+hub_query_ack_batch (uint64_t request_id, Cyclehub__V1__PublishResult **results,
+                     size_t count, hub_buf_t *out)
+{
+    Cyclehub__V1__AckBatch batch = CYCLEHUB__V1__ACK_BATCH__INIT;
+    batch.results = results;
+    batch.n_results = count;
+    Cyclehub__V1__Reply reply = CYCLEHUB__V1__REPLY__INIT;
+    reply.request_id = request_id;
+    reply.body_case = CYCLEHUB__V1__REPLY__BODY_ACK_BATCH;
+    reply.ack_batch = &batch;
+    s_pack_reply (&reply, out);
+}
+
 static void
 s_reject (uint64_t request_id, Cyclehub__V1__RejectCode code, const char *field,
           const char *reason, hub_buf_t *out)
@@ -364,6 +378,10 @@ hub_query_status (hub_store_t *store, uint64_t request_id,
     status.store_max_bytes = stat.map_size_max;
     status.subscribers = figures->subscribers;
     status.last_commit_ms = figures->last_commit_ms;
+    if (figures->latency)
+        hub_latency_fill (figures->latency, &status);
+    status.batches = figures->batches;
+    status.batch_requests = figures->batch_requests;
     Cyclehub__V1__Reply reply = CYCLEHUB__V1__REPLY__INIT;
     reply.request_id = request_id;
     reply.body_case = CYCLEHUB__V1__REPLY__BODY_STATUS;

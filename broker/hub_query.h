@@ -7,6 +7,7 @@
 #include <czmq.h>
 #include "hub_broker.h"
 #include "hub_verdict.h"
+#include "hub_latency.h"
 #include "cyclehub.pb-c.h"
 
 /* A growable byte buffer the reply builders write into. */
@@ -28,6 +29,9 @@ typedef struct {
     double publish_rate;
     uint64_t subscribers;               //  events connections holding a subscription
     int64_t last_commit_ms;             //  when events were last committed (0 = never)
+    hub_latency_t *latency;             //  the publish path's latency budget, or NULL
+    uint64_t batches;                   //  commits handed to the writer
+    uint64_t batch_requests;            //  requests in them
 } hub_query_figures_t;
 
 /* Each writes a packed Reply for request_id into out (replacing its
@@ -41,6 +45,10 @@ void
 void
     hub_query_commission (hub_store_t *store, uint64_t request_id,
                           const Cyclehub__V1__CommissionQuery *query, hub_buf_t *out);
+/* The reply to a PublishBatch: one result per envelope, in order. */
+void
+    hub_query_ack_batch (uint64_t request_id, Cyclehub__V1__PublishResult **results,
+                         size_t count, hub_buf_t *out);
 void
     hub_query_status (hub_store_t *store, uint64_t request_id,
                       const hub_query_figures_t *figures, hub_buf_t *out);

@@ -22,6 +22,7 @@ extern "C" {
 /* Limits every unpacked message is held to (hub_proto_check). */
 #define HUB_PROTO_MAX_STRING   65536   /* bytes in one string field */
 #define HUB_PROTO_MAX_REPEATED 1000    /* elements in one repeated field */
+#define HUB_PROTO_MAX_BATCH    1000    /* envelopes in one PublishBatch */
 #define HUB_PROTO_MAX_DEPTH    16
 
 /* Returns the type name of an Envelope body case ("tender.published", from

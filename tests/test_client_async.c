@@ -117,7 +117,7 @@ main (void)
         uint64_t token;
         char msg_id [129];
         rc = hub_client_publish_async (client, env, &token, msg_id);
-        CHECK (rc == HUB_OK);
+        CHECK_MSG (rc == HUB_OK, "publish %d: %s", i, hub_strerror (rc));
         CHECK (*msg_id);
         if (i == 0)
             first_token = token;

@@ -945,8 +945,8 @@ main (void)
     //  Every Envelope body type, and every Request and Reply body
     int bodies = s_roundtrip_each_member (ENVELOPE_DESC);
     CHECK_MSG (bodies == 28, "%d envelope bodies", bodies);
-    CHECK (s_roundtrip_each_member (&cyclehub__v1__request__descriptor) == 6);
-    CHECK (s_roundtrip_each_member (&cyclehub__v1__reply__descriptor) == 6);
+    CHECK (s_roundtrip_each_member (&cyclehub__v1__request__descriptor) == 7);
+    CHECK (s_roundtrip_each_member (&cyclehub__v1__reply__descriptor) == 7);
     const ProtobufCMessageDescriptor *others [] = {
         &cyclehub__v1__event__descriptor,
         &cyclehub__v1__commission_state__descriptor,

@@ -400,6 +400,28 @@ s_sweep_erase (zsock_t *sock)
     free (long_id);
 }
 
+//  A batch refused as a whole (its envelopes' refusals: test_batch)
+static void
+s_sweep_publish_batch (zsock_t *sock)
+{
+    Cyclehub__V1__PublishBatch batch = CYCLEHUB__V1__PUBLISH_BATCH__INIT;
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH_BATCH;
+    request.publish_batch = &batch;
+    s_request (sock, &request, C (MISSING_FIELD), "publish_batch.envelopes",
+               "publish_batch: no envelopes", false);
+    ProtobufCBinaryData *many = calloc (HUB_PROTO_MAX_BATCH + 1, sizeof *many);
+    for (size_t i = 0; i <= HUB_PROTO_MAX_BATCH; i++) {
+        many [i].data = (uint8_t *) "\x0a\x01x";     //  msg_id "x": never read
+        many [i].len = 3;
+    }
+    batch.envelopes = many;
+    batch.n_envelopes = HUB_PROTO_MAX_BATCH + 1;
+    s_request (sock, &request, C (TOO_LARGE), "publish_batch.envelopes",
+               "publish_batch: 1001 envelopes", false);
+    free (many);
+}
+
 //  Every member of the Request oneof has its sweep here
 static void
 s_test_sweep (zsock_t *sock)
@@ -407,7 +429,8 @@ s_test_sweep (zsock_t *sock)
     struct { const char *name; void (*sweep) (zsock_t *); } sweeps [] = {
         { "publish", s_sweep_publish }, { "history", s_sweep_history },
         { "commission", s_sweep_commission }, { "status", s_sweep_status },
-        { "erase", s_sweep_erase }, { "commissions", s_sweep_commissions }
+        { "erase", s_sweep_erase }, { "commissions", s_sweep_commissions },
+        { "publish_batch", s_sweep_publish_batch }
     };
     const ProtobufCMessageDescriptor *desc = &cyclehub__v1__request__descriptor;
     for (unsigned f = 0; f < desc->n_fields; f++) {

@@ -1,7 +1,9 @@
 /*  libcyclehub: the client library of the cyclehub message hub.
 
     One include for everything a client program needs:
-    - hub_client.h      publish (sync, or async with a window), history,
+    - hub_client.h      publish (sync, or async with a window, batched
+                        on the wire: 64 publishes, 64 KiB or a 1 ms
+                        linger per request by default), history,
                         commission state and status over the api socket
     - hub_subscriber.h  events matching a filter, once and in order, with
                         catch-up from history and an optional cursor file

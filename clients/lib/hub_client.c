@@ -17,8 +17,11 @@ typedef struct {
     bool sync;                      //  a caller is waiting for it: keep the reply
     bool sent;                      //  written to the current socket
     bool done;                      //  sync only: reply has arrived
+    bool envelope;                  //  an async publish: frame is the packed Envelope, sent
+                                    //  in a batch (request_id is given when it is sent)
     int64_t sent_at;                //  mono ms of the last send
-    uint8_t *frame;                 //  the packed Request
+    int64_t queued_us;              //  async publishes: when queued (the linger)
+    uint8_t *frame;                 //  the packed Request (or Envelope)
     size_t size;
     char msg_id [129];              //  publishes: the msg_id in frame
     Cyclehub__V1__Reply *reply;     //  sync only: the reply, once done
@@ -49,6 +52,12 @@ struct _hub_client_t {
                                     //  this connection's publishes until it is resumed
     bool outward;                   //  redact every history page (options.outward)
     bool verbose;                   //  log its reconnections (options.verbose)
+    int batch_max;                  //  async publishes per request, at most
+    size_t batch_bytes;             //  their envelope bytes per request, at most
+    int linger_us;                  //  how long one may wait for its batch to fill (< 0: never)
+    s_pending_t **run;              //  scratch: one batch being sent or answered (batch_max)
+    uint8_t *scratch;               //  scratch: the batch's request frame
+    size_t scratch_size;
 };
 
 static const char *s_errors [] = {
@@ -84,6 +93,9 @@ hub_connect_options_default (hub_connect_options_t *options)
     options->timeout_ms = 5000;
     options->window = 64;
     options->resend_ms = 2000;
+    options->batch_max = 64;
+    options->batch_bytes = 65536;
+    options->linger_us = 1000;
 }
 
 static void
@@ -176,12 +188,18 @@ hub_client_new (const hub_connect_options_t *options)
     self->resend_ms = options->resend_ms > 0? options->resend_ms: defaults.resend_ms;
     self->outward = options->outward;
     self->verbose = options->verbose;
+    self->batch_max = options->batch_max > 0? options->batch_max: defaults.batch_max;
+    if (self->batch_max > HUB_PROTO_MAX_BATCH)
+        self->batch_max = HUB_PROTO_MAX_BATCH;
+    self->batch_bytes = (size_t) (options->batch_bytes > 0? options->batch_bytes: defaults.batch_bytes);
+    self->linger_us = options->linger_us? options->linger_us: defaults.linger_us;
+    self->run = calloc ((size_t) self->batch_max, sizeof (s_pending_t *));
     self->pending = zlistx_new ();
     self->completions = zlistx_new ();
     self->next_request_id = 1;
     self->next_token = 1;
     self->id_prefix = s_random64 ();
-    if (!self->api_endpoint ||  !self->pending || !self->completions || s_connect (self)) {
+    if (!self->api_endpoint || !self->run || !self->pending || !self->completions || s_connect (self)) {
         hub_client_destroy (&self);
         return NULL;
     }
@@ -209,6 +227,8 @@ hub_client_destroy (hub_client_t **self_p)
     hub_handshake_destroy (&self->handshake);
     zsock_destroy (&self->sock);
     free (self->api_endpoint);
+    free (self->run);
+    free (self->scratch);
     hub_secure_fini (&self->secure);
     free (self);
     *self_p = NULL;
@@ -239,26 +259,34 @@ hub_client_in_flight (hub_client_t *self)
     return self->publishes;
 }
 
+//  Fills result from an ack or a rejection (neither: HUB_EPROTO).
+static void
+s_result_from (hub_result_t *result, const Cyclehub__V1__Ack *ack,
+               const Cyclehub__V1__Reject *reject)
+{
+    if (ack) {
+        result->rc = HUB_OK;
+        result->seq = ack->seq;
+        result->duplicate = ack->duplicate;
+    }
+    else
+    if (reject) {
+        result->rc = HUB_REJECTED;
+        result->code = reject->code;
+        snprintf (result->reason, sizeof result->reason, "%s", reject->reason? reject->reason: "");
+        snprintf (result->field, sizeof result->field, "%s", reject->field? reject->field: "");
+    }
+    else
+        result->rc = HUB_EPROTO;
+}
+
 //  Fills result from a reply to a publish (or any request).
 static void
 s_result_from_reply (hub_result_t *result, const Cyclehub__V1__Reply *reply)
 {
-    if (reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK && reply->ack) {
-        result->rc = HUB_OK;
-        result->seq = reply->ack->seq;
-        result->duplicate = reply->ack->duplicate;
-    }
-    else
-    if (reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT && reply->reject) {
-        result->rc = HUB_REJECTED;
-        result->code = reply->reject->code;
-        snprintf (result->reason, sizeof result->reason, "%s",
-                  reply->reject->reason? reply->reject->reason: "");
-        snprintf (result->field, sizeof result->field, "%s",
-                  reply->reject->field? reply->reject->field: "");
-    }
-    else
-        result->rc = HUB_EPROTO;
+    s_result_from (result,
+                   reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK? reply->ack: NULL,
+                   reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT? reply->reject: NULL);
 }
 
 static void
@@ -272,11 +300,12 @@ s_result_init (hub_result_t *result, const s_pending_t *p)
 }
 
 static void
-s_complete (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *reply)
+s_complete (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Ack *ack,
+            const Cyclehub__V1__Reject *reject)
 {
     hub_result_t result;
     s_result_init (&result, p);
-    s_result_from_reply (&result, reply);
+    s_result_from (&result, ack, reject);
     if (self->handler)
         self->handler (&result, self->handler_arg);
     else {
@@ -291,11 +320,58 @@ s_complete (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *reply
 //  A publish refused for lack of space stops the connection (the broker
 //  refuses its later publishes until a status request resumes it)
 static bool
+s_space_code (const Cyclehub__V1__Reject *reject)
+{
+    return reject
+        && (reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_STORE_FULL
+         || reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_DISK_FULL);
+}
+
+static bool
 s_space_refusal (const Cyclehub__V1__Reply *reply)
 {
-    return reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT
-        && (reply->reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_STORE_FULL
-         || reply->reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_DISK_FULL);
+    return reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT && s_space_code (reply->reject);
+}
+
+//  Completes the async publishes sent together under one request_id, from
+//  p (the first, at the list's cursor) on: with the AckBatch's result of
+//  each in order, or with the one ack or rejection the reply holds (a
+//  single publish, or a batch refused as a whole).
+static void
+s_complete_run (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *reply)
+{
+    //  Take them off the list first: a handler may call into the client
+    size_t n = 0;
+    uint64_t request_id = p->request_id;
+    while (p && p->request_id == request_id && p->envelope && n < (size_t) self->batch_max) {
+        zlistx_detach_cur (self->pending);
+        if (!p->sent)
+            self->unsent--;
+        self->publishes--;
+        self->run [n++] = p;
+        p = zlistx_next (self->pending);
+    }
+    const Cyclehub__V1__AckBatch *batch =
+        reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK_BATCH? reply->ack_batch: NULL;
+    for (size_t i = 0; i < n; i++) {
+        const Cyclehub__V1__Ack *ack = reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK
+                                     ? reply->ack: NULL;
+        const Cyclehub__V1__Reject *reject = reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT
+                                           ? reply->reject: NULL;
+        if (batch) {
+            const Cyclehub__V1__PublishResult *result = i < batch->n_results
+                                                      ? batch->results [i]: NULL;
+            //  (a oneof: its members share their storage)
+            ack = result && result->result_case == CYCLEHUB__V1__PUBLISH_RESULT__RESULT_ACK
+                ? result->ack: NULL;                //  neither: HUB_EPROTO
+            reject = result && result->result_case == CYCLEHUB__V1__PUBLISH_RESULT__RESULT_REJECT
+                   ? result->reject: NULL;
+        }
+        if (s_space_code (reject))
+            self->stopped = true;
+        s_complete (self, self->run [i], ack, reject);
+        s_pending_destroy (&self->run [i]);
+    }
 }
 
 //  Matches one reply frame to its request.
@@ -310,8 +386,9 @@ s_dispatch (hub_client_t *self, const uint8_t *data, size_t size)
     void *handle = NULL;
     s_pending_t *p = NULL;
     //  Replies come in request order, so the match is nearly always first
+    //  (an async publish has its request_id once sent)
     for (p = zlistx_first (self->pending); p; p = zlistx_next (self->pending))
-        if (p->request_id == reply->request_id) {
+        if (p->request_id == reply->request_id && (p->sent || !p->envelope)) {
             handle = zlistx_cursor (self->pending);
             break;
         }
@@ -319,22 +396,17 @@ s_dispatch (hub_client_t *self, const uint8_t *data, size_t size)
         cyclehub__v1__reply__free_unpacked (reply, NULL);
         return;
     }
-    if (!p->sent)
-        self->unsent--;
     if (p->sync) {
+        if (!p->sent)
+            self->unsent--;
         p->reply = reply;
         p->done = true;
         p->sent = true;
         zlistx_detach (self->pending, handle);
         return;                     //  the waiting caller owns p now
     }
-    zlistx_detach (self->pending, handle);
-    self->publishes--;
-    if (s_space_refusal (reply))
-        self->stopped = true;
-    s_complete (self, p, reply);
+    s_complete_run (self, p, reply);
     cyclehub__v1__reply__free_unpacked (reply, NULL);
-    s_pending_destroy (&p);
 }
 
 static void
@@ -363,27 +435,126 @@ s_recv_all (hub_client_t *self)
     }
 }
 
-//  Writes unsent requests, in order, until the socket would block.
+static size_t
+s_varint (uint8_t *out, uint64_t value)
+{
+    size_t n = 0;
+    while (value >= 0x80) {
+        out [n++] = (uint8_t) (value | 0x80);
+        value >>= 7;
+    }
+    out [n++] = (uint8_t) value;
+    return n;
+}
+
+static size_t
+s_varint_size (uint64_t value)
+{
+    uint8_t scratch [10];
+    return s_varint (scratch, value);
+}
+
+//  Sends the n async publishes in self->run as one request: a plain
+//  publish if n is 1, else a PublishBatch. The frame is written by hand
+//  around the envelopes' packed bytes (field order as protobuf-c packs a
+//  Request: request_id, then the body). Returns 0, or -1 if the socket
+//  would block (nothing sent).
+static int
+s_send_run (hub_client_t *self, void *handle, size_t n)
+{
+    size_t inner = 0, need = 40;
+    for (size_t i = 0; i < n; i++) {
+        inner += 1 + s_varint_size (self->run [i]->size) + self->run [i]->size;
+        need += self->run [i]->size + 11;
+    }
+    if (need > self->scratch_size) {
+        uint8_t *grown = realloc (self->scratch, need);
+        if (!grown)
+            return -1;
+        self->scratch = grown;
+        self->scratch_size = need;
+    }
+    uint64_t request_id = self->next_request_id++;
+    uint8_t *out = self->scratch;
+    size_t at = 0;
+    out [at++] = (1 << 3) | 0;                          //  request_id
+    at += s_varint (out + at, request_id);
+    if (n == 1) {
+        at += s_varint (out + at, (CYCLEHUB__V1__REQUEST__BODY_PUBLISH << 3) | 2);
+        at += s_varint (out + at, self->run [0]->size);
+    }
+    else {
+        at += s_varint (out + at, (CYCLEHUB__V1__REQUEST__BODY_PUBLISH_BATCH << 3) | 2);
+        at += s_varint (out + at, inner);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (n > 1) {
+            out [at++] = (1 << 3) | 2;                  //  PublishBatch.envelopes
+            at += s_varint (out + at, self->run [i]->size);
+        }
+        memcpy (out + at, self->run [i]->frame, self->run [i]->size);
+        at += self->run [i]->size;
+    }
+    if (zmq_send (handle, out, at, ZMQ_DONTWAIT) < 0)
+        return -1;
+    int64_t now = zclock_mono ();
+    for (size_t i = 0; i < n; i++) {
+        self->run [i]->request_id = request_id;
+        self->run [i]->sent = true;
+        self->run [i]->sent_at = now;
+    }
+    self->unsent -= n;
+    return 0;
+}
+
+//  Should a batch that could take more wait for them? Only while earlier
+//  requests are unanswered (so a lone publish never waits), and for at
+//  most linger_us since its first publish was queued.
+static bool
+s_linger (hub_client_t *self, const s_pending_t *first)
+{
+    const s_pending_t *oldest = zlistx_first (self->pending);
+    return self->linger_us > 0 && oldest && oldest->sent
+        && zclock_usecs () - first->queued_us < self->linger_us;
+}
+
+//  Writes unsent requests, in order, until the socket would block; runs of
+//  async publishes go out in batches. With hold, a last batch that is not
+//  full may stay back to fill (s_linger).
 static void
-s_send_unsent (hub_client_t *self)
+s_send_unsent (hub_client_t *self, bool hold)
 {
     if (self->unsent == 0)
         return;
-    //  The common case: everything before the newest request is on the
-    //  socket already, so only the newest is to go (no walk of the window).
-    //  Otherwise walk from the oldest, so requests leave in their order.
+    //  The unsent requests are the last ones: walk back to the first
     void *handle = zsock_resolve (self->sock);
     s_pending_t *p = zlistx_last (self->pending);
-    if (!(self->unsent == 1 && p && !p->sent))
-        p = zlistx_first (self->pending);
-    for (; p; p = zlistx_next (self->pending)) {
-        if (p->sent)
+    for (size_t k = 1; p && k < self->unsent; k++)
+        p = zlistx_prev (self->pending);
+    while (p && !p->sent) {
+        if (!p->envelope) {
+            if (zmq_send (handle, p->frame, p->size, ZMQ_DONTWAIT) < 0)
+                break;
+            p->sent = true;
+            p->sent_at = zclock_mono ();
+            self->unsent--;
+            p = zlistx_next (self->pending);
             continue;
-        if (zmq_send (handle, p->frame, p->size, ZMQ_DONTWAIT) < 0)
+        }
+        size_t n = 0, bytes = 0;
+        s_pending_t *q = p;
+        while (q && q->envelope && n < (size_t) self->batch_max
+        &&     (n == 0 || bytes + q->size <= self->batch_bytes)) {
+            self->run [n++] = q;
+            bytes += q->size;
+            q = zlistx_next (self->pending);
+        }
+        bool full = n == (size_t) self->batch_max || (q && q->envelope);
+        if (hold && !q && !full && s_linger (self, p))
             break;
-        p->sent = true;
-        p->sent_at = zclock_mono ();
-        self->unsent--;
+        if (s_send_run (self, handle, n))
+            break;
+        p = q;
     }
 }
 
@@ -399,7 +570,7 @@ s_pump (hub_client_t *self, int64_t until)
         return HUB_EAUTH;
     if (self->refused_at && s_connect (self))
         return HUB_ENOMEM;
-    s_send_unsent (self);
+    s_send_unsent (self, false);
     int64_t now = zclock_mono ();
     s_pending_t *oldest = zlistx_first (self->pending);
     //  Nothing heard for resend_ms: requests sent and unanswered, or not
@@ -411,7 +582,7 @@ s_pump (hub_client_t *self, int64_t until)
                         self->resend_ms, zlistx_size (self->pending));
         if (s_connect (self))
             return HUB_ENOMEM;
-        s_send_unsent (self);
+        s_send_unsent (self, false);
         now = zclock_mono ();
     }
     int64_t wait = until - now;
@@ -466,6 +637,26 @@ s_pending_new (hub_client_t *self, Cyclehub__V1__Request *request, bool publish,
     return p;
 }
 
+//  An async publish: its packed envelope, sent later in a batch
+static s_pending_t *
+s_envelope_new (const Cyclehub__V1__Envelope *env)
+{
+    s_pending_t *p = calloc (1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->publish = true;
+    p->envelope = true;
+    p->queued_us = zclock_usecs ();
+    p->size = cyclehub__v1__envelope__get_packed_size (env);
+    p->frame = malloc (p->size? p->size: 1);
+    if (!p->frame) {
+        free (p);
+        return NULL;
+    }
+    cyclehub__v1__envelope__pack (env, p->frame);
+    return p;
+}
+
 static void
 s_enqueue (hub_client_t *self, s_pending_t *p)
 {
@@ -473,7 +664,8 @@ s_enqueue (hub_client_t *self, s_pending_t *p)
     self->unsent++;
     if (p->publish && !p->sync)
         self->publishes++;
-    s_send_unsent (self);
+    //  Only an async publish may stay back to fill its batch
+    s_send_unsent (self, p->envelope);
 }
 
 //  Builds the pending entry of a publish, generating the msg_id if needed.
@@ -492,10 +684,15 @@ s_publish_new (hub_client_t *self, const Cyclehub__V1__Envelope *env, bool sync,
                   self->id_prefix, ++self->id_counter);
         copy.msg_id = msg_id;
     }
-    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
-    request.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH;
-    request.publish = &copy;
-    s_pending_t *p = s_pending_new (self, &request, true, sync);
+    s_pending_t *p = NULL;
+    if (sync) {
+        Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+        request.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH;
+        request.publish = &copy;
+        p = s_pending_new (self, &request, true, sync);
+    }
+    else
+        p = s_envelope_new (&copy);
     if (!p)
         return HUB_ENOMEM;
     snprintf (p->msg_id, sizeof p->msg_id, "%s", msg_id);
@@ -650,6 +847,7 @@ hub_client_poll (hub_client_t *self, hub_result_t *result, int timeout_ms)
             return HUB_OK;
         }
         if (zlistx_size (self->pending) == 0 || zclock_mono () >= deadline) {
+            s_send_unsent (self, true);     //  batches whose linger is over
             if (zlistx_size (self->pending))
                 s_recv_all (self);
             if (zlistx_size (self->completions))

@@ -4,7 +4,10 @@
     One DEALER socket, one request frame out and one reply frame back per
     request, matched by request_id. Publishes can be synchronous
     (hub_client_publish) or kept in flight up to a window
-    (hub_client_publish_async + hub_client_flush). A publish without a
+    (hub_client_publish_async + hub_client_flush); async publishes travel
+    in batches (one PublishBatch request, one AckBatch reply: see
+    batch_max, batch_bytes and linger_us below), each still with its own
+    msg_id, token and result. A publish without a
     msg_id gets one generated (a random 64-bit prefix per client plus a
     counter, so unique per sender); the packed bytes of every publish are
     kept until its ack or rejection, and re-sent as they are (same bytes,
@@ -101,6 +104,29 @@ typedef struct {
     bool verbose;                 /* log each reconnection and re-send
                                      (zsys_debug); default false: the
                                      library prints only errors */
+    /* Batching of async publishes on the wire (hub_client_publish_async):
+       publishes waiting to be sent go out together, as one PublishBatch
+       request answered by one AckBatch, so one wake-up of the sockets and
+       the broker carries many. A batch leaves when it holds batch_max
+       publishes or batch_bytes of envelopes, or when its oldest publish
+       has waited linger_us; while nothing of this client is unanswered, a
+       publish leaves at once (a lone publish never lingers). A publish
+       held back goes out at the latest on the next call into the client
+       (publish_async, poll, flush or any request): a program that stops
+       publishing calls hub_client_flush or hub_client_poll, as it must to
+       see its acks. Each publish keeps its own msg_id, ack or rejection
+       and token; the sync hub_client_publish is never batched. */
+    int batch_max;                /* publishes per request, at most; default
+                                     64, at most 1000; 1 = one publish per
+                                     request (what brokers before
+                                     PublishBatch understand) */
+    int batch_bytes;              /* envelope bytes per request, at most
+                                     (a single larger envelope still goes,
+                                     alone); default 65536 */
+    int linger_us;                /* how long a publish may wait for its
+                                     batch to fill while earlier requests
+                                     are unanswered; default 1000 (1 ms);
+                                     negative = never wait */
 } hub_connect_options_t;
 
 /* Fills options with the defaults above. */

@@ -4,7 +4,9 @@
     hub_validate_envelope), then applied
     by hub_cycle_apply to a copy of a commission from the prelude (one per
     stage, holding consultations, procurements, awards and contracts in
-    every state). Aborts when an invariant breaks: a rejection that changed
+    every state). A PublishBatch's envelopes each go the same way, as
+    hub_ingest checks a batch member (hub_wire_check of its bytes, unpack,
+    hub_proto_check, then as a publish). Aborts when an invariant breaks: a rejection that changed
     the state, a state that does not survive encode/decode, an envelope that
     differs from its own raw bytes, personal data left after redaction.
 */
@@ -169,6 +171,49 @@ s_apply (const Cyclehub__V1__Envelope *env, uint64_t request_id)
     hub_commission_destroy (&state);
 }
 
+//  A checked envelope: validated, applied, then redacted
+static void
+s_publish (Cyclehub__V1__Envelope *env, uint64_t request_id)
+{
+    hub_verdict_t v;
+    if (hub_validate_envelope (env, &v) == 0) {
+        if (v.code != 0)
+            s_fail ("validated with a reject code");
+        s_apply (env, request_id);
+    }
+    else
+    if (v.code == 0 || !*v.reason)
+        s_fail ("invalid without a code or a reason");
+    //  Redaction leaves no personal data anywhere in the envelope
+    if (hub_proto_redact (&env->base) < 0)
+        s_fail ("hub_proto_redact ran out of memory");
+    if (hub_proto_has_personal (&env->base))
+        s_fail ("personal data left after hub_proto_redact");
+}
+
+//  Each envelope of a PublishBatch, as hub_ingest checks a batch member
+static void
+s_batch (const Cyclehub__V1__PublishBatch *batch, uint64_t request_id)
+{
+    if (batch->n_envelopes > HUB_PROTO_MAX_BATCH)
+        return;
+    for (size_t i = 0; i < batch->n_envelopes; i++) {
+        const ProtobufCBinaryData *bytes = &batch->envelopes [i];
+        if (hub_wire_check (&cyclehub__v1__envelope__descriptor, bytes->data, bytes->len, NULL))
+            continue;
+        Cyclehub__V1__Envelope *env = cyclehub__v1__envelope__unpack (NULL, bytes->len, bytes->data);
+        if (!env)
+            continue;               //  e.g. a bad element in a packed list
+        char path [128];
+        hub_check_t check = hub_proto_check (&env->base, path, sizeof path);
+        if (check == HUB_CHECK_UNKNOWN_FIELD || check == HUB_CHECK_BAD_UTF8)
+            s_fail ("the unpacked check found what the wire check passed (batch)");
+        if (check == HUB_CHECK_OK)
+            s_publish (env, request_id + i);
+        cyclehub__v1__envelope__free_unpacked (env, NULL);
+    }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -180,6 +225,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     //  As hub_ingest: the raw bytes first; bytes that pass hold no unknown
     //  field and no string that is not UTF-8 for the unpacked check to find
     if (hub_wire_check_request (data, size, NULL)) {
+        cyclehub__v1__request__free_unpacked (request, NULL);
+        return 0;
+    }
+    if (request->body_case == CYCLEHUB__V1__REQUEST__BODY_PUBLISH_BATCH) {
+        //  The broker checks a batch per envelope, not as a whole
+        s_batch (request->publish_batch, request->request_id);
         cyclehub__v1__request__free_unpacked (request, NULL);
         return 0;
     }
@@ -218,21 +269,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         free (b);
         cyclehub__v1__envelope__free_unpacked (alone, NULL);
 
-        hub_verdict_t v;
-        if (hub_validate_envelope (env, &v) == 0) {
-            if (v.code != 0)
-                s_fail ("validated with a reject code");
-            s_apply (env, request->request_id);
-        }
-        else
-        if (v.code == 0 || !*v.reason)
-            s_fail ("invalid without a code or a reason");
+        s_publish (env, request->request_id);
     }
-    //  Redaction leaves no personal data anywhere in the envelope
-    if (hub_proto_redact (&env->base) < 0)
-        s_fail ("hub_proto_redact ran out of memory");
-    if (hub_proto_has_personal (&env->base))
-        s_fail ("personal data left after hub_proto_redact");
+    else {
+        //  Redaction leaves no personal data anywhere in the envelope
+        if (hub_proto_redact (&env->base) < 0)
+            s_fail ("hub_proto_redact ran out of memory");
+        if (hub_proto_has_personal (&env->base))
+            s_fail ("personal data left after hub_proto_redact");
+    }
     cyclehub__v1__request__free_unpacked (request, NULL);
     return 0;
 }

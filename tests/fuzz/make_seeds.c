@@ -198,6 +198,32 @@ s_requests (void)
         s_write_request (extra [i].name, extra [i].request_id, env, env_size);
         free (env);
     }
+    //  A PublishBatch of two envelopes (the first extra's, twice with two ids)
+    {
+        ProtobufCBinaryData bytes [2];
+        for (size_t i = 0; i < 2; i++) {
+            fb_spec_t spec = extra [0].spec;
+            spec.commission_id = fb_commissions [extra [0].commission >= 0? extra [0].commission: 0];
+            spec.msg_id = i? "seed-b2": "seed-b1";
+            if (fb_envelope (extra [0].type, &spec, &bytes [i].data, &bytes [i].len))
+                exit (1);
+        }
+        Cyclehub__V1__PublishBatch batch = CYCLEHUB__V1__PUBLISH_BATCH__INIT;
+        batch.envelopes = bytes;
+        batch.n_envelopes = 2;
+        Cyclehub__V1__Request breq = CYCLEHUB__V1__REQUEST__INIT;
+        breq.request_id = 9;
+        breq.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH_BATCH;
+        breq.publish_batch = &batch;
+        size_t bsize = cyclehub__v1__request__get_packed_size (&breq);
+        uint8_t *bbuf = malloc (bsize);
+        if (!bbuf)
+            exit (1);
+        s_write ("request", "seed-q-batch", bbuf, cyclehub__v1__request__pack (&breq, bbuf));
+        free (bbuf);
+        free (bytes [0].data);
+        free (bytes [1].data);
+    }
     //  Queries, and frames the broker refuses
     uint8_t buf [512];
     Cyclehub__V1__Request req = CYCLEHUB__V1__REQUEST__INIT;
