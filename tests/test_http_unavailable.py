@@ -178,7 +178,7 @@ def main():
             time.sleep(0.01)
         check(lock.waited_on(), "the broker's writer never waited for the store's lock")
         broker.proc.send_signal(signal.SIGTERM)
-        check(broker.logged("cyclehubd: shutting down"), "SIGTERM was not taken")
+        check(broker.logged("cyclehubd: shutdown reason="), "SIGTERM was not taken")
 
         check_unavailable(*broker.ask(keep, "GET", "/v1/status"), "a keep-alive request")
         resume = broker.connect()

@@ -19,6 +19,7 @@
 #define AXIS_H 30.0
 #define MAX_MARKS 2000          //  the latest events drawn; older ones stay in the table
 #define DAY_MS 86400000LL
+#define MIN_SPAN_DAYS 60        //  the shortest time axis drawn
 
 static const char *s_lane_name [LANES] = { "Commission", "Consultation", "Procurement", "Contract" };
 static const char *s_lane_fill [LANES] = { "#1d70b8", "#912b88", "#0b0c0c", "#00703c" };
@@ -194,6 +195,14 @@ hub_dash_timeline (hub_dash_buf_t *b, const hub_dash_ctx_t *ctx, const hub_dash_
     for (size_t i = first; i < c->n_events; i++)
         if (hub_dash_event_of (c->events [i], s->commission_id) && c->events [i]->recorded_at_ms < sc.t0)
             sc.t0 = c->events [i]->recorded_at_ms;
+    //  A commission whose events all fall within a few days would get an
+    //  axis of hours, with no month to mark: show at least MIN_SPAN_DAYS,
+    //  mostly ahead of today, where its deadlines are
+    int64_t short_by = MIN_SPAN_DAYS * DAY_MS - (sc.t1 - sc.t0);
+    if (short_by > 0) {
+        sc.t0 -= short_by / 4;
+        sc.t1 += short_by - short_by / 4;
+    }
     int64_t pad = (sc.t1 - sc.t0) / 40 + DAY_MS;
     sc.t0 -= pad;
     sc.t1 += pad;
@@ -223,7 +232,8 @@ hub_dash_timeline (hub_dash_buf_t *b, const hub_dash_ctx_t *ctx, const hub_dash_
             from = ev->recorded_at_ms;
         }
     }
-    s_band (b, &sc, stage, from, sc.t1 - pad);
+    //  The stage it is in now lasts until it changes: its band runs on
+    s_band (b, &sc, stage, from, sc.t1);
     for (int l = 0; l < LANES; l++)
         hub_dash_rawf (b, "<text x=\"8\" y=\"%.1f\" class=\"hub-svg-small\">%s</text><line x1=\"%.1f\" "
                           "x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#b1b4b6\"/>",
