@@ -19,8 +19,8 @@ Where they run, the "honest scheme" (say it in docs/style.md too):
 - a broker started as `make run` starts it (`--config
   docs/cyclehubd.cfg.example --store var/cyclehub --http ...`), but on free
   ports: the environment's CYCLEHUB_API and CYCLEHUB_EVENTS point at it, and
-  in the blocks the documented ports 7400, 7401 and 7480 (after a `:`) are
-  rewritten to its ports and the placeholder `chub_...` to the development
+  in the blocks the documented ports 7400, 7401 and 7480 after 127.0.0.1: or
+  localhost: are rewritten to its ports and the placeholder `chub_...` to the development
   token it printed, as a reader would paste it;
 - PATH starts with build/clients and build/broker, as after `cmake --install`.
 Nothing else is rewritten: a block that names another host, needs root or
@@ -161,9 +161,10 @@ def s_broker(tmp):
 
 def s_rewrite(line, ep):
     port = lambda url: url.rsplit(":", 1)[1].rstrip("/")
-    line = re.sub(r"(?<=:)7400\b", port(ep["api"]), line)
-    line = re.sub(r"(?<=:)7401\b", port(ep["events"]), line)
-    line = re.sub(r"(?<=:)7480\b", port(ep["http"]), line)
+    loopback = r"(?<=(?:127\.0\.0\.1|localhost):)"
+    line = re.sub(loopback + r"7400\b", port(ep["api"]), line)
+    line = re.sub(loopback + r"7401\b", port(ep["events"]), line)
+    line = re.sub(loopback + r"7480\b", port(ep["http"]), line)
     return line.replace("chub_...", ep["token"])
 
 
