@@ -14,3 +14,7 @@ foreach(page ${HUB_DOC_PAGES})
   set_tests_properties(${name} PROPERTIES TIMEOUT 120
     ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
+# The runner itself: it fails, naming the line and command, when it should
+add_test(NAME test_docs_run COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_docs_run.py)
+set_tests_properties(test_docs_run PROPERTIES TIMEOUT 120
+  ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")
