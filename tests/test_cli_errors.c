@@ -85,6 +85,10 @@ s_help (void)
         hub_run_argv (&r, a.argv, NULL, 10000);
         CHECK_MSG (r.status == 0 && strstr (r.out, "Usage:"), "%s %s: status %d",
                    commands [i][0], commands [i][1]? commands [i][1]: "", r.status);
+        //  The global help lists every exit status, the relay's 6 included
+        if (i == 0)
+            CHECK_MSG (strstr (r.out, "5 refused") && strstr (r.out, "6 relay webhook stopped"),
+                       "cyclehub --help lacks exit 5 or 6: %s", r.out);
         hub_run_free (&r);
     }
     //  Usage errors: exit 2

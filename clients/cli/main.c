@@ -122,7 +122,9 @@ s_usage (FILE *out)
         "Exit status: 0 done, 1 rejected by the broker, 2 usage or bad input,\n"
         "3 broker unreachable (no answer within --timeout), 4 other failure,\n"
         "5 refused: the broker did not accept who you are (an unregistered key, a wrong\n"
-        "broker key, an org-id it refused, or CURVE where it wants PLAIN or the reverse).\n");
+        "broker key, an org-id it refused, or CURVE where it wants PLAIN or the reverse),\n"
+        "6 relay webhook stopped: the receiver answered 401, 403 or 404 (fix --url or\n"
+        "--secret-file; the cursor stays before that event).\n");
 }
 
 static int
