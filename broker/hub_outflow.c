@@ -4,10 +4,13 @@
 #include "hub_outflow.h"
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
+#include "hub_tcp.h"
 
 typedef struct {
     int fd;                     //  the connection's descriptor, or -1
-    size_t bytes;               //  sent since it was last seen drained
+    size_t bytes;               //  handed to ZeroMQ since it was last seen drained
+    uint64_t acked;             //  the peer's TCP acknowledged bytes then (TCP_INFO)
+    bool tcp;                   //  acked is known
 } s_flow_t;
 
 struct _hub_outflow_t {
@@ -56,13 +59,27 @@ hub_outflow_fd (zmq_msg_t *msg)
     return text? atoi (text): -1;
 }
 
-//  Has the client acknowledged every byte sent on fd? A descriptor that is
-//  not a socket any more (the connection ended) holds nothing either.
+//  Has the client received all that was handed to ZeroMQ for it? Over TCP:
+//  has its TCP acknowledged as many bytes since the flow was last drained
+//  (a client that does not read closes its receive window, and the
+//  acknowledgements stop)? The kernel's send queue alone would not do:
+//  while ZeroMQ's I/O thread has not written a reply yet (a busy machine),
+//  that queue is empty though nothing was read. Elsewhere (ipc), that
+//  queue is all there is to ask. A descriptor that is not a socket any
+//  more (the connection ended) holds nothing.
 static bool
-s_drained (int fd)
+s_drained (s_flow_t *flow)
 {
+    int64_t acked = flow->tcp? hub_tcp_acked (flow->fd): -1;
+    if (acked >= 0) {
+        //  ZeroMQ's framing makes the wire a little longer than the replies
+        if ((uint64_t) acked - flow->acked < flow->bytes)
+            return false;
+        flow->acked = (uint64_t) acked;
+        return true;
+    }
     int queued = 0;
-    if (fd < 0 || ioctl (fd, SIOCOUTQ, &queued) != 0)
+    if (flow->fd < 0 || ioctl (flow->fd, SIOCOUTQ, &queued) != 0)
         return true;
     return queued == 0;
 }
@@ -91,7 +108,7 @@ s_past (s_flow_t *flow, size_t more, size_t limit)
 {
     if (flow->bytes + more <= limit)
         return false;
-    if (s_drained (flow->fd)) {
+    if (s_drained (flow)) {
         flow->bytes = 0;
         return false;
     }
@@ -106,8 +123,15 @@ hub_outflow_over (hub_outflow_t *self, const void *routing, size_t routing_size,
     s_flow_t *flow = s_flow (self, routing, routing_size, true);
     if (!flow)
         return false;
-    if (fd >= 0)
+    if (fd >= 0 && fd != flow->fd) {
+        //  The flow counts from here: what the peer acknowledged so far
+        //  was sent before it
+        int64_t acked = hub_tcp_acked (fd);
         flow->fd = fd;
+        flow->tcp = acked >= 0;
+        flow->acked = acked >= 0? (uint64_t) acked: 0;
+        flow->bytes = 0;
+    }
     return s_past (flow, 0, self->budget);
 }
 
@@ -131,7 +155,7 @@ hub_outflow_sweep (hub_outflow_t *self)
     zlistx_t *keys = zhashx_keys (self->flows);
     for (const char *key = zlistx_first (keys); key; key = zlistx_next (keys)) {
         s_flow_t *flow = zhashx_lookup (self->flows, key);
-        if (flow && s_drained (flow->fd))
+        if (flow && s_drained (flow))
             zhashx_delete (self->flows, key);
     }
     zlistx_destroy (&keys);

@@ -4,9 +4,12 @@
     connection's TCP buffers are full (libzmq queues up to the ROUTER's
     SNDHWM, 100,000 messages, per connection: history pages are up to
     4 MiB). ZeroMQ cannot tell how much of that queue is unread, but the
-    kernel can: while the connection's socket still holds bytes the client
-    has not acknowledged (ioctl SIOCOUTQ), everything sent since the
-    connection was last seen drained counts as in flight. Past the budget,
+    kernel can: until the client's TCP has acknowledged as many bytes as
+    were handed to ZeroMQ for it since the connection was last seen drained
+    (TCP_INFO, hub_tcp), all of them count as in flight. (The kernel's send
+    queue alone is empty while ZeroMQ's I/O thread has not yet written a
+    reply, which on a busy machine let a client that reads nothing past
+    the budget; it is still the measure on ipc.) Past the budget,
     new requests are refused with OVERLOADED and finished history pages are
     replaced by that refusal; past budget + budget/4 (refusals pile up too,
     when nobody reads them) replies are dropped. A client that reads its
