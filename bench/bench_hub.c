@@ -418,38 +418,28 @@ s_paced (s_bench_t *bench, s_broker_t *broker, int rate, int count, int subscrib
 }
 
 //  ---------------------------------------------------------------------------
-//  Replay: one client pages through the whole history, reading each
-//  event's fields in place (hub_page), as hub_subscriber does before it
-//  unpacks the events it hands out
+//  Replay: one client pages through the whole history
 
 static double
 s_replay (s_broker_t *broker, uint64_t *events_p)
 {
     hub_client_t *client = s_client (broker, 1);
-    uint64_t from = 1, events = 0, seqs = 0;
+    uint64_t from = 1, events = 0;
     int64_t start = s_usecs ();
     while (true) {
         Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
         query.from_seq = from;
         query.limit = 1000;
-        hub_page_t *page = NULL;
-        if (hub_client_history_page (client, &query, &page, NULL) != HUB_OK)
+        Cyclehub__V1__Reply *reply = NULL;
+        if (hub_client_history (client, &query, &reply, NULL) != HUB_OK)
             break;
-        const uint8_t *data;
-        size_t size;
-        hub_event_fields_t fields;
-        while (hub_page_next (page, &data, &size, &fields) == 1) {
-            events++;
-            seqs += fields.seq;
-        }
-        from = hub_page_next_seq (page);
-        bool end = hub_page_end (page);
-        hub_page_destroy (&page);
+        events += reply->page->n_events;
+        from = reply->page->next_seq;
+        bool end = reply->page->end;
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
         if (end)
             break;
     }
-    if (seqs == 0 && events)
-        fprintf (stderr, "bench: replayed events without a seq\n");
     double seconds = (s_usecs () - start) / 1e6;
     hub_client_destroy (&client);
     *events_p = events;

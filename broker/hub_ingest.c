@@ -916,16 +916,8 @@ hub_ingest_forward (hub_ingest_t *self)
     if (routing && reply
     &&  (socket != self->api
          || hub_outflow_send (self->outflow, zframe_data (routing), zframe_size (routing), size))
-    &&  zmq_send (socket, zframe_data (routing), zframe_size (routing), ZMQ_SNDMORE) >= 0) {
-        if (data == zframe_data (reply)) {
-            //  The reader's page frame goes out as it is, without a copy
-            zmsg_remove (msg, reply);
-            if (zframe_send (&reply, socket, 0) != 0)
-                zframe_destroy (&reply);
-        }
-        else
-            zmq_send (socket, data, size, 0);
-    }
+    &&  zmq_send (socket, zframe_data (routing), zframe_size (routing), ZMQ_SNDMORE) >= 0)
+        zmq_send (socket, data, size, 0);
     zmsg_destroy (&msg);
 }
 

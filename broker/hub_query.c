@@ -195,39 +195,15 @@ s_any_of (const char *one, char **many, size_t n, const char **single,
     return 0;
 }
 
-//  Room left before a page's events for the Reply's own fields: the
-//  request_id (tag and varint, 11 bytes), the page's tag and its length
-//  (1 + 10): the frame is then written once, in the form it is sent
-#define S_HEADROOM 32
-
-//  Writes the Reply's fields, request_id (1) and the page's tag (12) and
-//  length, into the headroom, ending where the page starts: returns where
-//  the Reply starts in out
-static size_t
-s_put_page_header (uint64_t request_id, hub_buf_t *out)
+void
+hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
+                   uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
+                   const char *reader, hub_buf_t *out)
 {
-    uint8_t header [S_HEADROOM];
-    size_t used = 0;
-    if (request_id) {
-        used += hub_proto_varint (header + used, 1 << 3);
-        used += hub_proto_varint (header + used, request_id);
-    }
-    used += hub_proto_varint (header + used, (CYCLEHUB__V1__REPLY__BODY_PAGE << 3) | 2);
-    used += hub_proto_varint (header + used, out->size - S_HEADROOM);
-    memcpy (out->data + S_HEADROOM - used, header, used);
-    return S_HEADROOM - used;
-}
-
-size_t
-hub_query_history_frame (hub_store_t *store, const hub_broker_config_t *config,
-                         uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
-                         const char *reader, hub_buf_t *out)
-{
-    out->size = 0;
     hub_verdict_t verdict;
     if (hub_queries_check_history (query, &verdict)) {
         hub_query_reject (request_id, &verdict, out);
-        return 0;
+        return;
     }
     size_t limit = query->limit && query->limit < config->page_max? query->limit: config->page_max;
     hub_store_filter_t filter = {
@@ -248,7 +224,7 @@ hub_query_history_frame (hub_store_t *store, const hub_broker_config_t *config,
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE, "history",
                   "at most 32 values of each filter (commission_ids, agencies, types, stages)",
                   out);
-        return 0;
+        return;
     }
     for (size_t i = 0; i < query->n_stages; i++)
         stages [filter.n_stages++] = (int) query->stages [i];
@@ -264,46 +240,38 @@ hub_query_history_frame (hub_store_t *store, const hub_broker_config_t *config,
     if (hub_store_read_begin (store, &snapshot)) {
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
                   "the store cannot be read just now; retry later", out);
-        return 0;
+        return;
     }
     uint64_t last_seq = 0, next_seq = 0;
     bool end = false;
-    //  The events go straight into out, after room for the Reply's header
-    s_page_t page = { .store = store, .snapshot = snapshot, .reader = reader, .page = *out };
-    *out = (hub_buf_t) { NULL, 0, 0 };
-    if (hub_buf_reserve (&page.page, S_HEADROOM) == 0)
-        page.page.size = S_HEADROOM;
+    s_page_t page = { .store = store, .snapshot = snapshot, .reader = reader };
     for (size_t i = 0; hub_proto_type_at (i); i++)
         if (hub_proto_type_may_be_personal (hub_proto_type_at (i)) && page.npersonal < 8)
             page.personal [page.npersonal++] = hub_proto_type_name (hub_proto_type_at (i));
     page.sees = zhashx_new ();
-    int rc = page.page.size == S_HEADROOM? hub_store_last_seq (store, snapshot, &last_seq): -1;
+    int rc = hub_store_last_seq (store, snapshot, &last_seq);
     if (rc == 0)
         rc = hub_store_scan (store, snapshot, &filter, query->from_seq? query->from_seq: 1,
                              limit, config->page_max_bytes, s_page_visit, &page, &next_seq, &end);
     hub_store_read_end (&snapshot);
     zhashx_destroy (&page.sees);
+    if (rc != 0) {
+        hub_buf_free (&page.page);
+        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
+                  "the history could not be read; retry later", out);
+        return;
+    }
     //  HistoryPage: events (1), next_seq (2), end (3), last_seq (4)
     s_put_varint_field (&page.page, 2, next_seq);
     s_put_varint_field (&page.page, 3, end);
     s_put_varint_field (&page.page, 4, last_seq);
-    *out = page.page;
-    if (rc != 0) {
+    //  Reply: request_id (1), page (12)
+    out->size = 0;
+    s_put_varint_field (out, 1, request_id);
+    if (s_put_bytes_field (out, CYCLEHUB__V1__REPLY__BODY_PAGE, page.page.data, page.page.size))
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
-                  "the history could not be read; retry later", out);
-        return 0;
-    }
-    return s_put_page_header (request_id, out);
-}
-
-void
-hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
-                   uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
-                   const char *reader, hub_buf_t *out)
-{
-    size_t start = hub_query_history_frame (store, config, request_id, query, reader, out);
-    memmove (out->data, out->data + start, out->size - start);
-    out->size -= start;
+                  "the broker is out of memory; ask for a smaller page", out);
+    hub_buf_free (&page.page);
 }
 
 void

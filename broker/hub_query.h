@@ -36,13 +36,6 @@ void
     hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
                        uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
                        const char *reader, hub_buf_t *out);
-/* The same Reply, written once where it is sent from: it starts at the
-   returned offset of out->data (the bytes before it are unused), so the
-   reader thread hands out->data to ZeroMQ without moving the page. */
-size_t
-    hub_query_history_frame (hub_store_t *store, const hub_broker_config_t *config,
-                             uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
-                             const char *reader, hub_buf_t *out);
 void
     hub_query_commission (hub_store_t *store, uint64_t request_id,
                           const Cyclehub__V1__CommissionQuery *query, hub_buf_t *out);

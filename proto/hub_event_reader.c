@@ -14,8 +14,6 @@ typedef struct {
     uint32_t seq, recorded_at_ms, sender, stage, type, envelope;    //  Event
     uint32_t commission_id, response_submitted;                      //  Envelope
     uint32_t consultation_id, response_id;                           //  ResponseSubmitted
-    uint32_t page_events, next_seq, end, last_seq;                   //  HistoryPage
-    uint32_t reply_request_id, reply_page;                           //  Reply
 } s_numbers_t;
 
 static s_numbers_t s_numbers;           //  written once, under s_once
@@ -46,13 +44,6 @@ s_resolve (void)
     s_numbers.response_submitted = s_number (env, "response_submitted");
     s_numbers.consultation_id = s_number (resp, "consultation_id");
     s_numbers.response_id = s_number (resp, "response_id");
-    const ProtobufCMessageDescriptor *page = &cyclehub__v1__history_page__descriptor;
-    s_numbers.page_events = s_number (page, "events");
-    s_numbers.next_seq = s_number (page, "next_seq");
-    s_numbers.end = s_number (page, "end");
-    s_numbers.last_seq = s_number (page, "last_seq");
-    s_numbers.reply_request_id = s_number (&cyclehub__v1__reply__descriptor, "request_id");
-    s_numbers.reply_page = s_number (&cyclehub__v1__reply__descriptor, "page");
 }
 
 static inline const s_numbers_t *
@@ -220,91 +211,4 @@ hub_event_response (const hub_event_fields_t *fields,
     *consultation_id = (const char *) consultation;
     *response_id = (const char *) response;
     return ok;
-}
-
-//  --------------------------------------------------------------------------
-//  History pages, read in place
-
-bool
-hub_page_read (const void *data, size_t size, hub_page_reader_t *page)
-{
-    assert (page);
-    const s_numbers_t *n = s_get_numbers ();
-    memset (page, 0, sizeof *page);
-    const uint8_t *p = data? data: (const uint8_t *) "";
-    const uint8_t *end = p + (data? size: 0);
-    page->at = p;
-    page->stop = end;
-    while (p < end) {
-        const uint8_t *field_at = p;
-        s_field_t f;
-        if (!s_next (&p, end, &f)) {
-            page->fault_at = (size_t) (field_at - (const uint8_t *) page->at);
-            return false;
-        }
-        if (f.number == n->page_events && f.wire_type == 2)
-            page->count++;
-        else
-        if (f.number == n->page_events) {
-            page->fault_at = (size_t) (field_at - (const uint8_t *) page->at);
-            return false;           //  an event entry that is not bytes
-        }
-        else
-        if (f.wire_type == 0 && f.number == n->next_seq)
-            page->next_seq = f.value;
-        else
-        if (f.wire_type == 0 && f.number == n->end)
-            page->end = f.value != 0;
-        else
-        if (f.wire_type == 0 && f.number == n->last_seq)
-            page->last_seq = f.value;
-    }
-    return true;
-}
-
-bool
-hub_page_next_event (hub_page_reader_t *page, const uint8_t **data, size_t *size)
-{
-    assert (page && data && size);
-    const s_numbers_t *n = s_get_numbers ();
-    //  hub_page_read walked these bytes: every field reads
-    while (page->at < page->stop) {
-        s_field_t f;
-        if (!s_next (&page->at, page->stop, &f))
-            break;
-        if (f.number == n->page_events && f.wire_type == 2) {
-            *data = f.bytes;
-            *size = f.len;
-            return true;
-        }
-    }
-    page->at = page->stop;
-    return false;
-}
-
-int
-hub_page_of_reply (const void *data, size_t size, uint64_t *request_id,
-                   const uint8_t **page, size_t *len)
-{
-    *request_id = 0;
-    *page = NULL;
-    *len = 0;
-    const s_numbers_t *n = s_get_numbers ();
-    const uint8_t *p = data? data: (const uint8_t *) "";
-    const uint8_t *end = p + (data? size: 0);
-    int found = 0;
-    while (p < end) {
-        s_field_t f;
-        if (!s_next (&p, end, &f))
-            return -1;
-        if (f.number == n->reply_page && f.wire_type == 2) {
-            *page = f.bytes;
-            *len = f.len;
-            found++;
-        }
-        else
-        if (f.number == n->reply_request_id && f.wire_type == 0)
-            *request_id = f.value;
-    }
-    return found;
 }

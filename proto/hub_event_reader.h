@@ -56,42 +56,6 @@ bool
                         const char **consultation_id, size_t *consultation_len,
                         const char **response_id, size_t *response_len);
 
-/* A packed HistoryPage read in place (libcyclehub's hub_page iterates with
-   it): its figures, then its events' packed bytes one at a time, each
-   pointing into the page's bytes, which must outlive the reader. */
-typedef struct {
-    size_t count;                /* events in the page */
-    uint64_t next_seq;           /* as in HistoryPage */
-    bool end;
-    uint64_t last_seq;
-    size_t fault_at;             /* after a false hub_page_read: the offset of the bad field */
-    const uint8_t *at;           /* private: where hub_page_next_event reads on */
-    const uint8_t *stop;
-} hub_page_reader_t;
-
-/* Walks the packed HistoryPage data once: checks that every field is
-   well-formed wire format and every event entry is length-delimited,
-   counts the events and reads next_seq, end and last_seq. Returns true
-   (then hub_page_next_event hands out the events), or false with fault_at set
-   (nothing to iterate). An empty page (size 0) is a page of no events. */
-bool
-    hub_page_read (const void *data, size_t size, hub_page_reader_t *page);
-
-/* The next event's packed bytes (borrowed from the page's bytes), in page
-   order: true, or false past the last. No allocation, no decoding; read
-   fields with hub_event_read, or unpack the bytes if the whole Event is
-   needed. */
-bool
-    hub_page_next_event (hub_page_reader_t *page, const uint8_t **data, size_t *size);
-
-/* The HistoryPage inside a packed Reply: returns how many page fields the
-   Reply holds at its top level (1 for a page reply, 0 for any other reply)
-   and points *page, *len at the last one, with *request_id the Reply's;
-   -1 if the bytes are not well-formed wire format. */
-int
-    hub_page_of_reply (const void *data, size_t size, uint64_t *request_id,
-                       const uint8_t **page, size_t *len);
-
 #ifdef __cplusplus
 }
 #endif

@@ -191,104 +191,11 @@ test_not_a_response (void)
     CHECK (hub_event_read (NULL, 0, &f) && f.seq == 0 && !f.type);
 }
 
-//  A packed Reply holding a HistoryPage of n events (seqs 1..n)
-static uint8_t *
-s_page_reply (size_t n, size_t *size)
-{
-    Cyclehub__V1__HistoryPage page = CYCLEHUB__V1__HISTORY_PAGE__INIT;
-    page.n_events = n;
-    page.events = calloc (n + 1, sizeof *page.events);
-    for (size_t i = 0; i < n; i++)
-        page.events [i].data = s_response (i + 1, "ocds-h6vhtk-000001", "r", &page.events [i].len);
-    page.next_seq = n + 1;
-    page.end = true;
-    page.last_seq = 99;
-    Cyclehub__V1__Reply reply = CYCLEHUB__V1__REPLY__INIT;
-    reply.request_id = 42;
-    reply.body_case = CYCLEHUB__V1__REPLY__BODY_PAGE;
-    reply.page = &page;
-    *size = cyclehub__v1__reply__get_packed_size (&reply);
-    uint8_t *buf = malloc (*size);
-    cyclehub__v1__reply__pack (&reply, buf);
-    for (size_t i = 0; i < n; i++)
-        free (page.events [i].data);
-    free (page.events);
-    return buf;
-}
-
-//  A history page is read in place: its figures and each event's bytes,
-//  the same bytes protobuf-c unpacks; a page whose framing is broken
-//  anywhere is refused before any event is handed out
-static void
-test_pages (void)
-{
-    size_t size;
-    uint8_t *reply = s_page_reply (3, &size);
-    uint64_t request_id;
-    const uint8_t *page;
-    size_t len;
-    REQUIRE (hub_page_of_reply (reply, size, &request_id, &page, &len) == 1);
-    CHECK (request_id == 42);
-    hub_page_reader_t r;
-    REQUIRE (hub_page_read (page, len, &r));
-    CHECK (r.count == 3 && r.next_seq == 4 && r.end && r.last_seq == 99);
-    Cyclehub__V1__Reply *unpacked = cyclehub__v1__reply__unpack (NULL, size, reply);
-    REQUIRE (unpacked && unpacked->page->n_events == 3);
-    const uint8_t *data;
-    size_t event_size, i = 0, events_end = 0;
-    while (hub_page_next_event (&r, &data, &event_size)) {
-        events_end = (size_t) (data + event_size - page);
-        REQUIRE (i < 3);
-        CHECK (event_size == unpacked->page->events [i].len
-            && memcmp (data, unpacked->page->events [i].data, event_size) == 0);
-        hub_event_fields_t f;
-        CHECK (hub_event_read (data, event_size, &f) && f.seq == i + 1);
-        i++;
-    }
-    CHECK (i == 3);
-    CHECK (!hub_page_next_event (&r, &data, &event_size));     //  stays at the end
-    cyclehub__v1__reply__free_unpacked (unpacked, NULL);
-
-    //  Every truncation of the page is refused (or, cut at a field's end,
-    //  reads fewer events), never read past
-    for (size_t cut = 0; cut < len; cut++) {
-        uint8_t *copy = malloc (cut + 1);     //  exact size: ASan sees any overrun
-        memcpy (copy, page, cut);
-        hub_page_reader_t t;
-        if (hub_page_read (copy, cut, &t)) {
-            CHECK_MSG (t.count < 3 || cut >= events_end, "cut at %zu still reads 3 events", cut);
-            size_t seen = 0;
-            while (hub_page_next_event (&t, &data, &event_size))
-                seen++;
-            CHECK (seen == t.count);
-        }
-        else
-            CHECK (t.fault_at < cut);
-        free (copy);
-    }
-    //  An event entry of the wrong wire type: refused at its offset
-    uint8_t bad [] = { 0x10, 0x05, 0x08, 0x01 };      //  next_seq 5, then events as a varint
-    CHECK (!hub_page_read (bad, sizeof bad, &r) && r.fault_at == 2);
-    //  A length past the end
-    uint8_t over [] = { 0x0a, 0x7f, 0x00 };
-    CHECK (!hub_page_read (over, sizeof over, &r) && r.fault_at == 0);
-    //  Empty: a page of no events
-    CHECK (hub_page_read (NULL, 0, &r) && r.count == 0 && !r.end);
-    CHECK (!hub_page_next_event (&r, &data, &event_size));
-    //  A reply that is not a page, and one that is not protobuf
-    uint8_t ack [] = { 0x08, 0x07, 0x52, 0x02, 0x08, 0x01 };   //  request_id 7, ack { seq 1 }
-    CHECK (hub_page_of_reply (ack, sizeof ack, &request_id, &page, &len) == 0 && request_id == 7);
-    uint8_t junk [] = { 0x0a, 0xff };
-    CHECK (hub_page_of_reply (junk, sizeof junk, &request_id, &page, &len) == -1);
-    free (reply);
-}
-
 int
 main (void)
 {
     test_whole ();
     test_truncated ();
     test_not_a_response ();
-    test_pages ();
     HUB_TEST_DONE ();
 }

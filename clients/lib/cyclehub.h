@@ -5,7 +5,6 @@
                         commission state and status over the api socket
     - hub_subscriber.h  events matching a filter, once and in order, with
                         catch-up from history and an optional cursor file
-    - hub_page.h        a history page read in place, without an unpack
     - hub_envelope.h    building Envelopes per message type; money and time
     - hub_json.h        the canonical JSON form of every message
 */
@@ -15,7 +14,6 @@
 #include "hub_proto.h"
 #include "hub_client.h"
 #include "hub_subscriber.h"
-#include "hub_page.h"
 #include "hub_envelope.h"
 #include "hub_json.h"
 

@@ -6,7 +6,6 @@
 #include "hub_client.h"
 #include "hub_secure.h"
 #include "hub_handshake.h"
-#include "hub_event_reader.h"
 #include <czmq.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -23,9 +22,6 @@ typedef struct {
     size_t size;
     char msg_id [129];              //  publishes: the msg_id in frame
     Cyclehub__V1__Reply *reply;     //  sync only: the reply, once done
-    bool want_raw;                  //  a page is kept as its bytes (hub_client_request_raw)
-    uint8_t *raw;                   //  ... which are these, once done
-    size_t raw_size;
 } s_pending_t;
 
 struct _hub_client_t {
@@ -97,7 +93,6 @@ s_pending_destroy (s_pending_t **self_p)
     if (!self)
         return;
     free (self->frame);
-    free (self->raw);
     if (self->reply)
         cyclehub__v1__reply__free_unpacked (self->reply, NULL);
     free (self);
@@ -303,40 +298,10 @@ s_space_refusal (const Cyclehub__V1__Reply *reply)
          || reply->reject->code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_DISK_FULL);
 }
 
-//  A history page for a request that wants it raw: its bytes are kept as
-//  they came, one copy and no unpack. Returns true if the reply was taken.
-static bool
-s_dispatch_raw (hub_client_t *self, const uint8_t *data, size_t size)
-{
-    uint64_t request_id;
-    const uint8_t *page;
-    size_t len;
-    if (hub_page_of_reply (data, size, &request_id, &page, &len) != 1)
-        return false;
-    s_pending_t *p = zlistx_first (self->pending);
-    while (p && p->request_id != request_id)
-        p = zlistx_next (self->pending);
-    if (!p || !p->want_raw)
-        return false;
-    p->raw = malloc (size? size: 1);
-    if (!p->raw)
-        return false;               //  unpacked as any reply, then refused
-    memcpy (p->raw, data, size);
-    p->raw_size = size;
-    if (!p->sent)
-        self->unsent--;
-    p->done = true;
-    p->sent = true;
-    zlistx_detach_cur (self->pending);
-    return true;
-}
-
 //  Matches one reply frame to its request.
 static void
 s_dispatch (hub_client_t *self, const uint8_t *data, size_t size)
 {
-    if (s_dispatch_raw (self, data, size))
-        return;
     Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, size, data);
     if (!reply) {
         zsys_warning ("client: unreadable reply size=%zu", size);
@@ -541,7 +506,7 @@ s_publish_new (hub_client_t *self, const Cyclehub__V1__Envelope *env, bool sync,
 //  Waits for a sync request's reply until the deadline. Takes p (queued);
 //  on return p is destroyed and *reply_p holds the reply, if any.
 static int
-s_wait_done (hub_client_t *self, s_pending_t *p, int64_t deadline)
+s_wait (hub_client_t *self, s_pending_t *p, int64_t deadline, Cyclehub__V1__Reply **reply_p)
 {
     int rc = HUB_OK;
     while (!p->done) {
@@ -562,16 +527,6 @@ s_wait_done (hub_client_t *self, s_pending_t *p, int64_t deadline)
         s_pending_destroy (&p);
         return rc == HUB_OK? HUB_TIMEOUT: rc;
     }
-    return HUB_OK;
-}
-
-//  Waits for p's reply (as s_wait_done) and hands it out; p is destroyed.
-static int
-s_wait (hub_client_t *self, s_pending_t *p, int64_t deadline, Cyclehub__V1__Reply **reply_p)
-{
-    int rc = s_wait_done (self, p, deadline);
-    if (rc != HUB_OK)
-        return rc;
     *reply_p = p->reply;
     p->reply = NULL;
     s_pending_destroy (&p);
@@ -768,47 +723,6 @@ hub_client_request (hub_client_t *self, Cyclehub__V1__Request *request,
     }
     *reply_p = reply;
     return result->rc = HUB_OK;
-}
-
-int
-hub_client_request_raw (hub_client_t *self, Cyclehub__V1__Request *request,
-                        uint8_t **frame_p, size_t *size_p, hub_result_t *result)
-{
-    *frame_p = NULL;
-    *size_p = 0;
-    hub_result_t scratch;
-    if (!result)
-        result = &scratch;
-    s_result_init (result, NULL);
-    if (self->outward)              //  pages must pass the outward point, unpacked
-        return result->rc = HUB_EINVAL;
-    s_pending_t *p = s_pending_new (self, request, false, true);
-    if (!p)
-        return result->rc = HUB_ENOMEM;
-    p->want_raw = true;
-    s_enqueue (self, p);
-    int rc = s_wait_done (self, p, zclock_mono () + self->timeout_ms);
-    if (rc == HUB_EAUTH)
-        snprintf (result->reason, sizeof result->reason, "%s", hub_client_why (self));
-    if (rc != HUB_OK)
-        return result->rc = rc;
-    if (p->raw) {
-        *frame_p = p->raw;
-        *size_p = p->raw_size;
-        p->raw = NULL;
-    }
-    else
-    if (p->reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT) {
-        s_result_from_reply (result, p->reply);
-        rc = HUB_REJECTED;
-    }
-    else
-    if (p->reply->body_case == CYCLEHUB__V1__REPLY__BODY_PAGE)
-        rc = HUB_ENOMEM;            //  no room for the page's bytes
-    else
-        rc = HUB_EPROTO;            //  a reply, but not a page
-    s_pending_destroy (&p);
-    return result->rc = rc;
 }
 
 //  Checks that a reply holds the body asked for.

@@ -227,15 +227,6 @@ int
     hub_client_request (hub_client_t *self, Cyclehub__V1__Request *request,
                         Cyclehub__V1__Reply **reply_p, hub_result_t *result);
 
-/* As hub_client_request, for a request answered by a history page: on
-   HUB_OK *frame_p holds the packed Reply as it came (the caller frees it),
-   not unpacked; hub_page (hub_page.h) reads it in place. A Reject returns
-   HUB_REJECTED as above; HUB_EINVAL with options.outward (pages must pass
-   the outward point: use hub_client_history). */
-int
-    hub_client_request_raw (hub_client_t *self, Cyclehub__V1__Request *request,
-                            uint8_t **frame_p, size_t *size_p, hub_result_t *result);
-
 /* One history page for query (borrowed). On HUB_OK *reply_p holds the
    page (reply->page); free as for hub_client_request. Each entry of
    page->events is a packed Event (cyclehub__v1__event__unpack). With

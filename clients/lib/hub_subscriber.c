@@ -6,7 +6,7 @@
     first catch-up) is filled in from history pages with the same filter.
 */
 #include "hub_subscriber.h"
-#include "hub_page.h"
+#include "hub_event_reader.h"
 #include "hub_secure.h"
 #include <czmq.h>
 #include <errno.h>
@@ -495,36 +495,39 @@ s_topic_stage (hub_subscriber_t *self)
     return stage;
 }
 
-//  Processes a history page's events after scanned, read in place: only
-//  the events the application gets are unpacked. Returns the last seq seen.
+//  Processes a history page's events after scanned. Each event's fields
+//  are read in place and the filter applied to them: only the events the
+//  application gets are unpacked (a topic filter the broker's query cannot
+//  express, "plan/OCID/", would otherwise unpack every event of its stage).
+//  Returns the last seq seen.
 static uint64_t
-s_take_page (hub_subscriber_t *self, hub_page_t *page)
+s_take_page (hub_subscriber_t *self, const Cyclehub__V1__HistoryPage *page)
 {
     uint64_t last_event = 0;
-    const uint8_t *data;
-    size_t size;
-    hub_event_fields_t fields;
-    int rc;
-    while ((rc = hub_page_next (page, &data, &size, &fields)) != 0) {
-        if (rc < 0) {
+    for (size_t i = 0; i < page->n_events; i++) {
+        const ProtobufCBinaryData *bytes = &page->events [i];
+        hub_event_fields_t fields;
+        if (!hub_event_read (bytes->data, bytes->len, &fields)) {
             zsys_warning ("subscriber: unreadable event in a history page");
             continue;
         }
         if (fields.seq <= self->scanned)
             continue;
-        last_event = self->scanned = fields.seq;
         s_fields_t f = { .stage = fields.stage, .type = fields.type, .type_len = fields.type_len,
                          .sender = fields.sender, .sender_len = fields.sender_len };
-        if (!hub_event_commission (&fields, &f.commission, &f.commission_len)
-        ||  !s_matches_fields (self, &f))
-            continue;
-        Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
-        if (!event) {
+        bool wanted = hub_event_commission (&fields, &f.commission, &f.commission_len)
+                   && s_matches_fields (self, &f);
+        Cyclehub__V1__Event *event = wanted?
+            cyclehub__v1__event__unpack (NULL, bytes->len, bytes->data): NULL;
+        if (wanted && !event) {
             zsys_warning ("subscriber: unreadable event in a history page");
             continue;
         }
-        zlistx_add_end (self->ready, event);
-        self->stats.from_history++;
+        last_event = self->scanned = fields.seq;
+        if (event) {
+            zlistx_add_end (self->ready, event);
+            self->stats.from_history++;
+        }
     }
     return last_event;
 }
@@ -544,31 +547,30 @@ s_fetch (hub_subscriber_t *self, bool *progress)
         Cyclehub__V1__Event *last = zlistx_last (self->live);
         query.to_seq = last && last->seq > self->known_last? last->seq: self->known_last;
     }
-    hub_page_t *page = NULL;
-    int rc = hub_client_history_page (self->client, &query, &page, NULL);
+    Cyclehub__V1__Reply *reply = NULL;
+    int rc = hub_client_history (self->client, &query, &reply, NULL);
     if (rc != HUB_OK)
         return rc;
+    Cyclehub__V1__HistoryPage *page = reply->page;
     uint64_t before = self->scanned;
     uint64_t last_event = s_take_page (self, page);
-    uint64_t next_seq = hub_page_next_seq (page), last_seq = hub_page_last_seq (page);
-    bool end = hub_page_end (page);
-    hub_page_destroy (&page);
-    if (last_seq > self->known_last)
-        self->known_last = last_seq;
+    if (page->last_seq > self->known_last)
+        self->known_last = page->last_seq;
     //  Every seq below next_seq was scanned by this page, matched or not
-    uint64_t upto = next_seq? next_seq - 1: last_event;
-    if (!next_seq && end)
-        upto = query.to_seq && query.to_seq < last_seq? query.to_seq: last_seq;
-    if (upto > last_seq)
-        upto = last_seq;
+    uint64_t upto = page->next_seq? page->next_seq - 1: last_event;
+    if (!page->next_seq && page->end)
+        upto = query.to_seq && query.to_seq < page->last_seq? query.to_seq: page->last_seq;
+    if (upto > page->last_seq)
+        upto = page->last_seq;
     if (upto > self->scanned)
         self->scanned = upto;
-    if (end)
+    if (page->end)
         self->syncing = false;
     self->stats.pages++;
     if (query.to_seq)
         self->stats.gaps++;
-    *progress = self->scanned > before || end;
+    *progress = self->scanned > before || page->end;
+    cyclehub__v1__reply__free_unpacked (reply, NULL);
     //  Live events now covered by history are duplicates
     Cyclehub__V1__Event *event;
     while ((event = zlistx_first (self->live)) && event->seq <= self->scanned) {
