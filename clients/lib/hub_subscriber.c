@@ -6,6 +6,7 @@
     first catch-up) is filled in from history pages with the same filter.
 */
 #include "hub_subscriber.h"
+#include "hub_event_reader.h"
 #include "hub_secure.h"
 #include <czmq.h>
 #include <errno.h>
@@ -341,27 +342,52 @@ hub_subscriber_start (hub_subscriber_t *self)
     return HUB_OK;
 }
 
+//  The filter, over an event's fields wherever they were read from (an
+//  unpacked live event, or a history page's bytes in place)
+typedef struct {
+    int stage;
+    const char *commission, *type, *sender;
+    size_t commission_len, type_len, sender_len;
+} s_fields_t;
+
 static bool
-s_matches (hub_subscriber_t *self, const Cyclehub__V1__Event *event)
+s_is (const char *want, const char *text, size_t len)
 {
-    const char *commission = event->envelope && event->envelope->commission_id?
-                             event->envelope->commission_id: "";
-    if (self->commission && strcmp (self->commission, commission) != 0)
-        return false;
-    if (self->type && strcmp (self->type, event->type? event->type: "") != 0)
-        return false;
-    if (self->agency_filter && strcmp (self->agency_filter, event->sender? event->sender: "") != 0)
+    return !want || (strlen (want) == len && memcmp (want, text, len) == 0);
+}
+
+static bool
+s_matches_fields (hub_subscriber_t *self, const s_fields_t *f)
+{
+    if (!s_is (self->commission, f->commission, f->commission_len)
+    ||  !s_is (self->type, f->type, f->type_len)
+    ||  !s_is (self->agency_filter, f->sender, f->sender_len))
         return false;
     if (zlistx_size (self->topics) == 0)
         return true;
-    char topic [512];
-    if (hub_proto_topic (topic, sizeof topic, event->stage, commission,
-                         event->type? event->type: "") < 0)
+    char topic [512], commission [512], type [512];
+    snprintf (commission, sizeof commission, "%.*s", (int) f->commission_len, f->commission);
+    snprintf (type, sizeof type, "%.*s", (int) f->type_len, f->type);
+    if (hub_proto_topic (topic, sizeof topic, (Cyclehub__V1__Stage) f->stage, commission, type) < 0)
         return false;
     for (char *prefix = zlistx_first (self->topics); prefix; prefix = zlistx_next (self->topics))
         if (strncmp (topic, prefix, strlen (prefix)) == 0)
             return true;
     return false;
+}
+
+static bool
+s_matches (hub_subscriber_t *self, const Cyclehub__V1__Event *event)
+{
+    s_fields_t f = { .stage = (int) event->stage,
+        .commission = event->envelope && event->envelope->commission_id?
+                      event->envelope->commission_id: "",
+        .type = event->type? event->type: "",
+        .sender = event->sender? event->sender: "" };
+    f.commission_len = strlen (f.commission);
+    f.type_len = strlen (f.type);
+    f.sender_len = strlen (f.sender);
+    return s_matches_fields (self, &f);
 }
 
 //  Processes one event at scanned + 1: queued if it matches, else skipped.
@@ -469,6 +495,43 @@ s_topic_stage (hub_subscriber_t *self)
     return stage;
 }
 
+//  Processes a history page's events after scanned. Each event's fields
+//  are read in place and the filter applied to them: only the events the
+//  application gets are unpacked (a topic filter the broker's query cannot
+//  express, "plan/OCID/", would otherwise unpack every event of its stage).
+//  Returns the last seq seen.
+static uint64_t
+s_take_page (hub_subscriber_t *self, const Cyclehub__V1__HistoryPage *page)
+{
+    uint64_t last_event = 0;
+    for (size_t i = 0; i < page->n_events; i++) {
+        const ProtobufCBinaryData *bytes = &page->events [i];
+        hub_event_fields_t fields;
+        if (!hub_event_read (bytes->data, bytes->len, &fields)) {
+            zsys_warning ("subscriber: unreadable event in a history page");
+            continue;
+        }
+        if (fields.seq <= self->scanned)
+            continue;
+        s_fields_t f = { .stage = fields.stage, .type = fields.type, .type_len = fields.type_len,
+                         .sender = fields.sender, .sender_len = fields.sender_len };
+        bool wanted = hub_event_commission (&fields, &f.commission, &f.commission_len)
+                   && s_matches_fields (self, &f);
+        Cyclehub__V1__Event *event = wanted?
+            cyclehub__v1__event__unpack (NULL, bytes->len, bytes->data): NULL;
+        if (wanted && !event) {
+            zsys_warning ("subscriber: unreadable event in a history page");
+            continue;
+        }
+        last_event = self->scanned = fields.seq;
+        if (event) {
+            zlistx_add_end (self->ready, event);
+            self->stats.from_history++;
+        }
+    }
+    return last_event;
+}
+
 //  Fetches one history page after scanned, up to what is known to exist.
 static int
 s_fetch (hub_subscriber_t *self, bool *progress)
@@ -490,24 +553,7 @@ s_fetch (hub_subscriber_t *self, bool *progress)
         return rc;
     Cyclehub__V1__HistoryPage *page = reply->page;
     uint64_t before = self->scanned;
-    uint64_t last_event = 0;
-    for (size_t i = 0; i < page->n_events; i++) {
-        Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (
-            NULL, page->events [i].len, page->events [i].data);
-        if (!event) {
-            zsys_warning ("subscriber: unreadable event in a history page");
-            continue;
-        }
-        if (event->seq <= self->scanned) {
-            cyclehub__v1__event__free_unpacked (event, NULL);
-            continue;
-        }
-        last_event = event->seq;
-        size_t queued = zlistx_size (self->ready);
-        s_advance (self, event);
-        if (zlistx_size (self->ready) > queued)
-            self->stats.from_history++;
-    }
+    uint64_t last_event = s_take_page (self, page);
     if (page->last_seq > self->known_last)
         self->known_last = page->last_seq;
     //  Every seq below next_seq was scanned by this page, matched or not
