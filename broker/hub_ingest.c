@@ -6,9 +6,12 @@
     (committed or not). A writer thread commits one batch at a time in one
     LMDB transaction. While it fsyncs, the open batch keeps filling, so a
     batch holds everything that arrived during the previous commit: that is
-    group commit, and it is what makes durable publishing fast. Only after a
-    batch's commit does any of its senders get a reply and any subscriber
-    its events. Queries are answered in their batch's turn (history pages
+    group commit, and it is what makes durable publishing fast. Only once a
+    batch is durable does any of its senders get a reply and any subscriber
+    its events. By default (store.defer_meta_sync) a commit syncs its pages
+    but not its meta page, so a committed batch is held (`unsynced`) until
+    the next commit's sync, or an explicit one when nothing else is waiting,
+    has covered it (docs/design.md, "One sync per commit"). Queries are answered in their batch's turn (history pages
     by the reader thread, hub_reader.c). Erasures (requested, or by the
     retention sweep) ride the same batches: hub_erase.c. A batch, its slots
     and its commit are hub_batch.c.
@@ -39,14 +42,18 @@ struct _hub_ingest_t {
     void *events;                       //  the PUB, as a raw libzmq handle (borrowed)
     void *http;                         //  HTTP front end's inproc ROUTER (borrowed), or NULL
     zhashx_t *states;                   //  commission id -> hub_commission_t *, as of every check so far
-    hub_batch_t *batches [2];           //  the two batches, used in turn
+    hub_batch_t *batches [3];           //  the batches, used in turn
     hub_batch_t *open;                  //  filling
     hub_batch_t *committing;            //  with the writer, or NULL
+    hub_batch_t *unsynced;              //  committed, its meta page not yet synced, or NULL
+    bool syncing;                       //  the writer runs a sync for unsynced
+    bool defer;                         //  store.defer_meta_sync: commits hold their batch
     zactor_t *writer;                   //  commits one batch at a time
     zactor_t *reader;                   //  builds history pages
     hub_outflow_t *outflow;             //  unread reply bytes per connection
     hub_reader_args_t reader_args;      //  the reader's store and config
     uint64_t last_seq;                  //  last committed seq
+    uint64_t durable_seq;               //  last seq acked and published (heartbeats)
     uint64_t next_seq;                  //  next seq to assign
     int64_t last_recorded_ms;           //  recorded_at is kept non-decreasing
     int64_t started_ms;                 //  for the status reply's uptime
@@ -100,6 +107,8 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
     //  slots from the spare, so a batch request is never split or held back
     self->batches [0] = hub_batch_new (config->batch_max, HUB_PROTO_MAX_BATCH);
     self->batches [1] = hub_batch_new (config->batch_max, HUB_PROTO_MAX_BATCH);
+    self->batches [2] = hub_batch_new (config->batch_max, HUB_PROTO_MAX_BATCH);
+    self->defer = config->store.defer_meta_sync;
     self->results = calloc (HUB_PROTO_MAX_BATCH, sizeof *self->results);
     self->result_ptrs = calloc (HUB_PROTO_MAX_BATCH, sizeof *self->result_ptrs);
     self->acks = calloc (HUB_PROTO_MAX_BATCH, sizeof *self->acks);
@@ -107,7 +116,7 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
     self->open = self->batches [0];
     self->outflow = hub_outflow_new (config->reply_budget);
     if (!self->states || !self->outflow || !self->stopped || !self->batches [0] || !self->batches [1]
-    ||  !self->results || !self->result_ptrs || !self->acks || !self->rejects
+    ||  !self->batches [2]    ||  !self->results || !self->result_ptrs || !self->acks || !self->rejects
     ||  hub_store_last_seq (store, NULL, &self->last_seq)
     ||  !(self->writer = zactor_new (s_writer_actor, store))) {
         hub_ingest_destroy (&self);
@@ -121,6 +130,7 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
         return NULL;
     }
     self->next_seq = self->last_seq + 1;
+    self->durable_seq = self->last_seq;
     for (size_t i = 0; hub_proto_type_at (i); i++) {
         Cyclehub__V1__Envelope__BodyCase body_case = hub_proto_type_at (i);
         if ((size_t) body_case < sizeof self->may_be_personal)
@@ -156,6 +166,7 @@ hub_ingest_destroy (hub_ingest_t **self_p)
     hub_outflow_destroy (&self->outflow);
     hub_batch_destroy (&self->batches [0]);
     hub_batch_destroy (&self->batches [1]);
+    hub_batch_destroy (&self->batches [2]);
     zhashx_destroy (&self->states);
     zhashx_destroy (&self->stopped);
     hub_buf_free (&self->reply);
@@ -641,7 +652,9 @@ s_check_erase (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
 }
 
 //  ---------------------------------------------------------------------------
-//  The writer thread: commits one batch at a time (hub_batch_commit)
+//  The writer thread: commits one batch at a time (hub_batch_commit), or
+//  syncs the store (SYNC: the meta page of the last commit, when no next
+//  commit is there to carry it)
 
 static void
 s_writer_actor (zsock_t *pipe, void *args)
@@ -655,7 +668,8 @@ s_writer_actor (zsock_t *pipe, void *args)
             break;
         bool term = !command || streq (command, "$TERM");
         if (!term)
-            zsock_send (pipe, "i", hub_batch_commit ((hub_batch_t *) batch, store));
+            zsock_send (pipe, "i", streq (command, "SYNC")? hub_store_sync (store)
+                                   : hub_batch_commit ((hub_batch_t *) batch, store));
         zstr_free (&command);
         if (term)
             break;
@@ -834,7 +848,7 @@ static void
 s_finish (hub_ingest_t *self, hub_batch_t *batch, int rc)
 {
     if (rc == 0 && hub_batch_accepted (batch)) {
-        self->last_seq = hub_batch_last_seq (batch);
+        self->durable_seq = hub_batch_last_seq (batch);
         s_rate (self, zclock_time () / 1000, hub_batch_accepted (batch));
         //  The broker's clock, as the events' recorded times are
         int64_t now = zclock_time () + self->config->clock_offset_ms;
@@ -954,12 +968,21 @@ s_fail (hub_ingest_t *self, int rc)
 }
 
 //  Hands the open batch on when the writer is free: to the writer if it
-//  has events to store, else straight to its replies (nothing to wait for).
+//  has events to store (its sync covers the unsynced batch), else straight
+//  to its replies (nothing to wait for). A batch still unsynced when no
+//  events come to carry its sync gets an explicit one first.
 static void
 s_kick (hub_ingest_t *self)
 {
     hub_batch_t *batch = self->open;
-    if (self->committing || hub_batch_size (batch) == 0)
+    if (self->committing || self->syncing)
+        return;
+    if (hub_batch_accepted (batch) == 0 && self->unsynced) {
+        self->syncing = true;
+        zsock_send (self->writer, "sp", "SYNC", NULL);
+        return;
+    }
+    if (hub_batch_size (batch) == 0)
         return;
     if (hub_batch_accepted (batch) == 0) {
         s_finish (self, batch, 0);
@@ -972,7 +995,9 @@ s_kick (hub_ingest_t *self)
     self->batch_requests += hub_batch_size (batch);
     hub_batch_close (batch, self->states);
     self->committing = batch;
-    self->open = batch == self->batches [0]? self->batches [1]: self->batches [0];
+    for (size_t i = 0; i < 3; i++)
+        if (self->batches [i] != batch && self->batches [i] != self->unsynced)
+            self->open = self->batches [i];
     zsock_send (self->writer, "sp", "COMMIT", batch);
 }
 
@@ -1070,11 +1095,45 @@ hub_ingest_drain_http (hub_ingest_t *self)
         s_drain (self, self->http);
 }
 
+//  The unsynced batch's meta page is on disk (rc 0), or its sync failed:
+//  its replies and events go out, as for a commit (a failed sync refuses
+//  its publishes: they may be stored, so a retry is answered duplicate).
+static void
+s_covered (hub_ingest_t *self, int rc)
+{
+    hub_batch_t *batch = self->unsynced;
+    if (!batch)
+        return;
+    self->unsynced = NULL;
+    int64_t commit_us, sync_us, done_at;
+    hub_batch_commit_times (batch, &commit_us, &sync_us, &done_at);
+    hub_latency_add (&self->latency, HUB_LATENCY_COVER, hub_latency_now () - done_at);
+    if (rc != 0) {
+        hub_verdict_t verdict;
+        hub_verdict_set (&verdict, S_CODE (INTERNAL), "",
+                         "the broker could not sync its store to disk (%s); the message may "
+                         "be stored: retry with the same msg_id, a duplicate ack gives its seq",
+                         hub_store_strerror (self->store));
+        zsys_error ("ingest: sync of %zu committed events failed: %s",
+                    hub_batch_accepted (batch), hub_store_strerror (self->store));
+        hub_batch_fail (batch, &verdict, self->states);
+    }
+    s_finish (self, batch, rc);
+}
+
 void
 hub_ingest_committed (hub_ingest_t *self)
 {
     int rc = -1;
-    if (zsock_recv (self->writer, "i", &rc) != 0 || !self->committing)
+    if (zsock_recv (self->writer, "i", &rc) != 0)
+        return;
+    if (self->syncing) {
+        self->syncing = false;
+        s_covered (self, rc);
+        s_kick (self);
+        return;
+    }
+    if (!self->committing)
         return;
     int64_t commit_us, sync_us, done_at;
     hub_batch_commit_times (self->committing, &commit_us, &sync_us, &done_at);
@@ -1088,7 +1147,15 @@ hub_ingest_committed (hub_ingest_t *self)
         s_fail (self, rc);
     hub_batch_t *batch = self->committing;
     self->committing = NULL;
-    s_finish (self, batch, rc);
+    if (rc == 0)
+        self->last_seq = hub_batch_last_seq (batch);
+    if (rc == 0 && self->defer) {
+        //  This commit's sync carried the meta page of the batch before it
+        s_covered (self, 0);
+        self->unsynced = batch;
+    }
+    else
+        s_finish (self, batch, rc);     //  a failed commit leaves unsynced to a SYNC
     s_kick (self);
 }
 
@@ -1133,8 +1200,8 @@ hub_ingest_forward (hub_ingest_t *self)
 void
 hub_ingest_flush (hub_ingest_t *self)
 {
-    while (self->committing || hub_batch_size (self->open)) {
-        if (self->committing)
+    while (self->committing || self->syncing || self->unsynced || hub_batch_size (self->open)) {
+        if (self->committing || self->syncing)
             hub_ingest_committed (self);
         else
             s_kick (self);
@@ -1168,7 +1235,7 @@ void
 hub_ingest_heartbeat (hub_ingest_t *self)
 {
     Cyclehub__V1__Event beat = CYCLEHUB__V1__EVENT__INIT;
-    beat.seq = self->last_seq;
+    beat.seq = self->durable_seq;
     beat.recorded_at_ms = zclock_time ();
     beat.type = "$heartbeat";
     uint8_t buf [128];

@@ -5,7 +5,7 @@
 
 static const char *s_names [HUB_LATENCY_STAGES] = {
     "receive", "check", "wait_for_writer", "commit", "lmdb_commit", "handover", "reply",
-    "in_broker"
+    "in_broker", "cover"
 };
 
 int64_t

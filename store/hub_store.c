@@ -21,10 +21,11 @@
 
 //  Environment flags. MDB_NOTLS: a snapshot is a plain object that any
 //  thread may use and end, and reader slots belong to snapshots rather than
-//  threads. No MDB_NOSYNC / MDB_NOMETASYNC by default: a commit returns only
-//  after the data pages and then the meta page are on disk, so an acked
-//  event survives power loss (NOMETASYNC would save one fdatasync per batch
-//  but may lose the last batch on a system crash). No MDB_WRITEMAP either:
+//  threads. No MDB_NOSYNC: a commit syncs the data pages before it writes
+//  the meta page. MDB_NOMETASYNC only with defer_meta_sync, set after the
+//  open's own transactions: then a commit's meta page reaches the disk with
+//  the next sync, and the caller may count a batch durable only after it
+//  (docs/design.md, "One sync per commit"). No MDB_WRITEMAP either:
 //  it saves a copy per dirty page but sizes the file to the whole map, and a
 //  stray write through the shared mapping would corrupt the store; with
 //  group commits of ~1,000 events the copy is not the cost that matters
@@ -637,6 +638,7 @@ s_free (hub_store_t *self)
     pthread_mutex_destroy (&self->mutex);
     free (self->entries);
     free (self->seqs);
+    free (self->lose_meta_pages);
     free (self->dir);
     free (self);
 }
@@ -678,12 +680,34 @@ hub_store_open (hub_store_t **store_p, const char *dir,
         result = s_env_open (self, &o, err, errsize);
     if (result == 0)
         result = s_open_txn (self, err, errsize);
+    //  The open's own writes were synced whole; from here one sync a commit
+    if (result == 0 && o.defer_meta_sync && !o.read_only && !o.nosync) {
+        int rc = mdb_env_set_flags (self->env, MDB_NOMETASYNC, 1);
+        if (rc) {
+            hub_store_errf (err, errsize, "cannot set MDB_NOMETASYNC: %s", mdb_strerror (rc));
+            result = HUB_STORE_ERROR;
+        }
+        self->defer_meta_sync = true;
+        hub_store_testhook_arm (self);
+    }
     if (result) {
         s_free (self);
         return result;
     }
     *store_p = self;
     return 0;
+}
+
+int
+hub_store_sync (hub_store_t *self)
+{
+    assert (self);
+    if (self->read_only) {
+        hub_store_set_error (self, "the store is open read-only");
+        return HUB_STORE_INVALID;
+    }
+    int rc = mdb_env_sync (self->env, 1);
+    return rc? hub_store_lmdb_error (self, "sync", rc): 0;
 }
 
 void
@@ -695,6 +719,9 @@ hub_store_destroy (hub_store_t **store_p)
         return;
     assert (self->readers == 0);
     assert (!self->batch_open);
+    //  The last commit's meta page, if nothing synced it yet
+    if (self->defer_meta_sync && mdb_env_sync (self->env, 1))
+        zsys_error ("store: the closing sync failed dir=%s", self->dir);
     s_free (self);
     *store_p = NULL;
 }

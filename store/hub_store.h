@@ -50,6 +50,11 @@ typedef struct {
                                  an initial map_size above it is lowered to it */
     unsigned max_readers;     /* reader slots (default 126) */
     bool nosync;              /* true: no fsync at commit (benchmarks only; logged) */
+    bool defer_meta_sync;     /* true: one fdatasync per commit (MDB_NOMETASYNC); a
+                                 commit is durable only once the next commit or
+                                 hub_store_sync returns 0 (docs/design.md, "One sync
+                                 per commit"). false: each commit is durable when it
+                                 returns (two syncs) */
     bool read_only;           /* open for reading only (tools, backup) */
 } hub_store_options_t;
 
@@ -310,7 +315,10 @@ int
                              const void *data, size_t size);
 
 /* Runs the batch in one write transaction and commits it (synced unless
-   nosync). On MDB_MAP_FULL it aborts, doubles the map (up to the maximum)
+   nosync). With defer_meta_sync it returns once the batch's pages are
+   synced and its meta page written but not synced: the batch is durable
+   when the next successful commit or hub_store_sync returns (a successful
+   commit makes every earlier one durable). On MDB_MAP_FULL it aborts, doubles the map (up to the maximum)
    and retries. Any failure aborts everything: nothing is half written.
    Returns 0, HUB_STORE_FULL, HUB_STORE_NOTFOUND (a replace of a missing
    seq), HUB_STORE_INVALID (a seq or (agency, msg_id) already stored) or
@@ -318,6 +326,15 @@ int
    NULLed. After a failure the store is as before the batch. */
 int
     hub_store_batch_commit (hub_store_batch_t **batch_p);
+
+/* Makes every commit so far durable: one fdatasync of the data file,
+   which carries the meta page of the last commit (defer_meta_sync). Call
+   it when no next commit comes soon. Returns 0, HUB_STORE_INVALID (a
+   read-only store) or HUB_STORE_ERROR / HUB_STORE_DISK_FULL (the message
+   set); after a failure nothing since the last good sync is known to be
+   on disk. */
+int
+    hub_store_sync (hub_store_t *self);
 
 /* Drops a batch without writing. Idempotent. */
 void

@@ -5,7 +5,7 @@
     hub_store_commit.c: batches and their commit; hub_store_responses.c:
     the consultation responses index; hub_store_backup.c: hot backup and
     the in-place redaction of replaced events; hub_store_files.c: the
-    files' modes.
+    files' modes; hub_store_testhook.c: the crash harness's lost meta page.
 */
 #ifndef HUB_STORE_PRIV_H
 #define HUB_STORE_PRIV_H
@@ -78,6 +78,10 @@ struct _hub_store_t {
     size_t entries_max;         //  their capacity
     uint64_t *seqs;             //  commit scratch: one MDB_MULTIPLE run
     size_t seqs_max;            //  its capacity
+    bool defer_meta_sync;       //  MDB_NOMETASYNC: a commit is durable at the next sync
+    uint64_t commits;           //  batches committed by this process
+    uint64_t lose_meta_at;      //  test hook: the commit whose meta page is lost (0: off)
+    uint8_t *lose_meta_pages;   //  test hook: both meta pages as before that commit
     char errbuf [256];          //  the last error, for hub_store_strerror
 };
 
@@ -144,6 +148,16 @@ int
     hub_store_mdb_last_seq (hub_store_t *self, MDB_txn *txn, uint64_t *seq);
 int
     hub_store_mdb_seq_at_time (hub_store_t *self, MDB_txn *txn, int64_t time_ms, uint64_t *seq);
+
+//  The crash harness's hook (hub_store_testhook.c): arm reads
+//  HUB_TEST_LOSE_META at open; save keeps the meta pages before the armed
+//  commit; fire, after it, puts them back and SIGKILLs the process.
+void
+    hub_store_testhook_arm (hub_store_t *self);
+void
+    hub_store_testhook_save (hub_store_t *self);
+void
+    hub_store_testhook_fire (hub_store_t *self);
 
 //  An index key: the block of seq, big-endian, then the key bytes
 size_t

@@ -334,9 +334,9 @@ s_status (hub_broker_proc_t *broker, uint64_t publishes)
     if (reply) {
         const Cyclehub__V1__Status *status = reply->status;
         const char *stages [] = { "receive", "check", "wait_for_writer", "commit",
-                                  "lmdb_commit", "handover", "reply", "in_broker" };
-        CHECK_MSG (status->n_latency == 8, "%zu latency stages", status->n_latency);
-        for (size_t i = 0; i < status->n_latency && i < 8; i++) {
+                                  "lmdb_commit", "handover", "reply", "in_broker", "cover" };
+        CHECK_MSG (status->n_latency == 9, "%zu latency stages", status->n_latency);
+        for (size_t i = 0; i < status->n_latency && i < 9; i++) {
             const Cyclehub__V1__LatencyStage *stage = status->latency [i];
             CHECK_MSG (streq (stage->stage, stages [i]) && stage->count > 0
                        && stage->max_us >= stage->p50_us / 2 && stage->p99_us >= stage->p50_us
@@ -345,6 +345,10 @@ s_status (hub_broker_proc_t *broker, uint64_t publishes)
             if (streq (stage->stage, "in_broker"))
                 CHECK_MSG (stage->count == publishes, "in_broker counted %" PRIu64
                            " publishes, expected %" PRIu64, stage->count, publishes);
+            //  Every batch committed was acked only once a sync covered it
+            if (streq (stage->stage, "cover"))
+                CHECK_MSG (stage->count == status->batches, "cover counted %" PRIu64
+                           " of %" PRIu64 " batches", stage->count, status->batches);
         }
         CHECK (status->batches > 0 && status->batch_requests >= status->batches);
         cyclehub__v1__reply__free_unpacked (reply, NULL);
