@@ -706,6 +706,7 @@ hub_store_sync (hub_store_t *self)
         hub_store_set_error (self, "the store is open read-only");
         return HUB_STORE_INVALID;
     }
+    hub_store_testhook_fire (self);
     int rc = mdb_env_sync (self->env, 1);
     return rc? hub_store_lmdb_error (self, "sync", rc): 0;
 }

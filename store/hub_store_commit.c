@@ -439,6 +439,7 @@ hub_store_batch_commit (hub_store_batch_t **batch_p)
         return HUB_STORE_INVALID;
     hub_store_t *self = batch->store;
     int result = 0;
+    hub_store_testhook_fire (self);
     hub_store_testhook_save (self);
     while (true) {
         MDB_txn *txn;
@@ -462,8 +463,6 @@ hub_store_batch_commit (hub_store_batch_t **batch_p)
             if (self->defer_meta_sync && !batch->nevents && !batch->ncommissions
             &&  !batch->nreplaces)
                 result = hub_store_sync (self);
-            else
-                hub_store_testhook_fire (self);
             break;
         }
         if (rc == S_FAULT) {

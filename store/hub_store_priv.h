@@ -151,7 +151,8 @@ int
 
 //  The crash harness's hook (hub_store_testhook.c): arm reads
 //  HUB_TEST_LOSE_META at open; save keeps the meta pages before the armed
-//  commit; fire, after it, puts them back and SIGKILLs the process.
+//  commit; fire, as the next commit or sync begins, puts them back and
+//  SIGKILLs the process.
 void
     hub_store_testhook_arm (hub_store_t *self);
 void

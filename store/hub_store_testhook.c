@@ -1,11 +1,14 @@
 /*  hub_store_testhook: the crash harness's power cut between two syncs
     (test_crash --lose-meta; docs/design.md, "One sync per commit"). With
-    defer_meta_sync and HUB_TEST_LOSE_META=N in the environment, the Nth
-    commit of this process puts both meta pages back as they were before
-    it, which is what the disk may hold after a power cut before the next
-    sync (the commit's data pages synced, its meta page not), and kills the
-    process with SIGKILL. LMDB then opens at the commit before. Unset, it
-    costs one getenv at open and one comparison per commit.
+    defer_meta_sync and HUB_TEST_LOSE_META=N in the environment, the
+    store keeps both meta pages as they were before its Nth commit; when
+    the next commit or sync begins (the one that would carry the Nth
+    commit's meta page to disk), it waits 100 ms (time for anything the
+    broker sent too early to reach its clients), puts them back, which is
+    what the disk may hold after a power cut before that sync (the commit's
+    data pages synced, its meta page not), and kills the process with
+    SIGKILL. LMDB then opens at the commit before the Nth. Unset, it costs
+    one getenv at open and two comparisons per commit.
 */
 #include "hub_store_priv.h"
 
@@ -60,8 +63,9 @@ hub_store_testhook_save (hub_store_t *self)
 void
 hub_store_testhook_fire (hub_store_t *self)
 {
-    if (!self->lose_meta_at || self->commits != self->lose_meta_at)
+    if (!self->lose_meta_pages || self->commits != self->lose_meta_at)
         return;
+    usleep (100 * 1000);
     if (s_meta_io (self, true) == 0)
         raise (SIGKILL);
     zsys_error ("store: test hook could not put the meta pages back");

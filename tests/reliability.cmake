@@ -6,6 +6,11 @@ find_package(Threads REQUIRED)
 if(TARGET cyclehub AND TARGET cyclehub_cli AND TARGET cyclehubd AND TARGET hub_domain)
   hub_test(test_crash SOURCES crash/crash.c
            LIBS cyclehub hub_domain hub_proto PkgConfig::CZMQ Threads::Threads TIMEOUT 300)
+  # A power cut between a commit and the sync that carries its meta page
+  # (store/hub_store_testhook.c): nothing acked may be lost
+  add_test(NAME test_crash_lose_meta COMMAND test_crash --lose-meta --kills 6)
+  set_tests_properties(test_crash_lose_meta PROPERTIES TIMEOUT 300
+    ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")
   foreach(t test_hostile test_consumers test_full test_limits)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${t}.c)
       hub_test(${t} SOURCES ${t}.c

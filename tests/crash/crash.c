@@ -8,6 +8,12 @@
     test_crash                  the short form (20 kills; make test)
     test_crash --kills 200      the long form (scripts/crash-long.sh);
                                 also $HUB_CRASH_KILLS, $HUB_CRASH_SEED
+    test_crash --lose-meta      the broker kills itself between a commit and
+                                the sync that carries its meta page, with
+                                that meta page put back as a power cut may
+                                leave it (HUB_TEST_LOSE_META, store/
+                                hub_store_testhook.c): what was not yet
+                                acked is lost, nothing acked may be
 */
 #include <czmq.h>
 #include <pthread.h>
@@ -245,10 +251,27 @@ s_scan_event (const Cyclehub__V1__Event *event, void *arg)
     return 0;
 }
 
+//  Starts the broker; with lose_meta, armed to kill itself at its Nth commit
+static int
+s_start (hub_broker_proc_t *broker, bool lose_meta)
+{
+    char at [16];
+    snprintf (at, sizeof at, "%d", 1 + rand () % 200);
+    if (lose_meta)
+        setenv ("HUB_TEST_LOSE_META", at, 1);
+    int rc = hub_broker_start_with (broker, "crash", NULL);
+    unsetenv ("HUB_TEST_LOSE_META");
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
     int kills = 20;
+    bool lose_meta = false;
+    for (int i = 1; i < argc; i++)
+        if (streq (argv [i], "--lose-meta"))
+            lose_meta = true;
     if (getenv ("HUB_CRASH_KILLS"))
         kills = atoi (getenv ("HUB_CRASH_KILLS"));
     for (int i = 1; i < argc - 1; i++)
@@ -263,14 +286,15 @@ main (int argc, char *argv [])
     int up_max_ms = kills > 50? 800: 2500;
     if (getenv ("HUB_CRASH_UP_MS") && atoi (getenv ("HUB_CRASH_UP_MS")) > 150)
         up_max_ms = atoi (getenv ("HUB_CRASH_UP_MS"));
-    printf ("crash harness: %d kills, seed %u%s\n", kills, seed, HUB_REL_ASAN? " (ASan)": "");
+    printf ("crash harness: %d kills%s, seed %u%s\n", kills,
+            lose_meta? " (losing a meta page)": "", seed, HUB_REL_ASAN? " (ASan)": "");
     srand (seed);
     zsys_init ();
     zsys_set_logstream (NULL);
 
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
-    REQUIRE (hub_broker_start_with (&broker, "crash", NULL) == 0);
+    REQUIRE (s_start (&broker, lose_meta) == 0);
 
     volatile int stop = 0;
     s_pub_t pubs [PUBLISHERS];
@@ -291,18 +315,26 @@ main (int argc, char *argv [])
     }
 
     int64_t started = hub_proc_now_ms ();
-    int done = 0, restart_failures = 0;
+    int done = 0, restart_failures = 0, self_kills = 0;
     for (int k = 0; k < kills; k++) {
         int up_ms = rand () % 8 == 0? rand () % 50: 100 + rand () % (up_max_ms - 100);
-        hub_proc_sleep_ms (up_ms);
-        kill (broker.pid, SIGKILL);
-        int rc = hub_proc_wait (broker.pid, 10000);
+        //  --lose-meta: the broker kills itself; if it has not within 5 s,
+        //  the harness does
+        int rc = lose_meta? hub_proc_wait (broker.pid, 5000): -1;
+        if (rc == -1) {
+            if (!lose_meta)
+                hub_proc_sleep_ms (up_ms);
+            kill (broker.pid, SIGKILL);
+            rc = hub_proc_wait (broker.pid, 10000);
+        }
+        else
+            self_kills++;
         CHECK (rc == 128 + SIGKILL);
         broker.pid = 0;
         done++;
         if (rand () % 4 == 0)
             hub_proc_sleep_ms (rand () % 300);     //  sometimes down a while
-        if (hub_broker_start_with (&broker, "crash", NULL) != 0) {
+        if (s_start (&broker, lose_meta && k + 1 < kills) != 0) {
             restart_failures++;
             break;
         }
@@ -383,6 +415,9 @@ main (int argc, char *argv [])
             unanswered, rejects, dup_acks, retries, last_seq, scan.holes, scan.inversions, compared, differ);
 
     CHECK (done == kills);
+    if (lose_meta)
+        CHECK_MSG (self_kills > 0, "the broker never lost a meta page (HUB_TEST_LOSE_META)");
+    printf ("crash harness: %d of the kills lost the last commit's meta page\n", self_kills);
     CHECK (published > 0 && acked == published);
     CHECK (unanswered == 0);
     CHECK (lost == 0);
