@@ -3,11 +3,14 @@
     drives it with libcyclehub, and prints one table (or, with --tsv, one
     "metric<TAB>value<TAB>unit" line per figure).
 
-    Usage: bench_hub [--tsv] [--quick] [--wire] [--broker PATH]
+    Usage: bench_hub [--tsv] [--quick] [--wire] [--sync] [--broker PATH]
       --quick   smaller counts (a smoke run, seconds instead of minutes)
       --wire    only the wire comparison: each figure with one publish per
                 request, then with PublishBatch, back to back on one broker,
                 and the broker's latency budget at 10k msgs/s for each
+      --sync    only the sync comparison: two syncs per commit (the default)
+                against --defer-meta-sync (one), two brokers run alternately, with
+                the disk's fdatasync distribution before and after
 */
 #include <czmq.h>
 #include <lmdb.h>
@@ -23,6 +26,7 @@ typedef struct {
     bool tsv;
     bool quick;
     bool wire;                   //  --wire
+    bool sync;                   //  --sync
     const char *broker;          //  path of cyclehubd
     char bindir [PATH_MAX];      //  where bench_hub (and bench_forward) live
     char dir [PATH_MAX];         //  temp dir
@@ -53,6 +57,7 @@ typedef struct {
     char api [256];
     char events [256];
     int batch_max;               //  its clients' batch_max (0: the library's default)
+    bool one_sync;               //  started with --defer-meta-sync (one sync a commit)
 } s_broker_t;
 
 static int
@@ -67,7 +72,8 @@ s_broker_start (s_bench_t *bench, s_broker_t *broker, const char *name)
         dup2 (null, STDOUT_FILENO);
         execl (bench->broker, bench->broker, "--plain", "--store", broker->store,
                "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
-               "--endpoints-file", endpoints, (char *) NULL);
+               "--endpoints-file", endpoints,
+               broker->one_sync? "--defer-meta-sync": (char *) NULL, (char *) NULL);
         _exit (127);
     }
     for (int i = 0; i < 1000; i++) {
@@ -660,6 +666,57 @@ s_wire_compare (s_bench_t *bench, int n_pub, int n_lat)
     return 0;
 }
 
+//  --sync: two syncs per commit against --defer-meta-sync, on two brokers used
+//  alternately so that both see the same machine; each round starts both
+//  on fresh stores
+static int
+s_sync_compare (s_bench_t *bench, int n_pub, int n_lat)
+{
+    s_fsync_emit (bench, bench->quick? 200: 1000);
+    const char *modes [2] = { "meta_sync", "one_sync" };
+    int rounds = bench->quick? 1: 3, publishers [2] = { 1, 4 };
+    double total [2][2] = { { 0 } };
+    char metric [96], name [32];
+    for (int r = 0; r < rounds; r++) {
+        s_broker_t brokers [2] = { { 0 }, { 0 } };
+        brokers [1].one_sync = true;
+        for (int m = 0; m < 2; m++) {
+            snprintf (name, sizeof name, "%s-r%d", modes [m], r + 1);
+            if (s_broker_start (bench, &brokers [m], name)) {
+                s_broker_stop (&brokers [0]);
+                return 1;
+            }
+        }
+        for (int p = 0; p < 2; p++)
+            for (int m = 0; m < 2; m++) {
+                double rate = s_publish_rate (&brokers [m], publishers [p], 200,
+                                              n_pub / publishers [p], 1024, NULL);
+                total [p][m] += rate;
+                snprintf (metric, sizeof metric, "publish_durable_200B_%dpub_%s_r%d",
+                          publishers [p], modes [m], r + 1);
+                s_emit (bench, metric, rate, "msgs/s", NULL);
+            }
+        for (int m = 0; m < 2; m++) {
+            s_stage_t before [16], after [16];
+            uint64_t b0 = 0, r0 = 0, b1 = 0, r1 = 0;
+            size_t n = s_budget (&brokers [m], before, 16, &b0, &r0);
+            char tag [32];
+            snprintf (tag, sizeof tag, "10k_%s_r%d", modes [m], r + 1);
+            s_paced (bench, &brokers [m], 10000, n_lat, 0, tag);
+            if (s_budget (&brokers [m], after, 16, &b1, &r1) == n)
+                s_budget_emit (bench, tag, before, after, n, b1 - b0, r1 - r0);
+        }
+        s_broker_stop (&brokers [0]);
+        s_broker_stop (&brokers [1]);
+    }
+    for (int p = 0; p < 2; p++) {
+        snprintf (metric, sizeof metric, "ratio_one_sync_to_meta_sync_%dpub", publishers [p]);
+        s_emit (bench, metric, total [p][1] / total [p][0], "x", "throughput, all rounds");
+    }
+    s_fsync_emit (bench, bench->quick? 200: 1000);
+    return 0;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -686,10 +743,13 @@ main (int argc, char *argv [])
         if (streq (argv [i], "--wire"))
             bench.wire = true;
         else
+        if (streq (argv [i], "--sync"))
+            bench.sync = true;
+        else
         if (streq (argv [i], "--broker") && i + 1 < argc)
             bench.broker = argv [++i];
         else {
-            fprintf (stderr, "usage: bench_hub [--tsv] [--quick] [--wire] [--broker PATH]\n");
+            fprintf (stderr, "usage: bench_hub [--tsv] [--quick] [--wire] [--sync] [--broker PATH]\n");
             return 2;
         }
     }
@@ -707,8 +767,9 @@ main (int argc, char *argv [])
     int n_replay = bench.quick? 40000: 1000000;
     if (!bench.tsv)
         printf ("%-44s %14s %-8s %s\n", "metric", "value", "unit", "note");
-    if (bench.wire) {
-        int rc = s_wire_compare (&bench, n_pub, n_lat);
+    if (bench.wire || bench.sync) {
+        int rc = bench.wire? s_wire_compare (&bench, n_pub, n_lat)
+                           : s_sync_compare (&bench, n_pub, n_lat);
         char cmd [PATH_MAX + 16];
         snprintf (cmd, sizeof cmd, "rm -rf '%s'", bench.dir);
         if (system (cmd) != 0)

@@ -216,7 +216,6 @@ static int
 s_broker_sockets (s_broker_t *self)
 {
     hub_broker_config_t *config = &self->config;
-    config->store.defer_meta_sync = !config->meta_sync && !config->store.nosync;
     if (hub_store_open (&self->store, self->store_dir, &config->store,
                         self->error, sizeof self->error))
         return -1;

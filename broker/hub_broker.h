@@ -31,9 +31,6 @@ typedef struct {
                                         after it arrives (default HUB_ERASURE_RETENTION_MAX_DAYS,
                                         7 years) */
     hub_store_options_t store;       /* map sizes, sync mode */
-    bool meta_sync;                  /* sync each commit's meta page in the commit (two
-                                        fdatasyncs); default: one, acks wait for the next
-                                        (store.defer_meta_sync, set from this at start) */
     size_t batch_max;                /* requests drained into one commit (default 4096) */
     size_t request_max;              /* largest request handled, bytes (default 1 MiB);
                                         a frame over 4x this disconnects the peer */

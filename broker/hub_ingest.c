@@ -8,7 +8,7 @@
     batch holds everything that arrived during the previous commit: that is
     group commit, and it is what makes durable publishing fast. Only once a
     batch is durable does any of its senders get a reply and any subscriber
-    its events. By default (store.defer_meta_sync) a commit syncs its pages
+    its events. With --defer-meta-sync a commit syncs its pages
     but not its meta page, so a committed batch is held (`unsynced`) until
     the next commit's sync, or an explicit one when nothing else is waiting,
     has covered it (docs/design.md, "One sync per commit"). Queries are answered in their batch's turn (history pages
@@ -108,7 +108,7 @@ hub_ingest_new (const hub_broker_config_t *config, hub_store_t *store,
     self->batches [0] = hub_batch_new (config->batch_max, HUB_PROTO_MAX_BATCH);
     self->batches [1] = hub_batch_new (config->batch_max, HUB_PROTO_MAX_BATCH);
     self->batches [2] = hub_batch_new (config->batch_max, HUB_PROTO_MAX_BATCH);
-    self->defer = config->store.defer_meta_sync;
+    self->defer = config->store.defer_meta_sync && !config->store.nosync;
     self->results = calloc (HUB_PROTO_MAX_BATCH, sizeof *self->results);
     self->result_ptrs = calloc (HUB_PROTO_MAX_BATCH, sizeof *self->result_ptrs);
     self->acks = calloc (HUB_PROTO_MAX_BATCH, sizeof *self->acks);

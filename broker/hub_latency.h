@@ -18,13 +18,13 @@ typedef enum {
     HUB_LATENCY_CHECK,          //  one drain: checking what it read
     HUB_LATENCY_WAIT,           //  a batch's first request to its hand-over to the writer
     HUB_LATENCY_COMMIT,         //  the writer's transaction (index writes and the LMDB commit)
-    HUB_LATENCY_SYNC,           //  its LMDB commit alone: page writes and one fdatasync
-                                //  (two with --meta-sync)
+    HUB_LATENCY_SYNC,           //  its LMDB commit alone: page writes and two fdatasync
+                                //  (one with --defer-meta-sync)
     HUB_LATENCY_HANDOVER,       //  the writer done to the broker thread taking the batch back
     HUB_LATENCY_REPLY,          //  a batch's replies and events sent
     HUB_LATENCY_IN_BROKER,      //  one publish: received to its reply sent
     HUB_LATENCY_COVER,          //  a committed batch waiting for the sync of its meta page
-                                //  (the next commit's, or an explicit one; 0 with --meta-sync)
+                                //  (--defer-meta-sync: the next commit's, or an explicit one)
     HUB_LATENCY_STAGES
 } hub_latency_stage_t;
 

@@ -338,17 +338,15 @@ s_status (hub_broker_proc_t *broker, uint64_t publishes)
         CHECK_MSG (status->n_latency == 9, "%zu latency stages", status->n_latency);
         for (size_t i = 0; i < status->n_latency && i < 9; i++) {
             const Cyclehub__V1__LatencyStage *stage = status->latency [i];
-            CHECK_MSG (streq (stage->stage, stages [i]) && stage->count > 0
+            //  cover: only with --defer-meta-sync, which this broker has not
+            bool cover = streq (stages [i], "cover");
+            CHECK_MSG (streq (stage->stage, stages [i]) && (stage->count > 0) != cover
                        && stage->max_us >= stage->p50_us / 2 && stage->p99_us >= stage->p50_us
                        && stage->n_buckets == 32,
                        "stage %zu: %s count %" PRIu64, i, stage->stage, stage->count);
             if (streq (stage->stage, "in_broker"))
                 CHECK_MSG (stage->count == publishes, "in_broker counted %" PRIu64
                            " publishes, expected %" PRIu64, stage->count, publishes);
-            //  Every batch committed was acked only once a sync covered it
-            if (streq (stage->stage, "cover"))
-                CHECK_MSG (stage->count == status->batches, "cover counted %" PRIu64
-                           " of %" PRIu64 " batches", stage->count, status->batches);
         }
         CHECK (status->batches > 0 && status->batch_requests >= status->batches);
         cyclehub__v1__reply__free_unpacked (reply, NULL);

@@ -8,7 +8,9 @@
     test_crash                  the short form (20 kills; make test)
     test_crash --kills 200      the long form (scripts/crash-long.sh);
                                 also $HUB_CRASH_KILLS, $HUB_CRASH_SEED
-    test_crash --lose-meta      the broker kills itself between a commit and
+    test_crash --lose-meta      the broker (--defer-meta-sync, whose acks wait
+                                for the sync after the commit) kills itself
+                                between a commit and
                                 the sync that carries its meta page, with
                                 that meta page put back as a power cut may
                                 leave it (HUB_TEST_LOSE_META, store/
@@ -259,7 +261,8 @@ s_start (hub_broker_proc_t *broker, bool lose_meta)
     snprintf (at, sizeof at, "%d", 1 + rand () % 200);
     if (lose_meta)
         setenv ("HUB_TEST_LOSE_META", at, 1);
-    int rc = hub_broker_start_with (broker, "crash", NULL);
+    static const char *const defer [] = { "--defer-meta-sync", NULL };
+    int rc = hub_broker_start_with (broker, "crash", lose_meta? defer: NULL);
     unsetenv ("HUB_TEST_LOSE_META");
     return rc;
 }
