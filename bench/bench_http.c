@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "cyclehub.h"
+#include "bench_kit.h"
 
 #define BUYER "GB-LAE-E09000033"
 #define OCID  "ocds-benchh-000001"
@@ -33,75 +34,19 @@ typedef struct {
     char token [128];                //  the development token
 } s_bench_t;
 
-static void
-s_emit (s_bench_t *bench, const char *metric, double value, const char *unit, const char *note)
-{
-    if (bench->tsv)
-        printf ("%s\t%.*f\t%s\n", metric, value < 100? 2: 0, value, unit);
-    else
-        printf ("%-44s %14.*f %-8s %s\n", metric, value < 100? 2: 0, value, unit, note? note: "");
-    fflush (stdout);
-}
-
-static int
-s_cmp_i64 (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return x < y? -1: x > y;
-}
-
-static double
-s_percentile (int64_t *values, size_t n, double p)
-{
-    if (n == 0)
-        return 0;
-    qsort (values, n, sizeof (int64_t), s_cmp_i64);
-    size_t at = (size_t) ceil (p / 100.0 * (double) n);
-    return (double) values [at? (at <= n? at - 1: n - 1): 0];
-}
-
-//  A free loopback port (bound, read, closed)
-static int
-s_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-    socklen_t len = sizeof addr;
-    int port = 0;
-    if (bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0
-    &&  getsockname (fd, (struct sockaddr *) &addr, &len) == 0)
-        port = ntohs (addr.sin_port);
-    close (fd);
-    return port;
-}
-
 static int
 s_broker_start (s_bench_t *bench)
 {
     char store [PATH_MAX], endpoints [PATH_MAX], http [32];
     snprintf (store, sizeof store, "%s/store", bench->dir);
     snprintf (endpoints, sizeof endpoints, "%s/endpoints", bench->dir);
-    snprintf (http, sizeof http, "127.0.0.1:%d", s_free_port ());
-    bench->pid = fork ();
-    if (bench->pid == 0) {
-        int null = open ("/dev/null", O_WRONLY);
-        dup2 (null, STDOUT_FILENO);
-        execl (bench->broker, bench->broker, "--plain", "--store", store,
-               "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
-               "--http", http, "--http-rate", "1000000", "--endpoints-file", endpoints, (char *) NULL);
-        _exit (127);
-    }
-    for (int i = 0; i < 1000; i++) {
-        FILE *file = fopen (endpoints, "r");
-        if (file) {
-            int n = fscanf (file, "%255s %255s %255s %127s", bench->api, bench->events,
-                            bench->url, bench->token);
-            fclose (file);
-            if (n == 4)
-                return 0;
-        }
-        zclock_sleep (10);
-    }
+    snprintf (http, sizeof http, "127.0.0.1:%d", hub_bench_free_port ());
+    char *argv [] = { (char *) bench->broker, "--plain", "--store", store,
+                      "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
+                      "--http", http, "--http-rate", "1000000", "--endpoints-file", endpoints, NULL };
+    bench->pid = hub_bench_spawn_quiet (argv);
+    if (hub_bench_endpoints (endpoints, bench->api, bench->events, bench->url, bench->token) == 0)
+        return 0;
     fprintf (stderr, "bench_http: cyclehubd did not start with --http (%s)\n", bench->broker);
     return -1;
 }
@@ -109,15 +54,7 @@ s_broker_start (s_bench_t *bench)
 static hub_client_t *
 s_client (s_bench_t *bench, int window)
 {
-    hub_connect_options_t options;
-    hub_connect_options_default (&options);
-    options.api_endpoint = bench->api;
-    options.events_endpoint = bench->events;
-    options.agency = BUYER;
-    options.window = window;
-    options.timeout_ms = 30000;
-    options.resend_ms = 30000;
-    return hub_client_new (&options);
+    return hub_bench_client (bench->api, bench->events, BUYER, window, 0);
 }
 
 //  ---------------------------------------------------------------------------
@@ -202,11 +139,11 @@ s_http_publish (s_bench_t *bench, int clients)
     char metric [96], note [96];
     snprintf (note, sizeof note, "keep-alive, %zu answered 201, %d failed", n, failed);
     snprintf (metric, sizeof metric, "http_publish_200B_%dclient", clients);
-    s_emit (bench, metric, rate, "msgs/s", note);
+    hub_bench_emit (bench->tsv, metric, rate, "msgs/s", note);
     snprintf (metric, sizeof metric, "http_publish_p50_%dclient", clients);
-    s_emit (bench, metric, s_percentile (all, n, 50), "us", "request -> 201 (after the commit)");
+    hub_bench_emit (bench->tsv, metric, hub_bench_percentile (all, n, 50), "us", "request -> 201 (after the commit)");
     snprintf (metric, sizeof metric, "http_publish_p99_%dclient", clients);
-    s_emit (bench, metric, s_percentile (all, n, 99), "us", NULL);
+    hub_bench_emit (bench->tsv, metric, hub_bench_percentile (all, n, 99), "us", NULL);
     if (failed)
         fprintf (stderr, "bench_http: %d publishes failed\n", failed);
     free (all);
@@ -336,28 +273,20 @@ s_sse_fanout (s_bench_t *bench, int clients, int count)
     char metric [96], note [96];
     snprintf (note, sizeof note, "%zu of %d delivered", n, count * clients);
     snprintf (metric, sizeof metric, "sse_fanout_%dsub", clients);
-    s_emit (bench, metric, n / ((last - start) / 1e6), "events/s", note);
+    hub_bench_emit (bench->tsv, metric, n / ((last - start) / 1e6), "events/s", note);
     snprintf (metric, sizeof metric, "sse_fanout_p50_%dsub", clients);
-    s_emit (bench, metric, s_percentile (all, n, 50), "us", "publish -> SSE client, saturated");
+    hub_bench_emit (bench->tsv, metric, hub_bench_percentile (all, n, 50), "us", "publish -> SSE client, saturated");
     snprintf (metric, sizeof metric, "sse_fanout_p99_%dsub", clients);
-    s_emit (bench, metric, s_percentile (all, n, 99), "us", NULL);
+    hub_bench_emit (bench->tsv, metric, hub_bench_percentile (all, n, 99), "us", NULL);
     free (all);
 }
 
 static int
 s_open (s_bench_t *bench)
 {
-    hub_client_t *client = s_client (bench, 1);
-    Cyclehub__V1__Envelope *env = hub_envelope_new (OCID, NULL);
-    Cyclehub__V1__CommissionOpened *opened = (Cyclehub__V1__CommissionOpened *)
-        hub_envelope_body (env, CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED);
-    hub_set_string (&opened->title, "HTTP benchmark commission");
-    hub_set_string (&opened->buyer, BUYER);
     hub_result_t result;
-    int rc = client? hub_client_publish (client, env, &result): -1;
-    hub_envelope_destroy (&env);
-    hub_client_destroy (&client);
-    return rc == HUB_OK? 0: -1;
+    return hub_bench_open (bench->api, bench->events, BUYER, OCID, "HTTP benchmark commission",
+                           &result) == HUB_OK? 0: -1;
 }
 
 int
@@ -391,16 +320,12 @@ main (int argc, char *argv [])
     zsys_set_logstream (NULL);
     signal (SIGPIPE, SIG_IGN);
     curl_global_init (CURL_GLOBAL_DEFAULT);
-    snprintf (bench.dir, sizeof bench.dir, "%s/cyclehub-bench-http-XXXXXX",
-              getenv ("TMPDIR")? getenv ("TMPDIR"): "/tmp");
-    if (!mkdtemp (bench.dir)) {
-        perror ("bench_http: mkdtemp");
+    if (hub_bench_tmpdir (bench.dir, sizeof bench.dir, getenv ("TMPDIR")? getenv ("TMPDIR"): "/tmp",
+                          "cyclehub-bench-http", "bench_http"))
         return 1;
-    }
     int rc = 1;
     if (s_broker_start (&bench) == 0 && s_open (&bench) == 0) {
-        if (!bench.tsv)
-            printf ("%-44s %14s %-8s %s\n", "metric", "value", "unit", "note");
+        hub_bench_header (bench.tsv);
         s_http_publish (&bench, 1);
         s_http_publish (&bench, 4);
         int clients [] = { 1, 10, 50 };
@@ -413,9 +338,6 @@ main (int argc, char *argv [])
         waitpid (bench.pid, NULL, 0);
     }
     curl_global_cleanup ();
-    char cmd [PATH_MAX];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", bench.dir);
-    if (system (cmd) != 0)
-        fprintf (stderr, "bench_http: could not remove %s\n", bench.dir);
+    hub_bench_rmtree (bench.dir, "bench_http");
     return rc;
 }

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include "cyclehub.h"
+#include "bench_kit.h"
 
 #define BUYER "GB-LAE-E09000033"
 
@@ -27,22 +28,6 @@ typedef struct {
     char bindir [PATH_MAX];      //  where bench_hub (and bench_forward) live
     char dir [PATH_MAX];         //  temp dir
 } s_bench_t;
-
-static void
-s_emit (s_bench_t *bench, const char *metric, double value, const char *unit, const char *note)
-{
-    if (bench->tsv)
-        printf ("%s\t%.*f\t%s\n", metric, value < 100? 2: 0, value, unit);
-    else
-        printf ("%-44s %14.*f %-8s %s\n", metric, value < 100? 2: 0, value, unit, note? note: "");
-    fflush (stdout);
-}
-
-static int64_t
-s_usecs (void)
-{
-    return zclock_usecs ();
-}
 
 //  ---------------------------------------------------------------------------
 //  The broker process
@@ -61,25 +46,12 @@ s_broker_start (s_bench_t *bench, s_broker_t *broker, const char *name)
     char endpoints [PATH_MAX + 32];
     snprintf (broker->store, sizeof broker->store, "%s/%s", bench->dir, name);
     snprintf (endpoints, sizeof endpoints, "%s/%s.endpoints", bench->dir, name);
-    broker->pid = fork ();
-    if (broker->pid == 0) {
-        int null = open ("/dev/null", O_WRONLY);
-        dup2 (null, STDOUT_FILENO);
-        execl (bench->broker, bench->broker, "--plain", "--store", broker->store,
-               "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
-               "--endpoints-file", endpoints, (char *) NULL);
-        _exit (127);
-    }
-    for (int i = 0; i < 1000; i++) {
-        FILE *file = fopen (endpoints, "r");
-        if (file) {
-            int n = fscanf (file, "%255s %255s", broker->api, broker->events);
-            fclose (file);
-            if (n == 2)
-                return 0;
-        }
-        zclock_sleep (10);
-    }
+    char *argv [] = { (char *) bench->broker, "--plain", "--store", broker->store,
+                      "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
+                      "--endpoints-file", endpoints, NULL };
+    broker->pid = hub_bench_spawn_quiet (argv);
+    if (hub_bench_endpoints (endpoints, broker->api, broker->events, NULL, NULL) == 0)
+        return 0;
     fprintf (stderr, "bench: cyclehubd did not start (%s)\n", bench->broker);
     return -1;
 }
@@ -117,17 +89,7 @@ s_broker_rss_mib (s_broker_t *broker, const char *field)
 static hub_client_t *
 s_client (s_broker_t *broker, int window)
 {
-    hub_connect_options_t options;
-    hub_connect_options_default (&options);
-    options.api_endpoint = broker->api;
-    options.events_endpoint = broker->events;
-    options.agency = BUYER;
-    options.window = window;
-    options.timeout_ms = 30000;
-    options.resend_ms = 30000;
-    if (broker->batch_max)
-        options.batch_max = broker->batch_max;
-    return hub_client_new (&options);
+    return hub_bench_client (broker->api, broker->events, BUYER, window, broker->batch_max);
 }
 
 //  An envelope of about `size` bytes once stored: a partner.update whose
@@ -170,16 +132,8 @@ s_stamp_of (const Cyclehub__V1__Event *event)
 static int
 s_open (s_broker_t *broker, const char *ocid)
 {
-    hub_client_t *client = s_client (broker, 1);
-    Cyclehub__V1__Envelope *env = hub_envelope_new (ocid, NULL);
-    Cyclehub__V1__CommissionOpened *opened = (Cyclehub__V1__CommissionOpened *)
-        hub_envelope_body (env, CYCLEHUB__V1__ENVELOPE__BODY_COMMISSION_OPENED);
-    hub_set_string (&opened->title, "Benchmark commission");
-    hub_set_string (&opened->buyer, BUYER);
     hub_result_t result;
-    int rc = hub_client_publish (client, env, &result);
-    hub_envelope_destroy (&env);
-    hub_client_destroy (&client);
+    int rc = hub_bench_open (broker->api, broker->events, BUYER, ocid, "Benchmark commission", &result);
     if (rc != HUB_OK)
         fprintf (stderr, "bench: cannot open %s: %s %s\n", ocid, hub_strerror (rc), result.reason);
     return rc;
@@ -210,7 +164,7 @@ s_on_result (const hub_result_t *result, void *arg)
         pub->rejected++;
     //  This client sends async publishes only: tokens are 1, 2, ... in order
     if (pub->latency && result->token >= 1 && result->token <= (uint64_t) pub->count)
-        pub->latency [result->token - 1] = s_usecs () - pub->sent_at [result->token - 1];
+        pub->latency [result->token - 1] = zclock_usecs () - pub->sent_at [result->token - 1];
 }
 
 static void *
@@ -222,7 +176,7 @@ s_publisher_run (void *arg)
     Cyclehub__V1__Envelope *env = s_message (pub->ocid, pub->size);
     for (int i = 0; i < pub->count; i++) {
         if (pub->sent_at)
-            pub->sent_at [i] = s_usecs ();
+            pub->sent_at [i] = zclock_usecs ();
         if (hub_client_publish_async (client, env, NULL, NULL) != HUB_OK)
             pub->rejected++;
     }
@@ -249,7 +203,7 @@ s_publish_rate (s_broker_t *broker, int publishers, size_t size, int count, int 
             pubs [p].sent_at = calloc ((size_t) count, sizeof (int64_t));
         }
     }
-    int64_t start = s_usecs ();
+    int64_t start = zclock_usecs ();
     for (int p = 0; p < publishers; p++)
         pthread_create (&threads [p], NULL, s_publisher_run, &pubs [p]);
     int acked = 0, rejected = 0;
@@ -258,7 +212,7 @@ s_publish_rate (s_broker_t *broker, int publishers, size_t size, int count, int 
         acked += pubs [p].acked;
         rejected += pubs [p].rejected;
     }
-    double seconds = (s_usecs () - start) / 1e6;
+    double seconds = (zclock_usecs () - start) / 1e6;
     if (rejected || acked != publishers * count)
         fprintf (stderr, "bench: %d acked, %d rejected of %d\n", acked, rejected, publishers * count);
     if (latency_p) {
@@ -266,22 +220,6 @@ s_publish_rate (s_broker_t *broker, int publishers, size_t size, int count, int 
         free (pubs [0].sent_at);
     }
     return acked / seconds;
-}
-
-static int
-s_cmp_i64 (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return x < y? -1: x > y;
-}
-
-static double
-s_percentile (int64_t *sorted, size_t n, double p)
-{
-    if (n == 0)
-        return 0;
-    size_t at = (size_t) ceil (p / 100.0 * (double) n) - 1;
-    return (double) sorted [at < n? at: n - 1];
 }
 
 //  ---------------------------------------------------------------------------
@@ -312,7 +250,7 @@ s_subscriber_run (void *arg)
         zmsg_t *msg = zmsg_recv (sock);
         if (!msg)
             break;
-        int64_t now = s_usecs ();
+        int64_t now = zclock_usecs ();
         zframe_t *body = zmsg_last (msg);
         Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, zframe_size (body), zframe_data (body));
         if (event) {
@@ -341,7 +279,7 @@ s_on_paced (const hub_result_t *result, void *arg)
     s_paced_t *paced = arg;
     size_t i = (size_t) (result->token - paced->first_token);
     if (result->rc == HUB_OK && i < paced->count) {
-        paced->latency [i] = s_usecs () - paced->sent_at [i];
+        paced->latency [i] = zclock_usecs () - paced->sent_at [i];
         paced->done++;
     }
 }
@@ -371,17 +309,17 @@ s_paced (s_bench_t *bench, s_broker_t *broker, int rate, int count, int subscrib
                         calloc ((size_t) count, sizeof (int64_t)), 0, (size_t) count, 0 };
     hub_client_set_handler (client, s_on_paced, &paced);
     Cyclehub__V1__Envelope *env = s_message (ocid, 200);
-    int64_t start = s_usecs ();
+    int64_t start = zclock_usecs ();
     for (int i = 0; i < count; i++) {
         //  Sleep until the message is due (a spinning pacer would take a
         //  core from the broker on this 2-core machine), reading acks
         int64_t due = start + (int64_t) i * 1000000 / rate;
         hub_client_poll (client, NULL, 0);
-        int64_t wait = due - s_usecs ();
+        int64_t wait = due - zclock_usecs ();
         if (wait > 0)
             usleep ((useconds_t) wait);
         hub_client_poll (client, NULL, 0);
-        int64_t now = s_usecs ();
+        int64_t now = zclock_usecs ();
         paced.sent_at [i] = now;
         s_stamp (env, now);
         uint64_t token;
@@ -395,13 +333,12 @@ s_paced (s_bench_t *bench, s_broker_t *broker, int rate, int count, int subscrib
 
     char metric [96];
     if (subscribers == 0) {
-        qsort (paced.latency, paced.done, sizeof (int64_t), s_cmp_i64);
         snprintf (metric, sizeof metric, "ack_latency_p50_%s", tag);
-        s_emit (bench, metric, s_percentile (paced.latency, paced.done, 50), "us", NULL);
+        hub_bench_emit (bench->tsv, metric, hub_bench_percentile (paced.latency, paced.done, 50), "us", NULL);
         snprintf (metric, sizeof metric, "ack_latency_p99_%s", tag);
-        s_emit (bench, metric, s_percentile (paced.latency, paced.done, 99), "us", "target <= 2000 (issue 16)");
+        hub_bench_emit (bench->tsv, metric, hub_bench_percentile (paced.latency, paced.done, 99), "us", "target <= 2000 (issue 16)");
         snprintf (metric, sizeof metric, "ack_latency_p99.9_%s", tag);
-        s_emit (bench, metric, s_percentile (paced.latency, paced.done, 99.9), "us", NULL);
+        hub_bench_emit (bench->tsv, metric, hub_bench_percentile (paced.latency, paced.done, 99.9), "us", NULL);
     }
     int64_t *all = calloc ((size_t) count * (size_t) (subscribers? subscribers: 1), sizeof (int64_t));
     size_t n = 0;
@@ -412,11 +349,10 @@ s_paced (s_bench_t *bench, s_broker_t *broker, int rate, int count, int subscrib
         free (subs [s].latency);
     }
     if (subscribers) {
-        qsort (all, n, sizeof (int64_t), s_cmp_i64);
         snprintf (metric, sizeof metric, "sub_latency_p50_%s_%dsub", tag, subscribers);
-        s_emit (bench, metric, s_percentile (all, n, 50), "us", NULL);
+        hub_bench_emit (bench->tsv, metric, hub_bench_percentile (all, n, 50), "us", NULL);
         snprintf (metric, sizeof metric, "sub_latency_p99_%s_%dsub", tag, subscribers);
-        s_emit (bench, metric, s_percentile (all, n, 99), "us", NULL);
+        hub_bench_emit (bench->tsv, metric, hub_bench_percentile (all, n, 99), "us", NULL);
         if (n < (size_t) count * (size_t) subscribers)
             fprintf (stderr, "bench: subscribers got %zu of %d events\n", n, count * subscribers);
     }
@@ -433,7 +369,7 @@ s_replay (s_broker_t *broker, uint64_t *events_p)
 {
     hub_client_t *client = s_client (broker, 1);
     uint64_t from = 1, events = 0;
-    int64_t start = s_usecs ();
+    int64_t start = zclock_usecs ();
     while (true) {
         Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
         query.from_seq = from;
@@ -448,7 +384,7 @@ s_replay (s_broker_t *broker, uint64_t *events_p)
         if (end)
             break;
     }
-    double seconds = (s_usecs () - start) / 1e6;
+    double seconds = (zclock_usecs () - start) / 1e6;
     hub_client_destroy (&client);
     *events_p = events;
     return events / seconds;
@@ -507,7 +443,7 @@ s_ceiling_lmdb (const char *dir, int count, size_t size)
         return 0;
     }
     char *value = calloc (1, size);
-    int64_t start = s_usecs ();
+    int64_t start = zclock_usecs ();
     for (int i = 0; i < count; ) {
         mdb_txn_begin (env, NULL, 0, &txn);
         if (i == 0)
@@ -519,7 +455,7 @@ s_ceiling_lmdb (const char *dir, int count, size_t size)
         }
         mdb_txn_commit (txn);
     }
-    double rate = count / ((s_usecs () - start) / 1e6);
+    double rate = count / ((zclock_usecs () - start) / 1e6);
     mdb_env_close (env);
     free (value);
     return rate;
@@ -584,11 +520,11 @@ s_budget_emit (s_bench_t *bench, const char *tag, s_stage_t *before, s_stage_t *
         snprintf (metric, sizeof metric, "budget_%.40s_%.31s_mean", tag, after [i].stage);
         snprintf (note, sizeof note, "%" PRIu64 " samples; p50 <= %.0f us, p99 <= %.0f us", count,
                   s_bucket_percentile (buckets, count, 50), s_bucket_percentile (buckets, count, 99));
-        s_emit (bench, metric, count? (double) (after [i].total - before [i].total) / (double) count: 0,
+        hub_bench_emit (bench->tsv, metric, count? (double) (after [i].total - before [i].total) / (double) count: 0,
                 "us", note);
     }
     snprintf (metric, sizeof metric, "budget_%.40s_requests_per_commit", tag);
-    s_emit (bench, metric, batches? (double) requests / (double) batches: 0, "reqs", NULL);
+    hub_bench_emit (bench->tsv, metric, batches? (double) requests / (double) batches: 0, "reqs", NULL);
 }
 
 //  fdatasync of 4 KiB appends in the bench's directory: the disk's share
@@ -605,14 +541,13 @@ s_fsync_emit (s_bench_t *bench, int count)
     for (int i = 0; fd >= 0 && took && i < count; i++, done++) {
         if (pwrite (fd, block, sizeof block, (off_t) i * 4096) != (ssize_t) sizeof block)
             break;
-        int64_t start = s_usecs ();
+        int64_t start = zclock_usecs ();
         if (fdatasync (fd))
             break;
-        took [i] = s_usecs () - start;
+        took [i] = zclock_usecs () - start;
     }
-    qsort (took, (size_t) done, sizeof (int64_t), s_cmp_i64);
-    s_emit (bench, "fdatasync_p50_4KiB", s_percentile (took, (size_t) done, 50), "us", NULL);
-    s_emit (bench, "fdatasync_p99_4KiB", s_percentile (took, (size_t) done, 99), "us", NULL);
+    hub_bench_emit (bench->tsv, "fdatasync_p50_4KiB", hub_bench_percentile (took, (size_t) done, 50), "us", NULL);
+    hub_bench_emit (bench->tsv, "fdatasync_p99_4KiB", hub_bench_percentile (took, (size_t) done, 99), "us", NULL);
     free (took);
     if (fd >= 0)
         close (fd);
@@ -637,12 +572,12 @@ s_wire_compare (s_bench_t *bench, int n_pub, int n_lat)
                                            1024, NULL);
             char metric [96];
             snprintf (metric, sizeof metric, "publish_durable_200B_%dpub_%s", publishers [r], modes [m]);
-            s_emit (bench, metric, rates [r][m], "msgs/s", m? "PublishBatch (batch_max 64)": "batch_max 1");
+            hub_bench_emit (bench->tsv, metric, rates [r][m], "msgs/s", m? "PublishBatch (batch_max 64)": "batch_max 1");
         }
     for (int r = 0; r < 2; r++) {
         char metric [96];
         snprintf (metric, sizeof metric, "ratio_batched_to_single_%dpub", publishers [r]);
-        s_emit (bench, metric, rates [r][1] / rates [r][0], "x", NULL);
+        hub_bench_emit (bench->tsv, metric, rates [r][1] / rates [r][0], "x", NULL);
     }
     //  Ack latency at 10k msgs/s, and the broker's budget of each run
     for (int m = 0; m < 2; m++) {
@@ -696,36 +631,29 @@ main (int argc, char *argv [])
     zsys_init ();
     zsys_set_logstream (NULL);
     signal (SIGPIPE, SIG_IGN);
-    snprintf (bench.dir, sizeof bench.dir, "%s/cyclehub-bench-XXXXXX",
-              getenv ("TMPDIR")? getenv ("TMPDIR"): "/tmp");
-    if (!mkdtemp (bench.dir)) {
-        perror ("bench: mkdtemp");
+    if (hub_bench_tmpdir (bench.dir, sizeof bench.dir, getenv ("TMPDIR")? getenv ("TMPDIR"): "/tmp",
+                          "cyclehub-bench", "bench"))
         return 1;
-    }
     int n_pub = bench.quick? 10000: 200000;
     int n_lat = bench.quick? 2000: 30000;
     int n_replay = bench.quick? 40000: 1000000;
-    if (!bench.tsv)
-        printf ("%-44s %14s %-8s %s\n", "metric", "value", "unit", "note");
+    hub_bench_header (bench.tsv);
     if (bench.wire) {
         int rc = s_wire_compare (&bench, n_pub, n_lat);
-        char cmd [PATH_MAX + 16];
-        snprintf (cmd, sizeof cmd, "rm -rf '%s'", bench.dir);
-        if (system (cmd) != 0)
-            fprintf (stderr, "bench: could not remove %s\n", bench.dir);
+        hub_bench_rmtree (bench.dir, "bench");
         return rc;
     }
 
     //  Ceilings first
     double fwd = s_ceiling_forward (&bench, "push", bench.quick? 100000: 1000000, 200);
-    s_emit (&bench, "ceiling_forward_czmq_200B", fwd, "msgs/s", "PUSH -> PULL/PUB -> SUB, 3 processes, no logic");
+    hub_bench_emit (bench.tsv, "ceiling_forward_czmq_200B", fwd, "msgs/s", "PUSH -> PULL/PUB -> SUB, 3 processes, no logic");
     double fwd_acked = s_ceiling_forward (&bench, "dealer", bench.quick? 100000: 1000000, 200);
-    s_emit (&bench, "ceiling_forward_czmq_acked_200B", fwd_acked, "msgs/s",
+    hub_bench_emit (bench.tsv, "ceiling_forward_czmq_acked_200B", fwd_acked, "msgs/s",
             "DEALER -> ROUTER/PUB -> SUB, each acked, window 1024");
     char lmdb_dir [PATH_MAX + 16];
     snprintf (lmdb_dir, sizeof lmdb_dir, "%s/raw-lmdb", bench.dir);
     double raw = s_ceiling_lmdb (lmdb_dir, bench.quick? 100000: 1000000, 200);
-    s_emit (&bench, "ceiling_lmdb_sync_group1000_200B", raw, "msgs/s", "raw appends, synced txns of 1000");
+    hub_bench_emit (bench.tsv, "ceiling_lmdb_sync_group1000_200B", raw, "msgs/s", "raw appends, synced txns of 1000");
 
     //  Durable publish throughput
     s_broker_t broker = { 0 };
@@ -741,13 +669,12 @@ main (int argc, char *argv [])
         snprintf (metric, sizeof metric, "publish_durable_%s_%dpub",
                   runs [r].size == 200? "200B": "2KB", runs [r].publishers);
         snprintf (note, sizeof note, "%.2f of forward ceiling, %.2f of LMDB", rate / fwd, rate / raw);
-        s_emit (&bench, metric, rate, "msgs/s", note);
+        hub_bench_emit (bench.tsv, metric, rate, "msgs/s", note);
         if (r == 0 && saturation) {
             int count0 = count;
-            qsort (saturation, (size_t) count0, sizeof (int64_t), s_cmp_i64);
-            s_emit (&bench, "ack_latency_p50_saturation", s_percentile (saturation, (size_t) count0, 50), "us", "window 1024");
-            s_emit (&bench, "ack_latency_p99_saturation", s_percentile (saturation, (size_t) count0, 99), "us", NULL);
-            s_emit (&bench, "ack_latency_p99.9_saturation", s_percentile (saturation, (size_t) count0, 99.9), "us", NULL);
+                hub_bench_emit (bench.tsv, "ack_latency_p50_saturation", hub_bench_percentile (saturation, (size_t) count0, 50), "us", "window 1024");
+            hub_bench_emit (bench.tsv, "ack_latency_p99_saturation", hub_bench_percentile (saturation, (size_t) count0, 99), "us", NULL);
+            hub_bench_emit (bench.tsv, "ack_latency_p99.9_saturation", hub_bench_percentile (saturation, (size_t) count0, 99.9), "us", NULL);
             free (saturation);
         }
     }
@@ -768,11 +695,11 @@ main (int argc, char *argv [])
     (void) fill;
     char metric [96];
     snprintf (metric, sizeof metric, "broker_rss_after_%dk_events", n_replay / 1000);
-    s_emit (&bench, metric, s_broker_rss_mib (&broker, "VmRSS"), "MiB", "all resident pages");
+    hub_bench_emit (bench.tsv, metric, s_broker_rss_mib (&broker, "VmRSS"), "MiB", "all resident pages");
     snprintf (metric, sizeof metric, "broker_rss_anon_after_%dk_events", n_replay / 1000);
-    s_emit (&bench, metric, s_broker_rss_mib (&broker, "RssAnon"), "MiB", "heap: target <= 64");
+    hub_bench_emit (bench.tsv, metric, s_broker_rss_mib (&broker, "RssAnon"), "MiB", "heap: target <= 64");
     snprintf (metric, sizeof metric, "broker_rss_file_after_%dk_events", n_replay / 1000);
-    s_emit (&bench, metric, s_broker_rss_mib (&broker, "RssFile"), "MiB", "LMDB map pages (reclaimable)");
+    hub_bench_emit (bench.tsv, metric, s_broker_rss_mib (&broker, "RssFile"), "MiB", "LMDB map pages (reclaimable)");
     uint64_t replayed = 0;
     double replay = s_replay (&broker, &replayed);
     //  History reads are served on the broker thread: measure what a
@@ -785,12 +712,9 @@ main (int argc, char *argv [])
     snprintf (metric, sizeof metric, "replay_%dk_events_1client", n_replay / 1000);
     char note [96];
     snprintf (note, sizeof note, "%" PRIu64 " events, pages of 1000", replayed);
-    s_emit (&bench, metric, replay, "events/s", note);
+    hub_bench_emit (bench.tsv, metric, replay, "events/s", note);
     s_broker_stop (&broker);
 
-    char cmd [PATH_MAX + 16];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", bench.dir);
-    if (system (cmd) != 0)
-        fprintf (stderr, "bench: could not remove %s\n", bench.dir);
+    hub_bench_rmtree (bench.dir, "bench");
     return 0;
 }

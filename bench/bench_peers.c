@@ -14,6 +14,7 @@
 #include <czmq.h>
 #include <math.h>
 #include <pthread.h>
+#include "bench_kit.h"
 #ifdef HUB_BENCH_MOSQUITTO
 #include <mosquitto.h>
 #endif
@@ -23,44 +24,6 @@ typedef struct {
     bool quick;
     char dir [PATH_MAX / 2];         //  temp dir (under --dir); room for names in it
 } s_bench_t;
-
-static void
-s_emit (s_bench_t *bench, const char *metric, double value, const char *unit, const char *note)
-{
-    if (bench->tsv)
-        printf ("%s\t%.*f\t%s\n", metric, value < 100? 2: 0, value, unit);
-    else
-        printf ("%-44s %14.*f %-8s %s\n", metric, value < 100? 2: 0, value, unit, note? note: "");
-    fflush (stdout);
-}
-
-static void
-s_skip (s_bench_t *bench, const char *what, const char *why)
-{
-    if (bench->tsv)
-        printf ("# %s: %s\n", what, why);
-    else
-        printf ("%-44s %14s %-8s %s\n", what, "-", "", why);
-    fflush (stdout);
-}
-
-static int
-s_cmp_i64 (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return x < y? -1: x > y;
-}
-
-//  p-th percentile of n values (sorts them)
-static double
-s_percentile (int64_t *values, size_t n, double p)
-{
-    if (n == 0)
-        return 0;
-    qsort (values, n, sizeof (int64_t), s_cmp_i64);
-    size_t at = (size_t) ceil (p / 100.0 * (double) n);
-    return (double) values [at? (at <= n? at - 1: n - 1): 0];
-}
 
 //  ---------------------------------------------------------------------------
 //  fdatasync: a 4 KiB page rewritten and synced, as LMDB's commit does twice
@@ -89,11 +52,11 @@ s_fsync (s_bench_t *bench)
         close (fd);
     unlink (path);
     if (done < count)
-        s_skip (bench, "fsync", "fdatasync failed on this file system");
+        hub_bench_skip (bench->tsv, "fsync", "fdatasync failed on this file system");
     else {
-        s_emit (bench, "fsync_p50", s_percentile (took, (size_t) done, 50), "us", "fdatasync of a 4 KiB page");
-        s_emit (bench, "fsync_p99", s_percentile (took, (size_t) done, 99), "us", "ack target holds where < 500");
-        s_emit (bench, "fsync_p99.9", s_percentile (took, (size_t) done, 99.9), "us", NULL);
+        hub_bench_emit (bench->tsv, "fsync_p50", hub_bench_percentile (took, (size_t) done, 50), "us", "fdatasync of a 4 KiB page");
+        hub_bench_emit (bench->tsv, "fsync_p99", hub_bench_percentile (took, (size_t) done, 99), "us", "ack target holds where < 500");
+        hub_bench_emit (bench->tsv, "fsync_p99.9", hub_bench_percentile (took, (size_t) done, 99.9), "us", NULL);
     }
     free (took);
 }
@@ -209,14 +172,14 @@ s_nats_fanout (s_bench_t *bench, const char *url, int subs, int count)
     char metric [96], note [96];
     snprintf (note, sizeof note, "%zu of %zu delivered", received, fan.capacity);
     if (!ok || received == 0)
-        s_skip (bench, "nats_core_fanout", "could not connect and subscribe");
+        hub_bench_skip (bench->tsv, "nats_core_fanout", "could not connect and subscribe");
     else {
         snprintf (metric, sizeof metric, "nats_core_fanout_%dsub", subs);
-        s_emit (bench, metric, (double) received / seconds, "events/s", note);
+        hub_bench_emit (bench->tsv, metric, (double) received / seconds, "events/s", note);
         snprintf (metric, sizeof metric, "nats_core_fanout_p50_%dsub", subs);
-        s_emit (bench, metric, s_percentile (fan.latency, received, 50), "us", "publish -> subscriber");
+        hub_bench_emit (bench->tsv, metric, hub_bench_percentile (fan.latency, received, 50), "us", "publish -> subscriber");
         snprintf (metric, sizeof metric, "nats_core_fanout_p99_%dsub", subs);
-        s_emit (bench, metric, s_percentile (fan.latency, received, 99), "us", NULL);
+        hub_bench_emit (bench->tsv, metric, hub_bench_percentile (fan.latency, received, 99), "us", NULL);
     }
     free (fan.latency);
 }
@@ -225,7 +188,7 @@ static void
 s_nats (s_bench_t *bench)
 {
     if (system ("command -v nats-server >/dev/null 2>&1") != 0) {
-        s_skip (bench, "nats", "nats-server not installed (scripts/deps.sh installs it)");
+        hub_bench_skip (bench->tsv, "nats", "nats-server not installed (scripts/deps.sh installs it)");
         return;
     }
     hub_nats_t node;
@@ -236,9 +199,9 @@ s_nats (s_bench_t *bench)
         hub_proc_sleep_ms (100);
     double js = s_jetstream (node.url, bench->quick? 20000: 200000, 200);
     if (js > 0)
-        s_emit (bench, "nats_jetstream_async_200B", js, "msgs/s", "window 256, file storage, acked before fsync");
+        hub_bench_emit (bench->tsv, "nats_jetstream_async_200B", js, "msgs/s", "window 256, file storage, acked before fsync");
     else
-        s_skip (bench, "nats_jetstream_async_200B", "JetStream did not answer (see its log)");
+        hub_bench_skip (bench->tsv, "nats_jetstream_async_200B", "JetStream did not answer (see its log)");
     int subs [] = { 1, 10, 50 };
     for (int i = 0; i < 3; i++)
         s_nats_fanout (bench, node.url, subs [i], (bench->quick? 2000: 20000) / (subs [i] > 1? subs [i] / 5 + 1: 1));
@@ -399,14 +362,14 @@ s_mqtt_run (s_bench_t *bench, int port, int pubs, int window, long count)
     char metric [96], note [96];
     snprintf (note, sizeof note, "window %d, %ld acked, %ld delivered", window, acked, received);
     if (!ok || acked < count / pubs * pubs)
-        s_skip (bench, "mosquitto_qos1", "mosquitto did not ack every message");
+        hub_bench_skip (bench->tsv, "mosquitto_qos1", "mosquitto did not ack every message");
     else {
         snprintf (metric, sizeof metric, "mosquitto_qos1_200B_%dpub_window%d", pubs, window);
-        s_emit (bench, metric, acked / seconds, "msgs/s", note);
+        hub_bench_emit (bench->tsv, metric, acked / seconds, "msgs/s", note);
         snprintf (metric, sizeof metric, "mosquitto_qos1_ack_p50_%dpub_window%d", pubs, window);
-        s_emit (bench, metric, s_percentile (all, (size_t) acked, 50), "us", "publish -> PUBACK");
+        hub_bench_emit (bench->tsv, metric, hub_bench_percentile (all, (size_t) acked, 50), "us", "publish -> PUBACK");
         snprintf (metric, sizeof metric, "mosquitto_qos1_ack_p99_%dpub_window%d", pubs, window);
-        s_emit (bench, metric, s_percentile (all, (size_t) acked, 99), "us", NULL);
+        hub_bench_emit (bench->tsv, metric, hub_bench_percentile (all, (size_t) acked, 99), "us", NULL);
     }
     free (all);
     free (states);
@@ -417,7 +380,7 @@ s_mosquitto (s_bench_t *bench)
 {
     const char *binary = access ("/usr/sbin/mosquitto", X_OK) == 0? "/usr/sbin/mosquitto": NULL;
     if (!binary) {
-        s_skip (bench, "mosquitto", "mosquitto not installed (scripts/deps.sh installs it)");
+        hub_bench_skip (bench->tsv, "mosquitto", "mosquitto not installed (scripts/deps.sh installs it)");
         return;
     }
     int port = hub_proc_free_port ();
@@ -446,7 +409,7 @@ s_mosquitto (s_bench_t *bench)
             zclock_sleep (50);
     }
     if (!up)
-        s_skip (bench, "mosquitto", "mosquitto did not start (see its log)");
+        hub_bench_skip (bench->tsv, "mosquitto", "mosquitto did not start (see its log)");
     long count = bench->quick? 4000: 100000;
     if (up) {
         s_mqtt_run (bench, port, 1, 20, count);        //  the peer of ZeroMQ publish
@@ -460,7 +423,7 @@ s_mosquitto (s_bench_t *bench)
 static void
 s_mosquitto (s_bench_t *bench)
 {
-    s_skip (bench, "mosquitto", "built without libmosquitto-dev (scripts/deps.sh installs it)");
+    hub_bench_skip (bench->tsv, "mosquitto", "built without libmosquitto-dev (scripts/deps.sh installs it)");
 }
 #endif
 
@@ -487,19 +450,12 @@ main (int argc, char *argv [])
     zsys_init ();
     zsys_set_logstream (NULL);
     signal (SIGPIPE, SIG_IGN);
-    snprintf (bench.dir, sizeof bench.dir, "%s/cyclehub-peers-XXXXXX", base);
-    if (!mkdtemp (bench.dir)) {
-        perror ("bench_peers: mkdtemp");
+    if (hub_bench_tmpdir (bench.dir, sizeof bench.dir, base, "cyclehub-peers", "bench_peers"))
         return 1;
-    }
-    if (!bench.tsv)
-        printf ("%-44s %14s %-8s %s\n", "metric", "value", "unit", "note");
+    hub_bench_header (bench.tsv);
     s_fsync (&bench);
     s_nats (&bench);
     s_mosquitto (&bench);
-    char cmd [PATH_MAX + 16];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", bench.dir);
-    if (system (cmd) != 0)
-        fprintf (stderr, "bench_peers: could not remove %s\n", bench.dir);
+    hub_bench_rmtree (bench.dir, "bench_peers");
     return 0;
 }

@@ -109,4 +109,46 @@ hub_kit_response (hub_kit_buf_t *out, uint64_t request_id, Cyclehub__V1__Envelop
     hub_kit_free (&body);
 }
 
+#ifdef __CZMQ_H_INCLUDED__
+/* For the tests that send raw requests to a real cyclehubd (include czmq.h
+   before this header): a DEALER signed in as agency on a --plain broker,
+   replies waited for up to timeout_ms. The caller destroys it. */
+static inline zsock_t *
+hub_kit_dealer (const char *api, const char *agency, int timeout_ms)
+{
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zsock_set_plain_username (sock, agency);
+    zsock_set_plain_password (sock, "dev");
+    zsock_set_rcvtimeo (sock, timeout_ms);
+    zsock_set_linger (sock, 0);
+    zsock_connect (sock, "%s", api);
+    return sock;
+}
+
+/* Reads one reply; the caller frees it. NULL if none came in time, or
+   if it was not a Reply. */
+static inline Cyclehub__V1__Reply *
+hub_kit_recv_reply (zsock_t *sock)
+{
+    zframe_t *frame = zframe_recv (sock);
+    if (!frame)
+        return NULL;
+    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame),
+                                                              zframe_data (frame));
+    zframe_destroy (&frame);
+    return reply;
+}
+
+/* Packs and sends request, then reads its reply as hub_kit_recv_reply. */
+static inline Cyclehub__V1__Reply *
+hub_kit_exchange (zsock_t *sock, const Cyclehub__V1__Request *request)
+{
+    size_t size = cyclehub__v1__request__get_packed_size (request);
+    zframe_t *frame = zframe_new (NULL, size);
+    cyclehub__v1__request__pack (request, zframe_data (frame));
+    zframe_send (&frame, sock, 0);
+    return hub_kit_recv_reply (sock);
+}
+#endif
+
 #endif

@@ -13,39 +13,11 @@
 #include "hub_test.h"
 #include "hub_proc.h"
 #include "cyclehub.h"
+#include "hub_wire_kit.h"
 
 #define BUYER   "GB-LAE-E09000033"
 #define OCID    "ocds-batch0-e2e"
 #define C(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
-
-static zsock_t *
-s_dealer (const char *api)
-{
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
-    zsock_set_plain_username (sock, BUYER);
-    zsock_set_plain_password (sock, "dev");
-    zsock_set_rcvtimeo (sock, 10000);
-    zsock_set_linger (sock, 0);
-    zsock_connect (sock, "%s", api);
-    return sock;
-}
-
-//  Sends request and returns the reply (NULL if none).
-static Cyclehub__V1__Reply *
-s_exchange (zsock_t *sock, Cyclehub__V1__Request *request)
-{
-    size_t size = cyclehub__v1__request__get_packed_size (request);
-    zframe_t *frame = zframe_new (NULL, size);
-    cyclehub__v1__request__pack (request, zframe_data (frame));
-    zframe_send (&frame, sock, 0);
-    frame = zframe_recv (sock);
-    if (!frame)
-        return NULL;
-    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame),
-                                                              zframe_data (frame));
-    zframe_destroy (&frame);
-    return reply;
-}
 
 //  A packed partner.update (title may be NULL: missing)
 static ProtobufCBinaryData
@@ -73,7 +45,7 @@ s_batch (zsock_t *sock, uint64_t request_id, ProtobufCBinaryData *envelopes, siz
     request.request_id = request_id;
     request.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH_BATCH;
     request.publish_batch = &batch;
-    return s_exchange (sock, &request);
+    return hub_kit_exchange (sock, &request);
 }
 
 //  Checks result i: acked (code 0) with seq (0: any), or rejected with code
@@ -137,7 +109,7 @@ s_expect_refused (Cyclehub__V1__Reply *reply, uint64_t request_id,
 static void
 s_raw_batches (hub_broker_proc_t *broker)
 {
-    zsock_t *sock = s_dealer (broker->api);
+    zsock_t *sock = hub_kit_dealer (broker->api, BUYER, 10000);
     //  An old client's single publish opens the commission
     Cyclehub__V1__Envelope *env = hub_envelope_new (OCID, "open-1");
     Cyclehub__V1__CommissionOpened *opened = hub_envelope_commission_opened (env);
@@ -147,7 +119,7 @@ s_raw_batches (hub_broker_proc_t *broker)
     request.request_id = 1;
     request.body_case = CYCLEHUB__V1__REQUEST__BODY_PUBLISH;
     request.publish = env;
-    Cyclehub__V1__Reply *reply = s_exchange (sock, &request);
+    Cyclehub__V1__Reply *reply = hub_kit_exchange (sock, &request);
     CHECK (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK && reply->ack->seq == 1);
     if (reply)
         cyclehub__v1__reply__free_unpacked (reply, NULL);
@@ -238,7 +210,7 @@ s_raw_batches (hub_broker_proc_t *broker)
     history.request_id = 7;
     history.body_case = CYCLEHUB__V1__REQUEST__BODY_HISTORY;
     history.history = &query;
-    reply = s_exchange (sock, &history);
+    reply = hub_kit_exchange (sock, &history);
     CHECK (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_PAGE);
     if (reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_PAGE) {
         CHECK_MSG (reply->page->n_events == 4 && reply->page->last_seq == 4,

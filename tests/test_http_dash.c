@@ -12,53 +12,11 @@
 #include "hub_test.h"
 #include "hub_proc.h"
 #include "hub_http_kit.h"
+#include "hub_http_cycle.h"
 
 #define OCID "ocds-h6vhtk-056931"
 
 static kit_hub_t s_hub;
-
-//  Restarts the broker on the same store with its clock at `when`.
-static void
-s_clock_at (const char *when)
-{
-    struct tm tm = { 0 };
-    REQUIRE (sscanf (when, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    char offset [32];
-    snprintf (offset, sizeof offset, "%+llds", (long long) (timegm (&tm) - time (NULL)));
-    CHECK (hub_broker_stop (&s_hub.proc) == 0);
-    const char *extra [] = { "--clock-offset", offset, NULL };
-    REQUIRE (kit_start (&s_hub, true, extra) == 0);
-}
-
-static void
-s_publish_cycle (void)
-{
-    char dir [PATH_MAX], manifest [PATH_MAX + 16];
-    hub_proc_src (dir, sizeof dir, "tests/data/cycle");
-    snprintf (manifest, sizeof manifest, "%s/cycle.txt", dir);
-    FILE *file = fopen (manifest, "r");
-    REQUIRE (file);
-    char line [512];
-    while (fgets (line, sizeof line, file)) {
-        char name [128], type [64], agency [64], stage [32];
-        if (sscanf (line, "@clock %63s", type) == 1) {
-            s_clock_at (type);
-            continue;
-        }
-        if (line [0] == '#' || sscanf (line, "%127s %63s %63s %31s", name, type, agency, stage) != 4)
-            continue;
-        char path [PATH_MAX + 200];
-        snprintf (path, sizeof path, "%s/%s", dir, name);
-        hub_run_t r;
-        hub_cli (&r, &s_hub.proc, agency, NULL, "publish", type, path, "--commission", OCID, NULL);
-        CHECK_MSG (r.status == 0, "%s: %s", name, r.err);
-        hub_run_free (&r);
-    }
-    fclose (file);
-}
 
 //  A GET or a form POST with an optional cookie header line.
 static void
@@ -104,7 +62,7 @@ main (void)
     (void) kit_socket;
     kit_setup (&s_hub, "http-dash");
     REQUIRE (kit_start (&s_hub, true, NULL) == 0);
-    s_publish_cycle ();
+    kit_publish_cycle (&s_hub, OCID);
 
     //  No session: the pages send the viewer to the sign-in
     kit_response_t r;

@@ -14,68 +14,25 @@
 #include "hub_test.h"
 #include "hub_proc.h"
 #include "hub_http_kit.h"
+#include "hub_http_cycle.h"
 
 #define OCID   "ocds-h6vhtk-056931"
 #define OCID_2 "ocds-h6vhtk-000002"
 
 static kit_hub_t s_hub;
 
-//  Restarts the broker on the same store with its clock at `when` and
-//  the extra flag (or NULL).
-static void
-s_clock_at (const char *when, const char *flag)
-{
-    struct tm tm = { 0 };
-    REQUIRE (sscanf (when, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    char offset [32];
-    snprintf (offset, sizeof offset, "%+llds", (long long) (timegm (&tm) - time (NULL)));
-    CHECK (hub_broker_stop (&s_hub.proc) == 0);
-    const char *extra [] = { "--clock-offset", offset, flag, NULL };
-    REQUIRE (kit_start (&s_hub, true, extra) == 0);
-}
-
-static void
-s_publish (const char *agency, const char *type, const char *path, const char *ocid)
-{
-    hub_run_t r;
-    hub_cli (&r, &s_hub.proc, agency, NULL, "publish", type, path, "--commission", ocid, NULL);
-    CHECK_MSG (r.status == 0, "%s: %s", path, r.err);
-    hub_run_free (&r);
-}
-
 //  The cycle of tests/data/cycle/cycle.txt, then a second commission
 static void
 s_publish_cycle (void)
 {
-    char dir [PATH_MAX], manifest [PATH_MAX + 16];
-    hub_proc_src (dir, sizeof dir, "tests/data/cycle");
-    snprintf (manifest, sizeof manifest, "%s/cycle.txt", dir);
-    FILE *file = fopen (manifest, "r");
-    REQUIRE (file);
-    char line [512];
-    while (fgets (line, sizeof line, file)) {
-        char name [128], type [64], agency [64], stage [32];
-        if (sscanf (line, "@clock %63s", type) == 1) {
-            s_clock_at (type, NULL);
-            continue;
-        }
-        if (line [0] == '#' || sscanf (line, "%127s %63s %63s %31s", name, type, agency, stage) != 4)
-            continue;
-        char path [PATH_MAX + 200];
-        snprintf (path, sizeof path, "%s/%s", dir, name);
-        s_publish (agency, type, path, OCID);
-    }
-    fclose (file);
+    kit_publish_cycle (&s_hub, OCID);
     char path [PATH_MAX + 32];
     snprintf (path, sizeof path, "%s/second.json", s_hub.dir);
     FILE *second = fopen (path, "w");
     REQUIRE (second);
     fprintf (second, "{\"title\": \"Carers' breaks\", \"buyer\": \"" KIT_BUYER "\"}\n");
     fclose (second);
-    s_publish (KIT_BUYER, "commission.opened", path, OCID_2);
+    kit_publish_file (&s_hub, KIT_BUYER, "commission.opened", path, OCID_2);
 }
 
 //  Runs scripts/ocds-validate over a file; its exit status, output in out
@@ -268,7 +225,7 @@ main (void)
     s_repeated_filters ();
 
     //  --http-public-ocds: open data without a token, and only that
-    s_clock_at ("2026-10-05T10:00:00Z", "--http-public-ocds");
+    kit_clock_at (&s_hub, "2026-10-05T10:00:00Z", "--http-public-ocds");
     s_ocds (NULL);
     kit_http (&s_hub, "GET", "/v1/ocds/ocds-h6vhtk-nosuch", NULL, NULL, NULL, &r);
     s_problem (&r, 404, "UNKNOWN_COMMISSION", "unknown commission, public");
