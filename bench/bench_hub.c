@@ -48,7 +48,10 @@ s_broker_start (s_bench_t *bench, s_broker_t *broker, const char *name)
     snprintf (endpoints, sizeof endpoints, "%s/%s.endpoints", bench->dir, name);
     char *argv [] = { (char *) bench->broker, "--plain", "--store", broker->store,
                       "--api", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*",
-                      "--endpoints-file", endpoints, NULL };
+                      "--endpoints-file", endpoints,
+                      //  The fan-out figures subscribe 10 SUB sockets as one
+                      //  agency: past the default of 4 the rest are closed
+                      "--subscribers-per-agency", "16", NULL };
     broker->pid = hub_bench_spawn_quiet (argv);
     if (hub_bench_endpoints (endpoints, broker->api, broker->events, NULL, NULL) == 0)
         return 0;
