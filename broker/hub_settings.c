@@ -574,7 +574,10 @@ hub_settings_usage (FILE *out)
         "      store = ./var/cyclehub\n"
         "An unknown key is refused. cyclehubd --check-config [--config FILE] prints every\n"
         "key with its value and where it came from.\n"
-        "Stop with SIGINT or SIGTERM: the batch in flight is committed and answered.\n");
+        "Stop with SIGINT or SIGTERM: the batch in flight is committed and answered.\n"
+        "Exit status: 0 stopped by a signal (or --help, a good --check-config, a\n"
+        "finished --backup); 1 the broker could not start, failed while running, or\n"
+        "the backup failed; 2 bad settings.\n");
 }
 
 void

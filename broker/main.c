@@ -115,7 +115,9 @@ s_run (hub_broker_config_t *config, const char *endpoints_file)
     hub_log_info ("cyclehubd: shutdown reason=%s", reason);
     zactor_destroy (&broker);
     hub_log_info ("cyclehubd: stopped");
-    return 0;
+    //  A broker that ended by itself failed: non-zero, so that a supervisor
+    //  (systemd's Restart=on-failure) starts it again
+    return strcmp (reason, "error") == 0? 1: 0;
 }
 
 //  --check-config: the effective configuration on stdout, then the checks;
