@@ -336,6 +336,17 @@ test_hub_page (void)
     CHECK (strstr (html, "data-stage=\"analyse\">Analyse</strong></td><td class=\"hub-table__cell hub-table__cell--numeric\">1<"));
     CHECK (strstr (html, "data-stage=\"plan\">Plan</strong></td><td class=\"hub-table__cell hub-table__cell--numeric\">1<"));
     CHECK (strstr (html, "tender.published</td><td class=\"hub-table__cell hub-table__cell--numeric\">3<"));
+    //  Events by stage: in the cycle's order, tagged, a stage without events a 0
+    const char *by_stage = strstr (html, "id=\"hub-per-stage\"");
+    CHECK (by_stage);
+    const char *plan = by_stage? strstr (by_stage, "data-stage=\"plan\">Plan</strong></td><td "
+                                         "class=\"hub-table__cell hub-table__cell--numeric\">7<"): NULL;
+    const char *dos = by_stage? strstr (by_stage, "data-stage=\"do\">Do</strong></td><td "
+                                        "class=\"hub-table__cell hub-table__cell--numeric\">11<"): NULL;
+    CHECK (plan && dos && plan < dos);
+    CHECK (by_stage && strstr (by_stage, "data-stage=\"review\">Review</strong></td><td "
+                                         "class=\"hub-table__cell hub-table__cell--numeric\">0<"));
+    CHECK (strstr (html, "Running for</dt><dd class=\"hub-summary__value\">1 day 1 hour<"));
     free (html);
     //  What is unknown is left out
     hub = (hub_dash_hub_t) { &st, 0, -1, 0, NULL, 0 };

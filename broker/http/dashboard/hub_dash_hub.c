@@ -4,6 +4,7 @@
 */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include "hub_dash_priv.h"
 
 static void
@@ -98,6 +99,46 @@ s_counts (hub_dash_buf_t *b, const char *heading, const char *id, const char *wh
     hub_dash_raw (b, "</tbody></table>\n");
 }
 
+//  Events by the stage they left their commission in, in the cycle's order
+//  and tagged as the commissions above (the counts come keyed by name)
+static void
+s_stage_counts (hub_dash_buf_t *b, Cyclehub__V1__Count **counts, size_t n)
+{
+    if (n == 0)
+        return;
+    hub_dash_raw (b, "<h2 class=\"hub-heading-l\">Events by stage</h2>\n<table class=\"hub-table\" "
+                     "id=\"hub-per-stage\"><thead><tr><th scope=\"col\" class=\"hub-table__header\">"
+                     "Stage after the event</th><th scope=\"col\" class=\"hub-table__header "
+                     "hub-table__cell--numeric\">Events</th></tr></thead><tbody>");
+    for (int st = CYCLEHUB__V1__STAGE__STAGE_ANALYSE; st <= CYCLEHUB__V1__STAGE__STAGE_CLOSED; st++) {
+        uint64_t count = 0;
+        for (size_t i = 0; i < n; i++)
+            if (counts [i]->key
+            &&  strcmp (counts [i]->key, hub_proto_stage_name ((Cyclehub__V1__Stage) st)) == 0)
+                count = counts [i]->count;
+        hub_dash_raw (b, "<tr><td class=\"hub-table__cell\">");
+        hub_dash_stage_tag (b, (Cyclehub__V1__Stage) st);
+        hub_dash_rawf (b, "</td><td class=\"hub-table__cell hub-table__cell--numeric\">%" PRIu64 "</td></tr>",
+                       count);
+    }
+    hub_dash_raw (b, "</tbody></table>\n");
+}
+
+//  How long the broker has run, as a person says it
+static void
+s_uptime (char *line, size_t size, uint64_t ms)
+{
+    uint64_t hours = ms / 3600000, days = hours / 24;
+    if (hours == 0)
+        snprintf (line, size, "under an hour");
+    else
+    if (days == 0)
+        snprintf (line, size, "%" PRIu64 " hour%s", hours, hours == 1? "": "s");
+    else
+        snprintf (line, size, "%" PRIu64 " day%s %" PRIu64 " hour%s", days, days == 1? "": "s",
+                  hours % 24, hours % 24 == 1? "": "s");
+}
+
 char *
 hub_dash_render_hub (const hub_dash_ctx_t *ctx, const hub_dash_hub_t *hub)
 {
@@ -129,12 +170,11 @@ hub_dash_render_hub (const hub_dash_ctx_t *ctx, const hub_dash_hub_t *hub)
     }
     snprintf (line, sizeof line, "%.1f per second (last 10 seconds)", st->publish_rate);
     s_row (&b, "Publish rate", line);
-    snprintf (line, sizeof line, "%" PRIu64 " days %" PRIu64 " hours", st->uptime_ms / 86400000,
-              st->uptime_ms / 3600000 % 24);
+    s_uptime (line, sizeof line, st->uptime_ms);
     s_row (&b, "Running for", line);
     hub_dash_raw (&b, "</dl>\n");
     s_stages (&b, hub);
-    s_counts (&b, "Events by stage", "hub-per-stage", "Stage after the event", st->per_stage, st->n_per_stage);
+    s_stage_counts (&b, st->per_stage, st->n_per_stage);
     s_counts (&b, "Events by type", "hub-per-type", "Message type", st->per_type, st->n_per_type);
     hub_dash_page_end (&b, ctx);
     return hub_dash_buf_finish (&b);
