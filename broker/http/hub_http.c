@@ -348,6 +348,18 @@ hub_http_ask_commission (hub_http_req_t *req, const char *id)
     return hub_http_call (req, &request);
 }
 
+Cyclehub__V1__Reply *
+hub_http_ask_state (hub_http_req_t *req, const char *id)
+{
+    Cyclehub__V1__Reply *reply = hub_http_ask_commission (req, id);
+    if (reply && reply->body_case != CYCLEHUB__V1__REPLY__BODY_COMMISSION) {
+        hub_http_problem_unexpected (req, reply);
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+        reply = NULL;
+    }
+    return reply;
+}
+
 //  The Event destructor of hub_http_ask_events' list
 static void
 s_event_free (void **item)

@@ -141,14 +141,9 @@ hub_http_dash_commission (hub_http_req_t *req)
                           "commission's page is /commissions/OCID", req->path);
         return;
     }
-    Cyclehub__V1__Reply *state = hub_http_ask_commission (req, req->rest);
+    Cyclehub__V1__Reply *state = hub_http_ask_state (req, req->rest);
     if (!state)
         return;
-    if (state->body_case != CYCLEHUB__V1__REPLY__BODY_COMMISSION) {
-        hub_http_problem_unexpected (req, state);
-        cyclehub__v1__reply__free_unpacked (state, NULL);
-        return;
-    }
     //  Each made outward there, whoever the viewer is
     zlistx_t *events = hub_http_ask_events (req, req->rest, S_EVENTS_MAX);
     if (events) {

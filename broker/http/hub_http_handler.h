@@ -59,6 +59,12 @@ Cyclehub__V1__Reply *
 Cyclehub__V1__Reply *
     hub_http_ask_commission (hub_http_req_t *req, const char *id);
 
+/* hub_http_ask_commission when only a commission's state will do: any
+   other answer (a refusal: unknown commission, not authorised) is answered
+   as its problem and NULL returned. */
+Cyclehub__V1__Reply *
+    hub_http_ask_state (hub_http_req_t *req, const char *id);
+
 /* The events of commission id, oldest first, paged from its history as
    the request's agency asks it, each passed through the one outward point
    (hub_proto_outward_event) whoever asks: what a page or a package is made

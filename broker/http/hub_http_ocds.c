@@ -78,14 +78,9 @@ hub_http_ocds (hub_http_req_t *req)
         return;
     }
     //  An unknown commission is a 404, not an empty package
-    Cyclehub__V1__Reply *state = hub_http_ask_commission (req, req->rest);
+    Cyclehub__V1__Reply *state = hub_http_ask_state (req, req->rest);
     if (!state)
         return;
-    if (state->body_case != CYCLEHUB__V1__REPLY__BODY_COMMISSION) {
-        hub_http_problem_unexpected (req, state);
-        cyclehub__v1__reply__free_unpacked (state, NULL);
-        return;
-    }
     cyclehub__v1__reply__free_unpacked (state, NULL);
     zlistx_t *events = hub_http_ask_events (req, req->rest, 0);
     char *text = events? s_package (req, events): NULL;
