@@ -740,7 +740,7 @@ s_test_fhir (const hub_broker_proc_t *b, uint64_t last)
     CHECK_MSG (number == last, "last event number %" PRIu64, number);
     CHECK (heartbeat);
     json_decref (log);
-    s_fhir_check (&r, "r4b", NULL);
+    s_fhir_check (&r, "r4b", "clients/integrations/relay/schema/fhir-r4b-4.3.0.schema.json.gz");
     s_receiver_stop (&r);
 }
 
