@@ -3,11 +3,13 @@
     drives it with libcyclehub, and prints one table (or, with --tsv, one
     "metric<TAB>value<TAB>unit" line per figure).
 
-    Usage: bench_hub [--tsv] [--quick] [--wire] [--broker PATH]
+    Usage: bench_hub [--tsv] [--quick] [--wire] [--only replay] [--broker PATH]
       --quick   smaller counts (a smoke run, seconds instead of minutes)
       --wire    only the wire comparison: each figure with one publish per
                 request, then with PublishBatch, back to back on one broker,
                 and the broker's latency budget at 10k msgs/s for each
+      --only replay  only the replay figures: one client paging through
+                the history, then a hub_subscriber catching up on it
 */
 #include <czmq.h>
 #include <lmdb.h>
@@ -24,6 +26,7 @@ typedef struct {
     bool tsv;
     bool quick;
     bool wire;                   //  --wire
+    bool replay_only;            //  --only replay
     const char *broker;          //  path of cyclehubd
     char bindir [PATH_MAX];      //  where bench_hub (and bench_forward) live
     char dir [PATH_MAX];         //  temp dir
@@ -393,6 +396,30 @@ s_replay (s_broker_t *broker, uint64_t *events_p)
     return events / seconds;
 }
 
+//  A hub_subscriber catching up on the whole history (its pages, the
+//  filter, one unpack per event): what an application replaying sees.
+static double
+s_replay_subscriber (s_broker_t *broker, uint64_t events)
+{
+    hub_connect_options_t options;
+    hub_connect_options_default (&options);
+    options.api_endpoint = broker->api;
+    options.events_endpoint = broker->events;
+    options.agency = BUYER;
+    options.timeout_ms = 30000;
+    hub_subscriber_t *sub = hub_subscriber_new (&options);
+    uint64_t got = 0;
+    int64_t start = zclock_usecs ();
+    Cyclehub__V1__Event *event = NULL;
+    while (got < events && hub_subscriber_recv (sub, 5000, &event) == HUB_OK) {
+        got++;
+        cyclehub__v1__event__free_unpacked (event, NULL);
+    }
+    double seconds = (zclock_usecs () - start) / 1e6;
+    hub_subscriber_destroy (&sub);
+    return got / seconds;
+}
+
 typedef struct {
     s_broker_t *broker;
     double rate;
@@ -598,6 +625,28 @@ s_wire_compare (s_bench_t *bench, int n_pub, int n_lat)
     return 0;
 }
 
+//  --only replay: the replay figure alone (the store filled as in the
+//  full run), then the same history read through hub_subscriber
+static int
+s_replay_only (s_bench_t *bench, int n_replay)
+{
+    s_broker_t broker = { 0 };
+    if (s_broker_start (bench, &broker, "replay"))
+        return 1;
+    s_publish_rate (&broker, 4, 200, n_replay / 4, 1024, NULL);
+    uint64_t replayed = 0;
+    double replay = s_replay (&broker, &replayed);
+    char metric [96], note [96];
+    snprintf (metric, sizeof metric, "replay_%dk_events_1client", n_replay / 1000);
+    snprintf (note, sizeof note, "%" PRIu64 " events, pages of 1000", replayed);
+    hub_bench_emit (bench->tsv, metric, replay, "events/s", note);
+    double sub = s_replay_subscriber (&broker, replayed);
+    snprintf (metric, sizeof metric, "replay_%dk_events_subscriber", n_replay / 1000);
+    hub_bench_emit (bench->tsv, metric, sub, "events/s", "hub_subscriber catch-up, every event");
+    s_broker_stop (&broker);
+    return 0;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -624,10 +673,15 @@ main (int argc, char *argv [])
         if (streq (argv [i], "--wire"))
             bench.wire = true;
         else
+        if (streq (argv [i], "--only") && i + 1 < argc && streq (argv [i + 1], "replay")) {
+            bench.replay_only = true;
+            i++;
+        }
+        else
         if (streq (argv [i], "--broker") && i + 1 < argc)
             bench.broker = argv [++i];
         else {
-            fprintf (stderr, "usage: bench_hub [--tsv] [--quick] [--wire] [--broker PATH]\n");
+            fprintf (stderr, "usage: bench_hub [--tsv] [--quick] [--wire] [--only replay] [--broker PATH]\n");
             return 2;
         }
     }
@@ -643,6 +697,11 @@ main (int argc, char *argv [])
     hub_bench_header (bench.tsv);
     if (bench.wire) {
         int rc = s_wire_compare (&bench, n_pub, n_lat);
+        hub_bench_rmtree (bench.dir, "bench");
+        return rc;
+    }
+    if (bench.replay_only) {
+        int rc = s_replay_only (&bench, n_replay);
         hub_bench_rmtree (bench.dir, "bench");
         return rc;
     }

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
-typedef struct {
+typedef struct _hub_call_t {
     uint64_t request_id;            //  echoed by the broker
     uint64_t token;                 //  given to the caller (async publishes)
     bool publish;                   //  a publish (counts against the window)
@@ -700,6 +700,22 @@ s_publish_new (hub_client_t *self, const Cyclehub__V1__Envelope *env, bool sync,
     return HUB_OK;
 }
 
+//  Drops a sync request: out of pending if its reply has not come (a late
+//  one finds no match and is freed), with its reply if it has.
+static void
+s_abandon (hub_client_t *self, s_pending_t **p_p)
+{
+    s_pending_t *p = *p_p;
+    if (!p->done) {
+        if (!p->sent)
+            self->unsent--;
+        void *handle = zlistx_find (self->pending, p);
+        if (handle)
+            zlistx_detach (self->pending, handle);
+    }
+    s_pending_destroy (p_p);
+}
+
 //  Waits for a sync request's reply until the deadline. Takes p (queued);
 //  on return p is destroyed and *reply_p holds the reply, if any.
 static int
@@ -716,12 +732,7 @@ s_wait (hub_client_t *self, s_pending_t *p, int64_t deadline, Cyclehub__V1__Repl
             break;
     }
     if (!p->done) {                 //  abandon it: a late reply is ignored
-        if (!p->sent)
-            self->unsent--;
-        void *handle = zlistx_find (self->pending, p);
-        if (handle)
-            zlistx_detach (self->pending, handle);
-        s_pending_destroy (&p);
+        s_abandon (self, &p);
         return rc == HUB_OK? HUB_TIMEOUT: rc;
     }
     *reply_p = p->reply;
@@ -890,6 +901,10 @@ s_outward_page (Cyclehub__V1__HistoryPage *page)
     return 0;
 }
 
+static int
+    s_finish (hub_client_t *self, s_pending_t *p, Cyclehub__V1__Reply **reply_p,
+              hub_result_t *result);
+
 int
 hub_client_request (hub_client_t *self, Cyclehub__V1__Request *request,
                     Cyclehub__V1__Reply **reply_p, hub_result_t *result)
@@ -903,6 +918,14 @@ hub_client_request (hub_client_t *self, Cyclehub__V1__Request *request,
     if (!p)
         return result->rc = HUB_ENOMEM;
     s_enqueue (self, p);
+    return s_finish (self, p, reply_p, result);
+}
+
+//  Waits for a sync request sent (takes p) and checks its reply.
+static int
+s_finish (hub_client_t *self, s_pending_t *p, Cyclehub__V1__Reply **reply_p,
+          hub_result_t *result)
+{
     Cyclehub__V1__Reply *reply = NULL;
     int rc = s_wait (self, p, zclock_mono () + self->timeout_ms, &reply);
     if (rc == HUB_EAUTH)
@@ -944,6 +967,41 @@ hub_client_history (hub_client_t *self, const Cyclehub__V1__HistoryQuery *query,
     request.history = (Cyclehub__V1__HistoryQuery *) query;
     return s_expect (reply_p, CYCLEHUB__V1__REPLY__BODY_PAGE,
                      hub_client_request (self, &request, reply_p, result));
+}
+
+int
+hub_client_history_send (hub_client_t *self, const Cyclehub__V1__HistoryQuery *query,
+                         hub_call_t **call_p)
+{
+    Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+    request.body_case = CYCLEHUB__V1__REQUEST__BODY_HISTORY;
+    request.history = (Cyclehub__V1__HistoryQuery *) query;
+    *call_p = s_pending_new (self, &request, false, true);
+    if (!*call_p)
+        return HUB_ENOMEM;
+    s_enqueue (self, *call_p);
+    return HUB_OK;
+}
+
+int
+hub_client_history_wait (hub_client_t *self, hub_call_t **call_p,
+                         Cyclehub__V1__Reply **reply_p, hub_result_t *result)
+{
+    *reply_p = NULL;
+    hub_result_t scratch;
+    if (!result)
+        result = &scratch;
+    s_result_init (result, NULL);
+    s_pending_t *p = *call_p;
+    *call_p = NULL;
+    return s_expect (reply_p, CYCLEHUB__V1__REPLY__BODY_PAGE, s_finish (self, p, reply_p, result));
+}
+
+void
+hub_client_call_cancel (hub_client_t *self, hub_call_t **call_p)
+{
+    if (*call_p)
+        s_abandon (self, call_p);
 }
 
 int

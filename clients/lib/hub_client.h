@@ -253,6 +253,31 @@ int
     hub_client_request (hub_client_t *self, Cyclehub__V1__Request *request,
                         Cyclehub__V1__Reply **reply_p, hub_result_t *result);
 
+/* A request sent and not yet waited for (hub_client_history_send). */
+typedef struct _hub_call_t hub_call_t;
+
+/* Sends a history query without waiting for its page: a reader asks for
+   page N+1 as soon as page N has arrived, so that the broker reads it
+   while the reader works through N. *call_p is the call, to be given to
+   hub_client_history_wait or hub_client_call_cancel (exactly one of them),
+   before the client is destroyed. Returns 0 or HUB_ENOMEM. */
+int
+    hub_client_history_send (hub_client_t *self, const Cyclehub__V1__HistoryQuery *query,
+                             hub_call_t **call_p);
+
+/* Waits up to the timeout for the page of a call sent by
+   hub_client_history_send; returns as hub_client_history. Takes the call
+   (*call_p is nulled); one that has not been answered in time is
+   abandoned, its late reply discarded by its request id. */
+int
+    hub_client_history_wait (hub_client_t *self, hub_call_t **call_p,
+                             Cyclehub__V1__Reply **reply_p, hub_result_t *result);
+
+/* Drops a call not wanted any more: its reply, if it came or comes later,
+   is discarded. Nulls *call_p; does nothing if it is NULL. */
+void
+    hub_client_call_cancel (hub_client_t *self, hub_call_t **call_p);
+
 /* One history page for query (borrowed). On HUB_OK *reply_p holds the
    page (reply->page); free as for hub_client_request. Each entry of
    page->events is a packed Event (cyclehub__v1__event__unpack). With

@@ -25,6 +25,8 @@ struct _hub_subscriber_t {
     char *events_endpoint;
     hub_secure_t secure;            //  CURVE keys, or the PLAIN org-id
     hub_client_t *client;           //  history and status queries
+    hub_call_t *prefetch;           //  the next catch-up page, asked for, or NULL
+    uint64_t prefetch_from;         //  ... its from_seq
     zsock_t *sub;                   //  the events SUB socket
     zlistx_t *topics;               //  char *, ZeroMQ prefixes
     char *commission;               //  library filters, or NULL
@@ -126,6 +128,7 @@ hub_subscriber_destroy (hub_subscriber_t **self_p)
     if (self->started)
         s_save (self, self->acked);
     zsock_destroy (&self->sub);
+    hub_client_call_cancel (self->client, &self->prefetch);
     hub_client_destroy (&self->client);
     zlistx_destroy (&self->topics);
     zlistx_destroy (&self->ready);
@@ -532,23 +535,62 @@ s_take_page (hub_subscriber_t *self, const Cyclehub__V1__HistoryPage *page)
     return last_event;
 }
 
+//  The history query of the subscriber's filter, from a seq on.
+static void
+s_query (hub_subscriber_t *self, Cyclehub__V1__HistoryQuery *query, uint64_t from)
+{
+    Cyclehub__V1__HistoryQuery init = CYCLEHUB__V1__HISTORY_QUERY__INIT;
+    *query = init;
+    query->from_seq = from;
+    query->limit = S_PAGE_LIMIT;
+    query->commission_id = self->commission? self->commission: "";
+    query->type = self->type? self->type: "";
+    query->agency = self->agency_filter? self->agency_filter: "";
+    query->stage = s_topic_stage (self);
+}
+
+//  Gets query's page: the page asked for ahead if it is this very query
+//  (the catch-up's, to_seq 0), else a fresh request (a prefetch no longer
+//  wanted is dropped: its reply is discarded by its request id). During
+//  the catch-up, asks for the page after it before it is worked through,
+//  so the broker reads it meanwhile. At most one page is unread at any
+//  time either way (the next is asked for once this one has arrived), so
+//  the broker's reply budget sees what it saw without the prefetch.
+static int
+s_page (hub_subscriber_t *self, const Cyclehub__V1__HistoryQuery *query,
+        Cyclehub__V1__Reply **reply_p)
+{
+    int rc;
+    if (self->prefetch && !query->to_seq && self->prefetch_from == query->from_seq)
+        rc = hub_client_history_wait (self->client, &self->prefetch, reply_p, NULL);
+    else {
+        hub_client_call_cancel (self->client, &self->prefetch);
+        rc = hub_client_history (self->client, query, reply_p, NULL);
+    }
+    if (rc != HUB_OK)
+        return rc;
+    const Cyclehub__V1__HistoryPage *page = (*reply_p)->page;
+    if (self->syncing && !query->to_seq && !page->end && page->next_seq > query->from_seq) {
+        Cyclehub__V1__HistoryQuery next;
+        s_query (self, &next, page->next_seq);
+        if (hub_client_history_send (self->client, &next, &self->prefetch) == HUB_OK)
+            self->prefetch_from = page->next_seq;
+    }
+    return HUB_OK;
+}
+
 //  Fetches one history page after scanned, up to what is known to exist.
 static int
 s_fetch (hub_subscriber_t *self, bool *progress)
 {
-    Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
-    query.from_seq = self->scanned + 1;
-    query.limit = S_PAGE_LIMIT;
-    query.commission_id = self->commission? self->commission: "";
-    query.type = self->type? self->type: "";
-    query.agency = self->agency_filter? self->agency_filter: "";
-    query.stage = s_topic_stage (self);
+    Cyclehub__V1__HistoryQuery query;
+    s_query (self, &query, self->scanned + 1);
     if (!self->syncing) {
         Cyclehub__V1__Event *last = zlistx_last (self->live);
         query.to_seq = last && last->seq > self->known_last? last->seq: self->known_last;
     }
     Cyclehub__V1__Reply *reply = NULL;
-    int rc = hub_client_history (self->client, &query, &reply, NULL);
+    int rc = s_page (self, &query, &reply);
     if (rc != HUB_OK)
         return rc;
     Cyclehub__V1__HistoryPage *page = reply->page;
