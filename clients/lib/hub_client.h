@@ -161,9 +161,10 @@ typedef struct _hub_client_t hub_client_t;
 
 /* Creates a client and starts connecting (ZeroMQ connects in the
    background: a broker that is down is found out by the first request).
-   options may be NULL for all defaults. Returns NULL if no agency is given
-   (neither options->agency nor $CYCLEHUB_AGENCY), a CURVE key is given
-   (not supported yet), the endpoint is malformed, or out of memory. */
+   options may be NULL for all defaults. Returns NULL if the credentials do
+   not check out (hub_connect_options_check says why: no agency in PLAIN mode,
+   a CURVE file that cannot be read, a malformed broker key), the endpoint is
+   malformed, or out of memory. */
 hub_client_t *
     hub_client_new (const hub_connect_options_t *options);
 
