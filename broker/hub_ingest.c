@@ -259,7 +259,7 @@ s_receive (hub_ingest_t *self, void *socket, hub_slot_t *slot)
 }
 
 static int s_check_fields (hub_slot_t *slot, const ProtobufCMessage *message);
-static void s_check_batch (hub_ingest_t *self, hub_slot_t *slot);
+static void s_check_batch (hub_slot_t *slot);
 
 //  Checks the shape of one request: size, unpack, unknown fields, UTF-8.
 static void
@@ -301,7 +301,7 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
         return;
     }
     if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_PUBLISH_BATCH) {
-        s_check_batch (self, slot);
+        s_check_batch (slot);
         return;
     }
     if (s_check_fields (slot, &slot->request->base))
@@ -378,9 +378,8 @@ s_check_fields (hub_slot_t *slot, const ProtobufCMessage *message)
 //  together in one AckBatch.
 
 static void
-s_check_batch (hub_ingest_t *self, hub_slot_t *slot)
+s_check_batch (hub_slot_t *slot)
 {
-    (void) self;
     size_t count = slot->request->publish_batch->n_envelopes;
     if (count == 0)
         hub_verdict_set (&slot->verdict, S_CODE (MISSING_FIELD), "publish_batch.envelopes",
@@ -762,6 +761,19 @@ s_to_reader (hub_ingest_t *self, hub_slot_t *slot)
     return 0;
 }
 
+//  Is the slot's publish acknowledged (stored now, or before: a duplicate)?
+//  If so its time in the broker ends now; one rule for single publishes
+//  and a batch's members alike.
+static bool
+s_acked (hub_ingest_t *self, const hub_slot_t *slot, int64_t now)
+{
+    if (slot->kind != HUB_SLOT_PUBLISH && slot->kind != HUB_SLOT_DUPLICATE)
+        return false;
+    hub_latency_add (&self->latency, HUB_LATENCY_IN_BROKER,
+                     slot->arrived_us? now - slot->arrived_us: 0);
+    return true;
+}
+
 //  The AckBatch of the batch request in slot `at`: one result per member.
 static void
 s_ack_batch (hub_ingest_t *self, hub_batch_t *batch, size_t at)
@@ -774,13 +786,12 @@ s_ack_batch (hub_ingest_t *self, hub_batch_t *batch, size_t at)
         cyclehub__v1__publish_result__init (result);
         result->msg_id = member->publish && member->publish->msg_id
                        ? member->publish->msg_id: "";
-        if (member->kind == HUB_SLOT_PUBLISH || member->kind == HUB_SLOT_DUPLICATE) {
+        if (s_acked (self, member, now)) {
             cyclehub__v1__ack__init (&self->acks [i]);
             self->acks [i].seq = member->seq;
             self->acks [i].duplicate = member->kind == HUB_SLOT_DUPLICATE;
             result->result_case = CYCLEHUB__V1__PUBLISH_RESULT__RESULT_ACK;
             result->ack = &self->acks [i];
-            hub_latency_add (&self->latency, HUB_LATENCY_IN_BROKER, now - member->arrived_us);
         }
         else {
             cyclehub__v1__reject__init (&self->rejects [i]);
@@ -807,11 +818,8 @@ s_reply (hub_ingest_t *self, hub_batch_t *batch, size_t at)
     if (slot->kind == HUB_SLOT_BATCH)
         s_ack_batch (self, batch, at);
     else
-    if (slot->kind == HUB_SLOT_PUBLISH || slot->kind == HUB_SLOT_DUPLICATE) {
-        hub_latency_add (&self->latency, HUB_LATENCY_IN_BROKER,
-                         slot->arrived_us? hub_latency_now () - slot->arrived_us: 0);
+    if (s_acked (self, slot, hub_latency_now ()))
         hub_query_ack (slot->request_id, slot->seq, slot->kind == HUB_SLOT_DUPLICATE, &self->reply);
-    }
     else
     if (slot->kind == HUB_SLOT_QUERY)
         s_answer_query (self, slot);
