@@ -14,6 +14,7 @@
 #include "hub_proc.h"
 #include "cyclehub.h"
 #include "crash/hub_rel.h"
+#include "hub_wire_kit.h"
 
 #define HOSTILE  "GB-LAE-E09000044"
 #define GOOD     "GB-LAE-E09000045"
@@ -86,17 +87,8 @@ s_good_publisher (void *arg)
 //  ---------------------------------------------------------------------------
 //  Raw sockets and the replies they get
 
-static zsock_t *
-s_dealer (const char *api, const char *agency)
-{
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
-    zsock_set_plain_username (sock, agency);
-    zsock_set_plain_password (sock, "dev");
-    zsock_set_rcvtimeo (sock, 5000);
-    zsock_set_linger (sock, 0);
-    zsock_connect (sock, "%s", api);
-    return sock;
-}
+//  A PLAIN dealer of agency on api (hub_wire_kit.h)
+#define s_dealer(api, agency) hub_kit_dealer ((api), (agency), 5000)
 
 //  Sends msg (destroyed) and reads one reply; returns the reply (the caller
 //  frees it) or NULL on none.
@@ -104,13 +96,7 @@ static Cyclehub__V1__Reply *
 s_exchange (zsock_t *sock, zmsg_t **msg_p)
 {
     zmsg_send (msg_p, sock);
-    zframe_t *frame = zframe_recv (sock);
-    if (!frame)
-        return NULL;
-    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame),
-                                                              zframe_data (frame));
-    zframe_destroy (&frame);
-    return reply;
+    return hub_kit_recv_reply (sock);
 }
 
 //  Expects a rejection with code, a non-empty reason and (if field is not

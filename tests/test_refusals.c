@@ -29,30 +29,15 @@
 
 static uint64_t s_request_id = 5000;
 
-static zsock_t *
-s_dealer (const char *api, const char *agency)
-{
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
-    zsock_set_plain_username (sock, agency);
-    zsock_set_plain_password (sock, "dev");
-    zsock_set_rcvtimeo (sock, 10000);
-    zsock_set_linger (sock, 0);
-    zsock_connect (sock, "%s", api);
-    return sock;
-}
+//  A PLAIN dealer of agency on api (hub_wire_kit.h)
+#define s_dealer(api, agency) hub_kit_dealer ((api), (agency), 10000)
 
 //  Sends msg (destroyed) and reads one reply (the caller frees it)
 static Cyclehub__V1__Reply *
 s_exchange_msg (zsock_t *sock, zmsg_t **msg_p)
 {
     zmsg_send (msg_p, sock);
-    zframe_t *frame = zframe_recv (sock);
-    if (!frame)
-        return NULL;
-    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame),
-                                                              zframe_data (frame));
-    zframe_destroy (&frame);
-    return reply;
+    return hub_kit_recv_reply (sock);
 }
 
 static Cyclehub__V1__Reply *
