@@ -764,6 +764,7 @@ main (int argc, char *argv [])
     hub_bench_emit (bench.tsv, metric, s_broker_rss_mib (&broker, "RssFile"), "MiB", "LMDB map pages (reclaimable)");
     uint64_t replayed = 0;
     double replay = s_replay (&broker, &replayed);
+    double replay_sub = s_replay_subscriber (&broker, replayed);
     //  History reads are served on the broker thread: measure what a
     //  reader paging through everything does to publish latency
     pthread_t reader;
@@ -775,6 +776,8 @@ main (int argc, char *argv [])
     char note [96];
     snprintf (note, sizeof note, "%" PRIu64 " events, pages of 1000", replayed);
     hub_bench_emit (bench.tsv, metric, replay, "events/s", note);
+    snprintf (metric, sizeof metric, "replay_%dk_events_subscriber", n_replay / 1000);
+    hub_bench_emit (bench.tsv, metric, replay_sub, "events/s", "hub_subscriber catch-up, every event");
     s_broker_stop (&broker);
 
     hub_bench_rmtree (bench.dir, "bench");

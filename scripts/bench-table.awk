@@ -9,6 +9,7 @@ BEGIN { FS = "\t" }
     name = $1
     # Figures whose name carries the run's size: one key for each
     sub(/^replay_[0-9]+k_events_1client$/, "replay_1client", name)
+    sub(/^replay_[0-9]+k_events_subscriber$/, "replay_subscriber", name)
     sub(/^broker_rss_anon_after_[0-9]+k_events$/, "broker_rss_anon", name)
     v[name] = $2 + 0
     have[name] = 1
@@ -47,7 +48,8 @@ END {
     row("publish_durable_200B_4pub", "nats_jetstream_async_200B", ">=", 3, "")
     row("publish_durable_200B_4pub", "ceiling_forward_czmq_acked_200B", "", "", "the hub's own socket pattern")
     row("publish_durable_200B_4pub", "mosquitto_qos1_200B_1pub_window20", "", "", "")
-    row("replay_1client", "raw_lmdb_scan", ">=", 0.4, "")
+    row("replay_1client", "raw_lmdb_scan", ">=", 0.4, "hub_client_history, one page at a time")
+    row("replay_subscriber", "raw_lmdb_scan", ">=", 0.4, "hub_subscriber catch-up")
     row("store_append_all_indexes", "raw_lmdb_append_group1000", ">=", 0.5, "")
     row("store_scan_type_index", "raw_lmdb_scan", ">=", 0.33, "")
     row("store_scan_commission_index", "raw_lmdb_scan", ">=", 0.33, "")

@@ -18,6 +18,7 @@
 #define S_LIVE_DEFAULT  10000       //  live events held, by default
 #define S_SYNC_EVENTS   1000        //  acknowledged seqs before the cursor is synced
 #define S_SYNC_MS       200         //  ... or this long since the last sync
+#define S_DRAIN_MS      1           //  while events are ready, drain this often
 
 struct _hub_subscriber_t {
     hub_connect_options_t options;  //  copy; strings below are ours
@@ -44,6 +45,7 @@ struct _hub_subscriber_t {
     uint64_t acked;                 //  cursor value acknowledged (maybe not yet saved)
     uint64_t saved;                 //  cursor value in the file
     int64_t saved_at;               //  zclock_mono of the last save
+    int64_t drained_at;             //  zclock_mono of the last drain
     zlistx_t *ready;                //  Event *, matching, in seq order
     zlistx_t *live;                 //  Event *, seq > scanned, in seq order
     hub_subscriber_stats_t stats;
@@ -409,6 +411,7 @@ static void
 s_drain (hub_subscriber_t *self)
 {
     void *handle = zsock_resolve (self->sub);
+    self->drained_at = zclock_mono ();
     for (int count = 0; count < S_DRAIN_MAX; count++) {
         zmq_msg_t topic, body;
         zmq_msg_init (&topic);
@@ -638,12 +641,16 @@ hub_subscriber_recv (hub_subscriber_t *self, int timeout_ms, Cyclehub__V1__Event
     }
     if (s_sync (self, false) != HUB_OK)
         return HUB_EIO;
-    int64_t deadline = timeout_ms < 0? INT64_MAX: zclock_mono () + timeout_ms;
+    int64_t start = zclock_mono ();
+    int64_t deadline = timeout_ms < 0? INT64_MAX: start + timeout_ms;
     //  Keep the socket flowing even while the application works through
     //  ready events: what does not fit in live_max is dropped here (and
     //  fetched from history when its turn comes), so memory stays bounded
-    //  however slow the application is
-    s_drain (self);
+    //  however slow the application is. Once a millisecond is enough for
+    //  that; once per event, the drain's empty read (a poll and a getpid
+    //  inside libzmq) cost more than the delivery of a history event.
+    if (start - self->drained_at >= S_DRAIN_MS)
+        s_drain (self);
     while (true) {
         //  czmq's handler sets the flag on SIGINT/SIGTERM: a signal that
         //  came while no poll was waiting (catching up, or in the
