@@ -37,8 +37,13 @@ s_serve (bool dealer)
     printf ("tcp://127.0.0.1:%d tcp://127.0.0.1:%d\n", in_port, out_port);
     fflush (stdout);
     char ack [16] = "ack";
+    //  A SIGTERM that lands between the check and the blocking receive
+    //  would be lost: the receive wakes up every 100 ms to look again
+    zsock_set_rcvtimeo (in, 100);
     while (!zsys_interrupted) {
         zmsg_t *msg = zmsg_recv (in);
+        if (!msg && zmq_errno () == EAGAIN)
+            continue;
         if (!msg)
             break;
         if (dealer) {
