@@ -92,6 +92,28 @@ s_broker_rss_mib (s_broker_t *broker, const char *field)
     return rss;
 }
 
+//  CPU time the broker has used so far (user + system, all its threads),
+//  usecs. Its difference over a run, divided by the messages, is the
+//  broker's cost per message: steadier than a rate on a machine whose
+//  spare capacity drifts, since it does not count time spent waiting.
+static double
+s_broker_cpu_us (s_broker_t *broker)
+{
+    char path [64], line [1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) broker->pid);
+    FILE *file = fopen (path, "r");
+    bool read = file && fgets (line, sizeof line, file);
+    if (file)
+        fclose (file);
+    char *end = read? strrchr (line, ')'): NULL;
+    unsigned long long user = 0, sys = 0;
+    //  After "pid (comm)": state and ten fields, then utime and stime
+    if (!end || sscanf (end + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                        &user, &sys) != 2)
+        return 0;
+    return (double) (user + sys) * 1e6 / (double) sysconf (_SC_CLK_TCK);
+}
+
 static hub_client_t *
 s_client (s_broker_t *broker, int window)
 {
@@ -598,11 +620,15 @@ s_wire_compare (s_bench_t *bench, int n_pub, int n_lat)
     for (int r = 0; r < 2; r++)
         for (int m = 0; m < 2; m++) {
             broker.batch_max = m == 0? 1: 0;
+            double cpu = s_broker_cpu_us (&broker);
             rates [r][m] = s_publish_rate (&broker, publishers [r], 200, n_pub / publishers [r],
                                            1024, NULL);
+            cpu = (s_broker_cpu_us (&broker) - cpu) / (n_pub / publishers [r] * publishers [r]);
             char metric [96];
             snprintf (metric, sizeof metric, "publish_durable_200B_%dpub_%s", publishers [r], modes [m]);
             hub_bench_emit (bench->tsv, metric, rates [r][m], "msgs/s", m? "PublishBatch (batch_max 64)": "batch_max 1");
+            snprintf (metric, sizeof metric, "broker_cpu_per_msg_200B_%dpub_%s", publishers [r], modes [m]);
+            hub_bench_emit (bench->tsv, metric, cpu, "us", "broker CPU (all threads) per publish");
         }
     for (int r = 0; r < 2; r++) {
         char metric [96];
@@ -725,13 +751,17 @@ main (int argc, char *argv [])
     int64_t *saturation = NULL;
     for (size_t r = 0; r < sizeof runs / sizeof runs [0]; r++) {
         int count = n_pub / runs [r].publishers / (runs [r].size > 1000? 4: 1);
+        double cpu = s_broker_cpu_us (&broker);
         double rate = s_publish_rate (&broker, runs [r].publishers, runs [r].size, count, 1024,
                                       r == 0? &saturation: NULL);
+        cpu = (s_broker_cpu_us (&broker) - cpu) / (count * runs [r].publishers);
         char metric [96], note [96];
-        snprintf (metric, sizeof metric, "publish_durable_%s_%dpub",
-                  runs [r].size == 200? "200B": "2KB", runs [r].publishers);
+        const char *size = runs [r].size == 200? "200B": "2KB";
+        snprintf (metric, sizeof metric, "publish_durable_%s_%dpub", size, runs [r].publishers);
         snprintf (note, sizeof note, "%.2f of forward ceiling, %.2f of LMDB", rate / fwd, rate / raw);
         hub_bench_emit (bench.tsv, metric, rate, "msgs/s", note);
+        snprintf (metric, sizeof metric, "broker_cpu_per_msg_%s_%dpub", size, runs [r].publishers);
+        hub_bench_emit (bench.tsv, metric, cpu, "us", "broker CPU (all threads) per publish");
         if (r == 0 && saturation) {
             int count0 = count;
                 hub_bench_emit (bench.tsv, "ack_latency_p50_saturation", hub_bench_percentile (saturation, (size_t) count0, 50), "us", "window 1024");

@@ -877,16 +877,6 @@ s_finish (hub_ingest_t *self, hub_batch_t *batch, int rc)
 
 #define S_STOPPED_MAX 10000             //  a bound on the table (stopped connections)
 
-static void
-s_routing_key (hub_slot_t *slot, char *key, size_t size)
-{
-    const uint8_t *id = zmq_msg_data (&slot->routing);
-    size_t len = zmq_msg_size (&slot->routing);
-    key [0] = 0;
-    for (size_t i = 0; i < len && 2 * i + 2 < size; i++)
-        snprintf (key + 2 * i, 3, "%02x", id [i]);
-}
-
 //  Stops the connections of the batch's publishes refused with code
 static void
 s_stop (hub_ingest_t *self, hub_batch_t *batch, Cyclehub__V1__RejectCode code)
@@ -897,8 +887,8 @@ s_stop (hub_ingest_t *self, hub_batch_t *batch, Cyclehub__V1__RejectCode code)
             continue;
         if (zhashx_size (self->stopped) >= S_STOPPED_MAX)
             zhashx_purge (self->stopped);
-        char key [520];
-        s_routing_key (slot, key, sizeof key);
+        char key [HUB_OUTFLOW_KEY_MAX];
+        hub_outflow_key (zmq_msg_data (&slot->routing), zmq_msg_size (&slot->routing), key);
         zhashx_update (self->stopped, key, (void *) (uintptr_t) code);
     }
 }
@@ -909,8 +899,8 @@ s_stopped (hub_ingest_t *self, hub_slot_t *slot)
 {
     if (zhashx_size (self->stopped) == 0 || !slot->routed)
         return false;
-    char key [520];
-    s_routing_key (slot, key, sizeof key);
+    char key [HUB_OUTFLOW_KEY_MAX];
+    hub_outflow_key (zmq_msg_data (&slot->routing), zmq_msg_size (&slot->routing), key);
     if (slot->kind == HUB_SLOT_QUERY
     &&  slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_STATUS) {
         zhashx_delete (self->stopped, key);

@@ -84,16 +84,27 @@ s_drained (s_flow_t *flow)
     return queued == 0;
 }
 
+char *
+hub_outflow_key (const void *routing, size_t routing_size, char *key)
+{
+    static const char digits [] = "0123456789abcdef";
+    const uint8_t *id = routing;
+    if (routing_size > 255)
+        routing_size = 255;
+    for (size_t i = 0; i < routing_size; i++) {
+        key [2 * i] = digits [id [i] >> 4];
+        key [2 * i + 1] = digits [id [i] & 15];
+    }
+    key [2 * routing_size] = 0;
+    return key;
+}
+
 //  The flow of a routing id; created when create is set.
 static s_flow_t *
 s_flow (hub_outflow_t *self, const void *routing, size_t routing_size, bool create)
 {
-    char key [2 * 256 + 1];
-    if (routing_size > 255)
-        routing_size = 255;
-    for (size_t i = 0; i < routing_size; i++)
-        snprintf (key + 2 * i, 3, "%02x", ((const uint8_t *) routing) [i]);
-    key [2 * routing_size] = 0;
+    char key [HUB_OUTFLOW_KEY_MAX];
+    hub_outflow_key (routing, routing_size, key);
     s_flow_t *flow = zhashx_lookup (self->flows, key);
     if (!flow && create && (flow = calloc (1, sizeof *flow))) {
         flow->fd = -1;

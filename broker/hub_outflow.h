@@ -29,6 +29,13 @@ hub_outflow_t *
 void
     hub_outflow_destroy (hub_outflow_t **self_p);
 
+/* The text key of a routing id, as this table and hub_ingest's table of
+   stopped connections keep it: lower-case hex of its first 255 bytes, into
+   key (HUB_OUTFLOW_KEY_MAX bytes). Returns key. No printf: one per request. */
+#define HUB_OUTFLOW_KEY_MAX (2 * 255 + 1)
+char *
+    hub_outflow_key (const void *routing, size_t routing_size, char *key);
+
 /* Is the connection (its ROUTER routing id) over its budget, with replies
    still unread? fd is its descriptor (a request's "__fd" property; -1 if
    unknown), remembered for later calls. */

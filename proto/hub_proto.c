@@ -69,14 +69,24 @@ int
 hub_proto_topic (char *buf, size_t size, Cyclehub__V1__Stage stage,
                  const char *commission_id, const char *type_name)
 {
-    int len = snprintf (buf, size, "%s/%s/%s", hub_proto_stage_name (stage),
-                        commission_id? commission_id: "", type_name? type_name: "");
-    if (len < 0 || (size_t) len >= size) {
-        if (size)
-            buf [0] = 0;
-        return -1;
+    //  One per published event: copies, no printf
+    const char *parts [3] = { hub_proto_stage_name (stage), commission_id? commission_id: "",
+                              type_name? type_name: "" };
+    size_t len = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen (parts [i]);
+        if (len + n + (i < 2) >= size) {
+            if (size)
+                buf [0] = 0;
+            return -1;
+        }
+        memcpy (buf + len, parts [i], n);
+        len += n;
+        if (i < 2)
+            buf [len++] = '/';
     }
-    return len;
+    buf [len] = 0;
+    return (int) len;
 }
 
 //  --------------------------------------------------------------------------

@@ -354,8 +354,14 @@ static int
 s_count_add (hub_store_t *self, MDB_txn *txn, s_count_t *counts, size_t *n, size_t max,
              const char *prefix, const char *name)
 {
+    //  Two per event: copies, no printf (append checked that it fits)
     char key [S_COUNT_KEY_MAX];
-    snprintf (key, sizeof key, "%s%s", prefix, name);
+    size_t plen = strlen (prefix), nlen = strlen (name);
+    if (plen + nlen >= sizeof key)
+        nlen = sizeof key - 1 - plen;
+    memcpy (key, prefix, plen);
+    memcpy (key + plen, name, nlen);
+    key [plen + nlen] = 0;
     for (size_t i = 0; i < *n; i++)
         if (strcmp (counts [i].key, key) == 0) {
             counts [i].delta++;
