@@ -17,7 +17,22 @@ typedef struct {
     size_t size;                        //  their length
 } s_state_bytes_t;
 
+//  The batch's arena: requests and member envelopes are unpacked into it
+//  (hub_batch_allocator) and all freed at once when the batch is emptied:
+//  a pointer bumped per field, where malloc and free per field were a
+//  tenth of the broker's instructions per publish.
+#define S_CHUNK_SIZE (64 * 1024)
+
+typedef struct _s_chunk_t {
+    struct _s_chunk_t *next;
+    size_t size;                        //  bytes in data
+    size_t used;                        //  bytes handed out
+    max_align_t data [];
+} s_chunk_t;
+
 struct _hub_batch_t {
+    ProtobufCAllocator arena;           //  allocates from chunks
+    s_chunk_t *chunks;                  //  the current chunk first
     hub_slot_t *slots;                  //  capacity slots (buffers reused)
     size_t capacity;                    //  slots for requests
     size_t allocated;                   //  capacity and the spare for batch envelopes
@@ -44,12 +59,79 @@ s_state_bytes_free (void **item)
     }
 }
 
+static void *
+s_arena_alloc (void *arg, size_t size)
+{
+    hub_batch_t *self = arg;
+    size = (size + sizeof (max_align_t) - 1) / sizeof (max_align_t) * sizeof (max_align_t);
+    s_chunk_t *chunk = self->chunks;
+    if (chunk && chunk->size - chunk->used >= size) {
+        void *block = (char *) chunk->data + chunk->used;
+        chunk->used += size;
+        return block;
+    }
+    //  A large block gets a chunk of its own, behind the current one,
+    //  which goes on serving small blocks
+    bool large = size > S_CHUNK_SIZE / 4;
+    s_chunk_t *fresh = malloc (sizeof *fresh + (large? size: S_CHUNK_SIZE));
+    if (!fresh)
+        return NULL;
+    fresh->size = large? size: S_CHUNK_SIZE;
+    fresh->used = size;
+    if (large && chunk) {
+        fresh->next = chunk->next;
+        chunk->next = fresh;
+    }
+    else {
+        fresh->next = chunk;
+        self->chunks = fresh;
+    }
+    return fresh->data;
+}
+
+static void
+s_arena_free (void *arg, void *block)
+{
+    (void) arg;                         //  freed with the batch's arena
+    (void) block;
+}
+
+//  Frees the arena's chunks, keeping one of the usual size for the next
+//  batch (none under AddressSanitizer, so that a block used after its
+//  batch was emptied is a use after free it reports).
+static void
+s_arena_reset (hub_batch_t *self, bool keep)
+{
+#if defined (__SANITIZE_ADDRESS__)
+    keep = false;
+#endif
+    s_chunk_t *kept = NULL;
+    for (s_chunk_t *chunk = self->chunks, *next; chunk; chunk = next) {
+        next = chunk->next;
+        if (keep && !kept && chunk->size == S_CHUNK_SIZE) {
+            kept = chunk;
+            kept->used = 0;
+            kept->next = NULL;
+        }
+        else
+            free (chunk);
+    }
+    self->chunks = kept;
+}
+
+ProtobufCAllocator *
+hub_batch_allocator (hub_batch_t *self)
+{
+    return &self->arena;
+}
+
 hub_batch_t *
 hub_batch_new (size_t capacity, size_t spare)
 {
     hub_batch_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    self->arena = (ProtobufCAllocator) { s_arena_alloc, s_arena_free, self };
     self->capacity = capacity;
     self->allocated = capacity + spare;
     self->slots = calloc (self->allocated, sizeof (hub_slot_t));
@@ -89,6 +171,7 @@ hub_batch_destroy (hub_batch_t **self_p)
     zhashx_destroy (&self->keys);
     zhashx_destroy (&self->erasures);
     zlistx_destroy (&self->states);
+    s_arena_reset (self, false);
     free (self);
     *self_p = NULL;
 }
@@ -363,15 +446,12 @@ hub_batch_empty (hub_batch_t *self)
 {
     for (size_t i = 0; i < self->nslots; i++) {
         hub_slot_t *slot = &self->slots [i];
-        if (slot->request)
-            cyclehub__v1__request__free_unpacked (slot->request, NULL);
-        if (slot->member_env)
-            cyclehub__v1__envelope__free_unpacked (slot->member_env, NULL);
-        slot->request = NULL;
+        slot->request = NULL;           //  in the arena, freed below
         slot->member_env = NULL;
         if (slot->routed)
             zmq_msg_close (&slot->body);
     }
+    s_arena_reset (self, true);
     self->nslots = 0;
     self->accepted = 0;
     zhashx_purge (self->touched);

@@ -154,6 +154,12 @@ void
 void
     hub_batch_fail (hub_batch_t *self, const hub_verdict_t *verdict, zhashx_t *states);
 
+/* The allocator its slots' requests and member envelopes are unpacked
+   with (protobuf-c's unpack): their memory lives until hub_batch_empty,
+   which frees it all at once; never free_unpacked them. */
+ProtobufCAllocator *
+    hub_batch_allocator (hub_batch_t *self);
+
 /* Empties the batch for reuse: frees each slot's request (and member
    envelope) and closes the body frame of each routed slot. Routing ids are the caller's to send or
    close before. */

@@ -286,7 +286,7 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
                          is_batch? ": send fewer envelopes per batch": "");
         return;
     }
-    slot->request = cyclehub__v1__request__unpack (NULL, size, data);
+    slot->request = cyclehub__v1__request__unpack (hub_batch_allocator (self->open), size, data);
     if (!slot->request) {
         hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "the frame is not a cyclehub.v1.Request protobuf");
@@ -425,7 +425,7 @@ s_expand (hub_batch_t *batch, hub_slot_t *head)
 //  The form of one envelope of a batch, as s_check_request checks a single
 //  publish's: its bytes against the schema, then unpacked and checked deep.
 static void
-s_check_member (hub_slot_t *slot)
+s_check_member (hub_batch_t *batch, hub_slot_t *slot)
 {
     hub_wire_fault_t wire;
     if (hub_wire_check (&cyclehub__v1__envelope__descriptor, slot->envelope,
@@ -433,7 +433,8 @@ s_check_member (hub_slot_t *slot)
         hub_verdict_set (&slot->verdict, wire.code, wire.field, "%s", wire.reason);
         return;
     }
-    slot->member_env = cyclehub__v1__envelope__unpack (NULL, slot->envelope_size, slot->envelope);
+    slot->member_env = cyclehub__v1__envelope__unpack (hub_batch_allocator (batch),
+                                                       slot->envelope_size, slot->envelope);
     if (!slot->member_env) {
         hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "the envelope is not a cyclehub.v1.Envelope protobuf");
@@ -979,7 +980,7 @@ static void
 s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
 {
     if (slot->member)
-        s_check_member (slot);      //  a request's own form was checked on receipt
+        s_check_member (self->open, slot);  //  a request's own form was checked on receipt
     if (*slot->verdict.reason == 0 && slot->kind != HUB_SLOT_BATCH
     &&  hub_outflow_over (self->outflow, zmq_msg_data (&slot->routing),
                           zmq_msg_size (&slot->routing), hub_outflow_fd (&slot->body))) {

@@ -69,6 +69,19 @@ hub_types_field_at (size_t i)
 }
 
 const hub_field_t *
+hub_types_fields (Cyclehub__V1__Envelope__BodyCase body_case, size_t *count)
+{
+    size_t first = 0;
+    while (first < S_NFIELDS && s_fields [first].body_case != body_case)
+        first++;
+    size_t end = first;
+    while (end < S_NFIELDS && s_fields [end].body_case == body_case)
+        end++;
+    *count = end - first;
+    return *count? &s_fields [first]: NULL;
+}
+
+const hub_field_t *
 hub_types_field (Cyclehub__V1__Envelope__BodyCase body_case, const char *path)
 {
     if (path)

@@ -99,6 +99,12 @@ const hub_type_t *
 const hub_field_t *
     hub_types_field_at (size_t i);
 
+/* The rows of a body, together in hub_fields.def: the first, with their
+   number in *count (NULL and 0 for a body without rows). The broker's
+   check walks these per message, not the whole table. */
+const hub_field_t *
+    hub_types_fields (Cyclehub__V1__Envelope__BodyCase body_case, size_t *count);
+
 /* The row of a field of a body ("tender_period.end_ms"), or NULL. */
 const hub_field_t *
     hub_types_field (Cyclehub__V1__Envelope__BodyCase body_case, const char *path);

@@ -159,6 +159,12 @@ test_fields_match_proto (void)
         CHECK_MSG (of && s_row_field (row), "the row %s.%s names no field",
                    of? of->member: "?", row->path);
         CHECK_MSG (hub_types_field (row->body_case, row->path) == row, "%s is listed twice", row->path);
+        //  The broker checks a body's rows as one run (hub_types_fields)
+        size_t count = 0;
+        const hub_field_t *run = hub_types_fields (row->body_case, &count);
+        CHECK_MSG (run && row >= run && row < run + count,
+                   "the rows of %s are not together in hub_fields.def (%s)",
+                   of? of->member: "?", row->path);
     }
     CHECK_MSG (rows == walked, "%zu field rows for %zu fields", rows, walked);
 }

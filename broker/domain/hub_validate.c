@@ -598,9 +598,10 @@ s_body (const Cyclehub__V1__Envelope *env, hub_verdict_t *v)
     if (!body)
         return hub_verdict_set (v, S_REJ (MISSING_FIELD), type->member,
                                 "%s is set as the body but is empty", type->member);
-    const hub_field_t *row;
-    for (size_t i = 0; (row = hub_types_field_at (i)); i++)
-        if (row->body_case == env->body_case && s_field (v, type->member, body, row))
+    size_t nrows;
+    const hub_field_t *rows = hub_types_fields (env->body_case, &nrows);
+    for (size_t i = 0; i < nrows; i++)
+        if (s_field (v, type->member, body, &rows [i]))
             return -1;
     s_check_fn *check = (size_t) env->body_case < S_NCHECKS? s_checks [env->body_case]: NULL;
     return check? check (env, v): 0;
