@@ -245,9 +245,12 @@ s_history_raw (zsock_t *client, size_t *size, int *count)
             (*count)++;
         }
         bool end = reply->page->end;
+        bool progress = reply->page->next_seq > from;
         from = reply->page->next_seq;
         cyclehub__v1__reply__free_unpacked (reply, NULL);
-        if (end)
+        //  A page that does not move on is a failure, not a loop forever
+        CHECK_MSG (end || progress, "history page from %" PRIu64 " did not move on", from);
+        if (end || !progress)
             break;
     }
     return all;
