@@ -583,27 +583,13 @@ s_budget_emit (s_bench_t *bench, const char *tag, s_stage_t *before, s_stage_t *
 static void
 s_fsync_emit (s_bench_t *bench, int count)
 {
-    char path [PATH_MAX + 16];
-    snprintf (path, sizeof path, "%s/fsync-probe", bench->dir);
-    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int64_t *took = calloc ((size_t) count, sizeof (int64_t));
-    char block [4096];
-    memset (block, 'x', sizeof block);
     int done = 0;
-    for (int i = 0; fd >= 0 && took && i < count; i++, done++) {
-        if (pwrite (fd, block, sizeof block, (off_t) i * 4096) != (ssize_t) sizeof block)
-            break;
-        int64_t start = zclock_usecs ();
-        if (fdatasync (fd))
-            break;
-        took [i] = zclock_usecs () - start;
+    int64_t *took = hub_bench_fsync (bench->dir, count, &done);
+    if (done) {
+        hub_bench_emit (bench->tsv, "fdatasync_p50_4KiB", hub_bench_percentile (took, (size_t) done, 50), "us", NULL);
+        hub_bench_emit (bench->tsv, "fdatasync_p99_4KiB", hub_bench_percentile (took, (size_t) done, 99), "us", NULL);
     }
-    hub_bench_emit (bench->tsv, "fdatasync_p50_4KiB", hub_bench_percentile (took, (size_t) done, 50), "us", NULL);
-    hub_bench_emit (bench->tsv, "fdatasync_p99_4KiB", hub_bench_percentile (took, (size_t) done, 99), "us", NULL);
     free (took);
-    if (fd >= 0)
-        close (fd);
-    unlink (path);
 }
 
 static int

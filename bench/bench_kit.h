@@ -62,6 +62,34 @@ hub_bench_percentile (int64_t *values, size_t n, double p)
     return (double) values [at? (at <= n? at - 1: n - 1): 0];
 }
 
+//  fdatasync of a 4 KiB page rewritten in dir, count times (64 pages in
+//  turn, so each sync writes a changed block, as an LMDB commit rewrites its
+//  pages): the durations in usecs (malloc'd; free them), their number in
+//  *done, short of count if the file system refused. NULL if out of memory.
+static inline int64_t *
+hub_bench_fsync (const char *dir, int count, int *done)
+{
+    char path [PATH_MAX + 16];
+    snprintf (path, sizeof path, "%s/fsync-probe", dir);
+    int fd = open (path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    char page [4096];
+    memset (page, 'f', sizeof page);
+    int64_t *took = calloc ((size_t) count, sizeof (int64_t));
+    *done = 0;
+    for (int i = 0; fd >= 0 && took && i < count; i++) {
+        if (pwrite (fd, page, sizeof page, (off_t) (i % 64) * 4096) != (ssize_t) sizeof page)
+            break;
+        int64_t start = zclock_usecs ();
+        if (fdatasync (fd))
+            break;
+        took [(*done)++] = zclock_usecs () - start;
+    }
+    if (fd >= 0)
+        close (fd);
+    unlink (path);
+    return took;
+}
+
 //  Makes dir (size bytes) a new directory base/name-XXXXXX. 0 or -1 (said
 //  on stderr as who).
 static inline int

@@ -32,25 +32,8 @@ static void
 s_fsync (s_bench_t *bench)
 {
     int count = bench->quick? 200: 2000;
-    char path [PATH_MAX + 16];
-    snprintf (path, sizeof path, "%s/fsync", bench->dir);
-    int fd = open (path, O_RDWR | O_CREAT, 0600);
-    char page [4096];
-    memset (page, 'f', sizeof page);
-    int64_t *took = calloc ((size_t) count, sizeof (int64_t));
     int done = 0;
-    for (int i = 0; fd >= 0 && i < count; i++) {
-        //  Alternate over 64 pages so each sync writes a changed block
-        if (pwrite (fd, page, sizeof page, (off_t) (i % 64) * 4096) != (ssize_t) sizeof page)
-            break;
-        int64_t start = zclock_usecs ();
-        if (fdatasync (fd))
-            break;
-        took [done++] = zclock_usecs () - start;
-    }
-    if (fd >= 0)
-        close (fd);
-    unlink (path);
+    int64_t *took = hub_bench_fsync (bench->dir, count, &done);
     if (done < count)
         hub_bench_skip (bench->tsv, "fsync", "fdatasync failed on this file system");
     else {
