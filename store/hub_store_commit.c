@@ -199,22 +199,6 @@ typedef struct {
     uint32_t id;                //  its number in the order first seen
 } s_group_t;
 
-static uint64_t
-s_group_hash (const char *key, size_t len, uint64_t block)
-{
-    uint64_t h = 14695981039346656037ULL ^ block;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t word;
-        memcpy (&word, key + i, 8);
-        h = (h ^ word) * 1099511628211ULL;
-    }
-    uint64_t tail = 0;
-    memcpy (&tail, key + i, len - i);
-    h = (h ^ tail ^ len) * 1099511628211ULL;
-    return h ^ (h >> 32);
-}
-
 static int
 s_group_cmp (const void *a, const void *b)
 {
@@ -257,7 +241,7 @@ s_order_entries (s_entry_t *entries, size_t n)
     for (size_t i = 0; i < n; i++) {
         const s_entry_t *e = &entries [i];
         uint64_t block = e->seq >> S_BLOCK_SHIFT;
-        size_t slot = (size_t) s_group_hash (e->key, e->len, block) & (cap - 1);
+        size_t slot = (size_t) hub_store_hash (e->key, e->len, block) & (cap - 1);
         while (slots [slot] != UINT32_MAX) {
             s_group_t *g = &groups [slots [slot]];
             if (g->block == block && g->len == e->len && memcmp (g->key, e->key, e->len) == 0)

@@ -15,6 +15,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <string.h>
 
 #define S_DEFAULT_MAP_SIZE     ((size_t) 64 << 20)
 #define S_DEFAULT_MAP_MAX      ((size_t) 16 << 30)
@@ -160,5 +161,27 @@ int
 //  receives the responses indexed. An LMDB code.
 int
     hub_store_build_responses (hub_store_t *self, MDB_txn *txn, uint64_t *count);
+
+//  A hash of len bytes for in-memory tables (never stored): FNV-1a's
+//  multiply over eight bytes at a time, then the high bits folded into the
+//  low ones a table's bucket takes.
+static inline uint64_t
+hub_store_hash (const void *data, size_t len, uint64_t seed)
+{
+    const uint8_t *p = data;
+    uint64_t h = 14695981039346656037ULL ^ seed;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t word;
+        memcpy (&word, p + i, 8);
+        h = (h ^ word) * 1099511628211ULL;
+    }
+    uint64_t tail = 0;
+    memcpy (&tail, p + i, len - i);
+    h = (h ^ tail ^ len) * 1099511628211ULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
 
 #endif

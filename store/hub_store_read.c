@@ -216,25 +216,8 @@ s_key_size (const char *key)
 size_t
 hub_store_dedupe_key_hash (const void *key)
 {
-    //  In memory only (the broker's table of publishes awaiting commit):
-    //  FNV-1a's multiply over eight bytes at a time, then the high bits
-    //  folded in, as a table's bucket takes the low ones
-    const uint8_t *p = key;
-    size_t size = s_key_size (key);
-    uint64_t h = 14695981039346656037ULL ^ size;
-    size_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-        uint64_t word;
-        memcpy (&word, p + i, 8);
-        h = (h ^ word) * 1099511628211ULL;
-    }
-    uint64_t tail = 0;
-    memcpy (&tail, p + i, size - i);
-    h = (h ^ tail) * 1099511628211ULL;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 32;
-    return (size_t) h;
+    //  In memory only: the broker's table of publishes awaiting commit
+    return (size_t) hub_store_hash (key, s_key_size (key), 0);
 }
 
 int
