@@ -781,8 +781,8 @@ main (int argc, char *argv [])
     uint64_t replayed = 0;
     double replay = s_replay (&broker, &replayed);
     double replay_sub = s_replay_subscriber (&broker, replayed);
-    //  History reads are served on the broker thread: measure what a
-    //  reader paging through everything does to publish latency
+    //  History reads share the broker with publishes (its reader thread):
+    //  measure what a client paging through everything does to publish latency
     pthread_t reader;
     s_replay_arg_t replay_arg = { &broker, 0, 0 };
     pthread_create (&reader, NULL, s_replay_thread, &replay_arg);
