@@ -23,6 +23,7 @@
 #include "hub_proc.h"
 #include "cyclehub.h"
 #include "crash/hub_rel.h"
+#include "hub_wire_kit.h"
 
 #define BUYER    "GB-LAE-E09000049"
 #define OCID     "ocds-fullor-order"
@@ -280,17 +281,7 @@ s_raw (zsock_t *sock, Cyclehub__V1__Request *request)
 {
     static uint64_t request_id = 9000;
     request->request_id = ++request_id;
-    size_t size = cyclehub__v1__request__get_packed_size (request);
-    zframe_t *frame = zframe_new (NULL, size);
-    cyclehub__v1__request__pack (request, zframe_data (frame));
-    zframe_send (&frame, sock, 0);
-    frame = zframe_recv (sock);
-    if (!frame)
-        return NULL;
-    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame),
-                                                              zframe_data (frame));
-    zframe_destroy (&frame);
-    return reply;
+    return hub_kit_exchange (sock, request);
 }
 
 //  Publishes message n on sock; returns the reply's reject code (0: acked)

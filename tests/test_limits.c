@@ -26,6 +26,7 @@
 #include "hub_proc.h"
 #include "cyclehub.h"
 #include "crash/hub_rel.h"
+#include "hub_wire_kit.h"
 
 #define WRITER   "GB-LAE-E09000051"
 #define STUCK    "GB-LAE-E09000052"
@@ -53,18 +54,6 @@ s_send_request (zsock_t *sock, Cyclehub__V1__Request *request)
     cyclehub__v1__request__pack (request, data);
     zmq_send (zsock_resolve (sock), data, size, 0);
     free (data);
-}
-
-static Cyclehub__V1__Reply *
-s_recv_reply (zsock_t *sock)
-{
-    zframe_t *frame = zframe_recv (sock);
-    if (!frame)
-        return NULL;
-    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame),
-                                                              zframe_data (frame));
-    zframe_destroy (&frame);
-    return reply;
 }
 
 //  Publishes `count` partner updates of about body_size bytes to ocid
@@ -103,7 +92,7 @@ s_publish_many (const char *api, const char *ocid, const char *tag, int count, s
             hub_envelope_destroy (&env);
         }
         for (int i = 0; i < round; i++) {
-            Cyclehub__V1__Reply *reply = s_recv_reply (sock);
+            Cyclehub__V1__Reply *reply = hub_kit_recv_reply (sock);
             if (!reply)
                 break;
             acked += reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK;
@@ -159,7 +148,7 @@ s_answered (const char *api, const char *agency, int timeout_ms)
     request.body_case = CYCLEHUB__V1__REQUEST__BODY_STATUS;
     request.status = &status;
     s_send_request (sock, &request);
-    Cyclehub__V1__Reply *reply = s_recv_reply (sock);
+    Cyclehub__V1__Reply *reply = hub_kit_recv_reply (sock);
     bool ok = reply && reply->request_id == 42 && reply->body_case == CYCLEHUB__V1__REPLY__BODY_STATUS;
     if (reply)
         cyclehub__v1__reply__free_unpacked (reply, NULL);
@@ -249,7 +238,7 @@ test_unread_replies (void)
     int pages = 0, overloaded = 0, other = 0, twice = 0;
     zsock_set_rcvtimeo (stuck, 5000);
     for (int i = 0; i < 100; i++) {
-        Cyclehub__V1__Reply *reply = s_recv_reply (stuck);
+        Cyclehub__V1__Reply *reply = hub_kit_recv_reply (stuck);
         if (!reply)
             break;
         uint64_t id = reply->request_id;
@@ -275,7 +264,7 @@ test_unread_replies (void)
     //  Having read everything, it is served again
     request.request_id = 500;
     s_send_request (stuck, &request);
-    Cyclehub__V1__Reply *reply = s_recv_reply (stuck);
+    Cyclehub__V1__Reply *reply = hub_kit_recv_reply (stuck);
     CHECK (reply && reply->request_id == 500 && reply->body_case == CYCLEHUB__V1__REPLY__BODY_PAGE);
     if (reply)
         cyclehub__v1__reply__free_unpacked (reply, NULL);
@@ -691,7 +680,7 @@ s_update (zsock_t *sock, const char *msg_id, uint64_t request_id)
     request.publish = env;
     s_send_request (sock, &request);
     hub_envelope_destroy (&env);
-    return s_recv_reply (sock);
+    return hub_kit_recv_reply (sock);
 }
 
 static uint64_t

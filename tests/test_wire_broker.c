@@ -39,13 +39,7 @@ s_exchange (zsock_t *sock, const void *data, size_t size)
 {
     zframe_t *frame = zframe_new (data, size);
     zframe_send (&frame, sock, 0);
-    frame = zframe_recv (sock);
-    if (!frame)
-        return NULL;
-    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, zframe_size (frame),
-                                                              zframe_data (frame));
-    zframe_destroy (&frame);
-    return reply;
+    return hub_kit_recv_reply (sock);
 }
 
 //  Sends the bytes (a Request with id request_id); expects an ack, or a
