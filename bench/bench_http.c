@@ -294,13 +294,7 @@ main (int argc, char *argv [])
 {
     s_bench_t bench = { 0 };
     char default_broker [PATH_MAX];
-    snprintf (default_broker, sizeof default_broker, "%s", argv [0]);
-    char *slash = strrchr (default_broker, '/');
-    if (slash)
-        *slash = 0;
-    else
-        snprintf (default_broker, sizeof default_broker, ".");
-    strncat (default_broker, "/../broker/cyclehubd", sizeof default_broker - strlen (default_broker) - 1);
+    hub_bench_beside (default_broker, sizeof default_broker, argv [0], "../broker/cyclehubd");
     bench.broker = default_broker;
     for (int i = 1; i < argc; i++) {
         if (streq (argv [i], "--tsv"))
@@ -316,12 +310,8 @@ main (int argc, char *argv [])
             return 2;
         }
     }
-    zsys_init ();
-    zsys_set_logstream (NULL);
-    signal (SIGPIPE, SIG_IGN);
     curl_global_init (CURL_GLOBAL_DEFAULT);
-    if (hub_bench_tmpdir (bench.dir, sizeof bench.dir, getenv ("TMPDIR")? getenv ("TMPDIR"): "/tmp",
-                          "cyclehub-bench-http", "bench_http"))
+    if (hub_bench_start (bench.dir, sizeof bench.dir, NULL, "cyclehub-bench-http", "bench_http"))
         return 1;
     int rc = 1;
     if (s_broker_start (&bench) == 0 && s_open (&bench) == 0) {

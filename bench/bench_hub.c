@@ -664,17 +664,9 @@ main (int argc, char *argv [])
 {
     s_bench_t bench = { 0 };
     char default_broker [PATH_MAX];
-    snprintf (default_broker, sizeof default_broker, "%s", argv [0]);
-    char *slash = strrchr (default_broker, '/');
-    snprintf (slash? slash + 1: default_broker, sizeof default_broker - (size_t) (slash? slash + 1 - default_broker: 0),
-              "../broker/cyclehubd");
+    hub_bench_beside (default_broker, sizeof default_broker, argv [0], "../broker/cyclehubd");
     bench.broker = default_broker;
-    snprintf (bench.bindir, sizeof bench.bindir, "%s", argv [0]);
-    slash = strrchr (bench.bindir, '/');
-    if (slash)
-        *slash = 0;
-    else
-        snprintf (bench.bindir, sizeof bench.bindir, ".");
+    hub_bench_beside (bench.bindir, sizeof bench.bindir, argv [0], ".");
     for (int i = 1; i < argc; i++) {
         if (streq (argv [i], "--tsv"))
             bench.tsv = true;
@@ -697,11 +689,7 @@ main (int argc, char *argv [])
             return 2;
         }
     }
-    zsys_init ();
-    zsys_set_logstream (NULL);
-    signal (SIGPIPE, SIG_IGN);
-    if (hub_bench_tmpdir (bench.dir, sizeof bench.dir, getenv ("TMPDIR")? getenv ("TMPDIR"): "/tmp",
-                          "cyclehub-bench", "bench"))
+    if (hub_bench_start (bench.dir, sizeof bench.dir, NULL, "cyclehub-bench", "bench_hub"))
         return 1;
     int n_pub = bench.quick? 10000: 200000;
     int n_lat = bench.quick? 2000: 30000;

@@ -11,6 +11,7 @@
 
 #include <czmq.h>
 #include <math.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -90,6 +91,16 @@ hub_bench_fsync (const char *dir, int count, int *done)
     return took;
 }
 
+//  The path of rel beside this program (argv0's directory): "." for that
+//  directory, "../broker/cyclehubd" for the broker of the same build.
+static inline void
+hub_bench_beside (char *path, size_t size, const char *argv0, const char *rel)
+{
+    const char *slash = strrchr (argv0, '/');
+    int dir = slash? (int) (slash - argv0): 1;
+    snprintf (path, size, "%.*s/%s", dir, slash? argv0: ".", rel);
+}
+
 //  Makes dir (size bytes) a new directory base/name-XXXXXX. 0 or -1 (said
 //  on stderr as who).
 static inline int
@@ -101,6 +112,21 @@ hub_bench_tmpdir (char *dir, size_t size, const char *base, const char *name, co
     fprintf (stderr, "%s: ", who);
     perror ("mkdtemp");
     return -1;
+}
+
+//  What every bench does before it measures: czmq quiet, SIGPIPE ignored
+//  (a peer that goes away is seen as an error, not a signal), and a temp
+//  directory base/name-XXXXXX in dir, base NULL for $TMPDIR or /tmp.
+//  0 or -1 (said on stderr as who).
+static inline int
+hub_bench_start (char *dir, size_t size, const char *base, const char *name, const char *who)
+{
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    signal (SIGPIPE, SIG_IGN);
+    if (!base)
+        base = getenv ("TMPDIR") && *getenv ("TMPDIR")? getenv ("TMPDIR"): "/tmp";
+    return hub_bench_tmpdir (dir, size, base, name, who);
 }
 
 //  Removes the temp directory and all in it

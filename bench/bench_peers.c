@@ -415,7 +415,7 @@ main (int argc, char *argv [])
 {
     s_bench_t bench = { 0 };
     (void) hub_test_passed, (void) hub_test_failed;     //  the tests' kit, unused here
-    const char *base = getenv ("TMPDIR")? getenv ("TMPDIR"): "/tmp";
+    const char *base = NULL;        //  $TMPDIR or /tmp
     for (int i = 1; i < argc; i++) {
         if (streq (argv [i], "--tsv"))
             bench.tsv = true;
@@ -430,10 +430,7 @@ main (int argc, char *argv [])
             return 2;
         }
     }
-    zsys_init ();
-    zsys_set_logstream (NULL);
-    signal (SIGPIPE, SIG_IGN);
-    if (hub_bench_tmpdir (bench.dir, sizeof bench.dir, base, "cyclehub-peers", "bench_peers"))
+    if (hub_bench_start (bench.dir, sizeof bench.dir, base, "cyclehub-peers", "bench_peers"))
         return 1;
     hub_bench_header (bench.tsv);
     s_fsync (&bench);
