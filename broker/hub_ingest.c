@@ -258,10 +258,9 @@ s_receive (hub_ingest_t *self, void *socket, hub_slot_t *slot)
     return true;
 }
 
-static int s_check_fields (hub_slot_t *slot, const ProtobufCMessage *message);
 static void s_check_batch (hub_slot_t *slot);
 
-//  Checks the shape of one request: size, unpack, unknown fields, UTF-8.
+//  Checks the shape of one request: its size, its bytes (hub_wire), the unpack.
 static void
 s_check_request (hub_ingest_t *self, hub_slot_t *slot)
 {
@@ -286,26 +285,23 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
                          is_batch? ": send fewer envelopes per batch": "");
         return;
     }
+    //  The bytes hold exactly what the schema declares, within its limits:
+    //  checked on the bytes, before anything is unpacked or reads a C string
+    hub_wire_fault_t wire;
+    if (hub_wire_check_request (data, size, &wire)) {
+        hub_verdict_set (&slot->verdict, wire.code, wire.field, "%s", wire.reason);
+        return;
+    }
     slot->request = cyclehub__v1__request__unpack (hub_batch_allocator (self->open), size, data);
     if (!slot->request) {
         hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), "",
                          "the frame is not a cyclehub.v1.Request protobuf");
         return;
     }
-    slot->request_id = slot->request->request_id;
-    //  The bytes hold exactly what the schema declares, strings are UTF-8
-    //  with no NUL: checked on the bytes, before anything reads a C string
-    hub_wire_fault_t wire;
-    if (hub_wire_check_request (data, size, &wire)) {
-        hub_verdict_set (&slot->verdict, wire.code, wire.field, "%s", wire.reason);
-        return;
-    }
     if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY_PUBLISH_BATCH) {
         s_check_batch (slot);
         return;
     }
-    if (s_check_fields (slot, &slot->request->base))
-        return;
     if (slot->request->body_case == CYCLEHUB__V1__REQUEST__BODY__NOT_SET) {
         hub_verdict_set (&slot->verdict, S_CODE (UNKNOWN_TYPE), "",
                          "the request has no body: set publish, publish_batch, history, "
@@ -334,42 +330,6 @@ s_check_request (hub_ingest_t *self, hub_slot_t *slot)
     }
 }
 
-//  The deep check of an unpacked message (a Request, or a batch member's
-//  Envelope): unknown fields, UTF-8, sizes, enum values. Paths of a
-//  publish start at the envelope. Returns 0, or -1 with the slot's verdict.
-static int
-s_check_fields (hub_slot_t *slot, const ProtobufCMessage *message)
-{
-    char path [128];
-    hub_check_t check = hub_proto_check (message, path, sizeof path);
-    //  Field paths of a publish start at the envelope, as the field checks' do
-    if (strncmp (path, "publish.", 8) == 0)
-        memmove (path, path + 8, strlen (path + 8) + 1);
-    switch (check) {
-        case HUB_CHECK_OK:
-            return 0;
-        case HUB_CHECK_UNKNOWN_FIELD:
-            hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), path,
-                             "field %s is not in the cyclehub.v1 schema; upgrade the client "
-                             "or drop the field", path);
-            break;
-        case HUB_CHECK_BAD_UTF8:
-            hub_verdict_set (&slot->verdict, S_CODE (MALFORMED), path,
-                             "field %s is not valid UTF-8", path);
-            break;
-        case HUB_CHECK_TOO_LARGE:
-            hub_verdict_set (&slot->verdict, S_CODE (TOO_LARGE), path,
-                             "field %s is over its limit (%d bytes per string, %d elements per list)",
-                             path, HUB_PROTO_MAX_STRING, HUB_PROTO_MAX_REPEATED);
-            break;
-        case HUB_CHECK_UNKNOWN_ENUM:
-            hub_verdict_set (&slot->verdict, S_CODE (INVALID_VALUE), path,
-                             "field %s holds an enum value the schema does not define", path);
-            break;
-    }
-    return -1;
-}
-
 //  ---------------------------------------------------------------------------
 //  PublishBatch: many envelopes in one request. The request itself is only
 //  checked for its form and its count; each envelope becomes a slot of its
@@ -380,15 +340,10 @@ s_check_fields (hub_slot_t *slot, const ProtobufCMessage *message)
 static void
 s_check_batch (hub_slot_t *slot)
 {
-    size_t count = slot->request->publish_batch->n_envelopes;
-    if (count == 0)
+    //  More than HUB_PROTO_MAX_BATCH (a list's limit) was refused on the wire
+    if (slot->request->publish_batch->n_envelopes == 0)
         hub_verdict_set (&slot->verdict, S_CODE (MISSING_FIELD), "publish_batch.envelopes",
                          "the publish batch holds no envelopes; send 1 to %d", HUB_PROTO_MAX_BATCH);
-    else
-    if (count > HUB_PROTO_MAX_BATCH)
-        hub_verdict_set (&slot->verdict, S_CODE (TOO_LARGE), "publish_batch.envelopes",
-                         "the publish batch holds %zu envelopes; the limit is %d per batch: "
-                         "split it into smaller batches", count, HUB_PROTO_MAX_BATCH);
     else
         slot->kind = HUB_SLOT_BATCH;
 }
@@ -423,7 +378,8 @@ s_expand (hub_batch_t *batch, hub_slot_t *head)
 }
 
 //  The form of one envelope of a batch, as s_check_request checks a single
-//  publish's: its bytes against the schema, then unpacked and checked deep.
+//  publish's: its bytes against the schema (all there is to check of its
+//  form: hub_wire.h), then unpacked.
 static void
 s_check_member (hub_batch_t *batch, hub_slot_t *slot)
 {
@@ -440,8 +396,6 @@ s_check_member (hub_batch_t *batch, hub_slot_t *slot)
                          "the envelope is not a cyclehub.v1.Envelope protobuf");
         return;
     }
-    if (s_check_fields (slot, &slot->member_env->base))
-        return;
     slot->publish = slot->member_env;
     slot->kind = HUB_SLOT_PUBLISH;     //  s_check_publish decides
 }

@@ -19,10 +19,12 @@
 extern "C" {
 #endif
 
-/* Limits every unpacked message is held to (hub_proto_check). */
+/* The limits of every message: on its bytes (hub_wire), and once unpacked
+   (hub_proto_check, for messages that were never bytes). */
 #define HUB_PROTO_MAX_STRING   65536   /* bytes in one string field */
 #define HUB_PROTO_MAX_REPEATED 1000    /* elements in one repeated field */
-#define HUB_PROTO_MAX_BATCH    1000    /* envelopes in one PublishBatch */
+#define HUB_PROTO_MAX_BATCH    HUB_PROTO_MAX_REPEATED  /* envelopes in one PublishBatch:
+                                                    a list, held to a list's limit */
 #define HUB_PROTO_MAX_DEPTH    16
 
 /* Returns the type name of an Envelope body case ("tender.published", from

@@ -28,6 +28,8 @@ typedef struct {
     uint64_t unknown;               //  the number of an unknown field
     size_t offset;                  //  the bad byte's offset in a string
     bool too_deep;                  //  TOO_LARGE by nesting, not by a string's size
+    bool too_many;                  //  TOO_LARGE by a list's length
+    int64_t enum_value;             //  an unknown enum value
 } s_walk_t;
 
 //  --------------------------------------------------------------------------
@@ -174,6 +176,37 @@ s_once (const ProtobufCMessageDescriptor *desc, const ProtobufCFieldDescriptor *
     return HUB_WIRE_OK;
 }
 
+//  The scalar values of a field between at and end (one, or a packed
+//  list's), encoded as wire type `wire`: their number in *count, each
+//  enum value checked against the field's enum.
+static hub_wire_rc_t
+s_scalars (s_walk_t *walk, const ProtobufCFieldDescriptor *field, unsigned wire,
+           const uint8_t *at, const uint8_t *end, size_t *count)
+{
+    *count = 0;
+    while (at < end) {
+        uint64_t value = 0;
+        if (wire == 0) {
+            if (s_varint (&at, end, &value))
+                return HUB_WIRE_MALFORMED;
+        }
+        else {
+            size_t width = wire == 1? 8: 4;
+            if ((size_t) (end - at) < width)
+                return HUB_WIRE_MALFORMED;
+            at += width;
+        }
+        //  protobuf-c keeps an enum as an int32, as it reads it here
+        if (field->type == PROTOBUF_C_TYPE_ENUM
+        &&  !protobuf_c_enum_descriptor_get_value (field->descriptor, (int32_t) value)) {
+            walk->enum_value = (int32_t) value;
+            return HUB_WIRE_UNKNOWN_ENUM;
+        }
+        (*count)++;
+    }
+    return HUB_WIRE_OK;
+}
+
 static hub_wire_rc_t
 s_message (s_walk_t *walk, const ProtobufCMessageDescriptor *desc,
            const uint8_t *at, const uint8_t *end)
@@ -188,6 +221,7 @@ s_message (s_walk_t *walk, const ProtobufCMessageDescriptor *desc,
     level->start = at;
     level->field = NULL;
     uint64_t seen [S_SEEN_WORDS] = { 0 };
+    uint32_t elements [HUB_WIRE_MAX_FIELDS] = { 0 };   //  of each repeated field so far
     unsigned oneofs [S_MAX_ONEOFS];
     size_t n_oneofs = 0;
     while (at < end) {
@@ -215,12 +249,27 @@ s_message (s_walk_t *walk, const ProtobufCMessageDescriptor *desc,
         const uint8_t *value = at;
         if (s_skip (&at, end, wire, &len))
             return HUB_WIRE_MALFORMED;
-        if (wire != 2 || packed)
-            continue;               //  protobuf-c checks the elements of a packed list
-        value = at - len;
-        if (field->type == PROTOBUF_C_TYPE_STRING) {
-            if (len > HUB_PROTO_MAX_STRING)
+        size_t count = 1;
+        if (wire != 2 || packed) {
+            rc = s_scalars (walk, field, want, packed? at - len: value, at, &count);
+            if (rc != HUB_WIRE_OK)
+                return rc;
+        }
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            uint32_t *so_far = &elements [field - desc->fields];
+            if (count > HUB_PROTO_MAX_REPEATED - *so_far) {
+                walk->too_many = true;
                 return HUB_WIRE_TOO_LARGE;
+            }
+            *so_far += (uint32_t) count;
+        }
+        if (wire != 2 || packed)
+            continue;
+        value = at - len;
+        if ((field->type == PROTOBUF_C_TYPE_STRING || field->type == PROTOBUF_C_TYPE_BYTES)
+        &&  len > HUB_PROTO_MAX_STRING)
+            return HUB_WIRE_TOO_LARGE;
+        if (field->type == PROTOBUF_C_TYPE_STRING) {
             bool nul;
             if (!hub_wire_text_ok (value, (size_t) len, &walk->offset, &nul))
                 return nul? HUB_WIRE_NUL: HUB_WIRE_BAD_UTF8;
@@ -291,9 +340,14 @@ s_fault (const s_walk_t *walk, hub_wire_rc_t rc, const ProtobufCMessageDescripto
 {
     fault->rc = rc;
     fault->code = rc == HUB_WIRE_TOO_LARGE? CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_TOO_LARGE
+                : rc == HUB_WIRE_UNKNOWN_ENUM? CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE
                 : rc == HUB_WIRE_SCHEMA? CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL
                 : CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_MALFORMED;
     s_path (walk, skip, fault->field, sizeof fault->field);
+    //  A list too long is the list, not the element past its limit
+    char *index = walk->too_many? strrchr (fault->field, '['): NULL;
+    if (index)
+        *index = 0;
     const char *f = fault->field;
     char *out = fault->reason;
     size_t size = sizeof fault->reason;
@@ -335,8 +389,16 @@ s_fault (const s_walk_t *walk, hub_wire_rc_t rc, const ProtobufCMessageDescripto
                 snprintf (out, size, "field %s is nested deeper than %d messages", f,
                           HUB_PROTO_MAX_DEPTH);
             else
-                snprintf (out, size, "field %s is over its limit of %d bytes per string", f,
+            if (walk->too_many)
+                snprintf (out, size, "field %s has more than %d elements; send at most %d",
+                          f, HUB_PROTO_MAX_REPEATED, HUB_PROTO_MAX_REPEATED);
+            else
+                snprintf (out, size, "field %s is over its limit of %d bytes", f,
                           HUB_PROTO_MAX_STRING);
+            break;
+        case HUB_WIRE_UNKNOWN_ENUM:
+            snprintf (out, size, "field %s holds %" PRId64 ", a value its enum does not "
+                      "define; upgrade the hub or send a known value", f, walk->enum_value);
             break;
         case HUB_WIRE_SCHEMA:
             snprintf (out, size, "the wire check cannot track a message of field %s (over "
@@ -355,6 +417,8 @@ s_check (const ProtobufCMessageDescriptor *desc, const void *data, size_t size,
     walk.unknown = 0;
     walk.offset = 0;
     walk.too_deep = false;
+    walk.too_many = false;
+    walk.enum_value = 0;
     const uint8_t *at = data;
     hub_wire_rc_t rc = s_message (&walk, desc, at, at + size);
     if (rc == HUB_WIRE_OK)

@@ -7,9 +7,13 @@
     One pass over the bytes, driven by the generated descriptors, with no
     allocation: every field is in the schema with its declared wire type, a
     singular field (scalar, string, bytes or message) appears once, a oneof
-    holds one member, and a string is valid UTF-8 with no NUL over its full
-    length. The walk goes into every nested message, so a message holds
-    exactly what its type declares (a PersonalData only where one is).
+    holds one member, a string is valid UTF-8 with no NUL over its full
+    length, an enum holds a value its type defines, and the limits of
+    hub_proto.h hold (string and bytes sizes, list lengths, nesting). The
+    walk goes into every nested message, so a message holds exactly what
+    its type declares (a PersonalData only where one is): what passes needs
+    no second check once unpacked (tests/test_wire.c holds hub_proto_check
+    to that).
 */
 #ifndef HUB_WIRE_H
 #define HUB_WIRE_H
@@ -32,14 +36,17 @@ typedef enum {
     HUB_WIRE_ONEOF,             /* a second member of one oneof */
     HUB_WIRE_NUL,               /* a NUL byte inside a string */
     HUB_WIRE_BAD_UTF8,          /* a string that is not valid UTF-8 */
-    HUB_WIRE_TOO_LARGE,         /* a string over HUB_PROTO_MAX_STRING, nesting over _MAX_DEPTH */
+    HUB_WIRE_TOO_LARGE,         /* a string or bytes over HUB_PROTO_MAX_STRING, a list over
+                                   HUB_PROTO_MAX_REPEATED, nesting over _MAX_DEPTH */
+    HUB_WIRE_UNKNOWN_ENUM,      /* an enum value the schema does not define */
     HUB_WIRE_SCHEMA             /* a message with more fields than the walk tracks (a build bug) */
 } hub_wire_rc_t;
 
 /* The first problem found, for a rejection. */
 typedef struct {
     hub_wire_rc_t rc;
-    Cyclehub__V1__RejectCode code;  /* what the broker answers: MALFORMED, TOO_LARGE, INTERNAL */
+    Cyclehub__V1__RejectCode code;  /* what the broker answers: MALFORMED, TOO_LARGE,
+                                       INVALID_VALUE, INTERNAL */
     char field [128];               /* dotted path, "partner_update.links[2]" ("" for the whole) */
     char reason [320];              /* one sentence a person can act on */
 } hub_wire_fault_t;
