@@ -39,6 +39,12 @@ drain=$(count "hub_ingest.c:s_drain")
 writer=$(count "hub_ingest.c:s_writer_actor")
 committed=$(count "hub_ingest.c:hub_ingest_committed")
 reader=$(count "hub_reader.c:hub_reader_actor")
+if [ -z "$drain" ] || [ -z "$writer" ] || [ -z "$committed" ] || [ -z "$reader" ]; then
+    echo "callgrind-publish: the broker's functions are not in callgrind's listing" \
+         "($WORK/annotate.out): was the broker built with symbols?" >&2
+    trap - EXIT
+    exit 1
+fi
 publishes=40000
 printf 'broker_instructions_per_publish\t%s\tinstructions\n' $(( (drain + writer + committed) / publishes ))
 printf '  check (s_drain)\t%s\n' $(( drain / publishes ))

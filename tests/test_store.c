@@ -446,6 +446,16 @@ test_log (const char *root)
     e.seq = NEVENTS + 2;
     CHECK (hub_store_batch_append (batch, &e) == HUB_STORE_INVALID);
     CHECK (strstr (hub_store_strerror (store), "out of order") != NULL);
+    //  A dedupe key (agency, NUL, msg_id) over its limit is refused; at it, kept
+    char msg_id [HUB_STORE_DEDUPE_KEY_MAX + 1];
+    memset (msg_id, 'm', sizeof msg_id);
+    msg_id [HUB_STORE_DEDUPE_KEY_MAX - 10] = 0;     //  with "GB-LAE-LDS" and its NUL: the limit + 1
+    e = (hub_store_event_t) { .seq = NEVENTS + 1, .agency = "GB-LAE-LDS", .msg_id = msg_id,
+                              .data = "x", .size = 1 };
+    CHECK (hub_store_batch_append (batch, &e) == HUB_STORE_INVALID);
+    CHECK (strstr (hub_store_strerror (store), "over-long key") != NULL);
+    msg_id [HUB_STORE_DEDUPE_KEY_MAX - 11] = 0;
+    CHECK (hub_store_batch_append (batch, &e) == 0);
     hub_store_batch_abort (&batch);
     hub_store_batch_abort (&batch);
     CHECK (batch == NULL);
