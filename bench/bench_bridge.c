@@ -100,20 +100,10 @@ s_plain_rate (const char *url, int replicas, long count)
     jsCtx *js = s_js (url, &conn);
     if (!js)
         return 0;
-    jsStreamConfig config;
-    jsStreamConfig_Init (&config);
-    const char *subjects [] = { "plain.bench" };
-    config.Name = "PLAIN";
-    config.Subjects = subjects;
-    config.SubjectsLen = 1;
-    config.Storage = js_FileStorage;
-    config.Replicas = replicas;
-    jsStreamInfo *info = NULL;
-    if (js_AddStream (&info, js, &config, NULL, NULL) != NATS_OK) {
+    if (hub_nats_add_stream (js, "PLAIN", "plain.bench", replicas) != NATS_OK) {
         s_js_close (js, conn);
         return 0;
     }
-    jsStreamInfo_Destroy (info);
     char body [200];
     memset (body, 'p', sizeof body);
     int64_t start = hub_proc_now_ms ();

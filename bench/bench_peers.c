@@ -61,16 +61,8 @@ s_jetstream (const char *url, int count, size_t size)
         natsConnection_Destroy (conn);
         return 0;
     }
-    jsStreamConfig config;
-    jsStreamConfig_Init (&config);
-    const char *subjects [] = { "peer.js" };
-    config.Name = "PEER";
-    config.Subjects = subjects;
-    config.SubjectsLen = 1;
-    config.Storage = js_FileStorage;
-    jsStreamInfo *info = NULL;
     double rate = 0;
-    if (js_AddStream (&info, js, &config, NULL, NULL) == NATS_OK) {
+    if (hub_nats_add_stream (js, "PEER", "peer.js", 0) == NATS_OK) {
         char *body = calloc (1, size);
         int64_t start = zclock_usecs ();
         int sent = 0;
@@ -82,7 +74,6 @@ s_jetstream (const char *url, int count, size_t size)
         if (js_PublishAsyncComplete (js, &wait) == NATS_OK && sent == count)
             rate = count / ((zclock_usecs () - start) / 1e6);
         free (body);
-        jsStreamInfo_Destroy (info);
         js_DeleteStream (js, "PEER", NULL, NULL);
     }
     jsCtx_Destroy (js);

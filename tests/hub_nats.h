@@ -94,6 +94,27 @@ hub_nats_spawn_node (hub_nats_t *n, const char *cluster_name)
     return n->pid;
 }
 
+/* Adds a JetStream stream `name` over one subject pattern, file storage
+   (replicas 0: the server's default). The server's answer: NATS_OK, or why
+   not. */
+static inline natsStatus
+hub_nats_add_stream (jsCtx *js, const char *name, const char *subject, int replicas)
+{
+    jsStreamConfig config;
+    jsStreamConfig_Init (&config);
+    const char *subjects [] = { subject };
+    config.Name = name;
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Storage = js_FileStorage;
+    if (replicas)
+        config.Replicas = replicas;
+    jsStreamInfo *info = NULL;
+    natsStatus status = js_AddStream (&info, js, &config, NULL, NULL);
+    jsStreamInfo_Destroy (info);
+    return status;
+}
+
 /* A connection that does not reconnect, or NULL. */
 static inline natsConnection *
 hub_nats_connect (const char *url, int timeout_ms)

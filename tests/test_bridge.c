@@ -474,16 +474,7 @@ s_test_formats (const hub_broker_proc_t *broker, jsCtx *js, const char *url)
     CHECK (s_stream_count (js, "CYCLEHUB") == before);
 
     //  A stream from before: no record, a JSON message last
-    jsStreamConfig config;
-    jsStreamConfig_Init (&config);
-    const char *subjects [] = { "legacy.>" };
-    config.Name = "LEGACY";
-    config.Subjects = subjects;
-    config.SubjectsLen = 1;
-    config.Storage = js_FileStorage;
-    jsStreamInfo *info = NULL;
-    REQUIRE (js_AddStream (&info, js, &config, NULL, NULL) == NATS_OK);
-    jsStreamInfo_Destroy (info);
+    REQUIRE (hub_nats_add_stream (js, "LEGACY", "legacy.>", 0) == NATS_OK);
     natsMsg *msg = NULL;
     REQUIRE (natsMsg_Create (&msg, "legacy.analyse.x.y", NULL, "{}", 2) == NATS_OK);
     natsMsgHeader_Set (msg, "Content-Type", "application/json");
@@ -516,15 +507,7 @@ s_test_single (hub_broker_proc_t *broker, const char *base, const char *hub_id)
     REQUIRE (js);
 
     //  A stream that does not fit
-    jsStreamConfig config;
-    jsStreamConfig_Init (&config);
-    const char *other [] = { "other.>" };
-    config.Name = "OTHER";
-    config.Subjects = other;
-    config.SubjectsLen = 1;
-    jsStreamInfo *info = NULL;
-    REQUIRE (js_AddStream (&info, js, &config, NULL, NULL) == NATS_OK);
-    jsStreamInfo_Destroy (info);
+    REQUIRE (hub_nats_add_stream (js, "OTHER", "other.>", 0) == NATS_OK);
     hub_run_t r;
     hub_cli (&r, broker, S_AGENCY, NULL, "bridge", "nats", "--url", n.url, "--stream", "OTHER", NULL);
     CHECK (r.status == 4 && strstr (r.err, "other.>") && strstr (r.err, "choose another"));
