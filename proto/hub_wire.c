@@ -2,7 +2,8 @@
     (see hub_wire.h for why). The field lookup is protoc-c's own table, the
     descriptor's field_ranges, resolved when the code was generated; the
     walk keeps its state on the stack (a bitmap of the singular fields seen
-    per message), so it allocates nothing and reads each byte once. The
+    and a count of each repeated field's elements, per message), so it
+    allocates nothing and reads each byte once. The
     field path is worked out only when a check fails.
 */
 #include "hub_wire.h"
@@ -419,8 +420,10 @@ s_check (const ProtobufCMessageDescriptor *desc, const void *data, size_t size,
     walk.too_deep = false;
     walk.too_many = false;
     walk.enum_value = 0;
+    //  An empty message may come as NULL (protobuf-c's empty bytes field):
+    //  no arithmetic on it
     const uint8_t *at = data;
-    hub_wire_rc_t rc = s_message (&walk, desc, at, at + size);
+    hub_wire_rc_t rc = size? s_message (&walk, desc, at, at + size): HUB_WIRE_OK;
     if (rc == HUB_WIRE_OK)
         return 0;
     if (fault)
