@@ -22,7 +22,7 @@ set_tests_properties(test_http_openapi PROPERTIES TIMEOUT 120
   ENVIRONMENT "HUB_BIN_DIR=${CMAKE_BINARY_DIR};HUB_SRC_DIR=${CMAKE_SOURCE_DIR}")
 # The dashboard served: sign-in, cookie, pages of the cycle fixture, no personal data
 hub_test(test_http_dash SOURCES test_http_dash.c
-         LIBS PkgConfig::CZMQ PkgConfig::ZMQ PkgConfig::CURL PkgConfig::JANSSON TIMEOUT 180)
+         LIBS hub_proto PkgConfig::CZMQ PkgConfig::ZMQ PkgConfig::CURL PkgConfig::JANSSON TIMEOUT 180)
 add_dependencies(test_http_dash cyclehubd cyclehub_cli)
 # 503 with Retry-After while the broker shuts down (the store's write lock
 # held by the test, so the shutdown waits): keep-alive, waiting publish,

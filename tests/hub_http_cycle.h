@@ -8,19 +8,17 @@
 #define HUB_HTTP_CYCLE_H
 
 #include <time.h>
+#include "hub_time.h"
 
 //  Restarts the broker on the same store with its clock at `when`
 //  (YYYY-MM-DDTHH:MM:SSZ) and the extra flag (or NULL).
 static inline void
 kit_clock_at (kit_hub_t *hub, const char *when, const char *flag)
 {
-    struct tm tm = { 0 };
-    REQUIRE (sscanf (when, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
+    int64_t ms;
+    REQUIRE (hub_time_parse (when, &ms, NULL, 0) == 0);
     char offset [32];
-    snprintf (offset, sizeof offset, "%+llds", (long long) (timegm (&tm) - time (NULL)));
+    snprintf (offset, sizeof offset, "%+llds", (long long) (ms / 1000 - time (NULL)));
     CHECK (hub_broker_stop (&hub->proc) == 0);
     const char *extra [] = { "--clock-offset", offset, flag, NULL };
     REQUIRE (kit_start (hub, true, extra) == 0);

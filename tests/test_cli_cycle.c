@@ -7,6 +7,7 @@
 #include "hub_proc.h"
 #include <jansson.h>
 #include <time.h>
+#include "hub_time.h"
 
 #define COMMISSION "ocds-h6vhtk-056931"
 #define BUYER      "GB-LAE-E09000033"
@@ -67,13 +68,10 @@ s_restart (hub_broker_proc_t *b, const char *offset)
 static void
 s_clock_at (hub_broker_proc_t *b, const char *when)
 {
-    struct tm tm = { 0 };
-    REQUIRE (sscanf (when, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
+    int64_t ms;
+    REQUIRE (hub_time_parse (when, &ms, NULL, 0) == 0);
     char offset [32];
-    snprintf (offset, sizeof offset, "%+llds", (long long) (timegm (&tm) - time (NULL)));
+    snprintf (offset, sizeof offset, "%+llds", (long long) (ms / 1000 - time (NULL)));
     s_restart (b, offset);
 }
 
