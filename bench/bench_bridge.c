@@ -63,7 +63,7 @@ s_nats_up (hub_nats_t *n, int nodes, const char *base)
     while (hub_proc_now_ms () < deadline) {
         bool ready = true;
         for (int i = 0; i < nodes && ready; i++)
-            ready = hub_nats_ready (n [i].url);
+            ready = hub_nats_ready (n [i].url, nodes);
         if (ready)
             return 0;
         hub_proc_sleep_ms (100);

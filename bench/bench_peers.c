@@ -169,7 +169,7 @@ s_nats (s_bench_t *bench)
     hub_nats_init (&node, bench->dir, "nats", false);
     hub_nats_spawn_node (&node, NULL);
     int64_t deadline = hub_proc_now_ms () + 20000;
-    while (!hub_nats_ready (node.url) && hub_proc_now_ms () < deadline)
+    while (!hub_nats_ready (node.url, 1) && hub_proc_now_ms () < deadline)
         hub_proc_sleep_ms (100);
     double js = s_jetstream (node.url, bench->quick? 20000: 200000, 200);
     if (js > 0)

@@ -132,10 +132,12 @@ hub_nats_connect (const char *url, int timeout_ms)
     return conn;
 }
 
-/* True once the server answers and its JetStream answers too (in a
-   cluster, once the meta group has a leader). */
+/* True once the server answers and its JetStream answers too; with peers
+   over 1 (a cluster), once a stream of that many replicas can be placed:
+   the meta group has a leader and knows every peer (before that a stream
+   of 3 replicas is refused, "no suitable peers for placement"). */
 static inline bool
-hub_nats_ready (const char *url)
+hub_nats_ready (const char *url, int peers)
 {
     natsConnection *conn = hub_nats_connect (url, 500);
     if (!conn)
@@ -149,6 +151,11 @@ hub_nats_ready (const char *url)
     bool ready = natsConnection_JetStream (&js, conn, &options) == NATS_OK
               && js_GetAccountInfo (&info, js, NULL, &jerr) == NATS_OK;
     jsAccountInfo_Destroy (info);
+    if (ready && peers > 1) {
+        ready = hub_nats_add_stream (js, "HUB_READY_PROBE", "hub.ready.probe", peers) == NATS_OK;
+        if (ready)
+            js_DeleteStream (js, "HUB_READY_PROBE", NULL, NULL);
+    }
     jsCtx_Destroy (js);
     natsConnection_Destroy (conn);
     return ready;

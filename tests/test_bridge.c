@@ -88,7 +88,7 @@ s_nats_start (hub_nats_t *n, int wait_ms)
         return n->pid > 0? 0: -1;
     int64_t deadline = hub_proc_now_ms () + wait_ms;
     while (hub_proc_now_ms () < deadline) {
-        if (hub_nats_ready (n->url))
+        if (hub_nats_ready (n->url, 1))
             return 0;
         if (hub_proc_wait (n->pid, 0) != -1) {
             s_untrack (n->pid);
@@ -612,12 +612,12 @@ s_test_cluster (hub_broker_proc_t *broker, const char *base, const char *hub_id)
     int64_t start = hub_proc_now_ms ();
     for (int i = 0; i < 3; i++)
         REQUIRE (s_nats_start (&nodes [i], 0) == 0);
-    //  Adaptive: poll until every node's JetStream answers
+    //  Adaptive: poll until every node's JetStream answers and places 3 replicas
     bool ready = false;
     while (!ready && hub_proc_now_ms () < start + 30000) {
         ready = true;
         for (int i = 0; i < 3 && ready; i++)
-            ready = hub_nats_ready (nodes [i].url);
+            ready = hub_nats_ready (nodes [i].url, 3);
         if (!ready)
             hub_proc_sleep_ms (100);
     }

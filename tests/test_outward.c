@@ -638,7 +638,7 @@ s_test_bridge (const hub_broker_proc_t *b, uint64_t *last)
     hub_nats_init (&n, s_dir, "nats", false);
     REQUIRE (hub_nats_spawn_node (&n, "outward") > 0);
     int64_t deadline = hub_proc_now_ms () + 20000;
-    while (!hub_nats_ready (n.url) && hub_proc_now_ms () < deadline)
+    while (!hub_nats_ready (n.url, 1) && hub_proc_now_ms () < deadline)
         hub_proc_sleep_ms (50);
     natsConnection *conn = hub_nats_connect (n.url, 2000);
     REQUIRE (conn);
