@@ -937,7 +937,7 @@ s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot)
         s_check_member (self->open, slot);  //  a request's own form was checked on receipt
     if (*slot->verdict.reason == 0 && slot->kind != HUB_SLOT_BATCH
     &&  hub_outflow_over (self->outflow, zmq_msg_data (&slot->routing),
-                          zmq_msg_size (&slot->routing), hub_outflow_fd (&slot->body))) {
+                          zmq_msg_size (&slot->routing), hub_outflow_fd (&slot->body), 0)) {
         slot->kind = HUB_SLOT_REJECT;
         hub_verdict_set (&slot->verdict, S_CODE (OVERLOADED), "",
                          "this connection has over %zu bytes of replies it has not read; "
@@ -1061,16 +1061,18 @@ hub_ingest_forward (hub_ingest_t *self)
     zframe_t *reply = zmsg_next (msg);
     zframe_t *source = zmsg_next (msg);
     void *socket = source && zframe_streq (source, "http") && self->http? self->http: self->api;
-    //  A page for an api connection that has not read what it has: the
-    //  refusal instead, which the client can match to its request
+    //  A page that would take an api connection past what it may leave
+    //  unread: the refusal instead, which the client can match to its
+    //  request (dropping it would leave a client that reads waiting)
     const void *data = reply? zframe_data (reply): NULL;
     size_t size = reply? zframe_size (reply): 0;
     if (routing && reply && socket == self->api
-    &&  hub_outflow_over (self->outflow, zframe_data (routing), zframe_size (routing), -1)) {
+    &&  hub_outflow_over (self->outflow, zframe_data (routing), zframe_size (routing), -1, size)) {
         hub_verdict_t verdict;
         hub_verdict_set (&verdict, S_CODE (OVERLOADED), "",
-                         "this connection has over %zu bytes of replies it has not read; "
-                         "read them, then ask for this page again", self->config->reply_budget);
+                         "this page would leave this connection over %zu bytes of replies "
+                         "it has not read; read them, then ask for this page again",
+                         self->config->reply_budget);
         hub_query_reject (hub_wire_request_id (data, size), &verdict, &self->reply);
         data = self->reply.data;
         size = self->reply.size;

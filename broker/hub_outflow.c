@@ -8,8 +8,8 @@
 
 typedef struct {
     int fd;                     //  the connection's descriptor, or -1
-    size_t bytes;               //  handed to ZeroMQ since it was last seen drained
-    uint64_t acked;             //  the peer's TCP acknowledged bytes then (TCP_INFO)
+    size_t bytes;               //  handed to ZeroMQ and not known to be received
+    uint64_t acked;             //  the peer's TCP acknowledged bytes when last asked (TCP_INFO)
     bool tcp;                   //  acked is known
 } s_flow_t;
 
@@ -59,29 +59,34 @@ hub_outflow_fd (zmq_msg_t *msg)
     return text? atoi (text): -1;
 }
 
-//  Has the client received all that was handed to ZeroMQ for it? Over TCP:
-//  has its TCP acknowledged as many bytes since the flow was last drained
-//  (a client that does not read closes its receive window, and the
-//  acknowledgements stop)? The kernel's send queue alone would not do:
-//  while ZeroMQ's I/O thread has not written a reply yet (a busy machine),
-//  that queue is empty though nothing was read. Elsewhere (ipc), that
-//  queue is all there is to ask. A descriptor that is not a socket any
-//  more (the connection ended) holds nothing.
-static bool
-s_drained (s_flow_t *flow)
+//  The bytes handed to ZeroMQ for the client that it has not received.
+//  Over TCP: those handed over since the flow's baseline, less those the
+//  client's TCP acknowledged since; the baseline then moves up to now. A
+//  client that does not read closes its receive window, and the
+//  acknowledgements stop. (ZeroMQ's framing makes the wire a few bytes a
+//  reply longer than the replies, so this errs a little on the low side.)
+//  Counting only a flow seen with every byte acknowledged as read, as
+//  before, refused a client that reads as fast as pages come but keeps
+//  several asked for ahead: its connection is never seen idle. The
+//  kernel's send queue would not do: while ZeroMQ's I/O thread has not
+//  written a reply yet (a busy machine), it is empty though nothing was
+//  read. Elsewhere (ipc) that queue is all there is to ask: all or
+//  nothing. A descriptor that is not a socket any more (the connection
+//  ended) holds nothing.
+static size_t
+s_unread (s_flow_t *flow)
 {
     int64_t acked = flow->tcp? hub_tcp_acked (flow->fd): -1;
     if (acked >= 0) {
-        //  ZeroMQ's framing makes the wire a little longer than the replies
-        if ((uint64_t) acked - flow->acked < flow->bytes)
-            return false;
+        uint64_t received = (uint64_t) acked - flow->acked;
         flow->acked = (uint64_t) acked;
-        return true;
+        flow->bytes = received >= flow->bytes? 0: flow->bytes - (size_t) received;
+        return flow->bytes;
     }
     int queued = 0;
-    if (flow->fd < 0 || ioctl (flow->fd, SIOCOUTQ, &queued) != 0)
-        return true;
-    return queued == 0;
+    if (flow->fd < 0 || ioctl (flow->fd, SIOCOUTQ, &queued) != 0 || queued == 0)
+        flow->bytes = 0;
+    return flow->bytes;
 }
 
 char *
@@ -113,21 +118,20 @@ s_flow (hub_outflow_t *self, const void *routing, size_t routing_size, bool crea
     return flow;
 }
 
-//  Would `more` bytes take the flow past limit with replies unread?
+//  Would `more` bytes take the flow past limit with replies unread? Never
+//  for a connection that has read everything, however large `more` is.
 static bool
 s_past (s_flow_t *flow, size_t more, size_t limit)
 {
     if (flow->bytes + more <= limit)
         return false;
-    if (s_drained (flow)) {
-        flow->bytes = 0;
-        return false;
-    }
-    return true;
+    size_t unread = s_unread (flow);
+    return unread > 0 && unread + more > limit;
 }
 
 bool
-hub_outflow_over (hub_outflow_t *self, const void *routing, size_t routing_size, int fd)
+hub_outflow_over (hub_outflow_t *self, const void *routing, size_t routing_size, int fd,
+                  size_t more)
 {
     if (!self->budget)
         return false;
@@ -143,7 +147,7 @@ hub_outflow_over (hub_outflow_t *self, const void *routing, size_t routing_size,
         flow->acked = acked >= 0? (uint64_t) acked: 0;
         flow->bytes = 0;
     }
-    return s_past (flow, 0, self->budget);
+    return s_past (flow, more, self->budget);
 }
 
 bool
@@ -166,7 +170,7 @@ hub_outflow_sweep (hub_outflow_t *self)
     zlistx_t *keys = zhashx_keys (self->flows);
     for (const char *key = zlistx_first (keys); key; key = zlistx_next (keys)) {
         s_flow_t *flow = zhashx_lookup (self->flows, key);
-        if (flow && s_drained (flow))
+        if (flow && s_unread (flow) == 0)
             zhashx_delete (self->flows, key);
     }
     zlistx_destroy (&keys);

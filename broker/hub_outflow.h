@@ -4,16 +4,17 @@
     connection's TCP buffers are full (libzmq queues up to the ROUTER's
     SNDHWM, 100,000 messages, per connection: history pages are up to
     4 MiB). ZeroMQ cannot tell how much of that queue is unread, but the
-    kernel can: until the client's TCP has acknowledged as many bytes as
-    were handed to ZeroMQ for it since the connection was last seen drained
-    (TCP_INFO, hub_tcp), all of them count as in flight. (The kernel's send
+    kernel can: the bytes handed to ZeroMQ for the client, less those its
+    TCP has acknowledged since (TCP_INFO, hub_tcp), are in flight. (The kernel's send
     queue alone is empty while ZeroMQ's I/O thread has not yet written a
     reply, which on a busy machine let a client that reads nothing past
     the budget; it is still the measure on ipc.) Past the budget,
     new requests are refused with OVERLOADED and finished history pages are
     replaced by that refusal; past budget + budget/4 (refusals pile up too,
     when nobody reads them) replies are dropped. A client that reads its
-    replies never reaches the budget. Owned by the broker actor's thread.
+    replies as they come, with a bounded number of requests in flight, never
+    reaches the budget; a page that would take a connection past it is
+    refused rather than dropped. Owned by the broker actor's thread.
 */
 #ifndef HUB_OUTFLOW_H
 #define HUB_OUTFLOW_H
@@ -36,11 +37,14 @@ void
 char *
     hub_outflow_key (const void *routing, size_t routing_size, char *key);
 
-/* Is the connection (its ROUTER routing id) over its budget, with replies
-   still unread? fd is its descriptor (a request's "__fd" property; -1 if
-   unknown), remembered for later calls. */
+/* Would a reply of `more` bytes (0: is it already) take the connection
+   (its ROUTER routing id) past its budget, with replies still unread? A
+   connection that has read everything is never over. fd is its descriptor
+   (a request's "__fd" property; -1 if unknown), remembered for later
+   calls. */
 bool
-    hub_outflow_over (hub_outflow_t *self, const void *routing, size_t routing_size, int fd);
+    hub_outflow_over (hub_outflow_t *self, const void *routing, size_t routing_size, int fd,
+                      size_t more);
 
 /* Counts a reply of size bytes about to be sent. Returns true to send it,
    false when the connection is so far over its budget that the reply is
