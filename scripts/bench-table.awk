@@ -10,6 +10,7 @@ BEGIN { FS = "\t" }
     # Figures whose name carries the run's size: one key for each
     sub(/^replay_[0-9]+k_events_1client$/, "replay_1client", name)
     sub(/^replay_[0-9]+k_events_subscriber$/, "replay_subscriber", name)
+    sub(/^replay_[0-9]+k_events_subscriber_packed$/, "replay_subscriber_packed", name)
     sub(/^broker_rss_anon_after_[0-9]+k_events$/, "broker_rss_anon", name)
     v[name] = $2 + 0
     have[name] = 1
@@ -50,6 +51,7 @@ END {
     row("publish_durable_200B_4pub", "mosquitto_qos1_200B_1pub_window20", "", "", "")
     row("replay_1client", "raw_lmdb_scan", ">=", 0.4, "hub_client_history, one page at a time")
     row("replay_subscriber", "raw_lmdb_scan", ">=", 0.4, "hub_subscriber catch-up")
+    row("replay_subscriber_packed", "raw_lmdb_scan", ">=", 0.4, "hub_subscriber_recv_packed catch-up")
     row("store_append_all_indexes", "raw_lmdb_append_group1000", ">=", 0.5, "")
     row("store_scan_type_index", "raw_lmdb_scan", ">=", 0.33, "")
     row("store_scan_commission_index", "raw_lmdb_scan", ">=", 0.33, "")

@@ -16,6 +16,7 @@
 #define COMMISSION_A "ocds-h6vhtk-subs0a"
 #define COMMISSION_B "ocds-h6vhtk-subs0b"
 #define BUYER        "GB-LAE-E09000033"
+#define S_MAX        8192               //  seqs kept of a history
 
 static hub_connect_options_t s_options;
 static hub_client_t *s_client;
@@ -229,7 +230,7 @@ main (void)
     free (text);
 
     //  Everything stored: 602 events
-    static uint64_t all [4096], a [4096], b [4096], got [4096];
+    static uint64_t all [S_MAX], a [S_MAX], b [S_MAX], got [S_MAX];
     size_t nall = s_history ("", all, 4096);
     size_t na = s_history (COMMISSION_A, a, 4096);
     size_t nb = s_history (COMMISSION_B, b, 4096);
@@ -305,7 +306,7 @@ main (void)
     //  A page asked for and not wanted: its reply is discarded by request
     //  id, not taken for the next request's (replies come in request order)
     s_burst (2400);                         //  3008 events: four pages
-    nall = s_history ("", all, 4096);
+    nall = s_history ("", all, S_MAX);
     CHECK_MSG (nall == 3008, "%zu events", nall);
     Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
     query.from_seq = 1;
@@ -366,6 +367,51 @@ main (void)
     CHECK (hub_subscriber_recv (catchup, 10000, &event) == HUB_OK && event && event->seq == 1);
     if (event)
         cyclehub__v1__event__free_unpacked (event, NULL);
+    hub_subscriber_destroy (&catchup);
+
+    //  Lent as bytes: the same events, each one's bytes its own and intact
+    //  until the next call, over several pages asked for ahead
+    catchup = hub_subscriber_new (&s_options);
+    ncatch = 0;
+    hub_packed_event_t lent;
+    while (ncatch < nall && hub_subscriber_recv_packed (catchup, 10000, &lent) == HUB_OK) {
+        event = cyclehub__v1__event__unpack (NULL, lent.size, lent.data);
+        CHECK (event && event->seq == lent.seq && event->envelope);
+        got [ncatch++] = lent.seq;
+        if (event)
+            cyclehub__v1__event__free_unpacked (event, NULL);
+    }
+    CHECK (s_same ("lent as bytes", got, ncatch, all, nall));
+    CHECK (hub_subscriber_recv_packed (catchup, 200, &lent) == HUB_TIMEOUT && !lent.data);
+    hub_subscriber_stats (catchup, &figures);
+    CHECK (figures.delivered == nall && figures.pages >= 4 && figures.gaps == 0);
+    hub_subscriber_destroy (&catchup);
+
+    //  A filter whose density changes: B is every third event, then every
+    //  event. The pages asked for ahead span the seqs that held 1,000 Bs so
+    //  far, so the dense part overfills them: each is cut at 1,000 and the
+    //  rest of its range asked for before the next range (or, were it not,
+    //  asked for afresh: what this checks is the outcome)
+    for (int i = 0; i < 3500; i++) {
+        Cyclehub__V1__Envelope *env = hub_envelope_new (COMMISSION_B, NULL);
+        hub_set_string (&hub_envelope_partner_update (env)->title, "dense");
+        CHECK (hub_client_publish_async (s_client, env, NULL, NULL) == HUB_OK);
+        hub_envelope_destroy (&env);
+    }
+    CHECK (hub_client_flush (s_client, -1) == HUB_OK);
+    nb = s_history (COMMISSION_B, b, S_MAX);
+    CHECK_MSG (nb > 4500, "%zu events of B", nb);
+    catchup = hub_subscriber_new (&s_options);
+    CHECK (hub_subscriber_set_commission (catchup, COMMISSION_B) == 0);
+    ncatch = 0;
+    while (ncatch < nb && hub_subscriber_recv_packed (catchup, 10000, &lent) == HUB_OK)
+        got [ncatch++] = lent.seq;
+    CHECK (s_same ("filter of changing density", got, ncatch, b, nb));
+    CHECK (hub_subscriber_recv_packed (catchup, 200, &lent) == HUB_TIMEOUT);
+    hub_subscriber_stats (catchup, &figures);
+    CHECK_MSG (figures.delivered == nb && figures.pages >= (nb + 999) / 1000 && figures.gaps == 0,
+               "%" PRIu64 " delivered, %" PRIu64 " pages, %" PRIu64 " gaps",
+               figures.delivered, figures.pages, figures.gaps);
     hub_subscriber_destroy (&catchup);
 
     //  A cursor file that holds no cursor is an error, not a silent restart

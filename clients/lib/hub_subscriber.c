@@ -4,6 +4,11 @@
     skipped by the filter). Live events extend it when they are the next
     seq; anything else (a jump, a heartbeat ahead, dropped live events, the
     first catch-up) is filled in from history pages with the same filter.
+
+    Events are held as the broker sent them, packed: their fields are read
+    in place (hub_event_read) to follow the seqs and apply the filter, and
+    an event is unpacked only if the application asks for it unpacked
+    (hub_subscriber_recv). hub_subscriber_recv_packed lends the bytes.
 */
 #include "hub_subscriber.h"
 #include "hub_event_reader.h"
@@ -19,6 +24,81 @@
 #define S_SYNC_EVENTS   1000        //  acknowledged seqs before the cursor is synced
 #define S_SYNC_MS       200         //  ... or this long since the last sync
 #define S_DRAIN_MS      1           //  while events are ready, drain this often
+#define S_AHEAD_PAGES   3           //  catch-up pages asked for ahead, at most
+#define S_AHEAD_BYTES   (2 << 20)   //  ... their bytes, at most, by the last page's
+#define S_SPAN_MAX      (1 << 24)   //  seqs a page asked for ahead spans, at most
+
+//  An event held by the subscriber: its seq and, if the application wants
+//  it, its packed bytes (malloc'd, ours). NULL data marks a live event the
+//  filter skips, kept only so that the seqs stay continuous.
+typedef struct {
+    uint64_t seq;
+    uint8_t *data;
+    size_t size;
+} s_item_t;
+
+//  A FIFO of items: a ring that doubles when full, so that holding an
+//  event costs no allocation beyond its bytes.
+typedef struct {
+    s_item_t *items;
+    size_t head, count, cap;
+} s_queue_t;
+
+static bool
+s_queue_push (s_queue_t *queue, s_item_t item)
+{
+    if (queue->count == queue->cap) {
+        size_t cap = queue->cap? queue->cap * 2: 64;
+        s_item_t *items = malloc (cap * sizeof *items);
+        if (!items)
+            return false;
+        for (size_t i = 0; i < queue->count; i++)
+            items [i] = queue->items [(queue->head + i) % queue->cap];
+        free (queue->items);
+        queue->items = items;
+        queue->head = 0;
+        queue->cap = cap;
+    }
+    queue->items [(queue->head + queue->count++) % queue->cap] = item;
+    return true;
+}
+
+static s_item_t *
+s_queue_first (s_queue_t *queue)
+{
+    return queue->count? &queue->items [queue->head]: NULL;
+}
+
+static s_item_t *
+s_queue_last (s_queue_t *queue)
+{
+    return queue->count? &queue->items [(queue->head + queue->count - 1) % queue->cap]: NULL;
+}
+
+//  Detaches the first item (the queue must not be empty): its bytes are the caller's.
+static s_item_t
+s_queue_pop (s_queue_t *queue)
+{
+    s_item_t item = queue->items [queue->head];
+    queue->head = (queue->head + 1) % queue->cap;
+    queue->count--;
+    return item;
+}
+
+static void
+s_queue_fini (s_queue_t *queue)
+{
+    while (queue->count)
+        free (s_queue_pop (queue).data);
+    free (queue->items);
+    *queue = (s_queue_t) { 0 };
+}
+
+//  A catch-up page asked for ahead: its seq range, to inclusive
+typedef struct {
+    hub_call_t *call;
+    uint64_t from, to;
+} s_ahead_t;
 
 struct _hub_subscriber_t {
     hub_connect_options_t options;  //  copy; strings below are ours
@@ -26,8 +106,10 @@ struct _hub_subscriber_t {
     char *events_endpoint;
     hub_secure_t secure;            //  CURVE keys, or the PLAIN org-id
     hub_client_t *client;           //  history and status queries
-    hub_call_t *prefetch;           //  the next catch-up page, asked for, or NULL
-    uint64_t prefetch_from;         //  ... its from_seq
+    s_ahead_t ahead [S_AHEAD_PAGES];    //  catch-up pages asked for ahead, in seq order
+    size_t nahead;
+    uint64_t span;                  //  seqs a catch-up page asked for ahead spans
+    size_t ahead_max;               //  pages asked for ahead, at most (fewer after OVERLOADED)
     zsock_t *sub;                   //  the events SUB socket
     zlistx_t *topics;               //  char *, ZeroMQ prefixes
     char *commission;               //  library filters, or NULL
@@ -46,22 +128,16 @@ struct _hub_subscriber_t {
     uint64_t saved;                 //  cursor value in the file
     int64_t saved_at;               //  zclock_mono of the last save
     int64_t drained_at;             //  zclock_mono of the last drain
-    zlistx_t *ready;                //  Event *, matching, in seq order
-    zlistx_t *live;                 //  Event *, seq > scanned, in seq order
+    s_queue_t ready;                //  matching events, in seq order
+    s_queue_t live;                 //  live events, seq > scanned, in seq order
+    uint8_t *lent;                  //  bytes hub_subscriber_recv_packed handed out
     hub_subscriber_stats_t stats;
 };
 
 static int
     s_save (hub_subscriber_t *self, uint64_t cursor);
-
 static void
-s_event_free (void **item)
-{
-    if (*item) {
-        cyclehub__v1__event__free_unpacked (*item, NULL);
-        *item = NULL;
-    }
-}
+    s_ahead_cancel (hub_subscriber_t *self);
 
 static void
 s_string_free (void **item)
@@ -101,17 +177,13 @@ hub_subscriber_new (const hub_connect_options_t *options)
     self->live_max = options->live_max > 0? options->live_max:
                      options->rcvhwm > 0? options->rcvhwm: S_LIVE_DEFAULT;
     self->topics = zlistx_new ();
-    self->ready = zlistx_new ();
-    self->live = zlistx_new ();
     self->syncing = true;
-    if (!self->api_endpoint || !self->events_endpoint
-    ||  !self->topics || !self->ready || !self->live) {
+    self->ahead_max = S_AHEAD_PAGES;
+    if (!self->api_endpoint || !self->events_endpoint || !self->topics) {
         hub_subscriber_destroy (&self);
         return NULL;
     }
     zlistx_set_destructor (self->topics, s_string_free);
-    zlistx_set_destructor (self->ready, s_event_free);
-    zlistx_set_destructor (self->live, s_event_free);
     return self;
 }
 
@@ -130,11 +202,12 @@ hub_subscriber_destroy (hub_subscriber_t **self_p)
     if (self->started)
         s_save (self, self->acked);
     zsock_destroy (&self->sub);
-    hub_client_call_cancel (self->client, &self->prefetch);
+    s_ahead_cancel (self);
     hub_client_destroy (&self->client);
     zlistx_destroy (&self->topics);
-    zlistx_destroy (&self->ready);
-    zlistx_destroy (&self->live);
+    s_queue_fini (&self->ready);
+    s_queue_fini (&self->live);
+    free (self->lent);
     free (self->api_endpoint);
     free (self->events_endpoint);
     hub_secure_fini (&self->secure);
@@ -217,7 +290,7 @@ hub_subscriber_set_cursor_file (hub_subscriber_t *self, const char *path)
 static uint64_t
 s_cursor (hub_subscriber_t *self)
 {
-    Cyclehub__V1__Event *first = zlistx_first (self->ready);
+    s_item_t *first = s_queue_first (&self->ready);
     return first? first->seq - 1: self->scanned;
 }
 
@@ -347,14 +420,8 @@ hub_subscriber_start (hub_subscriber_t *self)
     return HUB_OK;
 }
 
-//  The filter, over an event's fields wherever they were read from (an
-//  unpacked live event, or a history page's bytes in place)
-typedef struct {
-    int stage;
-    const char *commission, *type, *sender;
-    size_t commission_len, type_len, sender_len;
-} s_fields_t;
-
+//  The filter, over an event's fields read in place (from a live message
+//  or a history page). Returns false if the bytes cannot be read.
 static bool
 s_is (const char *want, const char *text, size_t len)
 {
@@ -362,48 +429,32 @@ s_is (const char *want, const char *text, size_t len)
 }
 
 static bool
-s_matches_fields (hub_subscriber_t *self, const s_fields_t *f)
+s_read (hub_subscriber_t *self, const uint8_t *data, size_t size,
+        hub_event_fields_t *fields, bool *wanted)
 {
-    if (!s_is (self->commission, f->commission, f->commission_len)
-    ||  !s_is (self->type, f->type, f->type_len)
-    ||  !s_is (self->agency_filter, f->sender, f->sender_len))
+    const char *commission;
+    size_t commission_len;
+    if (!hub_event_read (data, size, fields)
+    ||  !hub_event_commission (fields, &commission, &commission_len))
         return false;
-    if (zlistx_size (self->topics) == 0)
+    *wanted = s_is (self->commission, commission, commission_len)
+           && s_is (self->type, fields->type, fields->type_len)
+           && s_is (self->agency_filter, fields->sender, fields->sender_len);
+    if (!*wanted || zlistx_size (self->topics) == 0)
         return true;
-    char topic [512], commission [512], type [512];
-    snprintf (commission, sizeof commission, "%.*s", (int) f->commission_len, f->commission);
-    snprintf (type, sizeof type, "%.*s", (int) f->type_len, f->type);
-    if (hub_proto_topic (topic, sizeof topic, (Cyclehub__V1__Stage) f->stage, commission, type) < 0)
-        return false;
+    char topic [512], commission_id [512], type [512];
+    snprintf (commission_id, sizeof commission_id, "%.*s", (int) commission_len, commission);
+    snprintf (type, sizeof type, "%.*s", (int) fields->type_len, fields->type);
+    *wanted = false;
+    if (hub_proto_topic (topic, sizeof topic, (Cyclehub__V1__Stage) fields->stage,
+                         commission_id, type) < 0)
+        return true;
     for (char *prefix = zlistx_first (self->topics); prefix; prefix = zlistx_next (self->topics))
-        if (strncmp (topic, prefix, strlen (prefix)) == 0)
-            return true;
-    return false;
-}
-
-static bool
-s_matches (hub_subscriber_t *self, const Cyclehub__V1__Event *event)
-{
-    s_fields_t f = { .stage = (int) event->stage,
-        .commission = event->envelope && event->envelope->commission_id?
-                      event->envelope->commission_id: "",
-        .type = event->type? event->type: "",
-        .sender = event->sender? event->sender: "" };
-    f.commission_len = strlen (f.commission);
-    f.type_len = strlen (f.type);
-    f.sender_len = strlen (f.sender);
-    return s_matches_fields (self, &f);
-}
-
-//  Processes one event at scanned + 1: queued if it matches, else skipped.
-static void
-s_advance (hub_subscriber_t *self, Cyclehub__V1__Event *event)
-{
-    self->scanned = event->seq;
-    if (s_matches (self, event))
-        zlistx_add_end (self->ready, event);
-    else
-        cyclehub__v1__event__free_unpacked (event, NULL);
+        if (strncmp (topic, prefix, strlen (prefix)) == 0) {
+            *wanted = true;
+            break;
+        }
+    return true;
 }
 
 //  Reads what is waiting on the SUB socket, without blocking.
@@ -429,57 +480,66 @@ s_drain (hub_subscriber_t *self)
             if (!more)
                 break;
         }
-        Cyclehub__V1__Event *event = two? cyclehub__v1__event__unpack (
-            NULL, zmq_msg_size (&body), zmq_msg_data (&body)): NULL;
         bool heartbeat = zmq_msg_size (&topic) == 10
                       && memcmp (zmq_msg_data (&topic), "$heartbeat", 10) == 0;
-        zmq_msg_close (&topic);
-        zmq_msg_close (&body);
-        if (!event)
-            continue;
-        if (event->seq > self->known_last)
-            self->known_last = event->seq;
-        Cyclehub__V1__Event *last = zlistx_last (self->live);
-        if (heartbeat) {
+        hub_event_fields_t fields;
+        bool wanted = false;
+        bool readable = two && s_read (self, zmq_msg_data (&body), zmq_msg_size (&body),
+                                       &fields, &wanted);
+        s_item_t item = { .seq = readable? fields.seq: 0 };
+        if (item.seq > self->known_last)
+            self->known_last = item.seq;
+        s_item_t *last = s_queue_last (&self->live);
+        if (!readable)
+            ;       //  not the broker's: whatever it hid shows as a gap
+        else
+        if (heartbeat)
             self->stats.heartbeats++;
-            cyclehub__v1__event__free_unpacked (event, NULL);
-        }
         else
-        if (event->seq <= self->scanned || (last && event->seq <= last->seq)) {
+        if (item.seq <= self->scanned || (last && item.seq <= last->seq))
             self->stats.live_duplicates++;
-            cyclehub__v1__event__free_unpacked (event, NULL);
-        }
         else
-        if (zlistx_size (self->live) >= (size_t) self->live_max) {
+        if (self->live.count >= (size_t) self->live_max)
             //  As a PUB past its HWM would: drop it; history fills it in
             self->stats.live_dropped++;
-            cyclehub__v1__event__free_unpacked (event, NULL);
+        else {
+            item.size = zmq_msg_size (&body);
+            item.data = wanted? malloc (item.size? item.size: 1): NULL;
+            if (item.data)
+                memcpy (item.data, zmq_msg_data (&body), item.size);
+            //  Out of memory: dropped, as past live_max
+            if ((wanted && !item.data) || !s_queue_push (&self->live, item)) {
+                free (item.data);
+                self->stats.live_dropped++;
+            }
         }
-        else
-            zlistx_add_end (self->live, event);
+        zmq_msg_close (&topic);
+        zmq_msg_close (&body);
     }
 }
 
 //  Moves live events that continue the processed range into ready.
-static void
+//  Returns HUB_ENOMEM if ready cannot grow (the event stays live).
+static int
 s_take_live (hub_subscriber_t *self)
 {
-    Cyclehub__V1__Event *event;
-    while ((event = zlistx_first (self->live))) {
-        if (event->seq > self->scanned + 1)
+    s_item_t *item;
+    while ((item = s_queue_first (&self->live))) {
+        if (item->seq > self->scanned + 1)
             break;
-        zlistx_detach_cur (self->live);
-        if (event->seq <= self->scanned) {
+        if (item->seq <= self->scanned)
             self->stats.live_duplicates++;
-            cyclehub__v1__event__free_unpacked (event, NULL);
+        else
+        if (item->data) {
+            if (!s_queue_push (&self->ready, *item))
+                return HUB_ENOMEM;
+            item->data = NULL;      //  ready's now
+            self->stats.from_live++;
         }
-        else {
-            size_t before = zlistx_size (self->ready);
-            s_advance (self, event);
-            if (zlistx_size (self->ready) > before)
-                self->stats.from_live++;
-        }
+        self->scanned = item->seq;
+        free (s_queue_pop (&self->live).data);
     }
+    return HUB_OK;
 }
 
 //  The stage every topic prefix names in full ("do/..."), or 0.
@@ -502,40 +562,38 @@ s_topic_stage (hub_subscriber_t *self)
 }
 
 //  Processes a history page's events after scanned. Each event's fields
-//  are read in place and the filter applied to them: only the events the
-//  application gets are unpacked (a topic filter the broker's query cannot
-//  express, "plan/OCID/", would otherwise unpack every event of its stage).
-//  Returns the last seq seen.
-static uint64_t
-s_take_page (hub_subscriber_t *self, const Cyclehub__V1__HistoryPage *page)
+//  are read in place and the filter applied to them: the bytes of those
+//  the application gets are taken from the reply (no copy); no event is
+//  unpacked. Sets *last_event to the last seq taken. Returns HUB_OK, or
+//  HUB_ENOMEM (scanned then stops before the event that did not fit).
+static int
+s_take_page (hub_subscriber_t *self, Cyclehub__V1__HistoryPage *page, uint64_t *last_event)
 {
-    uint64_t last_event = 0;
+    *last_event = 0;
     for (size_t i = 0; i < page->n_events; i++) {
-        const ProtobufCBinaryData *bytes = &page->events [i];
+        ProtobufCBinaryData *bytes = &page->events [i];
         hub_event_fields_t fields;
-        if (!hub_event_read (bytes->data, bytes->len, &fields)) {
+        bool wanted;
+        if (!s_read (self, bytes->data, bytes->len, &fields, &wanted)) {
             zsys_warning ("subscriber: unreadable event in a history page");
             continue;
         }
         if (fields.seq <= self->scanned)
             continue;
-        s_fields_t f = { .stage = fields.stage, .type = fields.type, .type_len = fields.type_len,
-                         .sender = fields.sender, .sender_len = fields.sender_len };
-        bool wanted = hub_event_commission (&fields, &f.commission, &f.commission_len)
-                   && s_matches_fields (self, &f);
-        Cyclehub__V1__Event *event = wanted?
-            cyclehub__v1__event__unpack (NULL, bytes->len, bytes->data): NULL;
-        if (wanted && !event) {
-            zsys_warning ("subscriber: unreadable event in a history page");
-            continue;
-        }
-        last_event = self->scanned = fields.seq;
-        if (event) {
-            zlistx_add_end (self->ready, event);
+        if (wanted) {
+            //  The reply's bytes are malloc'd (hub_client unpacks with the
+            //  default allocator), and not NULL (an event with a seq is not
+            //  empty): the queue takes them over
+            s_item_t item = { fields.seq, bytes->data, bytes->len };
+            if (!s_queue_push (&self->ready, item))
+                return HUB_ENOMEM;
+            bytes->data = NULL;
+            bytes->len = 0;
             self->stats.from_history++;
         }
+        *last_event = self->scanned = fields.seq;
     }
-    return last_event;
+    return HUB_OK;
 }
 
 //  The history query of the subscriber's filter, from a seq on.
@@ -552,32 +610,110 @@ s_query (hub_subscriber_t *self, Cyclehub__V1__HistoryQuery *query, uint64_t fro
     query->stage = s_topic_stage (self);
 }
 
-//  Gets query's page: the page asked for ahead if it is this very query
-//  (the catch-up's, to_seq 0), else a fresh request (a prefetch no longer
-//  wanted is dropped: its reply is discarded by its request id). During
-//  the catch-up, asks for the page after it before it is worked through,
-//  so the broker reads it meanwhile. At most one page is unread at any
-//  time either way (the next is asked for once this one has arrived), so
-//  the broker's reply budget sees what it saw without the prefetch.
+//  Cancels the catch-up pages asked for ahead (their late replies are
+//  discarded by request id).
+static void
+s_ahead_cancel (hub_subscriber_t *self)
+{
+    for (size_t i = 0; i < self->nahead; i++)
+        hub_client_call_cancel (self->client, &self->ahead [i].call);
+    self->nahead = 0;
+}
+
+//  Asks for the catch-up's seqs from..to, after the pages asked for ahead,
+//  or before them (front). Returns false if the request could not be sent.
+static bool
+s_ahead_send (hub_subscriber_t *self, uint64_t from, uint64_t to, bool front)
+{
+    Cyclehub__V1__HistoryQuery query;
+    s_query (self, &query, from);
+    query.to_seq = to;
+    hub_call_t *call = NULL;
+    if (hub_client_history_send (self->client, &query, &call) != HUB_OK)
+        return false;
+    size_t at = front? 0: self->nahead;
+    memmove (&self->ahead [at + 1], &self->ahead [at], (self->nahead - at) * sizeof self->ahead [0]);
+    self->ahead [at] = (s_ahead_t) { call, from, to };
+    self->nahead++;
+    return true;
+}
+
+//  Gets query's page: during the catch-up, the page asked for ahead if it
+//  starts at query's from_seq (query->to_seq is then set to its range's
+//  end), else a fresh request (pages asked for ahead and no longer wanted
+//  are cancelled).
+//
+//  Then, during the catch-up, asks for the next pages before this one is
+//  worked through. A page's trip (the broker's thread for the api socket,
+//  its reader thread, the I/O threads, the client) is several times as
+//  long as the work on it at either end, so one page ahead left both ends
+//  idle most of the time. The next page can only start where this one
+//  ends, so the pages after it are asked for by seq range (from_seq to
+//  to_seq), each spanning as many seqs as held S_PAGE_LIMIT matching
+//  events so far. A page cut short (by the limit or the broker's page
+//  size) is followed by the rest of its range, asked for first. Up to
+//  S_AHEAD_PAGES are in flight, and past the first only while that many
+//  pages of this one's size stay under S_AHEAD_BYTES, far below the reply
+//  budget (8 MiB by default). A broker configured with a budget smaller
+//  than that refuses a page OVERLOADED: the pages still ahead are read and
+//  dropped, the page is asked for again, and at most one page is asked for
+//  ahead from then on (none after a second refusal).
 static int
-s_page (hub_subscriber_t *self, const Cyclehub__V1__HistoryQuery *query,
+s_page (hub_subscriber_t *self, Cyclehub__V1__HistoryQuery *query,
         Cyclehub__V1__Reply **reply_p)
 {
-    int rc;
-    if (self->prefetch && !query->to_seq && self->prefetch_from == query->from_seq)
-        rc = hub_client_history_wait (self->client, &self->prefetch, reply_p, NULL);
-    else {
-        hub_client_call_cancel (self->client, &self->prefetch);
+    int rc = HUB_OK;
+    bool fresh = true;
+    if (self->syncing && self->nahead && self->ahead [0].from == query->from_seq) {
+        hub_call_t *call = self->ahead [0].call;
+        uint64_t to = self->ahead [0].to;
+        memmove (&self->ahead [0], &self->ahead [1], --self->nahead * sizeof self->ahead [0]);
+        hub_result_t result;
+        rc = hub_client_history_wait (self->client, &call, reply_p, &result);
+        if (rc == HUB_OK)
+            query->to_seq = to;
+        fresh = rc == HUB_REJECTED
+             && result.code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_OVERLOADED;
+        if (fresh) {
+            //  A broker whose reply budget is smaller than the pages ahead:
+            //  fewer from now on; the others are read first (until they
+            //  are, the broker would refuse this one again)
+            self->ahead_max = self->ahead_max > 1? 1: 0;
+            for (size_t i = 0; i < self->nahead; i++) {
+                Cyclehub__V1__Reply *late = NULL;
+                if (hub_client_history_wait (self->client, &self->ahead [i].call, &late, NULL) == HUB_OK)
+                    cyclehub__v1__reply__free_unpacked (late, NULL);
+            }
+            self->nahead = 0;
+        }
+    }
+    if (fresh) {
+        s_ahead_cancel (self);
         rc = hub_client_history (self->client, query, reply_p, NULL);
     }
-    if (rc != HUB_OK)
+    if (rc != HUB_OK || !self->syncing)
         return rc;
     const Cyclehub__V1__HistoryPage *page = (*reply_p)->page;
-    if (self->syncing && !query->to_seq && !page->end && page->next_seq > query->from_seq) {
-        Cyclehub__V1__HistoryQuery next;
-        s_query (self, &next, page->next_seq);
-        if (hub_client_history_send (self->client, &next, &self->prefetch) == HUB_OK)
-            self->prefetch_from = page->next_seq;
+    uint64_t to = query->to_seq;
+    if ((page->end && (!to || to >= page->last_seq)) || page->next_seq <= query->from_seq) {
+        s_ahead_cancel (self);          //  caught up (or stuck: nothing to ask for)
+        return HUB_OK;
+    }
+    uint64_t covered = page->next_seq - query->from_seq;
+    uint64_t span = page->n_events? covered * S_PAGE_LIMIT / page->n_events: covered * 2;
+    self->span = span < 1? 1: span > S_SPAN_MAX? S_SPAN_MAX: span;
+    size_t bytes = 0;
+    for (size_t i = 0; i < page->n_events; i++)
+        bytes += page->events [i].len;
+    if (to && !page->end && page->next_seq <= to
+    &&  !s_ahead_send (self, page->next_seq, to, true))
+        return HUB_OK;
+    while (self->nahead < self->ahead_max
+       &&  (self->nahead == 0 || (self->nahead + 1) * bytes <= S_AHEAD_BYTES)) {
+        uint64_t from = self->nahead? self->ahead [self->nahead - 1].to + 1: page->next_seq;
+        //  Past the store's end: asked for once the catch-up gets there
+        if (from > page->last_seq || !s_ahead_send (self, from, from + self->span - 1, false))
+            break;
     }
     return HUB_OK;
 }
@@ -588,8 +724,9 @@ s_fetch (hub_subscriber_t *self, bool *progress)
 {
     Cyclehub__V1__HistoryQuery query;
     s_query (self, &query, self->scanned + 1);
-    if (!self->syncing) {
-        Cyclehub__V1__Event *last = zlistx_last (self->live);
+    bool gap = !self->syncing;
+    if (gap) {
+        s_item_t *last = s_queue_last (&self->live);
         query.to_seq = last && last->seq > self->known_last? last->seq: self->known_last;
     }
     Cyclehub__V1__Reply *reply = NULL;
@@ -598,7 +735,12 @@ s_fetch (hub_subscriber_t *self, bool *progress)
         return rc;
     Cyclehub__V1__HistoryPage *page = reply->page;
     uint64_t before = self->scanned;
-    uint64_t last_event = s_take_page (self, page);
+    uint64_t last_event;
+    rc = s_take_page (self, page, &last_event);
+    if (rc != HUB_OK) {
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+        return rc;
+    }
     if (page->last_seq > self->known_last)
         self->known_last = page->last_seq;
     //  Every seq below next_seq was scanned by this page, matched or not
@@ -609,32 +751,37 @@ s_fetch (hub_subscriber_t *self, bool *progress)
         upto = page->last_seq;
     if (upto > self->scanned)
         self->scanned = upto;
-    if (page->end)
+    //  A page of the catch-up asked for ahead ends it only if its range
+    //  reached the store's end
+    if (page->end && (!query.to_seq || query.to_seq >= page->last_seq))
         self->syncing = false;
     self->stats.pages++;
-    if (query.to_seq)
+    if (gap)
         self->stats.gaps++;
     *progress = self->scanned > before || page->end;
     cyclehub__v1__reply__free_unpacked (reply, NULL);
     //  Live events now covered by history are duplicates
-    Cyclehub__V1__Event *event;
-    while ((event = zlistx_first (self->live)) && event->seq <= self->scanned) {
-        zlistx_detach_cur (self->live);
+    s_item_t *item;
+    while ((item = s_queue_first (&self->live)) && item->seq <= self->scanned) {
         self->stats.live_duplicates++;
-        cyclehub__v1__event__free_unpacked (event, NULL);
+        free (s_queue_pop (&self->live).data);
     }
     return HUB_OK;
 }
 
-int
-hub_subscriber_recv (hub_subscriber_t *self, int timeout_ms, Cyclehub__V1__Event **event_p)
+//  Waits up to timeout_ms until an event is ready: the loop behind both
+//  receives. Returns HUB_OK with the event first in ready, or an error as
+//  hub_subscriber_recv says.
+static int
+s_wait_ready (hub_subscriber_t *self, int timeout_ms)
 {
-    *event_p = NULL;
     if (!self->started) {
         int rc = hub_subscriber_start (self);
         if (rc != HUB_OK)
             return rc;
     }
+    free (self->lent);
+    self->lent = NULL;
     if (self->unacked) {
         self->unacked = false;
         self->acked = s_cursor (self);
@@ -657,30 +804,20 @@ hub_subscriber_recv (hub_subscriber_t *self, int timeout_ms, Cyclehub__V1__Event
         //  application) must stop us too
         if (zsys_interrupted)
             return HUB_EINTR;
-        Cyclehub__V1__Event *event = zlistx_first (self->ready);
-        if (event) {
-            //  Outward mode: here every event passes, live, from history
-            //  or filling a gap; one that cannot be redacted stays queued
-            if (self->options.outward && hub_proto_outward_event (event) < 0)
-                return HUB_ENOMEM;
-            zlistx_detach_cur (self->ready);
-            self->stats.delivered++;
-            self->unacked = true;
-            *event_p = event;
+        if (self->ready.count)
             return HUB_OK;
-        }
         s_drain (self);
-        s_take_live (self);
-        if (zlistx_size (self->ready))
-            continue;
+        int rc = s_take_live (self);
+        if (rc != HUB_OK || self->ready.count)
+            return rc;
         int64_t now = zclock_mono ();
         long wait = deadline - now > 1000? 1000: (long) (deadline - now);
-        if (self->syncing || zlistx_size (self->live) || self->known_last > self->scanned) {
+        if (self->syncing || self->live.count || self->known_last > self->scanned) {
             bool progress = false;
-            int rc = s_fetch (self, &progress);
+            rc = s_fetch (self, &progress);
             if (rc != HUB_OK)
                 return rc;
-            if (progress || zlistx_size (self->ready))
+            if (progress || self->ready.count)
                 continue;
             //  No progress (should not happen): don't hammer the broker
             if (wait > 100)
@@ -693,5 +830,82 @@ hub_subscriber_recv (hub_subscriber_t *self, int timeout_ms, Cyclehub__V1__Event
         zmq_pollitem_t item = { zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0 };
         if (zmq_poll (&item, 1, wait) < 0 && zmq_errno () == EINTR)
             return HUB_EINTR;
+    }
+}
+
+//  Hands the first ready event out: it leaves the queue and counts as
+//  delivered, not yet acknowledged.
+static s_item_t
+s_deliver (hub_subscriber_t *self)
+{
+    self->stats.delivered++;
+    self->unacked = true;
+    return s_queue_pop (&self->ready);
+}
+
+int
+hub_subscriber_recv (hub_subscriber_t *self, int timeout_ms, Cyclehub__V1__Event **event_p)
+{
+    *event_p = NULL;
+    while (true) {
+        int rc = s_wait_ready (self, timeout_ms);
+        if (rc != HUB_OK)
+            return rc;
+        s_item_t *item = s_queue_first (&self->ready);
+        Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, item->size, item->data);
+        if (!event) {
+            //  Its top-level fields read, yet it does not unpack: not
+            //  something the broker sends. Skipped, as an unreadable one is
+            zsys_warning ("subscriber: seq %" PRIu64 " cannot be unpacked; skipped", item->seq);
+            free (s_queue_pop (&self->ready).data);
+            continue;
+        }
+        //  Outward mode: here every event passes, live, from history or
+        //  filling a gap; one that cannot be redacted stays queued
+        if (self->options.outward && hub_proto_outward_event (event) < 0) {
+            cyclehub__v1__event__free_unpacked (event, NULL);
+            return HUB_ENOMEM;
+        }
+        free (s_deliver (self).data);
+        *event_p = event;
+        return HUB_OK;
+    }
+}
+
+int
+hub_subscriber_recv_packed (hub_subscriber_t *self, int timeout_ms, hub_packed_event_t *event)
+{
+    *event = (hub_packed_event_t) { 0 };
+    while (true) {
+        int rc = s_wait_ready (self, timeout_ms);
+        if (rc != HUB_OK)
+            return rc;
+        s_item_t *item = s_queue_first (&self->ready);
+        if (self->options.outward) {
+            //  Through the one outward point, as recv's are: unpacked,
+            //  redacted, packed again if anything was taken out
+            Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, item->size, item->data);
+            if (!event) {
+                zsys_warning ("subscriber: seq %" PRIu64 " cannot be unpacked; skipped", item->seq);
+                free (s_queue_pop (&self->ready).data);
+                continue;
+            }
+            int redacted = hub_proto_outward_event (event);
+            size_t size = redacted > 0? cyclehub__v1__event__get_packed_size (event): 0;
+            uint8_t *packed = redacted > 0? malloc (size? size: 1): NULL;
+            if (packed) {
+                cyclehub__v1__event__pack (event, packed);
+                free (item->data);
+                item->data = packed;
+                item->size = size;
+            }
+            cyclehub__v1__event__free_unpacked (event, NULL);
+            if (redacted < 0 || (redacted > 0 && !packed))
+                return HUB_ENOMEM;      //  it stays queued, unredacted
+        }
+        s_item_t lent = s_deliver (self);
+        self->lent = lent.data;
+        *event = (hub_packed_event_t) { lent.seq, lent.data, lent.size };
+        return HUB_OK;
     }
 }
