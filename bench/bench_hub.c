@@ -16,6 +16,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include "cyclehub.h"
 #include "bench_kit.h"
@@ -418,12 +419,24 @@ s_replay (s_broker_t *broker, uint64_t *events_p)
     return events / seconds;
 }
 
+//  This process's CPU time so far, all threads, in microseconds.
+static int64_t
+s_cpu_usecs (void)
+{
+    struct rusage usage;
+    getrusage (RUSAGE_SELF, &usage);
+    return (int64_t) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000
+         + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+}
+
 //  A hub_subscriber catching up on the whole history (its pages, the
 //  filter, and with `packed` false one unpack per event): what an
 //  application replaying sees. Packed, each event's fields are read in
-//  place (hub_event_read), as a program passing events on would.
+//  place (hub_event_read), as a program passing events on would. *cpu_ns
+//  is this process's CPU (the client and its I/O thread) per event, a
+//  steadier figure than the rate on a shared machine.
 static double
-s_replay_subscriber (s_broker_t *broker, uint64_t events, bool packed)
+s_replay_subscriber (s_broker_t *broker, uint64_t events, bool packed, double *cpu_ns)
 {
     hub_connect_options_t options;
     hub_connect_options_default (&options);
@@ -434,6 +447,7 @@ s_replay_subscriber (s_broker_t *broker, uint64_t events, bool packed)
     hub_subscriber_t *sub = hub_subscriber_new (&options);
     uint64_t got = 0;
     int64_t start = zclock_usecs ();
+    int64_t cpu = s_cpu_usecs ();
     Cyclehub__V1__Event *event = NULL;
     hub_packed_event_t lent;
     hub_event_fields_t fields;
@@ -458,6 +472,7 @@ s_replay_subscriber (s_broker_t *broker, uint64_t events, bool packed)
         fprintf (stderr, "bench: the subscriber got %" PRIu64 " of %" PRIu64 " events: %s\n",
                  got, events, hub_strerror (rc));
     double seconds = (zclock_usecs () - start) / 1e6;
+    *cpu_ns = got? (s_cpu_usecs () - cpu) * 1e3 / got: 0;
     hub_subscriber_destroy (&sub);
     return got / seconds;
 }
@@ -672,12 +687,17 @@ s_replay_only (s_bench_t *bench, int n_replay)
     snprintf (metric, sizeof metric, "replay_%dk_events_1client", n_replay / 1000);
     snprintf (note, sizeof note, "%" PRIu64 " events, pages of 1000", replayed);
     hub_bench_emit (bench->tsv, metric, replay, "events/s", note);
-    double sub = s_replay_subscriber (&broker, replayed, false);
+    double cpu_ns;
+    double sub = s_replay_subscriber (&broker, replayed, false, &cpu_ns);
     snprintf (metric, sizeof metric, "replay_%dk_events_subscriber", n_replay / 1000);
     hub_bench_emit (bench->tsv, metric, sub, "events/s", "hub_subscriber catch-up, every event");
-    sub = s_replay_subscriber (&broker, replayed, true);
+    hub_bench_emit (bench->tsv, "replay_subscriber_client_cpu", cpu_ns, "ns/event",
+                    "the client's CPU, all its threads");
+    sub = s_replay_subscriber (&broker, replayed, true, &cpu_ns);
     snprintf (metric, sizeof metric, "replay_%dk_events_subscriber_packed", n_replay / 1000);
     hub_bench_emit (bench->tsv, metric, sub, "events/s", "hub_subscriber_recv_packed catch-up");
+    hub_bench_emit (bench->tsv, "replay_subscriber_packed_client_cpu", cpu_ns, "ns/event",
+                    "the client's CPU, all its threads");
     s_broker_stop (&broker);
     return 0;
 }
@@ -685,6 +705,9 @@ s_replay_only (s_bench_t *bench, int n_replay)
 int
 main (int argc, char *argv [])
 {
+    //  As a program that reads from the hub would (hub_client.h); the
+    //  broker is its own process, with glibc's defaults
+    hub_malloc_for_reading ();
     s_bench_t bench = { 0 };
     char default_broker [PATH_MAX];
     hub_bench_beside (default_broker, sizeof default_broker, argv [0], "../broker/cyclehubd");
@@ -791,8 +814,9 @@ main (int argc, char *argv [])
     hub_bench_emit (bench.tsv, metric, s_broker_rss_mib (&broker, "RssFile"), "MiB", "LMDB map pages (reclaimable)");
     uint64_t replayed = 0;
     double replay = s_replay (&broker, &replayed);
-    double replay_sub = s_replay_subscriber (&broker, replayed, false);
-    double replay_packed = s_replay_subscriber (&broker, replayed, true);
+    double cpu_ns, packed_cpu_ns;
+    double replay_sub = s_replay_subscriber (&broker, replayed, false, &cpu_ns);
+    double replay_packed = s_replay_subscriber (&broker, replayed, true, &packed_cpu_ns);
     //  History reads share the broker with publishes (its reader thread):
     //  measure what a client paging through everything does to publish latency
     pthread_t reader;
@@ -808,6 +832,10 @@ main (int argc, char *argv [])
     hub_bench_emit (bench.tsv, metric, replay_sub, "events/s", "hub_subscriber catch-up, every event");
     snprintf (metric, sizeof metric, "replay_%dk_events_subscriber_packed", n_replay / 1000);
     hub_bench_emit (bench.tsv, metric, replay_packed, "events/s", "hub_subscriber_recv_packed catch-up");
+    hub_bench_emit (bench.tsv, "replay_subscriber_client_cpu", cpu_ns, "ns/event",
+                    "the client's CPU, all its threads");
+    hub_bench_emit (bench.tsv, "replay_subscriber_packed_client_cpu", packed_cpu_ns, "ns/event",
+                    "the client's CPU, all its threads");
     s_broker_stop (&broker);
 
     hub_bench_rmtree (bench.dir, "bench");

@@ -6,12 +6,15 @@
     (commission, topic prefix), and one that starts from now. Then a
     catch-up over several pages, each asked for before the one before it
     is worked through: with the broker killed and restarted in the middle,
-    and a page asked for ahead and then not wanted.
+    and a page asked for ahead and then not wanted; events lent as bytes;
+    a filter whose density changes under the pages asked for ahead by seq
+    range. First, hub_malloc_for_reading's effect on malloc.
 */
 #include <czmq.h>
 #include "hub_test.h"
 #include "hub_proc.h"
 #include "cyclehub.h"
+#include <malloc.h>
 
 #define COMMISSION_A "ocds-h6vhtk-subs0a"
 #define COMMISSION_B "ocds-h6vhtk-subs0b"
@@ -150,9 +153,37 @@ s_slow_read (s_slow_t *slow, size_t count, int timeout_ms)
     }
 }
 
+//  hub_malloc_for_reading: a block up to 4 MiB comes from the heap, not
+//  mmap, and once freed stays in the process. Under ASan, whose allocator
+//  takes no mallopt, it says so.
+static void
+s_test_malloc_for_reading (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    CHECK (hub_malloc_for_reading () == -1);
+    return;
+#endif
+    CHECK (hub_malloc_for_reading () == 0);
+    struct mallinfo2 before = mallinfo2 ();
+    size_t size = 3 << 20;
+    char *block = malloc (size);
+    REQUIRE (block);
+    memset (block, 1, size);
+    struct mallinfo2 held = mallinfo2 ();
+    CHECK_MSG (held.hblkhd == before.hblkhd && held.arena >= before.arena + size,
+               "a 3 MiB block: mmapped %zu -> %zu, heap %zu -> %zu",
+               before.hblkhd, held.hblkhd, before.arena, held.arena);
+    free (block);
+    struct mallinfo2 after = mallinfo2 ();
+    CHECK_MSG (after.arena == held.arena, "freed, the heap went from %zu to %zu",
+               held.arena, after.arena);
+}
+
 int
 main (void)
 {
+    //  First, before the rest runs in the process it sets up
+    s_test_malloc_for_reading ();
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
     REQUIRE (hub_broker_start (&broker, "client-subscribe") == 0);

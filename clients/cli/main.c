@@ -155,6 +155,9 @@ s_run (cli_t *cli, const s_command_t *command, int argc, char **argv)
 int
 main (int argc, char *argv [])
 {
+    //  Its commands read from the hub (subscribe, relay, bridge, export):
+    //  keep the pages' memory for reuse (hub_client.h)
+    hub_malloc_for_reading ();
     cli_t cli;
     memset (&cli, 0, sizeof cli);
     hub_connect_options_default (&cli.options);

@@ -8,6 +8,9 @@
 #include "hub_handshake.h"
 #include <czmq.h>
 #include <errno.h>
+#ifdef __GLIBC__
+#   include <malloc.h>
+#endif
 #include <inttypes.h>
 
 typedef struct _hub_call_t {
@@ -81,6 +84,18 @@ hub_strerror (int rc)
     if (rc >= 0 && (size_t) rc < sizeof s_errors / sizeof s_errors [0])
         return s_errors [rc];
     return "unknown error";
+}
+
+int
+hub_malloc_for_reading (void)
+{
+#ifdef __GLIBC__
+    //  Setting either turns off glibc's own adjustment of both
+    return mallopt (M_MMAP_THRESHOLD, 4 << 20) == 1
+        && mallopt (M_TRIM_THRESHOLD, 64 << 20) == 1? 0: -1;
+#else
+    return -1;
+#endif
 }
 
 void

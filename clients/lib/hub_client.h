@@ -54,6 +54,25 @@ typedef enum {
 const char *
     hub_strerror (int rc);
 
+/* Opt-in, for a program whose main work is reading from the hub (catching
+   up through hub_subscriber, paging through history): sets glibc's malloc
+   for the whole process so that memory freed is kept for reuse, up to
+   64 MiB, and blocks up to 4 MiB (a history page at most) come from the
+   heap, not from mmap. By default glibc gives memory back to the kernel
+   as soon as 128 KiB or so lies free at the top of the heap, and serves
+   large blocks with mmap; ZeroMQ receives each history page (hundreds of
+   KiB) into a fresh block, so every page came back as fresh pages for
+   the kernel to fault in and zero. Measured on the project's VM
+   (docs/performance.md, "Replay"): the client's CPU per event caught up
+   fell by half to two thirds, and its catch-up went from 1.4-1.8M to
+   3.1-3.3M events/s (hub_subscriber_recv_packed).
+   The cost: up to 64 MiB the process freed stays resident. The cyclehub
+   CLI (subscribe, relay, bridge, export) calls it. Call it once, at
+   start, before other threads allocate. Returns 0, or -1 if this malloc
+   does not take the settings (not glibc). */
+int
+    hub_malloc_for_reading (void);
+
 /* How to reach the broker. Fill with hub_connect_options_default, then
    change what you need: fields may be added at the end in later versions
    (CURVE keys, issue 6), and the defaults keep old callers working. The
