@@ -432,11 +432,11 @@ s_cpu_usecs (void)
 //  A hub_subscriber catching up on the whole history (its pages, the
 //  filter, and with `packed` false one unpack per event): what an
 //  application replaying sees. Packed, each event's fields are read in
-//  place (hub_event_read), as a program passing events on would. *cpu_ns
-//  is this process's CPU (the client and its I/O thread) per event, a
-//  steadier figure than the rate on a shared machine.
+//  place (hub_event_read), as a program passing events on would. cpu_ns
+//  gets this process's CPU (the client and its I/O thread) and the
+//  broker's per event, steadier figures than the rate on a shared machine.
 static double
-s_replay_subscriber (s_broker_t *broker, uint64_t events, bool packed, double *cpu_ns)
+s_replay_subscriber (s_broker_t *broker, uint64_t events, bool packed, double cpu_ns [2])
 {
     hub_connect_options_t options;
     hub_connect_options_default (&options);
@@ -448,6 +448,7 @@ s_replay_subscriber (s_broker_t *broker, uint64_t events, bool packed, double *c
     uint64_t got = 0;
     int64_t start = zclock_usecs ();
     int64_t cpu = s_cpu_usecs ();
+    double broker_cpu = s_broker_cpu_us (broker);
     Cyclehub__V1__Event *event = NULL;
     hub_packed_event_t lent;
     hub_event_fields_t fields;
@@ -472,9 +473,20 @@ s_replay_subscriber (s_broker_t *broker, uint64_t events, bool packed, double *c
         fprintf (stderr, "bench: the subscriber got %" PRIu64 " of %" PRIu64 " events: %s\n",
                  got, events, hub_strerror (rc));
     double seconds = (zclock_usecs () - start) / 1e6;
-    *cpu_ns = got? (s_cpu_usecs () - cpu) * 1e3 / got: 0;
+    cpu_ns [0] = got? (s_cpu_usecs () - cpu) * 1e3 / got: 0;
+    cpu_ns [1] = got? (s_broker_cpu_us (broker) - broker_cpu) * 1e3 / got: 0;
     hub_subscriber_destroy (&sub);
     return got / seconds;
+}
+
+static void
+s_replay_cpu_emit (bool tsv, const char *figure, const double cpu_ns [2])
+{
+    char metric [96];
+    snprintf (metric, sizeof metric, "%s_client_cpu", figure);
+    hub_bench_emit (tsv, metric, cpu_ns [0], "ns/event", "the client's CPU, all its threads");
+    snprintf (metric, sizeof metric, "%s_broker_cpu", figure);
+    hub_bench_emit (tsv, metric, cpu_ns [1], "ns/event", "the broker's CPU, all its threads");
 }
 
 typedef struct {
@@ -687,17 +699,15 @@ s_replay_only (s_bench_t *bench, int n_replay)
     snprintf (metric, sizeof metric, "replay_%dk_events_1client", n_replay / 1000);
     snprintf (note, sizeof note, "%" PRIu64 " events, pages of 1000", replayed);
     hub_bench_emit (bench->tsv, metric, replay, "events/s", note);
-    double cpu_ns;
-    double sub = s_replay_subscriber (&broker, replayed, false, &cpu_ns);
+    double cpu_ns [2];
+    double sub = s_replay_subscriber (&broker, replayed, false, cpu_ns);
     snprintf (metric, sizeof metric, "replay_%dk_events_subscriber", n_replay / 1000);
     hub_bench_emit (bench->tsv, metric, sub, "events/s", "hub_subscriber catch-up, every event");
-    hub_bench_emit (bench->tsv, "replay_subscriber_client_cpu", cpu_ns, "ns/event",
-                    "the client's CPU, all its threads");
-    sub = s_replay_subscriber (&broker, replayed, true, &cpu_ns);
+    s_replay_cpu_emit (bench->tsv, "replay_subscriber", cpu_ns);
+    sub = s_replay_subscriber (&broker, replayed, true, cpu_ns);
     snprintf (metric, sizeof metric, "replay_%dk_events_subscriber_packed", n_replay / 1000);
     hub_bench_emit (bench->tsv, metric, sub, "events/s", "hub_subscriber_recv_packed catch-up");
-    hub_bench_emit (bench->tsv, "replay_subscriber_packed_client_cpu", cpu_ns, "ns/event",
-                    "the client's CPU, all its threads");
+    s_replay_cpu_emit (bench->tsv, "replay_subscriber_packed", cpu_ns);
     s_broker_stop (&broker);
     return 0;
 }
@@ -814,9 +824,9 @@ main (int argc, char *argv [])
     hub_bench_emit (bench.tsv, metric, s_broker_rss_mib (&broker, "RssFile"), "MiB", "LMDB map pages (reclaimable)");
     uint64_t replayed = 0;
     double replay = s_replay (&broker, &replayed);
-    double cpu_ns, packed_cpu_ns;
-    double replay_sub = s_replay_subscriber (&broker, replayed, false, &cpu_ns);
-    double replay_packed = s_replay_subscriber (&broker, replayed, true, &packed_cpu_ns);
+    double cpu_ns [2], packed_cpu_ns [2];
+    double replay_sub = s_replay_subscriber (&broker, replayed, false, cpu_ns);
+    double replay_packed = s_replay_subscriber (&broker, replayed, true, packed_cpu_ns);
     //  History reads share the broker with publishes (its reader thread):
     //  measure what a client paging through everything does to publish latency
     pthread_t reader;
@@ -832,10 +842,8 @@ main (int argc, char *argv [])
     hub_bench_emit (bench.tsv, metric, replay_sub, "events/s", "hub_subscriber catch-up, every event");
     snprintf (metric, sizeof metric, "replay_%dk_events_subscriber_packed", n_replay / 1000);
     hub_bench_emit (bench.tsv, metric, replay_packed, "events/s", "hub_subscriber_recv_packed catch-up");
-    hub_bench_emit (bench.tsv, "replay_subscriber_client_cpu", cpu_ns, "ns/event",
-                    "the client's CPU, all its threads");
-    hub_bench_emit (bench.tsv, "replay_subscriber_packed_client_cpu", packed_cpu_ns, "ns/event",
-                    "the client's CPU, all its threads");
+    s_replay_cpu_emit (bench.tsv, "replay_subscriber", cpu_ns);
+    s_replay_cpu_emit (bench.tsv, "replay_subscriber_packed", packed_cpu_ns);
     s_broker_stop (&broker);
 
     hub_bench_rmtree (bench.dir, "bench");
