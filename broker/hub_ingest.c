@@ -1080,8 +1080,16 @@ hub_ingest_forward (hub_ingest_t *self)
     if (routing && reply
     &&  (socket != self->api
          || hub_outflow_send (self->outflow, zframe_data (routing), zframe_size (routing), size))
-    &&  zmq_send (socket, zframe_data (routing), zframe_size (routing), ZMQ_SNDMORE) >= 0)
-        zmq_send (socket, data, size, 0);
+    &&  zmq_send (socket, zframe_data (routing), zframe_size (routing), ZMQ_SNDMORE) >= 0) {
+        if (data == zframe_data (reply)) {
+            //  The page itself, not a copy: ZeroMQ takes its buffer over
+            zmsg_remove (msg, reply);
+            zframe_send (&reply, socket, 0);
+            zframe_destroy (&reply);    //  if the send failed
+        }
+        else
+            zmq_send (socket, data, size, 0);
+    }
     zmsg_destroy (&msg);
 }
 

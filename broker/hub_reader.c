@@ -3,7 +3,16 @@
 #include "hub_reader.h"
 #include "hub_query.h"
 
-//  Answers one history request; returns -1 when the pipe is closing.
+static void
+s_free (void *data, void *hint)
+{
+    (void) hint;
+    free (data);
+}
+
+//  Answers one history request; returns -1 when the pipe is closing. The
+//  reply's buffer goes to ZeroMQ as it is (freed by it once sent), not
+//  copied into a frame; the next reply's buffer starts at this one's size.
 static int
 s_serve (zsock_t *pipe, const hub_reader_args_t *args, hub_buf_t *reply)
 {
@@ -24,11 +33,16 @@ s_serve (zsock_t *pipe, const hub_reader_args_t *args, hub_buf_t *reply)
     if (request && request->body_case == CYCLEHUB__V1__REQUEST__BODY_HISTORY) {
         hub_query_history (args->store, args->config, request->request_id, request->history,
                            reader, reply);
-        zmsg_t *out = zmsg_new ();
-        zmsg_append (out, &routing);
-        zmsg_addmem (out, reply->data, reply->size);
-        zmsg_append (out, &source);
-        zmsg_send (&out, pipe);
+        size_t capacity = reply->capacity;
+        zmq_msg_t page;
+        if (zmq_msg_init_data (&page, reply->data, reply->size, s_free, NULL) == 0) {
+            *reply = (hub_buf_t) { NULL, 0, 0 };
+            hub_buf_reserve (reply, capacity);  //  a malloc, not a copy; fails harmlessly
+            zframe_send (&routing, pipe, ZFRAME_MORE);
+            zmq_msg_send (&page, zsock_resolve (pipe), ZMQ_SNDMORE);
+            zframe_send (&source, pipe, 0);
+            zmq_msg_close (&page);      //  if a send failed
+        }
     }
     if (request)
         cyclehub__v1__request__free_unpacked (request, NULL);
