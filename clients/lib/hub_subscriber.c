@@ -637,6 +637,8 @@ s_ahead_cancel (hub_subscriber_t *self)
 static bool
 s_ahead_send (hub_subscriber_t *self, uint64_t from, uint64_t to, bool front)
 {
+    if (self->nahead == S_AHEAD_PAGES)
+        return false;
     Cyclehub__V1__HistoryQuery query;
     s_query (self, &query, from);
     query.to_seq = to;
