@@ -125,6 +125,13 @@ const ProtobufCMessage *
     hub_types_locate (const ProtobufCMessage *msg, const char *path,
                       const ProtobufCFieldDescriptor **field);
 
+/* hub_types_locate for a row of the table (hub_types_fields' rows) below
+   its body: the same answer, from the path's field descriptors resolved
+   once per process instead of looked up by name per message. */
+const ProtobufCMessage *
+    hub_types_locate_row (const ProtobufCMessage *body, const hub_field_t *row,
+                          const ProtobufCFieldDescriptor **field);
+
 /* The string value of a top-level string field of the envelope's body
    ("contract_id"), or NULL if there is no body or no such field. */
 const char *

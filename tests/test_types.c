@@ -301,6 +301,22 @@ s_is_alternative (const hub_type_t *type, const char *path)
     return false;
 }
 
+//  hub_types_locate_row, the broker's way to a row's field (descriptors
+//  resolved once), finds what hub_types_locate finds by name
+static void
+s_locate_same (const hub_type_t *type, const ProtobufCMessage *body)
+{
+    size_t count = 0;
+    const hub_field_t *rows = hub_types_fields (type->body_case, &count);
+    for (size_t k = 0; k < count; k++) {
+        const ProtobufCFieldDescriptor *by_name, *by_row;
+        const ProtobufCMessage *holder = hub_types_locate (body, rows [k].path, &by_name);
+        CHECK_MSG (hub_types_locate_row (body, &rows [k], &by_row) == holder && by_row == by_name,
+                   "%s.%s: hub_types_locate_row differs from hub_types_locate",
+                   type->member, rows [k].path);
+    }
+}
+
 static void
 test_required_agrees_with_broker (void)
 {
@@ -317,9 +333,11 @@ test_required_agrees_with_broker (void)
         *(ProtobufCMessage **) ((char *) &env + member->offset) = body;
         s_clock = INT64_C (1767225600000);          //  2026-01-01
         const hub_field_t *row;
+        s_locate_same (type, body);                 //  nothing below the body set
         for (size_t k = 0; (row = hub_types_field_at (k)); k++)
             if (row->body_case == type->body_case && !s_is_alternative (type, row->path))
                 s_fill (body, row);
+        s_locate_same (type, body);                 //  every field set
 
         hub_verdict_t v;
         int rc = hub_validate_envelope (&env, &v);

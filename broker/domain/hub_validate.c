@@ -396,7 +396,7 @@ static int
 s_field (hub_verdict_t *v, const char *at, const ProtobufCMessage *body, const hub_field_t *row)
 {
     const ProtobufCFieldDescriptor *field;
-    const ProtobufCMessage *holder = hub_types_locate (body, row->path, &field);
+    const ProtobufCMessage *holder = hub_types_locate_row (body, row, &field);
     if (!holder || holder->descriptor == &cyclehub__v1__period__descriptor)
         return 0;                   //  a Period's times are checked by its own row
     const char *base = (const char *) holder;
