@@ -138,8 +138,8 @@ typedef struct {
    destroy). For programs that pass events on (a relay, a bridge, a
    replay): read a field in place with hub_event_read (hub_event_reader.h)
    or unpack on demand with cyclehub__v1__event__unpack. Catching up, this
-   delivers a third to a half more events a second than
-   hub_subscriber_recv, whose cost is mostly protobuf-c's allocations
+   delivered 1.5 to 2 times as many events a second as hub_subscriber_recv,
+   whose extra cost is protobuf-c's unpack and its allocations
    (docs/performance.md, "Replay"). The subscriber has read
    each event's top-level fields; it has not unpacked it, so an event that
    would not unpack (the broker sends none) is handed out as it came, where
