@@ -405,21 +405,50 @@ hub_proto_outward_event (Cyclehub__V1__Event *event)
     return hub_proto_redact (&event->base);
 }
 
-int
-hub_proto_redact_event (const void *data, size_t size, uint8_t **out, size_t *out_size)
+//  The packed forms' one body: unpacks, redacts, and packs into *out (a
+//  fresh malloc) when `copy` is set or anything was taken out (else *out
+//  stays NULL). Returns the count, -1 if data does not unpack, -2 if
+//  memory ran out after the unpack.
+static int
+s_redact_packed (const void *data, size_t size, bool copy, uint8_t **out, size_t *out_size)
 {
+    *out = NULL;
     Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, size, data);
     if (!event)
         return -1;
     int redacted = hub_proto_outward_event (event);
-    if (redacted >= 0) {
+    if (redacted < 0)
+        redacted = -2;
+    else
+    if (copy || redacted > 0) {
         *out_size = cyclehub__v1__event__get_packed_size (event);
         *out = malloc (*out_size? *out_size: 1);
         if (*out)
             cyclehub__v1__event__pack (event, *out);
         else
-            redacted = -1;
+            redacted = -2;
     }
     cyclehub__v1__event__free_unpacked (event, NULL);
+    return redacted;
+}
+
+int
+hub_proto_redact_event (const void *data, size_t size, uint8_t **out, size_t *out_size)
+{
+    int redacted = s_redact_packed (data, size, true, out, out_size);
+    return redacted < 0? -1: redacted;
+}
+
+int
+hub_proto_outward_bytes (uint8_t **data, size_t *size)
+{
+    uint8_t *out;
+    size_t out_size;
+    int redacted = s_redact_packed (*data, *size, false, &out, &out_size);
+    if (out) {
+        free (*data);
+        *data = out;
+        *size = out_size;
+    }
     return redacted;
 }

@@ -113,6 +113,17 @@ int
 int
     hub_proto_redact_event (const void *data, size_t size, uint8_t **out, size_t *out_size);
 
+/* hub_proto_outward_event on a packed Event the caller holds in malloc'd
+   memory, in place: when anything was taken out, *data (freed) and *size
+   are replaced by the redacted packing; else they stay as they are. Returns
+   the number of PersonalData that held data; -1 if the bytes do not unpack
+   (not an Event, or no memory to unpack: protobuf-c cannot tell); -2 if
+   memory ran out while redacting. On either the bytes are unchanged: do
+   not send them. libcyclehub's outward mode, for history pages and
+   hub_subscriber_recv_packed. */
+int
+    hub_proto_outward_bytes (uint8_t **data, size_t *size);
+
 /* Returns true if msg holds a PersonalData message anywhere below it with
    any field set (redacted or not, a PersonalData counts only if it holds data). */
 bool

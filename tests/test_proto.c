@@ -338,6 +338,22 @@ test_outward (void)
     CHECK (redacted_size == want_size && memcmp (redacted, want, want_size) == 0);
     free (redacted);
     CHECK (hub_proto_redact_event ("\xff\xff", 2, &redacted, &redacted_size) == -1);
+    //  In place (libcyclehub's): replaced by the same bytes; then, with
+    //  nothing left to take out, left as they are, the very same memory
+    uint8_t *held = malloc (size);
+    memcpy (held, packed, size);
+    size_t held_size = size;
+    CHECK (hub_proto_outward_bytes (&held, &held_size) == 1);
+    CHECK (held_size == want_size && memcmp (held, want, want_size) == 0);
+    uint8_t *before = held;
+    CHECK (hub_proto_outward_bytes (&held, &held_size) == 0 && held == before
+           && held_size == want_size);
+    free (held);
+    held = (uint8_t *) strdup ("\xff\xff");
+    held_size = 2;
+    before = held;
+    CHECK (hub_proto_outward_bytes (&held, &held_size) == -1 && held == before && held_size == 2);
+    free (held);
     free (out);
     free (want);
     free (packed);

@@ -893,26 +893,10 @@ hub_client_poll (hub_client_t *self, hub_result_t *result, int timeout_ms)
 static int
 s_outward_page (Cyclehub__V1__HistoryPage *page)
 {
-    for (size_t i = 0; i < page->n_events; i++) {
-        ProtobufCBinaryData *bytes = &page->events [i];
-        Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, bytes->len, bytes->data);
-        int redacted = event? hub_proto_outward_event (event): -1;
-        uint8_t *packed = NULL;
-        if (redacted > 0) {
-            size_t size = cyclehub__v1__event__get_packed_size (event);
-            packed = malloc (size? size: 1);
-            if (packed) {
-                cyclehub__v1__event__pack (event, packed);
-                free (bytes->data);         //  the reply's own allocator: malloc
-                bytes->data = packed;
-                bytes->len = size;
-            }
-        }
-        if (event)
-            cyclehub__v1__event__free_unpacked (event, NULL);
-        if (redacted < 0 || (redacted > 0 && !packed))
+    //  The reply's bytes fields are malloc'd: the default allocator
+    for (size_t i = 0; i < page->n_events; i++)
+        if (hub_proto_outward_bytes (&page->events [i].data, &page->events [i].len) < 0)
             return -1;
-    }
     return 0;
 }
 

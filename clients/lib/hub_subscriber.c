@@ -108,7 +108,6 @@ struct _hub_subscriber_t {
     hub_client_t *client;           //  history and status queries
     s_ahead_t ahead [S_AHEAD_PAGES];    //  catch-up pages asked for ahead, in seq order
     size_t nahead;
-    uint64_t span;                  //  seqs a catch-up page asked for ahead spans
     size_t ahead_max;               //  pages asked for ahead, at most (fewer after OVERLOADED)
     zsock_t *sub;                   //  the events SUB socket
     zlistx_t *topics;               //  char *, ZeroMQ prefixes
@@ -148,6 +147,7 @@ s_tick_ms (void)
     clock_gettime (CLOCK_MONOTONIC_COARSE, &now);
     return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
+
 static void
     s_ahead_cancel (hub_subscriber_t *self);
 
@@ -713,9 +713,10 @@ s_page (hub_subscriber_t *self, Cyclehub__V1__HistoryQuery *query,
         s_ahead_cancel (self);          //  caught up (or stuck: nothing to ask for)
         return HUB_OK;
     }
+    //  The seqs that held S_PAGE_LIMIT matching events in this page
     uint64_t covered = page->next_seq - query->from_seq;
     uint64_t span = page->n_events? covered * S_PAGE_LIMIT / page->n_events: covered * 2;
-    self->span = span < 1? 1: span > S_SPAN_MAX? S_SPAN_MAX: span;
+    span = span < 1? 1: span > S_SPAN_MAX? S_SPAN_MAX: span;
     size_t bytes = 0;
     for (size_t i = 0; i < page->n_events; i++)
         bytes += page->events [i].len;
@@ -726,7 +727,7 @@ s_page (hub_subscriber_t *self, Cyclehub__V1__HistoryQuery *query,
        &&  (self->nahead == 0 || (self->nahead + 1) * bytes <= S_AHEAD_BYTES)) {
         uint64_t from = self->nahead? self->ahead [self->nahead - 1].to + 1: page->next_seq;
         //  Past the store's end: asked for once the catch-up gets there
-        if (from > page->last_seq || !s_ahead_send (self, from, from + self->span - 1, false))
+        if (from > page->last_seq || !s_ahead_send (self, from, from + span - 1, false))
             break;
     }
     return HUB_OK;
@@ -896,28 +897,16 @@ hub_subscriber_recv_packed (hub_subscriber_t *self, int timeout_ms, hub_packed_e
         if (rc != HUB_OK)
             return rc;
         s_item_t *item = s_queue_first (&self->ready);
-        if (self->options.outward) {
-            //  Through the one outward point, as recv's are: unpacked,
-            //  redacted, packed again if anything was taken out
-            Cyclehub__V1__Event *event = cyclehub__v1__event__unpack (NULL, item->size, item->data);
-            if (!event) {
-                zsys_warning ("subscriber: seq %" PRIu64 " cannot be unpacked; skipped", item->seq);
-                free (s_queue_pop (&self->ready).data);
-                continue;
-            }
-            int redacted = hub_proto_outward_event (event);
-            size_t size = redacted > 0? cyclehub__v1__event__get_packed_size (event): 0;
-            uint8_t *packed = redacted > 0? malloc (size? size: 1): NULL;
-            if (packed) {
-                cyclehub__v1__event__pack (event, packed);
-                free (item->data);
-                item->data = packed;
-                item->size = size;
-            }
-            cyclehub__v1__event__free_unpacked (event, NULL);
-            if (redacted < 0 || (redacted > 0 && !packed))
-                return HUB_ENOMEM;      //  it stays queued, unredacted
+        //  Outward mode: through the one outward point, as recv's are
+        int redacted = self->options.outward? hub_proto_outward_bytes (&item->data, &item->size): 0;
+        if (redacted == -1) {
+            //  Skipped, as recv skips an event that does not unpack
+            zsys_warning ("subscriber: seq %" PRIu64 " cannot be unpacked; skipped", item->seq);
+            free (s_queue_pop (&self->ready).data);
+            continue;
         }
+        if (redacted < 0)
+            return HUB_ENOMEM;          //  it stays queued, unredacted
         s_item_t lent = s_deliver (self);
         self->lent = lent.data;
         *event = (hub_packed_event_t) { lent.seq, lent.data, lent.size };
