@@ -136,48 +136,65 @@ hub_types_body (const Cyclehub__V1__Envelope *env)
     return *(const ProtobufCMessage * const *) ((const char *) env + field->offset);
 }
 
-const ProtobufCMessage *
-hub_types_locate (const ProtobufCMessage *msg, const char *path,
-                  const ProtobufCFieldDescriptor **field)
-{
-    *field = NULL;
-    while (msg && path) {
-        const char *dot = strchr (path, '.');
-        size_t len = dot? (size_t) (dot - path): strlen (path);
-        char name [64];
-        if (len >= sizeof name)
-            return NULL;
-        memcpy (name, path, len);
-        name [len] = 0;
-        const ProtobufCFieldDescriptor *f =
-            protobuf_c_message_descriptor_get_field_by_name (msg->descriptor, name);
-        if (!f)
-            return NULL;
-        if (!dot) {
-            *field = f;
-            return msg;
-        }
-        if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
-            return NULL;
-        msg = *(const ProtobufCMessage * const *) ((const char *) msg + f->offset);
-        path = dot + 1;
-    }
-    return NULL;
-}
-
-//  Each row's path as its chain of field descriptors below the body,
-//  resolved once: looked up by name per message (a binary search of
-//  strcmp per dotted part), they were 3% of the broker's instructions per
-//  publish. A chain of depth 0 (a path the resolution could not follow)
-//  falls back to the lookup by name, which then says why.
-#define S_DEPTH 4
+//  A dotted path below a message type as its chain of field descriptors:
+//  every part but the last a singular message. Both lookups follow one.
+#define S_DEPTH 8
 
 typedef struct {
     const ProtobufCMessageDescriptor *body;
     const ProtobufCFieldDescriptor *chain [S_DEPTH];
-    size_t depth;
+    size_t depth;                       //  0: the path names no such field
 } s_chain_t;
 
+static void
+s_resolve (s_chain_t *c, const ProtobufCMessageDescriptor *desc, const char *path)
+{
+    c->body = desc;
+    c->depth = 0;
+    while (desc && path) {
+        const char *dot = strchr (path, '.');
+        size_t len = dot? (size_t) (dot - path): strlen (path);
+        char name [64];
+        if (len >= sizeof name || c->depth == S_DEPTH)
+            break;
+        memcpy (name, path, len);
+        name [len] = 0;
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name (desc, name);
+        if (!f || (dot && (f->type != PROTOBUF_C_TYPE_MESSAGE
+                           || f->label == PROTOBUF_C_LABEL_REPEATED)))
+            break;
+        c->chain [c->depth++] = f;
+        if (!dot)
+            return;
+        desc = f->descriptor;
+        path = dot + 1;
+    }
+    c->depth = 0;
+}
+
+//  Follows the chain below msg: the message holding the last field, or
+//  NULL (and *field NULL) if a message on the way is not set.
+static const ProtobufCMessage *
+s_follow (const s_chain_t *c, const ProtobufCMessage *msg, const ProtobufCFieldDescriptor **field)
+{
+    for (size_t d = 0; msg && d + 1 < c->depth; d++)
+        msg = *(const ProtobufCMessage * const *) ((const char *) msg + c->chain [d]->offset);
+    *field = msg && c->depth? c->chain [c->depth - 1]: NULL;
+    return *field? msg: NULL;
+}
+
+const ProtobufCMessage *
+hub_types_locate (const ProtobufCMessage *msg, const char *path,
+                  const ProtobufCFieldDescriptor **field)
+{
+    s_chain_t c;
+    s_resolve (&c, msg? msg->descriptor: NULL, path);
+    return s_follow (&c, msg, field);
+}
+
+//  Each row's chain below its body, resolved once: looked up by name per
+//  message (a binary search of strcmp per dotted part), they were 3% of
+//  the broker's instructions per publish.
 static s_chain_t s_chains [S_NFIELDS];
 static pthread_once_t s_chains_once = PTHREAD_ONCE_INIT;
 
@@ -185,30 +202,9 @@ static void
 s_chains_resolve (void)
 {
     for (size_t i = 0; i < S_NFIELDS; i++) {
-        s_chain_t *c = &s_chains [i];
         const ProtobufCFieldDescriptor *member = protobuf_c_message_descriptor_get_field (
             &cyclehub__v1__envelope__descriptor, (unsigned) s_fields [i].body_case);
-        c->body = member? member->descriptor: NULL;
-        const ProtobufCMessageDescriptor *desc = c->body;
-        for (const char *path = s_fields [i].path; desc && path; ) {
-            const char *dot = strchr (path, '.');
-            size_t len = dot? (size_t) (dot - path): strlen (path);
-            char name [64];
-            const ProtobufCFieldDescriptor *f = NULL;
-            if (len < sizeof name && c->depth < S_DEPTH) {
-                memcpy (name, path, len);
-                name [len] = 0;
-                f = protobuf_c_message_descriptor_get_field_by_name (desc, name);
-            }
-            if (!f || (dot && (f->type != PROTOBUF_C_TYPE_MESSAGE
-                               || f->label == PROTOBUF_C_LABEL_REPEATED))) {
-                c->depth = 0;
-                break;
-            }
-            c->chain [c->depth++] = f;
-            desc = dot? f->descriptor: NULL;
-            path = dot? dot + 1: NULL;
-        }
+        s_resolve (&s_chains [i], member? member->descriptor: NULL, s_fields [i].path);
     }
 }
 
@@ -217,14 +213,10 @@ hub_types_locate_row (const ProtobufCMessage *body, const hub_field_t *row,
                       const ProtobufCFieldDescriptor **field)
 {
     pthread_once (&s_chains_once, s_chains_resolve);
-    const s_chain_t *c = row >= s_fields && row < s_fields + S_NFIELDS? &s_chains [row - s_fields]: NULL;
-    if (!c || !c->depth || !body || body->descriptor != c->body)
+    const s_chain_t *c = &s_chains [row - s_fields];
+    if (!body || body->descriptor != c->body)
         return hub_types_locate (body, row->path, field);
-    const ProtobufCMessage *msg = body;
-    for (size_t d = 0; msg && d + 1 < c->depth; d++)
-        msg = *(const ProtobufCMessage * const *) ((const char *) msg + c->chain [d]->offset);
-    *field = msg? c->chain [c->depth - 1]: NULL;
-    return msg;
+    return s_follow (c, body, field);
 }
 
 const char *
