@@ -1061,35 +1061,33 @@ hub_ingest_forward (hub_ingest_t *self)
     zframe_t *reply = zmsg_next (msg);
     zframe_t *source = zmsg_next (msg);
     void *socket = source && zframe_streq (source, "http") && self->http? self->http: self->api;
+    if (!routing || !reply) {
+        zmsg_destroy (&msg);
+        return;
+    }
     //  A page that would take an api connection past what it may leave
     //  unread: the refusal instead, which the client can match to its
     //  request (dropping it would leave a client that reads waiting)
-    const void *data = reply? zframe_data (reply): NULL;
-    size_t size = reply? zframe_size (reply): 0;
-    if (routing && reply && socket == self->api
-    &&  hub_outflow_over (self->outflow, zframe_data (routing), zframe_size (routing), -1, size)) {
+    if (socket == self->api
+    &&  hub_outflow_over (self->outflow, zframe_data (routing), zframe_size (routing), -1,
+                          zframe_size (reply))) {
         hub_verdict_t verdict;
         hub_verdict_set (&verdict, S_CODE (OVERLOADED), "",
                          "this page would leave this connection over %zu bytes of replies "
                          "it has not read; read them, then ask for this page again",
                          self->config->reply_budget);
-        hub_query_reject (hub_wire_request_id (data, size), &verdict, &self->reply);
-        data = self->reply.data;
-        size = self->reply.size;
+        hub_query_reject (hub_wire_request_id (zframe_data (reply), zframe_size (reply)),
+                          &verdict, &self->reply);
+        zframe_reset (reply, self->reply.data, self->reply.size);
     }
-    if (routing && reply
-    &&  (socket != self->api
-         || hub_outflow_send (self->outflow, zframe_data (routing), zframe_size (routing), size))
-    &&  zmq_send (socket, zframe_data (routing), zframe_size (routing), ZMQ_SNDMORE) >= 0) {
-        if (data == zframe_data (reply)) {
-            //  The page itself, not a copy: ZeroMQ takes its buffer over
-            zmsg_remove (msg, reply);
-            zframe_send (&reply, socket, 0);
-            zframe_destroy (&reply);    //  if the send failed
-        }
-        else
-            zmq_send (socket, data, size, 0);
-    }
+    //  The frame itself goes on, not a copy: ZeroMQ takes its buffer over
+    zmsg_remove (msg, reply);
+    if ((socket != self->api
+         || hub_outflow_send (self->outflow, zframe_data (routing), zframe_size (routing),
+                              zframe_size (reply)))
+    &&  zmq_send (socket, zframe_data (routing), zframe_size (routing), ZMQ_SNDMORE) >= 0)
+        zframe_send (&reply, socket, 0);
+    zframe_destroy (&reply);            //  unless sent
     zmsg_destroy (&msg);
 }
 
