@@ -31,7 +31,7 @@ hub_broker_config_default (hub_broker_config_t *config)
     config->heartbeat_ms = 1000;
     config->sweep_ms = 60000;
     config->retention_max_days = HUB_ERASURE_RETENTION_MAX_DAYS;
-    config->page_max = 1000;
+    config->page_max = 10000;
     config->page_max_bytes = 4 * 1024 * 1024;
     hub_http_config_default (&config->http);
 }

@@ -45,7 +45,7 @@ typedef struct {
                                         agency (default 4) */
     int subs_max;                    /* subscriptions per events connection (default 64) */
     int heartbeat_ms;                /* $heartbeat period (default 1000) */
-    unsigned page_max;               /* events per history page, at most (default 1000) */
+    unsigned page_max;               /* events per history page, at most (default 10000; 1000 unless asked) */
     size_t page_max_bytes;           /* bytes per history page, at most (default 4 MiB) */
     int64_t clock_offset_ms;         /* added to the wall clock for the domain rules and the
                                         events' recorded_at: tests and rehearsals only (default 0) */

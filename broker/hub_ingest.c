@@ -670,10 +670,16 @@ s_answer_query (hub_ingest_t *self, hub_slot_t *slot)
         return;
     }
     switch (request->body_case) {
-        case CYCLEHUB__V1__REQUEST__BODY_HISTORY:
-            hub_query_history (self->store, self->config, slot->request_id,
-                               request->history, slot->sender, &self->reply);
+        case CYCLEHUB__V1__REQUEST__BODY_HISTORY: {
+            //  Rarely here (the reader's queue is full): the page to the front
+            size_t start = hub_query_history (self->store, self->config, slot->request_id,
+                                              request->history, slot->sender, &self->reply);
+            if (start) {
+                self->reply.size -= start;
+                memmove (self->reply.data, self->reply.data + start, self->reply.size);
+            }
             break;
+        }
         case CYCLEHUB__V1__REQUEST__BODY_COMMISSION:
             hub_query_commission (self->store, slot->request_id, request->commission, &self->reply);
             break;

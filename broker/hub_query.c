@@ -122,7 +122,8 @@ typedef struct {
     const char *personal [8];   //  type names whose body may hold personal data
     size_t npersonal;
     zhashx_t *sees;             //  commission id -> (void *) 1 if reader is its owner, 2 if not
-    hub_buf_t page;             //  the HistoryPage's repeated events, as written
+    hub_buf_t *out;             //  the reply: the HistoryPage's repeated events, as written
+    bool out_of_memory;         //  an event did not fit: no page, a refusal
     size_t count;
 } s_page_t;
 
@@ -171,15 +172,17 @@ s_page_visit (uint64_t seq, const void *data, size_t size, void *arg)
     s_page_t *page = arg;
     int rc;
     if (s_reader_sees (page, data, size))
-        rc = s_put_bytes_field (&page->page, 1, data, size);
+        rc = s_put_bytes_field (page->out, 1, data, size);
     else {
         uint8_t *redacted;
         size_t redacted_size;
-        if (hub_proto_redact_event (data, size, &redacted, &redacted_size) < 0)
-            return 1;
-        rc = s_put_bytes_field (&page->page, 1, redacted, redacted_size);
-        free (redacted);
+        rc = hub_proto_redact_event (data, size, &redacted, &redacted_size) < 0? -1
+           : s_put_bytes_field (page->out, 1, redacted, redacted_size);
+        free (redacted);                //  NULL if it failed
     }
+    //  The scan counts this event as visited: the page must not go out
+    //  without it (nor unredacted), so there is no page at all
+    page->out_of_memory = rc != 0;
     if (rc)
         return 1;
     page->count++;
@@ -209,7 +212,28 @@ s_any_of (const char *one, char **many, size_t n, const char **single,
     return 0;
 }
 
-void
+//  Room before a page's events for the Reply's request_id and the page's
+//  tag and length: tags of one byte, varints of ten at most
+#define S_PAGE_HEAD 24
+
+//  Writes the Reply's head (request_id, the page's tag and length) just
+//  before the page built at out->data + S_PAGE_HEAD; returns where it starts
+static size_t
+s_page_head (uint64_t request_id, hub_buf_t *out)
+{
+    uint8_t head [S_PAGE_HEAD];
+    size_t n = 0;
+    if (request_id) {
+        n += hub_proto_varint (head + n, 1 << 3);
+        n += hub_proto_varint (head + n, request_id);
+    }
+    n += hub_proto_varint (head + n, (CYCLEHUB__V1__REPLY__BODY_PAGE << 3) | 2);
+    n += hub_proto_varint (head + n, out->size - S_PAGE_HEAD);
+    memcpy (out->data + S_PAGE_HEAD - n, head, n);
+    return S_PAGE_HEAD - n;
+}
+
+size_t
 hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
                    uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
                    const char *reader, hub_buf_t *out)
@@ -217,9 +241,13 @@ hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
     hub_verdict_t verdict;
     if (hub_queries_check_history (query, &verdict)) {
         hub_query_reject (request_id, &verdict, out);
-        return;
+        return 0;
     }
-    size_t limit = query->limit && query->limit < config->page_max? query->limit: config->page_max;
+    //  No limit asked for: pages of 1000 events, as a person or a web page
+    //  reads them; a program catching up asks for more per page
+    size_t limit = query->limit? query->limit: 1000;
+    if (limit > config->page_max)
+        limit = config->page_max;
     hub_store_filter_t filter = {
         .stage = query->stage,
         .since_ms = query->since_ms,
@@ -238,7 +266,7 @@ hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INVALID_VALUE, "history",
                   "at most 32 values of each filter (commission_ids, agencies, types, stages)",
                   out);
-        return;
+        return 0;
     }
     for (size_t i = 0; i < query->n_stages; i++)
         stages [filter.n_stages++] = (int) query->stages [i];
@@ -254,38 +282,40 @@ hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
     if (hub_store_read_begin (store, &snapshot)) {
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
                   "the store cannot be read just now; retry later", out);
-        return;
+        return 0;
     }
     uint64_t last_seq = 0, next_seq = 0;
     bool end = false;
-    s_page_t page = { .store = store, .snapshot = snapshot, .reader = reader };
+    //  The page is built where it is sent from, after room for its head
+    out->size = 0;
+    s_page_t page = { .store = store, .snapshot = snapshot, .reader = reader, .out = out };
+    page.out_of_memory = hub_buf_reserve (out, S_PAGE_HEAD) != 0;
+    out->size = page.out_of_memory? 0: S_PAGE_HEAD;
     for (size_t i = 0; hub_proto_type_at (i); i++)
         if (hub_proto_type_may_be_personal (hub_proto_type_at (i)) && page.npersonal < 8)
             page.personal [page.npersonal++] = hub_proto_type_name (hub_proto_type_at (i));
     page.sees = zhashx_new ();
-    int rc = hub_store_last_seq (store, snapshot, &last_seq);
-    if (rc == 0)
+    int rc = page.out_of_memory? 0: hub_store_last_seq (store, snapshot, &last_seq);
+    if (rc == 0 && !page.out_of_memory)
         rc = hub_store_scan (store, snapshot, &filter, query->from_seq? query->from_seq: 1,
                              limit, config->page_max_bytes, s_page_visit, &page, &next_seq, &end);
     hub_store_read_end (&snapshot);
     zhashx_destroy (&page.sees);
     if (rc != 0) {
-        hub_buf_free (&page.page);
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
                   "the history could not be read; retry later", out);
-        return;
+        return 0;
     }
     //  HistoryPage: events (1), next_seq (2), end (3), last_seq (4)
-    s_put_varint_field (&page.page, 2, next_seq);
-    s_put_varint_field (&page.page, 3, end);
-    s_put_varint_field (&page.page, 4, last_seq);
-    //  Reply: request_id (1), page (12)
-    out->size = 0;
-    s_put_varint_field (out, 1, request_id);
-    if (s_put_bytes_field (out, CYCLEHUB__V1__REPLY__BODY_PAGE, page.page.data, page.page.size))
+    if (page.out_of_memory || hub_buf_reserve (out, 3 * 20)) {
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
                   "the broker is out of memory; ask for a smaller page", out);
-    hub_buf_free (&page.page);
+        return 0;
+    }
+    s_put_varint_field (out, 2, next_seq);
+    s_put_varint_field (out, 3, end);
+    s_put_varint_field (out, 4, last_seq);
+    return s_page_head (request_id, out);
 }
 
 void

@@ -37,8 +37,11 @@ typedef struct {
 /* Each writes a packed Reply for request_id into out (replacing its
    content). On a request that cannot be served they write a Reject reply. */
 /* History pages follow the stream's visibility rule: personal fields are
-   redacted in every event of a commission whose owner is not `reader`. */
-void
+   redacted in every event of a commission whose owner is not `reader`.
+   A page is built where it is sent from, so its Reply starts at the
+   returned offset in out->data (0 for a refusal), and out->size counts
+   from out->data. */
+size_t
     hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
                        uint64_t request_id, const Cyclehub__V1__HistoryQuery *query,
                        const char *reader, hub_buf_t *out);

@@ -3,18 +3,67 @@
 #include "hub_reader.h"
 #include "hub_query.h"
 
+#include <malloc.h>
+#include <pthread.h>
+
+//  Page buffers ZeroMQ has sent, kept for the next pages. A fresh buffer
+//  of a page's size is memory the kernel maps in a 4 KiB page at a time
+//  as the page is written, and glibc gives a large freed block back to
+//  the kernel at once: with pages of a megabyte that cost the broker more
+//  than reading the events (docs/performance.md, "Replay"). At most
+//  S_POOL_MAX buffers and S_POOL_BYTES in all are kept. The pool is the
+//  process's, not a reader's: ZeroMQ's I/O thread may free a page after
+//  the reader that built it has ended.
+#define S_POOL_MAX      4
+#define S_POOL_BYTES    (8 << 20)
+
+static struct {
+    pthread_mutex_t lock;
+    hub_buf_t buffers [S_POOL_MAX];
+    size_t count;
+    size_t bytes;
+} s_pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+//  ZeroMQ's free function for a page: data points into the buffer, whose
+//  start is base
 static void
-s_free (void *data, void *hint)
+s_pool_put (void *data, void *base)
 {
-    (void) hint;
-    free (data);
+    (void) data;
+    if (!base)
+        return;
+    size_t capacity = malloc_usable_size (base);
+    pthread_mutex_lock (&s_pool.lock);
+    bool keep = s_pool.count < S_POOL_MAX && s_pool.bytes + capacity <= S_POOL_BYTES;
+    if (keep) {
+        s_pool.buffers [s_pool.count++] = (hub_buf_t) { base, 0, capacity };
+        s_pool.bytes += capacity;
+    }
+    pthread_mutex_unlock (&s_pool.lock);
+    if (!keep)
+        free (base);
+}
+
+//  The buffer freed last (its memory the most likely to be mapped still),
+//  or none
+static hub_buf_t
+s_pool_take (void)
+{
+    hub_buf_t buffer = { NULL, 0, 0 };
+    pthread_mutex_lock (&s_pool.lock);
+    if (s_pool.count) {
+        buffer = s_pool.buffers [--s_pool.count];
+        s_pool.bytes -= buffer.capacity;
+    }
+    pthread_mutex_unlock (&s_pool.lock);
+    return buffer;
 }
 
 //  Answers one history request; returns -1 when the pipe is closing. The
-//  reply's buffer goes to ZeroMQ as it is (freed by it once sent), not
-//  copied into a frame; the next reply's buffer starts at this one's size.
+//  reply goes to ZeroMQ in the buffer it was built in (ZeroMQ hands it to
+//  the pool once sent), not copied into a frame.
 static int
-s_serve (zsock_t *pipe, const hub_reader_args_t *args, hub_buf_t *reply)
+s_serve (zsock_t *pipe, const hub_reader_args_t *args)
 {
     zmsg_t *msg = zmsg_recv (pipe);
     if (!msg)
@@ -31,18 +80,19 @@ s_serve (zsock_t *pipe, const hub_reader_args_t *args, hub_buf_t *reply)
     Cyclehub__V1__Request *request = cyclehub__v1__request__unpack (
         NULL, zframe_size (body), zframe_data (body));
     if (request && request->body_case == CYCLEHUB__V1__REQUEST__BODY_HISTORY) {
-        hub_query_history (args->store, args->config, request->request_id, request->history,
-                           reader, reply);
-        size_t capacity = reply->capacity;
+        hub_buf_t reply = s_pool_take ();
+        size_t start = hub_query_history (args->store, args->config, request->request_id,
+                                          request->history, reader, &reply);
         zmq_msg_t page;
-        if (zmq_msg_init_data (&page, reply->data, reply->size, s_free, NULL) == 0) {
-            *reply = (hub_buf_t) { NULL, 0, 0 };
-            hub_buf_reserve (reply, capacity);  //  a malloc, not a copy; fails harmlessly
+        if (zmq_msg_init_data (&page, reply.data + start, reply.size - start,
+                               s_pool_put, reply.data) == 0) {
             zframe_send (&routing, pipe, ZFRAME_MORE);
             zmq_msg_send (&page, zsock_resolve (pipe), ZMQ_SNDMORE);
             zframe_send (&source, pipe, 0);
             zmq_msg_close (&page);      //  if a send failed
         }
+        else
+            hub_buf_free (&reply);
     }
     if (request)
         cyclehub__v1__request__free_unpacked (request, NULL);
@@ -58,8 +108,6 @@ void
 hub_reader_actor (zsock_t *pipe, void *args)
 {
     zsock_signal (pipe, 0);
-    hub_buf_t reply = { NULL, 0, 0 };
-    while (s_serve (pipe, args, &reply) == 0)
+    while (s_serve (pipe, args) == 0)
         ;
-    hub_buf_free (&reply);
 }

@@ -96,6 +96,9 @@ static const s_row_t s_rows [] = {
       "back past a time already recorded" },
     { "reply-budget", "reply_budget", "MIB", &s_mib, S_AT (broker.reply_budget), 1, 4096, NULL,
       "unread reply bytes per api connection before its requests are refused OVERLOADED" },
+    { "page-max", "page_max", "N", &s_unsigned, S_AT (broker.page_max), 100, 100000, NULL,
+      "events per history page, at most (pages are also at most 4 MiB; a query that "
+      "names no limit gets 1000)" },
     { "handshake-timeout", "handshake_timeout", "MS", &s_int, S_AT (broker.handshake_ms),
       100, 60000, NULL,
       "close a connection that has not finished its ZeroMQ handshake by then" },

@@ -186,7 +186,10 @@ main (void)
     s_test_malloc_for_reading ();
     hub_broker_proc_t broker;
     memset (&broker, 0, sizeof broker);
-    REQUIRE (hub_broker_start (&broker, "client-subscribe") == 0);
+    //  Pages of 1000 at most, so that the catch-ups below span several
+    //  (libcyclehub asks for pages of up to 10000 events and a megabyte)
+    const char *extra [] = { "--page-max", "1000", NULL };
+    REQUIRE (hub_broker_start_with (&broker, "client-subscribe", extra) == 0);
     char *dir = hub_test_tmpdir ("subs");
     REQUIRE (dir);
     char cursor [PATH_MAX], out1 [PATH_MAX], out2 [PATH_MAX], outa [PATH_MAX], outt [PATH_MAX],
@@ -379,7 +382,7 @@ main (void)
     kill (broker.pid, SIGKILL);
     CHECK (hub_proc_wait (broker.pid, 5000) == 128 + SIGKILL);
     broker.pid = 0;
-    REQUIRE (hub_broker_start (&broker, "client-subscribe") == 0);
+    REQUIRE (hub_broker_start_with (&broker, "client-subscribe", extra) == 0);
     int64_t until = hub_proc_now_ms () + 30000;
     while (ncatch < nall && hub_proc_now_ms () < until) {
         int rc = hub_subscriber_recv (catchup, 1000, &event);

@@ -270,6 +270,21 @@ test_unread_replies (void)
     CHECK (reply && reply->request_id == 500 && reply->body_case == CYCLEHUB__V1__REPLY__BODY_PAGE);
     if (reply)
         cyclehub__v1__reply__free_unpacked (reply, NULL);
+    //  A query that names no limit gets a page of 1000 events; one that asks
+    //  for more gets them (up to --page-max, 10000 by default)
+    for (uint32_t limit = 0; limit <= 2000; limit += 2000) {
+        query.limit = limit;
+        request.request_id = 501 + limit;
+        s_send_request (stuck, &request);
+        reply = hub_kit_recv_reply (stuck);
+        bool page = reply && reply->request_id == 501 + limit
+                 && reply->body_case == CYCLEHUB__V1__REPLY__BODY_PAGE;
+        CHECK_MSG (page && reply->page->n_events == (limit? 1001: 1000)
+                   && reply->page->end == (limit != 0),
+                   "limit %u: %zu events", limit, page? reply->page->n_events: 0);
+        if (reply)
+            cyclehub__v1__reply__free_unpacked (reply, NULL);
+    }
     zsock_destroy (&stuck);
     CHECK (hub_broker_stop (&broker) == 0);
     if (hub_test_failed == 0)
@@ -285,9 +300,9 @@ static void
 test_budget_catch_up (void)
 {
     hub_broker_proc_t broker = { 0 };
-    const char *extra [] = { "--reply-budget", "1", NULL };
+    const char *extra [] = { "--reply-budget", "1", "--page-max", "1000", NULL };
     s_start (&broker, "limits-budget", NULL, extra);
-    //  Pages of ~700 KB: three in flight are twice the budget
+    //  Pages of ~700 KB (1000 events): three in flight are twice the budget
     CHECK (s_publish_many (broker.api, OCID, "budget", 5000, 600) == 5001);
     hub_connect_options_t options;
     hub_connect_options_default (&options);

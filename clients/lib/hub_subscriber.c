@@ -18,14 +18,15 @@
 #include <inttypes.h>
 #include <fcntl.h>
 
-#define S_PAGE_LIMIT    1000        //  events per history page asked for
+#define S_PAGE_LIMIT    10000       //  events per history page asked for (the broker's cap)
+#define S_PAGE_BYTES    (1 << 20)   //  the bytes a page asked for ahead aims at
 #define S_DRAIN_MAX     10000       //  live messages read per drain
 #define S_LIVE_DEFAULT  10000       //  live events held, by default
 #define S_SYNC_EVENTS   1000        //  acknowledged seqs before the cursor is synced
 #define S_SYNC_MS       200         //  ... or this long since the last sync
 #define S_DRAIN_MS      1           //  while events are ready, drain this often (a tick at least)
 #define S_AHEAD_PAGES   3           //  catch-up pages asked for ahead, at most
-#define S_AHEAD_BYTES   (2 << 20)   //  ... their bytes, at most, by the last page's
+#define S_AHEAD_BYTES   (4 << 20)   //  ... their bytes, at most, by the last page's
 #define S_SPAN_MAX      (1 << 24)   //  seqs a page asked for ahead spans, at most
 
 //  An event held by the subscriber: its seq and, if the application wants
@@ -663,12 +664,14 @@ s_ahead_send (hub_subscriber_t *self, uint64_t from, uint64_t to, bool front)
 //  long as the work on it at either end, so one page ahead left both ends
 //  idle most of the time. The next page can only start where this one
 //  ends, so the pages after it are asked for by seq range (from_seq to
-//  to_seq), each spanning as many seqs as held S_PAGE_LIMIT matching
-//  events so far. A page cut short (by the limit or the broker's page
-//  size) is followed by the rest of its range, asked for first. Up to
-//  S_AHEAD_PAGES are in flight, and past the first only while that many
-//  pages of this one's size stay under S_AHEAD_BYTES, far below the reply
-//  budget (8 MiB by default). A broker configured with a budget smaller
+//  to_seq), each spanning as many seqs as held S_PAGE_BYTES of matching
+//  events so far (S_PAGE_LIMIT events at most): a trip costs the same for
+//  a page of any size, and pages of a thousand small events spent more on
+//  their trips than on their events. A page cut short (by the limit or
+//  the broker's page size) is followed by the rest of its range, asked for
+//  first. Up to S_AHEAD_PAGES are in flight, and past the first only while
+//  that many pages of this one's size stay under S_AHEAD_BYTES, half the
+//  reply budget (8 MiB by default). A broker configured with a budget smaller
 //  than that refuses a page OVERLOADED: the pages still ahead are read and
 //  dropped, the page is asked for again, and at most one page is asked for
 //  ahead from then on (none after a second refusal).
@@ -713,13 +716,19 @@ s_page (hub_subscriber_t *self, Cyclehub__V1__HistoryQuery *query,
         s_ahead_cancel (self);          //  caught up (or stuck: nothing to ask for)
         return HUB_OK;
     }
-    //  The seqs that held S_PAGE_LIMIT matching events in this page
+    //  The seqs that held S_PAGE_BYTES of matching events in this page,
+    //  and no more than S_PAGE_LIMIT events
     uint64_t covered = page->next_seq - query->from_seq;
-    uint64_t span = page->n_events? covered * S_PAGE_LIMIT / page->n_events: covered * 2;
-    span = span < 1? 1: span > S_SPAN_MAX? S_SPAN_MAX: span;
     size_t bytes = 0;
     for (size_t i = 0; i < page->n_events; i++)
         bytes += page->events [i].len;
+    uint64_t span = covered * 2;
+    if (page->n_events) {
+        uint64_t by_bytes = covered * S_PAGE_BYTES / (bytes? bytes: 1);
+        uint64_t by_count = covered * S_PAGE_LIMIT / page->n_events;
+        span = by_bytes < by_count? by_bytes: by_count;
+    }
+    span = span < 1? 1: span > S_SPAN_MAX? S_SPAN_MAX: span;
     if (to && !page->end && page->next_seq <= to
     &&  !s_ahead_send (self, page->next_seq, to, true))
         return HUB_OK;
