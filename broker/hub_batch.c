@@ -23,6 +23,19 @@ typedef struct {
 //  tenth of the broker's instructions per publish.
 #define S_CHUNK_SIZE (64 * 1024)
 
+//  The dedupe keys of the batch's accepted publishes: open addressing over
+//  at least twice as many entries as slots, each key copied into the arena.
+//  An entry of an earlier generation is empty, so emptying the batch is one
+//  increment. czmq's table allocated an item and a copy of the key for each
+//  publish and freed both: a tenth of the instructions that check one.
+typedef struct {
+    uint64_t hash;
+    const char *key;                    //  in the arena
+    size_t size;                        //  hub_store_dedupe_key_size
+    hub_slot_t *slot;
+    uint32_t generation;
+} s_key_t;
+
 typedef struct _s_chunk_t {
     struct _s_chunk_t *next;
     size_t size;                        //  bytes in data
@@ -39,7 +52,9 @@ struct _hub_batch_t {
     size_t nslots;                      //  in use
     size_t accepted;                    //  HUB_SLOT_PUBLISH slots: events to store
     zhashx_t *touched;                  //  commission ids changed (values unused)
-    zhashx_t *keys;                     //  dedupe key -> accepted hub_slot_t *
+    s_key_t *keys;                      //  dedupe key -> accepted slot (s_key_find)
+    size_t keys_mask;                   //  entries in keys, less one (a power of two)
+    uint32_t generation;                //  of the keys in use (others are empty)
     zhashx_t *erasures;                 //  target seq (text) -> accepted hub_slot_t *
     zlistx_t *states;                   //  s_state_bytes_t, encoded by hub_batch_close
     int64_t commit_us;                  //  the last commit's transaction
@@ -136,15 +151,14 @@ hub_batch_new (size_t capacity, size_t spare)
     self->allocated = capacity + spare;
     self->slots = calloc (self->allocated, sizeof (hub_slot_t));
     self->touched = zhashx_new ();
-    self->keys = zhashx_new ();
+    size_t entries = 16;
+    while (entries < 2 * self->allocated)
+        entries *= 2;
+    self->keys = calloc (entries, sizeof (s_key_t));
+    self->keys_mask = entries - 1;
+    self->generation = 1;
     self->erasures = zhashx_new ();
     self->states = zlistx_new ();
-    if (self->keys) {
-        //  Keyed by the store's dedupe key: two strings back to back
-        zhashx_set_key_hasher (self->keys, hub_store_dedupe_key_hash);
-        zhashx_set_key_comparator (self->keys, hub_store_dedupe_key_cmp);
-        zhashx_set_key_duplicator (self->keys, hub_store_dedupe_key_dup);
-    }
     if (!self->slots || !self->touched || !self->keys || !self->erasures || !self->states) {
         hub_batch_destroy (&self);
         return NULL;
@@ -168,7 +182,7 @@ hub_batch_destroy (hub_batch_t **self_p)
         free (self->slots);
     }
     zhashx_destroy (&self->touched);
-    zhashx_destroy (&self->keys);
+    free (self->keys);
     zhashx_destroy (&self->erasures);
     zlistx_destroy (&self->states);
     s_arena_reset (self, false);
@@ -247,9 +261,60 @@ hub_batch_accepted (hub_batch_t *self)
     return self->accepted;
 }
 
-//  Two FNV-1a 64 lanes.
+static inline uint64_t
+s_word (const uint8_t *data)
+{
+    uint64_t word;
+    memcpy (&word, data, sizeof word);
+    return word;
+}
+
+static inline uint64_t
+s_rotl (uint64_t x, int bits)
+{
+    return (x << bits) | (x >> (64 - bits));
+}
+
+//  murmur3's 64-bit finaliser: every input bit reaches every output bit
+static inline uint64_t
+s_avalanche (uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+//  Two lanes over the bytes eight at a time, each its own multiplier, then
+//  each finalised with the other. A byte at a time (FNV-1a, the digest
+//  before) was a chain of one multiply per byte: a fifth of the api
+//  thread's time on a 250-byte publish (docs/performance.md).
 void
 hub_batch_digest (hub_slot_t *slot)
+{
+    const uint8_t *data = slot->envelope;
+    size_t size = slot->envelope_size;
+    uint64_t a = 0x9e3779b97f4a7c15ULL ^ size, b = 0xc2b2ae3d27d4eb4fULL + size;
+    size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        uint64_t w = s_word (data + i);
+        a = s_rotl ((a ^ w) * 0x87c37b91114253d5ULL, 31);
+        b = s_rotl ((b + w) * 0x4cf5ad432745937fULL, 27);
+    }
+    uint64_t tail = 0;
+    if (i < size)
+        memcpy (&tail, data + i, size - i);
+    a = s_avalanche (a ^ tail);
+    b = s_avalanche (b + tail + a);
+    a = s_avalanche (a + b);
+    memcpy (slot->digest, &a, 8);
+    memcpy (slot->digest + 8, &b, 8);
+}
+
+bool
+hub_batch_digest_legacy_equal (const hub_slot_t *slot, const uint8_t *digest)
 {
     const uint8_t *data = slot->envelope;
     size_t size = slot->envelope_size;
@@ -258,8 +323,10 @@ hub_batch_digest (hub_slot_t *slot)
         a = (a ^ data [i]) * 0x100000001b3ULL;
         b = (b ^ data [i] ^ (b >> 29)) * 0x100000001b3ULL;
     }
-    memcpy (slot->digest, &a, 8);
-    memcpy (slot->digest + 8, &b, 8);
+    uint8_t legacy [HUB_STORE_DIGEST_SIZE];
+    memcpy (legacy, &a, 8);
+    memcpy (legacy + 8, &b, 8);
+    return memcmp (legacy, digest, sizeof legacy) == 0;
 }
 
 //  Packs the slot's Event: its own fields packed, then the envelope bytes
@@ -293,6 +360,46 @@ s_pack_event (hub_slot_t *slot, uint64_t seq, int64_t now, const hub_cycle_outco
     return 0;
 }
 
+//  Every key entry empty: a new generation (all are cleared once in 2^32)
+static void
+s_keys_empty (hub_batch_t *self)
+{
+    if (++self->generation == 0) {
+        memset (self->keys, 0, (self->keys_mask + 1) * sizeof (s_key_t));
+        self->generation = 1;
+    }
+}
+
+//  The entry holding key, or the empty one where it would go
+static s_key_t *
+s_key_find (hub_batch_t *self, const char *key, size_t size, uint64_t hash)
+{
+    for (size_t i = (size_t) hash & self->keys_mask; ; i = (i + 1) & self->keys_mask) {
+        s_key_t *entry = &self->keys [i];
+        if (entry->generation != self->generation
+        || (entry->hash == hash && entry->size == size && memcmp (entry->key, key, size) == 0))
+            return entry;
+    }
+}
+
+//  Adds key (copied) for slot, unless the batch holds it already. 0, or
+//  -1 if out of memory.
+static int
+s_key_add (hub_batch_t *self, const char *key, hub_slot_t *slot)
+{
+    size_t size = hub_store_dedupe_key_size (key);
+    uint64_t hash = hub_store_dedupe_key_hash (key, size);
+    s_key_t *entry = s_key_find (self, key, size, hash);
+    if (entry->generation == self->generation)
+        return 0;
+    char *copy = s_arena_alloc (self, size);
+    if (!copy)
+        return -1;
+    memcpy (copy, key, size);
+    *entry = (s_key_t) { hash, copy, size, slot, self->generation };
+    return 0;
+}
+
 int
 hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const char *key,
                   uint64_t seq, int64_t now, const hub_cycle_outcome_t *outcome)
@@ -302,13 +409,16 @@ hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const char *key,
         return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
                                 "the broker is out of memory; retry later");
     }
+    if (key && s_key_add (self, key, slot)) {
+        slot->kind = HUB_SLOT_REJECT;
+        return hub_verdict_set (&slot->verdict, S_CODE (INTERNAL), "",
+                                "the broker is out of memory; retry later");
+    }
     slot->kind = HUB_SLOT_PUBLISH;
     slot->seq = seq;
     slot->recorded_ms = now;
     slot->stage = outcome->to;
     zhashx_insert (self->touched, slot->commission_id, (void *) 1);
-    if (key)
-        zhashx_insert (self->keys, key, slot);
     if (slot->target_seq) {
         char target [32];
         snprintf (target, sizeof target, "%" PRIu64, slot->target_seq);
@@ -321,7 +431,9 @@ hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const char *key,
 hub_slot_t *
 hub_batch_find_key (hub_batch_t *self, const char *key)
 {
-    return zhashx_lookup (self->keys, key);
+    size_t size = hub_store_dedupe_key_size (key);
+    s_key_t *entry = s_key_find (self, key, size, hub_store_dedupe_key_hash (key, size));
+    return entry->generation == self->generation? entry->slot: NULL;
 }
 
 hub_slot_t *
@@ -437,7 +549,7 @@ hub_batch_fail (hub_batch_t *self, const hub_verdict_t *verdict, zhashx_t *state
         zhashx_delete (states, zhashx_cursor (self->touched));
     self->accepted = 0;
     zhashx_purge (self->touched);
-    zhashx_purge (self->keys);
+    s_keys_empty (self);
     zhashx_purge (self->erasures);
 }
 
@@ -455,7 +567,7 @@ hub_batch_empty (hub_batch_t *self)
     self->nslots = 0;
     self->accepted = 0;
     zhashx_purge (self->touched);
-    zhashx_purge (self->keys);
+    s_keys_empty (self);
     zhashx_purge (self->erasures);
     zlistx_purge (self->states);
 }

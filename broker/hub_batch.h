@@ -104,6 +104,12 @@ size_t
 void
     hub_batch_digest (hub_slot_t *slot);
 
+/* True if digest is slot's envelope's digest as brokers before 2026-12
+   computed it (two FNV-1a lanes), which stores written by them hold: a
+   retry of a message stored then is still a duplicate, not a conflict. */
+bool
+    hub_batch_digest_legacy_equal (const hub_slot_t *slot, const uint8_t *digest);
+
 /* Accepts a checked slot of this batch as the event `seq` recorded at
    `now`, in the outcome's stage: packs its Event (its fields, then the
    envelope bytes as sent), marks it HUB_SLOT_PUBLISH and remembers its

@@ -146,16 +146,13 @@ size_t
     hub_store_dedupe_key (char *buf, const char *agency,
                           const char *msg_id);
 
-/* A dedupe key (as built above) as a hash table key: hash, compare (0 if
-   equal, else the order of agency then msg_id) and a malloc'd copy the
-   table frees with free(). The signatures of czmq's zhashx key hasher,
-   comparator and duplicator. */
+/* A dedupe key (as built above) as a hash table key: its size (both
+   strings and their NULs: two keys are equal when their sizes and bytes
+   are) and its hash (in memory only, never stored). */
 size_t
-    hub_store_dedupe_key_hash (const void *key);
-int
-    hub_store_dedupe_key_cmp (const void *a, const void *b);
-void *
-    hub_store_dedupe_key_dup (const void *key);
+    hub_store_dedupe_key_size (const char *key);
+uint64_t
+    hub_store_dedupe_key_hash (const char *key, size_t size);
 
 /* Dedupe lookup of (agency, msg_id): the seq it was stored under and the
    digest of its content. HUB_STORE_NOTFOUND if never stored. */

@@ -205,38 +205,18 @@ hub_store_dedupe_get (hub_store_t *self, hub_store_txn_t *txn,
     return result;
 }
 
-//  The dedupe key as one value for a hash table: two strings back to back
-static size_t
-s_key_size (const char *key)
+size_t
+hub_store_dedupe_key_size (const char *key)
 {
     size_t alen = strlen (key);
     return alen + 1 + strlen (key + alen + 1) + 1;
 }
 
-size_t
-hub_store_dedupe_key_hash (const void *key)
+uint64_t
+hub_store_dedupe_key_hash (const char *key, size_t size)
 {
     //  In memory only: the broker's table of publishes awaiting commit
-    return (size_t) hub_store_hash (key, s_key_size (key), 0);
-}
-
-int
-hub_store_dedupe_key_cmp (const void *a, const void *b)
-{
-    int c = strcmp (a, b);
-    if (c)
-        return c;
-    return strcmp ((const char *) a + strlen (a) + 1, (const char *) b + strlen (b) + 1);
-}
-
-void *
-hub_store_dedupe_key_dup (const void *key)
-{
-    size_t size = s_key_size (key);
-    void *copy = malloc (size);
-    if (copy)
-        memcpy (copy, key, size);
-    return copy;
+    return hub_store_hash (key, size, 0);
 }
 
 int

@@ -6,6 +6,7 @@
 #include <czmq.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <lmdb.h>
 #include "hub_proto.h"
 #include "hub_test.h"
 #include "hub_proc.h"
@@ -791,6 +792,79 @@ test_bad_input (void)
     hub_broker_cleanup (&broker);
 }
 
+//  The content digest as brokers before 2026-12 computed and stored it with
+//  each dedupe key (two FNV-1a lanes over the envelope's bytes)
+static void
+s_legacy_digest (const uint8_t *data, size_t size, uint8_t digest [16])
+{
+    uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL ^ size;
+    for (size_t i = 0; i < size; i++) {
+        a = (a ^ data [i]) * 0x100000001b3ULL;
+        b = (b ^ data [i] ^ (b >> 29)) * 0x100000001b3ULL;
+    }
+    memcpy (digest, &a, 8);
+    memcpy (digest + 8, &b, 8);
+}
+
+//  A store written before the digest changed: a retry of a message stored
+//  then is still a duplicate (not a conflict), and other content under its
+//  msg_id still a conflict. The store's dedupe entry is given the digest an
+//  older broker wrote, through LMDB, while the broker is stopped.
+static void
+test_legacy_digest (void)
+{
+    hub_broker_proc_t broker = { 0 };
+    REQUIRE (hub_broker_start (&broker, "broker-digest") == 0);
+    zsock_t *buyer = s_client (broker.api, BUYER);
+    int code;
+    REQUIRE (s_open_commission (buyer, OCID, &code) == 1);
+    Cyclehub__V1__Envelope env;
+    s_env (&env, OCID);
+    Cyclehub__V1__NeedsAssessed needs = CYCLEHUB__V1__NEEDS_ASSESSED__INIT;
+    needs.population = "Adults in the borough";
+    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_NEEDS_ASSESSED;
+    env.needs_assessed = &needs;
+    REQUIRE (s_publish (buyer, &env, &code) == 2 && code == 0);
+    zsock_destroy (&buyer);
+    CHECK (s_broker_stop (&broker, SIGTERM) == 0);
+
+    uint8_t packed [1024], legacy [16];
+    size_t size = cyclehub__v1__envelope__pack (&env, packed);
+    s_legacy_digest (packed, size, legacy);
+    char key [128];
+    size_t key_len = (size_t) snprintf (key, sizeof key, "%s%c%s", BUYER, 0, env.msg_id);
+    MDB_env *mdb;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = { key_len, key }, v;
+    REQUIRE (mdb_env_create (&mdb) == 0 && mdb_env_set_maxdbs (mdb, 16) == 0
+          && mdb_env_open (mdb, broker.store, 0, 0600) == 0
+          && mdb_txn_begin (mdb, NULL, 0, &txn) == 0
+          && mdb_dbi_open (txn, "dedupe", 0, &dbi) == 0
+          && mdb_get (txn, dbi, &k, &v) == 0 && v.mv_size == 8 + 16);
+    uint8_t value [24];
+    memcpy (value, v.mv_data, sizeof value);
+    //  The broker stored a digest of its own, not the old one: else this
+    //  test would not reach the old function
+    CHECK (memcmp (value + 8, legacy, 16) != 0);
+    memcpy (value + 8, legacy, 16);
+    v.mv_size = sizeof value;
+    v.mv_data = value;
+    REQUIRE (mdb_put (txn, dbi, &k, &v, 0) == 0 && mdb_txn_commit (txn) == 0);
+    mdb_env_close (mdb);
+
+    REQUIRE (hub_broker_start (&broker, "restart") == 0);     //  same store and ports
+    buyer = s_client (broker.api, BUYER);
+    CHECK_MSG (s_publish (buyer, &env, &code) == 2 && code == 100,
+               "a retry of a message stored with the old digest: code %d", code);
+    needs.population = "Someone else";
+    CHECK (s_publish (buyer, &env, &code) == 0
+        && code == CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_DUPLICATE_CONFLICT);
+    zsock_destroy (&buyer);
+    CHECK (s_broker_stop (&broker, SIGTERM) == 0);
+    hub_broker_cleanup (&broker);
+}
+
 //  SIGKILL while a publisher streams with many publishes in flight: every
 //  acked seq is present and intact after a restart.
 static void
@@ -983,6 +1057,7 @@ main (void)
     test_command_line ();
     test_whole_cycle ();
     test_bad_input ();
+    test_legacy_digest ();
     test_kill_during_stream ();
     HUB_TEST_DONE ();
 }
