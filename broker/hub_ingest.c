@@ -1057,12 +1057,20 @@ hub_ingest_committed (hub_ingest_t *self)
     hub_log_debug ("ingest: committed requests=%zu events=%zu rc=%d open=%zu",
                    hub_batch_size (self->committing), hub_batch_accepted (self->committing),
                    rc, hub_batch_size (self->open));
-    if (rc != 0)
-        s_fail (self, rc);
     hub_batch_t *batch = self->committing;
+    if (rc != 0) {
+        s_fail (self, rc);              //  the open batch was checked on top of this one
+        self->committing = NULL;
+        s_finish (self, batch, rc);
+        s_kick (self);
+        return;
+    }
+    //  The open batch goes to the writer before this one is answered, so
+    //  that its commit overlaps these replies and events (the writer waited
+    //  for them before). This batch, emptied by s_finish, is then the open one.
     self->committing = NULL;
-    s_finish (self, batch, rc);
     s_kick (self);
+    s_finish (self, batch, rc);
 }
 
 zsock_t *

@@ -139,6 +139,18 @@ s_env (Cyclehub__V1__Envelope *env, const char *ocid)
     env->sent_at_ms = zclock_time ();
 }
 
+//  A needs.assessed envelope for ocid, its body in *needs (the caller's)
+static void
+s_needs_assessed (Cyclehub__V1__Envelope *env, Cyclehub__V1__NeedsAssessed *needs,
+                  const char *ocid, const char *population)
+{
+    s_env (env, ocid);
+    cyclehub__v1__needs_assessed__init (needs);
+    needs->population = (char *) population;
+    env->body_case = CYCLEHUB__V1__ENVELOPE__BODY_NEEDS_ASSESSED;
+    env->needs_assessed = needs;
+}
+
 static uint64_t
 s_open_commission (zsock_t *client, const char *ocid, int *code)
 {
@@ -623,11 +635,8 @@ test_whole_cycle (void)
     REQUIRE (hub_broker_start (&broker, "restart") == 0);     //  same store and ports
     buyer = s_client (broker.api, BUYER);
     Cyclehub__V1__Envelope env;
-    s_env (&env, OCID);
-    Cyclehub__V1__NeedsAssessed needs = CYCLEHUB__V1__NEEDS_ASSESSED__INIT;
-    needs.population = "Adults, second cycle";
-    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_NEEDS_ASSESSED;
-    env.needs_assessed = &needs;
+    Cyclehub__V1__NeedsAssessed needs;
+    s_needs_assessed (&env, &needs, OCID, "Adults, second cycle");
     int code;
     CHECK (s_publish (buyer, &env, &code) == (uint64_t) n + 1);
     //  The state survived: tender.amended is illegal in analyse
@@ -819,11 +828,8 @@ test_legacy_digest (void)
     int code;
     REQUIRE (s_open_commission (buyer, OCID, &code) == 1);
     Cyclehub__V1__Envelope env;
-    s_env (&env, OCID);
-    Cyclehub__V1__NeedsAssessed needs = CYCLEHUB__V1__NEEDS_ASSESSED__INIT;
-    needs.population = "Adults in the borough";
-    env.body_case = CYCLEHUB__V1__ENVELOPE__BODY_NEEDS_ASSESSED;
-    env.needs_assessed = &needs;
+    Cyclehub__V1__NeedsAssessed needs;
+    s_needs_assessed (&env, &needs, OCID, "Adults in the borough");
     REQUIRE (s_publish (buyer, &env, &code) == 2 && code == 0);
     zsock_destroy (&buyer);
     CHECK (s_broker_stop (&broker, SIGTERM) == 0);
