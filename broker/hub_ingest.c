@@ -1065,12 +1065,20 @@ hub_ingest_committed (hub_ingest_t *self)
         s_kick (self);
         return;
     }
-    //  The open batch goes to the writer before this one is answered, so
-    //  that its commit overlaps these replies and events (the writer waited
-    //  for them before). This batch, emptied by s_finish, is then the open one.
+    //  An open batch with publishes goes to the writer before this one is
+    //  answered, so that its commit overlaps these replies and events (the
+    //  writer waited for them before); this batch, emptied by s_finish, is
+    //  then the open one. One without publishes is answered at once by
+    //  s_kick: after this one, as its requests came after
     self->committing = NULL;
-    s_kick (self);
-    s_finish (self, batch, rc);
+    if (hub_batch_accepted (self->open) > 0) {
+        s_kick (self);
+        s_finish (self, batch, rc);
+    }
+    else {
+        s_finish (self, batch, rc);
+        s_kick (self);
+    }
 }
 
 zsock_t *
