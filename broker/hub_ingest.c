@@ -978,6 +978,8 @@ hub_ingest_writer (hub_ingest_t *self)
     return zactor_sock (self->writer);
 }
 
+#define S_DRAIN_SLOTS 512              //  slots a drain takes, at most, a turn of the loop
+
 //  Receives what waits on socket (api or http) into the open batch.
 static void
 s_drain (hub_ingest_t *self, void *socket)
@@ -987,8 +989,11 @@ s_drain (hub_ingest_t *self, void *socket)
     int64_t start = hub_latency_now ();
     hub_slot_t *slot;
     //  A request's form is checked on receipt, so that a PublishBatch's
-    //  envelopes can take the slots right after it
-    while ((slot = hub_batch_free_slot (batch)) && s_receive (self, socket, slot)) {
+    //  envelopes can take the slots right after it. At most S_DRAIN_SLOTS
+    //  a turn of the loop: a finished commit is then answered, and the
+    //  writer given the next batch, without waiting for a long check
+    while (hub_batch_size (batch) - first < S_DRAIN_SLOTS
+       &&  (slot = hub_batch_free_slot (batch)) && s_receive (self, socket, slot)) {
         if (*slot->verdict.reason == 0)
             s_check_request (self, slot);
         hub_batch_add (batch);

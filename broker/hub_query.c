@@ -278,6 +278,14 @@ hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
     filter.agencies = agencies;
     filter.types = types;
     filter.stages = stages;
+    //  The page is built where it is sent from, after room for its head
+    out->size = 0;
+    if (hub_buf_reserve (out, S_PAGE_HEAD)) {
+        s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
+                  "the broker is out of memory; retry later", out);
+        return 0;
+    }
+    out->size = S_PAGE_HEAD;
     hub_store_txn_t *snapshot;
     if (hub_store_read_begin (store, &snapshot)) {
         s_reject (request_id, CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_INTERNAL, "",
@@ -286,17 +294,13 @@ hub_query_history (hub_store_t *store, const hub_broker_config_t *config,
     }
     uint64_t last_seq = 0, next_seq = 0;
     bool end = false;
-    //  The page is built where it is sent from, after room for its head
-    out->size = 0;
     s_page_t page = { .store = store, .snapshot = snapshot, .reader = reader, .out = out };
-    page.out_of_memory = hub_buf_reserve (out, S_PAGE_HEAD) != 0;
-    out->size = page.out_of_memory? 0: S_PAGE_HEAD;
     for (size_t i = 0; hub_proto_type_at (i); i++)
         if (hub_proto_type_may_be_personal (hub_proto_type_at (i)) && page.npersonal < 8)
             page.personal [page.npersonal++] = hub_proto_type_name (hub_proto_type_at (i));
     page.sees = zhashx_new ();
-    int rc = page.out_of_memory? 0: hub_store_last_seq (store, snapshot, &last_seq);
-    if (rc == 0 && !page.out_of_memory)
+    int rc = hub_store_last_seq (store, snapshot, &last_seq);
+    if (rc == 0)
         rc = hub_store_scan (store, snapshot, &filter, query->from_seq? query->from_seq: 1,
                              limit, config->page_max_bytes, s_page_visit, &page, &next_seq, &end);
     hub_store_read_end (&snapshot);

@@ -84,8 +84,9 @@ s_serve (zsock_t *pipe, const hub_reader_args_t *args)
         size_t start = hub_query_history (args->store, args->config, request->request_id,
                                           request->history, reader, &reply);
         zmq_msg_t page;
-        if (zmq_msg_init_data (&page, reply.data + start, reply.size - start,
-                               s_pool_put, reply.data) == 0) {
+        //  No buffer at all (out of memory): no reply; the client asks again
+        if (reply.data && zmq_msg_init_data (&page, reply.data + start, reply.size - start,
+                                             s_pool_put, reply.data) == 0) {
             zframe_send (&routing, pipe, ZFRAME_MORE);
             zmq_msg_send (&page, zsock_resolve (pipe), ZMQ_SNDMORE);
             zframe_send (&source, pipe, 0);
