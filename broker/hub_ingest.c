@@ -1008,10 +1008,10 @@ s_drain (hub_ingest_t *self, void *socket)
             snapshot = NULL;        //  each lookup then takes its own
         int over = -1;
         for (size_t i = first; i < hub_batch_size (batch); i++) {
-            hub_slot_t *slot = hub_batch_slot (batch, i);
-            if (!slot->member)
+            hub_slot_t *received = hub_batch_slot (batch, i);
+            if (!received->member)
                 over = -1;          //  another connection's, or another request's
-            s_check (self, snapshot, slot, &over);
+            s_check (self, snapshot, received, &over);
         }
         //  Snapshots stay short: the writer must wait for them to end
         //  before it can grow the map
