@@ -1063,27 +1063,21 @@ hub_ingest_committed (hub_ingest_t *self)
                    hub_batch_size (self->committing), hub_batch_accepted (self->committing),
                    rc, hub_batch_size (self->open));
     hub_batch_t *batch = self->committing;
-    if (rc != 0) {
-        s_fail (self, rc);              //  the open batch was checked on top of this one
-        self->committing = NULL;
-        s_finish (self, batch, rc);
-        s_kick (self);
-        return;
-    }
+    if (rc != 0)
+        s_fail (self, rc);              //  refuses the open batch's publishes too
+    self->committing = NULL;
     //  An open batch with publishes goes to the writer before this one is
     //  answered, so that its commit overlaps these replies and events (the
     //  writer waited for them before); this batch, emptied by s_finish, is
-    //  then the open one. One without publishes is answered at once by
-    //  s_kick: after this one, as its requests came after
-    self->committing = NULL;
-    if (hub_batch_accepted (self->open) > 0) {
+    //  then the open one. One without publishes (after a failed commit,
+    //  every one) is answered by s_kick: after this one, as its requests
+    //  came after
+    bool overlap = hub_batch_accepted (self->open) > 0;
+    if (overlap)
         s_kick (self);
-        s_finish (self, batch, rc);
-    }
-    else {
-        s_finish (self, batch, rc);
+    s_finish (self, batch, rc);
+    if (!overlap)
         s_kick (self);
-    }
 }
 
 zsock_t *
