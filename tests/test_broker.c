@@ -801,6 +801,17 @@ test_bad_input (void)
     hub_broker_cleanup (&broker);
 }
 
+//  A broker of its own with OCID opened by BUYER; returns BUYER's client
+static zsock_t *
+s_broker_with_commission (hub_broker_proc_t *broker, const char *tag)
+{
+    REQUIRE (hub_broker_start (broker, tag) == 0);
+    zsock_t *buyer = s_client (broker->api, BUYER);
+    int code;
+    REQUIRE (s_open_commission (buyer, OCID, &code) == 1);
+    return buyer;
+}
+
 //  Replies to one connection come in the order of its requests: a status
 //  asked for right after a publish, while that publish's batch commits,
 //  is answered after the publish's ack, never before it.
@@ -808,10 +819,7 @@ static void
 test_reply_order (void)
 {
     hub_broker_proc_t broker = { 0 };
-    REQUIRE (hub_broker_start (&broker, "broker-order") == 0);
-    zsock_t *buyer = s_client (broker.api, BUYER);
-    int code;
-    REQUIRE (s_open_commission (buyer, OCID, &code) == 1);
+    zsock_t *buyer = s_broker_with_commission (&broker, "broker-order");
     Cyclehub__V1__StatusQuery status = CYCLEHUB__V1__STATUS_QUERY__INIT;
     uint64_t id = 1000;
     int in_order = 0, acks = 0;
@@ -847,6 +855,47 @@ test_reply_order (void)
     hub_broker_cleanup (&broker);
 }
 
+//  More history requests at once than the reader thread's queue holds: the
+//  broker answers the rest itself (hub_query_history's page moved to the
+//  front of its reply). Every request gets its own well-formed page.
+static void
+test_history_burst (void)
+{
+    hub_broker_proc_t broker = { 0 };
+    zsock_t *reader = s_broker_with_commission (&broker, "broker-burst");
+    enum { N = 4000 };
+    Cyclehub__V1__HistoryQuery query = CYCLEHUB__V1__HISTORY_QUERY__INIT;
+    query.from_seq = 1;
+    query.limit = 1;
+    for (uint64_t id = 1; id <= N; id++) {
+        Cyclehub__V1__Request request = CYCLEHUB__V1__REQUEST__INIT;
+        request.request_id = id;
+        request.body_case = CYCLEHUB__V1__REQUEST__BODY_HISTORY;
+        request.history = &query;
+        s_send_request (reader, &request);
+    }
+    static bool seen [N + 1];
+    int pages = 0, other = 0;
+    for (int i = 0; i < N; i++) {
+        Cyclehub__V1__Reply *reply = s_recv_reply (reader);
+        if (!reply)
+            break;
+        uint64_t id = reply->request_id;
+        bool page = id >= 1 && id <= N && !seen [id]
+                 && reply->body_case == CYCLEHUB__V1__REPLY__BODY_PAGE
+                 && reply->page->n_events == 1 && reply->page->last_seq == 1;
+        if (page)
+            seen [id] = true;
+        pages += page;
+        other += !page;
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+    }
+    CHECK_MSG (pages == N && other == 0, "%d pages of %d, %d other replies", pages, N, other);
+    zsock_destroy (&reader);
+    CHECK (s_broker_stop (&broker, SIGTERM) == 0);
+    hub_broker_cleanup (&broker);
+}
+
 //  The content digest as brokers before 2026-12 computed and stored it with
 //  each dedupe key (two FNV-1a lanes over the envelope's bytes)
 static void
@@ -869,10 +918,8 @@ static void
 test_legacy_digest (void)
 {
     hub_broker_proc_t broker = { 0 };
-    REQUIRE (hub_broker_start (&broker, "broker-digest") == 0);
-    zsock_t *buyer = s_client (broker.api, BUYER);
+    zsock_t *buyer = s_broker_with_commission (&broker, "broker-digest");
     int code;
-    REQUIRE (s_open_commission (buyer, OCID, &code) == 1);
     Cyclehub__V1__Envelope env;
     Cyclehub__V1__NeedsAssessed needs;
     s_needs_assessed (&env, &needs, OCID, "Adults in the borough");
@@ -1111,6 +1158,7 @@ main (void)
     test_bad_input ();
     test_legacy_digest ();
     test_reply_order ();
+    test_history_burst ();
     test_kill_during_stream ();
     HUB_TEST_DONE ();
 }
