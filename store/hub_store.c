@@ -33,21 +33,21 @@
 //  Under this many bytes free, an EIO from a write is taken for a full disk
 #define S_DISK_LOW             (UINT64_C (16) << 20)
 
-//  The format this build migrates from (by adding the responses index)
+//  The oldest format this build upgrades: 1 (no responses index) and 2 (the
+//  indexes as three trees of dup lists, by_commission, by_agency, by_type)
 #define S_FORMAT_MIGRATABLE    1
+static const char *s_old_dbs [] = { "by_commission", "by_agency", "by_type" };
 
 static const struct {
     const char *name;
     unsigned flags;
 } s_dbs [S_DB_COUNT] = {
     { "events",        MDB_INTEGERKEY },
-    //  Index keys are [seq >> S_BLOCK_SHIFT, 4 bytes big-endian][key], so a
-    //  batch's entries land in the current block's small region of the tree
+    //  Index keys begin with their kind and block (hub_store_priv.h), so a
+    //  batch's runs land in the current block's small region of the tree
     //  (a few pages) rather than one page per commission; a lookup walks
-    //  the blocks from its start seq. The seqs are fixed-size dups.
-    { "by_commission", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP },
-    { "by_agency",     MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP },
-    { "by_type",       MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP },
+    //  the blocks from its start seq
+    { "index",         0 },
     { "commissions",   0 },
     { "dedupe",        0 },
     { "counts",        0 },
@@ -394,17 +394,19 @@ s_meta_create (hub_store_t *self, MDB_txn *txn, char *err, size_t errsize)
     return 0;
 }
 
-//  Checks the meta of an existing store: *migrate is set for a store of
-//  the format this build upgrades (writable opens only)
+//  Checks the meta of an existing store: *migrate is set to the format of
+//  a store this build upgrades (writable opens only), else 0
 static int
 s_meta_check (hub_store_t *self, MDB_txn *txn, const char *version_text,
-              bool *migrate, char *err, size_t errsize)
+              int *migrate, char *err, size_t errsize)
 {
     char *endp;
     long version = strtol (version_text, &endp, 10);
     bool known = *version_text && !*endp;
-    *migrate = known && version == S_FORMAT_MIGRATABLE && !self->read_only;
-    if (known && version == S_FORMAT_MIGRATABLE && self->read_only) {
+    bool upgradable = known && version >= S_FORMAT_MIGRATABLE
+                   && version < HUB_STORE_FORMAT_VERSION;
+    *migrate = upgradable && !self->read_only? (int) version: 0;
+    if (upgradable && self->read_only) {
         hub_store_errf (err, errsize, "the store in %s has format version %ld, which this build "
                         "upgrades to format version %d when it opens it read-write: start "
                         "cyclehubd on it once, then open it read-only", self->dir, version,
@@ -426,27 +428,52 @@ s_meta_check (hub_store_t *self, MDB_txn *txn, const char *version_text,
     return 0;
 }
 
-//  Format 1 -> 2: the responses index, built from the stored events in the
-//  open's transaction, so a failure leaves the store at format 1
+//  Deletes the trees of dup lists that format 2 kept its indexes in
 static int
-s_migrate (hub_store_t *self, MDB_txn *txn, char *err, size_t errsize)
+s_drop_old_indexes (MDB_txn *txn)
+{
+    int rc = 0;
+    for (size_t i = 0; i < sizeof s_old_dbs / sizeof s_old_dbs [0] && rc == 0; i++) {
+        MDB_dbi dbi;
+        rc = mdb_dbi_open (txn, s_old_dbs [i], 0, &dbi);
+        if (rc == 0)
+            rc = mdb_drop (txn, dbi, 1);
+        else
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    return rc;
+}
+
+//  Upgrades a store of format `from` in the open's transaction, so a
+//  failure leaves it as it was: format 1 -> 2 added the responses index,
+//  2 -> 3 the index of runs in place of the trees of dup lists; both are
+//  built from the stored events
+static int
+s_migrate (hub_store_t *self, MDB_txn *txn, int from, char *err, size_t errsize)
 {
     int64_t started = zclock_mono ();
-    uint64_t responses = 0;
-    int rc = hub_store_build_responses (self, txn, &responses);
+    uint64_t responses = 0, entries = 0;
+    int rc = 0;
+    if (from < 2)
+        rc = hub_store_build_responses (self, txn, &responses);
+    if (rc == 0)
+        rc = hub_store_build_index (self, txn, &entries);
+    if (rc == 0)
+        rc = s_drop_old_indexes (txn);
     if (rc == 0)
         rc = s_meta_put_version (self, txn, HUB_STORE_FORMAT_VERSION);
     if (rc == MDB_MAP_FULL)
         return HUB_STORE_FULL;      //  s_open_txn grows the map and retries
     if (rc) {
         hub_store_errf (err, errsize, "cannot upgrade the store in %s from format version %d "
-                        "to %d: %s", self->dir, S_FORMAT_MIGRATABLE, HUB_STORE_FORMAT_VERSION,
+                        "to %d: %s", self->dir, from, HUB_STORE_FORMAT_VERSION,
                         mdb_strerror (rc));
         return HUB_STORE_ERROR;
     }
     zsys_info ("store: upgraded dir=%s from_version=%d to_version=%d responses=%" PRIu64
-               " ms=%" PRId64, self->dir, S_FORMAT_MIGRATABLE, HUB_STORE_FORMAT_VERSION,
-               responses, zclock_mono () - started);
+               " index_entries=%" PRIu64 " ms=%" PRId64, self->dir, from,
+               HUB_STORE_FORMAT_VERSION, responses, entries, zclock_mono () - started);
     return 0;
 }
 
@@ -454,10 +481,10 @@ s_migrate (hub_store_t *self, MDB_txn *txn, char *err, size_t errsize)
 //  opens the others: a store of another format is named as such rather
 //  than failing on a database it lacks or whose flags changed
 static int
-s_open_meta (hub_store_t *self, MDB_txn *txn, bool *migrate, char *err, size_t errsize)
+s_open_meta (hub_store_t *self, MDB_txn *txn, int *migrate, char *err, size_t errsize)
 {
     unsigned create = self->read_only? 0: MDB_CREATE;
-    *migrate = false;
+    *migrate = 0;
     int rc = mdb_dbi_open (txn, s_dbs [S_DB_META].name, create, &self->dbi [S_DB_META]);
     if (rc) {
         hub_store_errf (err, errsize, "%s is not a cyclehub store (database meta: %s)",
@@ -480,7 +507,7 @@ static int
 s_open_dbs (hub_store_t *self, MDB_txn *txn, char *err, size_t errsize)
 {
     unsigned create = self->read_only? 0: MDB_CREATE;
-    bool migrate;
+    int migrate;
     int result = s_open_meta (self, txn, &migrate, err, errsize);
     for (int i = 0; i < S_DB_META && result == 0; i++) {
         int rc = mdb_dbi_open (txn, s_dbs [i].name, s_dbs [i].flags | create, &self->dbi [i]);
@@ -494,7 +521,7 @@ s_open_dbs (hub_store_t *self, MDB_txn *txn, char *err, size_t errsize)
         }
     }
     if (result == 0 && migrate)
-        result = s_migrate (self, txn, err, errsize);
+        result = s_migrate (self, txn, migrate, err, errsize);
     if (result == 0) {
         int rc = hub_store_mdb_last_seq (self, txn, &self->last_seq);
         if (rc) {
@@ -600,7 +627,7 @@ s_env_open (hub_store_t *self, const hub_store_options_t *o, char *err, size_t e
         hub_store_errf (err, errsize, "cannot create an LMDB environment: %s", mdb_strerror (rc));
         return HUB_STORE_ERROR;
     }
-    if ((rc = mdb_env_set_maxdbs (self->env, S_DB_COUNT))
+    if ((rc = mdb_env_set_maxdbs (self->env, S_MAX_DBS))
     ||  (rc = mdb_env_set_maxreaders (self->env, o->max_readers))
     ||  (rc = mdb_env_set_mapsize (self->env, o->map_size))) {
         hub_store_errf (err, errsize, "cannot configure the LMDB environment: %s",
@@ -636,7 +663,7 @@ s_free (hub_store_t *self)
     pthread_cond_destroy (&self->cond);
     pthread_mutex_destroy (&self->mutex);
     free (self->entries);
-    free (self->seqs);
+    free (self->offsets);
     free (self->dir);
     free (self);
 }
@@ -725,8 +752,21 @@ hub_store_test_set_format_version (hub_store_t *self, int version)
         return hub_store_lmdb_error (self, "begin write", rc);
     rc = s_meta_put_version (self, txn, version);
     //  Format 1 had no responses index: drop it, as format 1 left the store
-    if (rc == 0 && version == S_FORMAT_MIGRATABLE)
+    if (rc == 0 && version == 1)
         rc = mdb_drop (txn, self->dbi [S_DB_RESPONSES], 1);
+    //  Formats 1 and 2 had no index of runs, but trees of dup lists: empty
+    //  the one, and make the others with an entry each for the upgrade to drop
+    if (rc == 0 && version < 3)
+        rc = mdb_drop (txn, self->dbi [S_DB_INDEX], 0);
+    for (size_t i = 0; i < sizeof s_old_dbs / sizeof s_old_dbs [0] && rc == 0 && version < 3; i++) {
+        MDB_dbi dbi;
+        uint64_t seq = 1;
+        MDB_val k = { 4, "old" }, v = { sizeof seq, &seq };
+        rc = mdb_dbi_open (txn, s_old_dbs [i], MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED
+                                               | MDB_INTEGERDUP, &dbi);
+        if (rc == 0)
+            rc = mdb_put (txn, dbi, &k, &v, 0);
+    }
     if (rc) {
         mdb_txn_abort (txn);
         return hub_store_lmdb_error (self, "write format version", rc);

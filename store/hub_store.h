@@ -33,10 +33,13 @@ typedef enum {
                                     short write) while under 16 MiB are free */
 } hub_store_rc_t;
 
-/* Format 2 added the responses index. A format 1 store is upgraded when
-   opened read-write (the index is built from its events, in the open's
-   transaction, and logged); opened read-only it gives HUB_STORE_VERSION. */
-#define HUB_STORE_FORMAT_VERSION 2
+/* Format 2 added the responses index; format 3 keeps the commission,
+   agency and type indexes as runs in one tree, where format 2 had three
+   trees of dup lists (one insert per event and index). A store of format 1
+   or 2 is upgraded when opened read-write (the indexes are built from its
+   events, in the open's transaction, and logged); opened read-only it
+   gives HUB_STORE_VERSION. */
+#define HUB_STORE_FORMAT_VERSION 3
 #define HUB_STORE_DIGEST_SIZE    16
 #define HUB_STORE_DEDUPE_KEY_MAX 511   /* bytes in a dedupe key (LMDB's key limit) */
 
@@ -78,9 +81,10 @@ void
 
 /* FOR TESTS AND MIGRATION TOOLS ONLY: rewrites the format version recorded
    in the store's meta database, so that a later hub_store_open meets a
-   store of another format (HUB_STORE_VERSION). Version 1 also drops the
-   responses index, leaving the store as format 1 wrote it (a later
-   read-write open upgrades it). Destroy the store right after. Returns 0,
+   store of another format (HUB_STORE_VERSION). Versions 1 and 2 also
+   leave the indexes as those formats had them: the index of runs emptied,
+   the trees of dup lists there (with a placeholder entry each), and for 1
+   no responses index (a later read-write open upgrades the store). Destroy the store right after. Returns 0,
    HUB_STORE_INVALID (read-only store or a batch open) or HUB_STORE_ERROR. */
 int
     hub_store_test_set_format_version (hub_store_t *self, int version);

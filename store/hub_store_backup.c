@@ -86,7 +86,7 @@ hub_store_backup (const char *src_dir, const char *dest_dir, char *err, size_t e
     MDB_env *env = NULL;
     int rc = mdb_env_create (&env);
     if (rc == 0)
-        rc = mdb_env_set_maxdbs (env, S_DB_COUNT);
+        rc = mdb_env_set_maxdbs (env, S_MAX_DBS);
     if (rc == 0)
         rc = mdb_env_set_mapsize (env, 0);      //  0: the size the store has
     if (rc == 0)

@@ -5,6 +5,7 @@
 */
 #include "hub_store_priv.h"
 #include "hub_proto.h"
+#include "hub_event_reader.h"
 
 #include <czmq.h>
 
@@ -13,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  One counts key aggregated over a batch
+//  One counts key aggregated over a batch: "stage:do", "type:tender.published"
 typedef struct {
-    char key [S_COUNT_KEY_MAX]; //  "stage:do", "type:tender.published"
+    const char *prefix;         //  "stage:" or "type:"
+    const char *name;           //  the stage's or type's name (borrowed)
     uint64_t delta;             //  events of the batch under it
 } s_count_t;
 
@@ -219,8 +221,8 @@ s_group_cmp (const void *a, const void *b)
 //  through a hash table, the few distinct ones (the batch's commissions,
 //  agencies or types) are sorted, and the entries are placed by counting,
 //  which keeps each key's seqs in order. A key's seqs must be together and
-//  ascending (one MDB_MULTIPLE put each); the keys' order only keeps the
-//  cursor moving forward. Returns 0, or -1 if out of memory.
+//  ascending (one run each); the keys' order only keeps the cursor moving
+//  forward. Returns 0, or -1 if out of memory.
 static int
 s_order_entries (s_entry_t *entries, size_t n)
 {
@@ -272,68 +274,136 @@ s_order_entries (s_entry_t *entries, size_t n)
     return 0;
 }
 
-//  Writes the index entries of the batch for one index: in tree order so
-//  each key's new seqs in a block go in as one MDB_MULTIPLE put: per
-//  batch, one put per (key, block), not one per event.
+//  Writes one index's n entries (made in seq order), its kind of key:
+//  one put per run, the entries of one key in one block (hub_store_priv.h)
 static int
-s_write_index (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int db)
+s_write_runs (hub_store_t *self, MDB_cursor *cursor, char kind, s_entry_t *entries, size_t n)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < batch->nevents; i++) {
-        const hub_store_event_t *e = &batch->events [i];
-        const char *key = db == S_DB_BY_COMMISSION? e->commission_id
-                        : db == S_DB_BY_AGENCY? e->agency: e->type;
-        if (!key || !*key)
-            continue;
-        self->entries [n++] = (s_entry_t) { key, strlen (key), e->seq };
-    }
     if (n == 0)
         return 0;
-    if (s_order_entries (self->entries, n))
+    if (s_order_entries (entries, n))
         return ENOMEM;
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, self->dbi [db], &cursor);
-    if (rc)
-        return rc;
+    int rc = 0;
     for (size_t i = 0; i < n && rc == 0; ) {
-        const s_entry_t *first = &self->entries [i];
+        const s_entry_t *first = &entries [i];
+        uint64_t block = first->seq >> S_BLOCK_SHIFT;
         size_t j = i;
-        while (j < n && self->entries [j].len == first->len
-           && (self->entries [j].seq >> S_BLOCK_SHIFT) == (first->seq >> S_BLOCK_SHIFT)
-           && memcmp (self->entries [j].key, first->key, first->len) == 0) {
-            self->seqs [j - i] = self->entries [j].seq;
+        while (j < n && entries [j].len == first->len
+           && (entries [j].seq >> S_BLOCK_SHIFT) == block
+           && memcmp (entries [j].key, first->key, first->len) == 0) {
+            self->offsets [j - i] = (uint16_t) (entries [j].seq & S_BLOCK_MASK);
             j++;
         }
         uint8_t buf [S_MAX_KEY];
-        MDB_val k = { hub_store_index_key (buf, first->seq, first->key, first->len), buf };
-        if (j - i == 1) {
-            MDB_val v = { sizeof (uint64_t), self->seqs };
-            rc = mdb_cursor_put (cursor, &k, &v, MDB_APPENDDUP);
-        }
-        else {
-            MDB_val v [2] = { { sizeof (uint64_t), self->seqs }, { j - i, NULL } };
-            rc = mdb_cursor_put (cursor, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
-        }
+        MDB_val k = { hub_store_index_key (buf, kind, first->seq, first->key, first->len), buf };
+        MDB_val v = { (j - i) * sizeof (uint16_t), self->offsets };
+        rc = mdb_cursor_put (cursor, &k, &v, MDB_NOOVERWRITE);
         i = j;
+    }
+    return rc;
+}
+
+//  Room for n index entries and a run of up to n offsets; false if out of
+//  memory (the message set)
+static bool
+s_index_scratch (hub_store_t *self, size_t n)
+{
+    if (s_grow ((void **) &self->entries, &self->entries_max, n, sizeof *self->entries)
+    ||  s_grow ((void **) &self->offsets, &self->offsets_max, n, sizeof *self->offsets)) {
+        hub_store_set_error (self, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+//  The kinds of index key, in key order, so one cursor moves forward
+static const char s_kinds [3] = { S_INDEX_AGENCY, S_INDEX_COMMISSION, S_INDEX_TYPE };
+
+//  The key of kind among an event's fields
+static const char *
+s_kind_key (const hub_store_event_t *e, char kind)
+{
+    return kind == S_INDEX_COMMISSION? e->commission_id
+         : kind == S_INDEX_AGENCY? e->agency: e->type;
+}
+
+//  The three indexes' runs of the batch
+static int
+s_write_indexes (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int *fault)
+{
+    if (!s_index_scratch (self, batch->nevents)) {
+        *fault = HUB_STORE_ERROR;
+        return S_FAULT;
+    }
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, self->dbi [S_DB_INDEX], &cursor);
+    if (rc)
+        return rc;
+    for (size_t kind = 0; kind < sizeof s_kinds && rc == 0; kind++) {
+        size_t n = 0;
+        for (size_t i = 0; i < batch->nevents; i++) {
+            const hub_store_event_t *e = &batch->events [i];
+            const char *key = s_kind_key (e, s_kinds [kind]);
+            if (key && *key)
+                self->entries [n++] = (s_entry_t) { key, strlen (key), e->seq };
+        }
+        rc = s_write_runs (self, cursor, s_kinds [kind], self->entries, n);
     }
     mdb_cursor_close (cursor);
     return rc;
 }
 
-//  The three indexes, with the scratch arrays they sort in
-static int
-s_write_indexes (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int *fault)
+//  Format 1 or 2 -> 3: the log's events read back block by block (the keys
+//  point into the events' pages, which the transaction does not write)
+int
+hub_store_build_index (hub_store_t *self, MDB_txn *txn, uint64_t *count)
 {
-    if (s_grow ((void **) &self->entries, &self->entries_max, batch->nevents,
-                sizeof *self->entries)
-    ||  s_grow ((void **) &self->seqs, &self->seqs_max, batch->nevents, sizeof *self->seqs)) {
-        hub_store_set_error (self, "out of memory");
-        *fault = HUB_STORE_ERROR;
-        return S_FAULT;
+    const size_t block_size = S_BLOCK_MASK + 1;
+    *count = 0;
+    if (!s_index_scratch (self, sizeof s_kinds * block_size))
+        return ENOMEM;
+    MDB_cursor *events = NULL, *index = NULL;
+    int rc = mdb_cursor_open (txn, self->dbi [S_DB_EVENTS], &events);
+    if (rc == 0)
+        rc = mdb_cursor_open (txn, self->dbi [S_DB_INDEX], &index);
+    size_t n [sizeof s_kinds] = { 0 };
+    uint64_t block = 0;
+    MDB_val k, v;
+    int get = rc? rc: mdb_cursor_get (events, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        uint64_t seq = 0;
+        if (get == 0)
+            memcpy (&seq, k.mv_data, sizeof seq);
+        if (get || (seq >> S_BLOCK_SHIFT) != block) {
+            //  The block before is complete: its runs
+            for (size_t i = 0; i < sizeof s_kinds && rc == 0; i++) {
+                rc = s_write_runs (self, index, s_kinds [i], self->entries + i * block_size, n [i]);
+                *count += n [i];
+                n [i] = 0;
+            }
+            block = seq >> S_BLOCK_SHIFT;
+        }
+        if (get || rc)
+            break;
+        hub_event_fields_t f;
+        const char *id = "";
+        size_t id_len = 0;
+        if (hub_event_read (v.mv_data, v.mv_size, &f) && hub_event_commission (&f, &id, &id_len)) {
+            //  In s_kinds' order: agency, commission, type
+            const char *keys [sizeof s_kinds] = { f.sender, id, f.type };
+            size_t lens [sizeof s_kinds] = { f.sender_len, id_len, f.type_len };
+            for (size_t i = 0; i < sizeof s_kinds; i++)
+                if (lens [i] && lens [i] <= S_MAX_INDEX_KEY)
+                    self->entries [i * block_size + n [i]++] = (s_entry_t) { keys [i], lens [i], seq };
+        }
+        get = mdb_cursor_get (events, &k, &v, MDB_NEXT);
     }
-    int rc = 0;
-    for (int db = S_DB_BY_COMMISSION; db <= S_DB_BY_TYPE && rc == 0; db++)
-        rc = s_write_index (self, batch, txn, db);
+    if (index)
+        mdb_cursor_close (index);
+    if (events)
+        mdb_cursor_close (events);
+    if (rc == 0 && get != MDB_NOTFOUND)
+        rc = get;
     return rc;
 }
 
@@ -412,7 +482,14 @@ s_count_flush (hub_store_t *self, MDB_txn *txn, s_count_t *counts, size_t *n)
 {
     int rc = 0;
     for (size_t c = 0; c < *n && rc == 0; c++) {
-        MDB_val k = { strlen (counts [c].key), counts [c].key }, v;
+        //  Append checked that the key fits
+        char key [S_COUNT_KEY_MAX];
+        size_t plen = strlen (counts [c].prefix), nlen = strlen (counts [c].name);
+        if (plen + nlen >= sizeof key)
+            nlen = sizeof key - 1 - plen;
+        memcpy (key, counts [c].prefix, plen);
+        memcpy (key + plen, counts [c].name, nlen);
+        MDB_val k = { plen + nlen, key }, v;
         uint64_t total = 0;
         rc = mdb_get (txn, self->dbi [S_DB_COUNTS], &k, &v);
         if (rc == 0 && v.mv_size == sizeof total)
@@ -428,20 +505,15 @@ s_count_flush (hub_store_t *self, MDB_txn *txn, s_count_t *counts, size_t *n)
     return rc;
 }
 
+//  Two per event: the names are mostly the same few static strings (the
+//  type table's, the stage table's), so a pointer compares first
 static int
 s_count_add (hub_store_t *self, MDB_txn *txn, s_count_t *counts, size_t *n, size_t max,
              const char *prefix, const char *name)
 {
-    //  Two per event: copies, no printf (append checked that it fits)
-    char key [S_COUNT_KEY_MAX];
-    size_t plen = strlen (prefix), nlen = strlen (name);
-    if (plen + nlen >= sizeof key)
-        nlen = sizeof key - 1 - plen;
-    memcpy (key, prefix, plen);
-    memcpy (key + plen, name, nlen);
-    key [plen + nlen] = 0;
     for (size_t i = 0; i < *n; i++)
-        if (strcmp (counts [i].key, key) == 0) {
+        if (counts [i].prefix == prefix
+        && (counts [i].name == name || strcmp (counts [i].name, name) == 0)) {
             counts [i].delta++;
             return 0;
         }
@@ -451,11 +523,12 @@ s_count_add (hub_store_t *self, MDB_txn *txn, s_count_t *counts, size_t *n, size
         if (rc)
             return rc;
     }
-    memcpy (counts [*n].key, key, sizeof key);
-    counts [*n].delta = 1;
-    (*n)++;
+    counts [(*n)++] = (s_count_t) { prefix, name, 1 };
     return 0;
 }
+
+static const char s_stage_prefix [] = "stage:";
+static const char s_type_prefix [] = "type:";
 
 //  Writes the counts of the batch, aggregated so each key is written once
 static int
@@ -467,10 +540,10 @@ s_write_counts (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn)
     int rc = 0;
     for (size_t i = 0; i < batch->nevents && rc == 0; i++) {
         const hub_store_event_t *e = &batch->events [i];
-        rc = s_count_add (self, txn, counts, &n, max, "stage:",
+        rc = s_count_add (self, txn, counts, &n, max, s_stage_prefix,
                           hub_proto_stage_name ((Cyclehub__V1__Stage) e->stage));
         if (rc == 0 && e->type && *e->type)
-            rc = s_count_add (self, txn, counts, &n, max, "type:", e->type);
+            rc = s_count_add (self, txn, counts, &n, max, s_type_prefix, e->type);
     }
     if (rc == 0)
         rc = s_count_flush (self, txn, counts, &n);

@@ -21,9 +21,12 @@
 #define S_DEFAULT_MAP_MAX      ((size_t) 16 << 30)
 #define S_DEFAULT_READERS      126
 #define S_MAX_KEY              511      //  LMDB's default maximum key size
-#define S_BLOCK_SHIFT          13       //  index keys group seqs in blocks of 8,192
-#define S_BLOCK_PREFIX         4        //  the block number, big-endian, before the key
-#define S_MAX_INDEX_KEY        (S_MAX_KEY - S_BLOCK_PREFIX)
+#define S_MAX_DBS              16       //  the named databases, and an upgrade's old ones
+#define S_BLOCK_SHIFT          13       //  index entries group seqs in blocks of 8,192
+#define S_BLOCK_MASK           ((UINT64_C (1) << S_BLOCK_SHIFT) - 1)
+#define S_INDEX_HEAD           5        //  an index key's kind and block, before the key
+#define S_INDEX_TAIL           3        //  and after it: a NUL and the run's first offset
+#define S_MAX_INDEX_KEY        (S_MAX_KEY - S_INDEX_HEAD - S_INDEX_TAIL)
 #define S_DEDUPE_VALUE         (8 + HUB_STORE_DIGEST_SIZE)
 #define S_RESIZE_WAIT_S        30       //  how long a map resize waits for snapshots
 #define S_COUNT_KEY_MAX        128
@@ -31,9 +34,8 @@
 //  The named databases
 enum {
     S_DB_EVENTS,            //  seq (native uint64, INTEGERKEY) -> packed Event
-    S_DB_BY_COMMISSION,     //  block + commission id -> seqs (DUPSORT, DUPFIXED, INTEGERDUP)
-    S_DB_BY_AGENCY,         //  block + sender org-id -> seqs
-    S_DB_BY_TYPE,           //  block + message type name -> seqs
+    S_DB_INDEX,             //  kind, block, key, run -> seq offsets (since format 3:
+                            //  hub_store_index_key)
     S_DB_COMMISSIONS,       //  commission id -> state bytes
     S_DB_DEDUPE,            //  hub_store_dedupe_key: agency "\0" msg_id -> seq (uint64) + digest
     S_DB_COUNTS,            //  "stage:<name>" / "type:<name>" -> uint64
@@ -77,8 +79,8 @@ struct _hub_store_t {
     bool batch_open;            //  a batch exists (one at a time)
     s_entry_t *entries;         //  commit scratch: index entries
     size_t entries_max;         //  their capacity
-    uint64_t *seqs;             //  commit scratch: one MDB_MULTIPLE run
-    size_t seqs_max;            //  its capacity
+    uint16_t *offsets;          //  commit scratch: one run's offsets in its block
+    size_t offsets_max;         //  their capacity
     char errbuf [256];          //  the last error, for hub_store_strerror
 };
 
@@ -146,9 +148,23 @@ int
 int
     hub_store_mdb_seq_at_time (hub_store_t *self, MDB_txn *txn, int64_t time_ms, uint64_t *seq);
 
-//  An index key: the block of seq, big-endian, then the key bytes
+//  The index (format 3) holds the three indexes of the event log, each a
+//  kind of key: S_INDEX_COMMISSION, S_INDEX_AGENCY (the sender's org-id)
+//  and S_INDEX_TYPE (the message type's name). An entry is a run: the seqs
+//  of one batch under one key in one block of 8,192 seqs. Its key is
+//  [kind][block, 4 bytes big-endian][key][NUL][the run's first offset in
+//  the block, 2 bytes big-endian], so a key's runs in a block are together
+//  and in seq order; its value is the run's offsets in the block (seq &
+//  S_BLOCK_MASK), uint16_t in native order, ascending. One put per run
+//  where dup lists took one insert per seq. Keys never hold a NUL.
+#define S_INDEX_COMMISSION     'c'
+#define S_INDEX_AGENCY         'a'
+#define S_INDEX_TYPE           't'
+
+//  Writes the index key of the run of kind and key starting at seq into
+//  buf (S_MAX_KEY bytes); its length. len <= S_MAX_INDEX_KEY.
 size_t
-    hub_store_index_key (uint8_t *buf, uint64_t seq, const char *key, size_t len);
+    hub_store_index_key (uint8_t *buf, char kind, uint64_t seq, const char *key, size_t len);
 
 //  Writers run inside a batch's transaction; LMDB codes or S_FAULT
 int
@@ -161,6 +177,10 @@ int
 //  receives the responses indexed. An LMDB code.
 int
     hub_store_build_responses (hub_store_t *self, MDB_txn *txn, uint64_t *count);
+//  Format 1 or 2 -> 3: fills the index from the stored events; *count
+//  receives the runs written. An LMDB code.
+int
+    hub_store_build_index (hub_store_t *self, MDB_txn *txn, uint64_t *count);
 
 //  A hash of len bytes for in-memory tables (never stored): FNV-1a's
 //  multiply over eight bytes at a time, then the high bits folded into the

@@ -75,32 +75,39 @@ hub_store_seq_at_time (hub_store_t *self, hub_store_txn_t *txn,
 }
 
 size_t
-hub_store_index_key (uint8_t *buf, uint64_t seq, const char *key, size_t len)
+hub_store_index_key (uint8_t *buf, char kind, uint64_t seq, const char *key, size_t len)
 {
     uint32_t block = (uint32_t) (seq >> S_BLOCK_SHIFT);
-    buf [0] = (uint8_t) (block >> 24);
-    buf [1] = (uint8_t) (block >> 16);
-    buf [2] = (uint8_t) (block >> 8);
-    buf [3] = (uint8_t) block;
-    memcpy (buf + S_BLOCK_PREFIX, key, len);
-    return S_BLOCK_PREFIX + len;
+    uint16_t first = (uint16_t) (seq & S_BLOCK_MASK);
+    buf [0] = (uint8_t) kind;
+    buf [1] = (uint8_t) (block >> 24);
+    buf [2] = (uint8_t) (block >> 16);
+    buf [3] = (uint8_t) (block >> 8);
+    buf [4] = (uint8_t) block;
+    memcpy (buf + S_INDEX_HEAD, key, len);
+    buf [S_INDEX_HEAD + len] = 0;
+    buf [S_INDEX_HEAD + len + 1] = (uint8_t) (first >> 8);
+    buf [S_INDEX_HEAD + len + 2] = (uint8_t) first;
+    return S_INDEX_HEAD + len + S_INDEX_TAIL;
 }
 
 //  --------------------------------------------------------------------------
-//  Where scan candidates come from: an index's dup lists, block by block,
-//  or the event log
+//  Where scan candidates come from: an index's runs, block by block, or
+//  the event log
 
 typedef struct {
     MDB_cursor *events;         //  cursor on the event log
-    MDB_cursor *index;          //  cursor on the chosen index, or NULL
+    MDB_cursor *index;          //  cursor on the index, or NULL
+    char kind;                  //  the index's kind of key
     const char *key;            //  the index key wanted
     size_t key_len;
+    uint8_t prefix [S_MAX_KEY]; //  the key's entries in the block: kind, block, key, NUL
     uint64_t block;             //  the block being read
     uint64_t last_block;        //  the block of the last seq in range
-    bool in_block;              //  positioned within block's dups
-    const uint8_t *chunk;       //  the current page of seqs (may be unaligned)
-    size_t chunk_n;
-    size_t chunk_i;
+    bool in_block;              //  positioned on a run of the block
+    const uint8_t *run;         //  the current run's offsets (may be unaligned)
+    size_t run_n;
+    size_t run_i;
     bool started;               //  first candidate fetched
     uint64_t from;              //  first seq wanted
 } s_iter_t;
@@ -124,18 +131,19 @@ s_iter_log (s_iter_t *it, uint64_t *seq, MDB_val *data)
     return rc;
 }
 
-//  Next page of seqs from the index into v: the rest of this block's dups,
-//  or the first page of the next block holding the key; an empty page when
-//  a block is done or holds no entry. MDB_NOTFOUND past the last block.
+//  Next run of the key into v: the block's next run, or the first run of
+//  the next block; an empty run when a block is done or holds none.
+//  MDB_NOTFOUND past the last block.
 static int
-s_iter_page (s_iter_t *it, MDB_val *v)
+s_iter_run (s_iter_t *it, MDB_val *v)
 {
     MDB_val k;
     v->mv_size = 0;
     v->mv_data = NULL;
+    size_t prefix_len = S_INDEX_HEAD + it->key_len + 1;
     int rc;
     if (it->in_block)
-        rc = mdb_cursor_get (it->index, &k, v, MDB_NEXT_MULTIPLE);
+        rc = mdb_cursor_get (it->index, &k, v, MDB_NEXT);
     else {
         if (!it->started) {
             it->started = true;
@@ -145,21 +153,19 @@ s_iter_page (s_iter_t *it, MDB_val *v)
             it->block++;
         if (it->block > it->last_block)
             return MDB_NOTFOUND;
-        uint8_t buf [S_MAX_KEY];
-        k.mv_size = hub_store_index_key (buf, it->block << S_BLOCK_SHIFT, it->key, it->key_len);
-        k.mv_data = buf;
-        rc = mdb_cursor_get (it->index, &k, v, MDB_SET);
-        if (rc == 0)
-            rc = mdb_cursor_get (it->index, &k, v, MDB_GET_MULTIPLE);
-        //  A key with a single seq has no dup page: LMDB leaves v unset
-        if (rc == 0 && !v->mv_data)
-            rc = mdb_cursor_get (it->index, &k, v, MDB_GET_CURRENT);
-        if (rc == 0)
-            it->in_block = true;
+        k.mv_size = hub_store_index_key (it->prefix, it->kind, it->block << S_BLOCK_SHIFT,
+                                         it->key, it->key_len);
+        k.mv_data = it->prefix;
+        rc = mdb_cursor_get (it->index, &k, v, MDB_SET_RANGE);
     }
+    //  A run of this key and block: the prefix, then the first offset
+    if (rc == 0 && (k.mv_size != prefix_len + 2 || memcmp (k.mv_data, it->prefix, prefix_len)))
+        rc = MDB_NOTFOUND;
+    if (rc == 0 && (v->mv_size == 0 || v->mv_size % sizeof (uint16_t)))
+        return MDB_CORRUPTED;
+    it->in_block = rc == 0;
     if (rc == MDB_NOTFOUND) {
-        it->in_block = false;           //  this block is done, or has no entry
-        v->mv_size = 0;
+        v->mv_size = 0;                 //  this block is done, or has no run
         v->mv_data = NULL;
         return 0;
     }
@@ -173,9 +179,10 @@ s_iter_next (s_iter_t *it, uint64_t *seq, MDB_val *data)
     if (!it->index)
         return s_iter_log (it, seq, data);
     while (true) {
-        while (it->chunk_i < it->chunk_n) {
-            uint64_t s;
-            memcpy (&s, it->chunk + it->chunk_i++ * sizeof s, sizeof s);
+        while (it->run_i < it->run_n) {
+            uint16_t offset;
+            memcpy (&offset, it->run + it->run_i++ * sizeof offset, sizeof offset);
+            uint64_t s = (it->block << S_BLOCK_SHIFT) | offset;
             if (s < it->from)
                 continue;
             //  Candidates ascend, so the seek mostly stays on the cursor's page
@@ -189,14 +196,12 @@ s_iter_next (s_iter_t *it, uint64_t *seq, MDB_val *data)
             return 0;
         }
         MDB_val v;
-        int rc = s_iter_page (it, &v);
+        int rc = s_iter_run (it, &v);
         if (rc)
             return rc;
-        if (v.mv_size % sizeof (uint64_t))
-            return MDB_CORRUPTED;
-        it->chunk = v.mv_data;
-        it->chunk_n = v.mv_size / sizeof (uint64_t);
-        it->chunk_i = 0;
+        it->run = v.mv_data;
+        it->run_n = v.mv_size / sizeof (uint16_t);
+        it->run_i = 0;
     }
 }
 
@@ -214,7 +219,7 @@ typedef struct {
     uint64_t bound;             //  one past the last seq that can match
 } s_plan_t;
 
-static const int s_key_dbs [3] = { S_DB_BY_COMMISSION, S_DB_BY_TYPE, S_DB_BY_AGENCY };
+static const char s_key_kinds [3] = { S_INDEX_COMMISSION, S_INDEX_TYPE, S_INDEX_AGENCY };
 
 //  The seq range: from_seq or since_ms, up to to_seq or the last seq
 static int
@@ -249,9 +254,10 @@ s_plan_iter (hub_store_t *self, MDB_txn *mtxn, s_plan_t *plan, s_iter_t *it)
     for (int i = 0; i < 3 && rc == 0; i++) {
         if (plan->key_lens [i] == 0)
             continue;
-        rc = mdb_cursor_open (mtxn, self->dbi [s_key_dbs [i]], &it->index);
+        rc = mdb_cursor_open (mtxn, self->dbi [S_DB_INDEX], &it->index);
         if (rc)
             break;
+        it->kind = s_key_kinds [i];
         it->key = plan->keys [i];
         it->key_len = plan->key_lens [i];
         it->last_block = (plan->bound - 1) >> S_BLOCK_SHIFT;

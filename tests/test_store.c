@@ -671,7 +671,9 @@ test_version (const char *root)
     hub_store_destroy (&store);
     int rc = hub_store_open (&store, dir, NULL, err, sizeof err);
     CHECK (rc == HUB_STORE_VERSION && store == NULL);
-    CHECK_MSG (strstr (err, "format version 99") && strstr (err, "format version 2"), "%s", err);
+    char reads [64];
+    snprintf (reads, sizeof reads, "reads format version %d", HUB_STORE_FORMAT_VERSION);
+    CHECK_MSG (strstr (err, "format version 99") && strstr (err, reads), "%s", err);
     printf ("version: %s\n", err);
     //  A directory that is a file
     char file [PATH_MAX];
@@ -1202,26 +1204,49 @@ test_responses (const char *root)
     hub_store_destroy (&store);
 }
 
-//  A format 1 store (no responses index) opened by this build: refused
-//  read-only with a sentence, upgraded read-write with its index built
+//  The index scans a user makes (a commission, an agency, a type, and one
+//  with two keys), checked against the model up to last
 static void
-test_upgrade (const char *root)
+s_check_indexes (hub_store_t *store, uint64_t last, const char *what)
+{
+    hub_store_filter_t filters [] = {
+        { .commission_id = s_commissions [3] },
+        { .agency = s_agencies [2] },
+        { .type = s_type_name (1) },
+        { .type = s_type_name (2), .agency = s_agencies [4] },
+    };
+    char label [128];
+    for (size_t i = 0; i < sizeof filters / sizeof filters [0]; i++) {
+        snprintf (label, sizeof label, "%s, index filter %zu", what, i);
+        s_check_filter (store, &filters [i], 0, 100, 0, last, label);
+        s_check_filter (store, &filters [i], last / 2 + 1, 1000, 0, last, label);
+    }
+}
+
+//  A store of an older format opened by this build: refused read-only
+//  with a sentence, upgraded read-write with the indexes that format
+//  lacked built from its events. Format 1 had no responses index, and
+//  formats 1 and 2 kept the commission, agency and type indexes as dup
+//  lists in trees of their own.
+static void
+test_upgrade (const char *root, int from)
 {
     char dir [PATH_MAX];
-    snprintf (dir, sizeof dir, "%s/upgrade", root);
+    snprintf (dir, sizeof dir, "%s/upgrade-%d", root, from);
     char err [256];
     hub_store_t *store = NULL;
     REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
-    for (uint64_t first = 1; first <= 5000; first += BATCH)
+    //  Past the first block of seqs, so the upgrade writes several
+    for (uint64_t first = 1; first <= 10000; first += BATCH)
         CHECK (s_write_range (store, first, first + BATCH - 1, 20) == 0);
     char hub_id [17];
     snprintf (hub_id, sizeof hub_id, "%s", hub_store_hub_id (store));
-    CHECK (hub_store_test_set_format_version (store, 1) == 0);
+    CHECK (hub_store_test_set_format_version (store, from) == 0);
     hub_store_destroy (&store);
     //  A compacting copy: no free pages left over from the dropped index,
-    //  as in a store format 1 wrote
+    //  as in a store the older format wrote
     char copy [PATH_MAX];
-    snprintf (copy, sizeof copy, "%s/upgrade-copy", root);
+    snprintf (copy, sizeof copy, "%s/upgrade-%d-copy", root, from);
     CHECK (hub_store_backup (dir, copy, err, sizeof err) == 0);
     snprintf (dir, sizeof dir, "%s", copy);
 
@@ -1230,8 +1255,10 @@ test_upgrade (const char *root)
     opts.read_only = true;
     int rc = hub_store_open (&store, dir, &opts, err, sizeof err);
     CHECK (rc == HUB_STORE_VERSION && store == NULL);
-    CHECK_MSG (strstr (err, "format version 1") && strstr (err, "read-write"), "%s", err);
-    printf ("upgrade, read-only: %s\n", err);
+    char version [32];
+    snprintf (version, sizeof version, "format version %d", from);
+    CHECK_MSG (strstr (err, version) && strstr (err, "read-write"), "%s", err);
+    printf ("upgrade from %d, read-only: %s\n", from, err);
 
     //  With an initial map smaller than the data, LMDB maps just the data:
     //  the upgrade's first write finds the map full, and must grow it
@@ -1242,18 +1269,21 @@ test_upgrade (const char *root)
     REQUIRE (store);
     CHECK (streq (hub_store_hub_id (store), hub_id));
     uint64_t last = 0, seq = 0;
-    CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == 5000);
+    CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == 10000);
     CHECK (hub_store_dedupe_get (store, NULL, s_agencies [s_meta (4321).agency], "m-4321",
                                  &seq, NULL) == 0 && seq == 4321);
-    s_check_responses (store, 5000, "upgraded");
-    //  And it goes on indexing
-    CHECK (s_write_range (store, 5001, 6000, 0) == 0);
-    s_check_responses (store, 6000, "after upgrade");
+    s_check_responses (store, 10000, "upgraded");
+    s_check_indexes (store, 10000, "upgraded");
+    //  And it goes on indexing, in the block the upgrade's runs end in
+    CHECK (s_write_range (store, 10001, 11000, 0) == 0);
+    s_check_responses (store, 11000, "after upgrade");
+    s_check_indexes (store, 11000, "after upgrade");
     hub_store_destroy (&store);
     //  Upgraded for good: a read-only open now reads it
     opts.read_only = true;
     REQUIRE (hub_store_open (&store, dir, &opts, err, sizeof err) == 0);
-    s_check_responses (store, 6000, "read-only after upgrade");
+    s_check_responses (store, 11000, "read-only after upgrade");
+    s_check_indexes (store, 11000, "read-only after upgrade");
     hub_store_destroy (&store);
 }
 
@@ -1331,7 +1361,8 @@ main (void)
     test_log (root);
     test_dedupe_key ();
     test_responses (root);
-    test_upgrade (root);
+    test_upgrade (root, 1);
+    test_upgrade (root, 2);
     test_modes (root);
     printf ("store tests took %" PRId64 " ms\n", zclock_mono () - t0);
     hub_test_rmtree (root);
