@@ -14,3 +14,8 @@ if(TARGET cyclehub AND TARGET cyclehub_cli)
     endif()
   endforeach()
 endif()
+
+# libcyclehub's in-place read of an AckBatch, against protobuf-c's unpack
+if(TARGET cyclehub)
+  hub_test(test_ack_reader SOURCES test_ack_reader.c LIBS cyclehub hub_proto)
+endif()

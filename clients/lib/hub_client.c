@@ -6,6 +6,7 @@
 #include "hub_client.h"
 #include "hub_secure.h"
 #include "hub_handshake.h"
+#include "hub_ack_reader.h"
 #include <czmq.h>
 #include <errno.h>
 #ifdef __GLIBC__
@@ -59,6 +60,7 @@ struct _hub_client_t {
     size_t batch_bytes;             //  their envelope bytes per request, at most
     int linger_us;                  //  how long one may wait for its batch to fill (< 0: never)
     s_pending_t **run;              //  scratch: one batch being sent or answered (batch_max)
+    hub_ack_t *acks;                //  scratch: an AckBatch read in place (batch_max)
     uint8_t *scratch;               //  scratch: the batch's request frame
     size_t scratch_size;
 };
@@ -209,12 +211,13 @@ hub_client_new (const hub_connect_options_t *options)
     self->batch_bytes = (size_t) (options->batch_bytes > 0? options->batch_bytes: defaults.batch_bytes);
     self->linger_us = options->linger_us? options->linger_us: defaults.linger_us;
     self->run = calloc ((size_t) self->batch_max, sizeof (s_pending_t *));
+    self->acks = calloc ((size_t) self->batch_max, sizeof (hub_ack_t));
     self->pending = zlistx_new ();
     self->completions = zlistx_new ();
     self->next_request_id = 1;
     self->next_token = 1;
     self->id_prefix = s_random64 ();
-    if (!self->api_endpoint || !self->run || !self->pending || !self->completions || s_connect (self)) {
+    if (!self->api_endpoint || !self->run || !self->acks || !self->pending || !self->completions || s_connect (self)) {
         hub_client_destroy (&self);
         return NULL;
     }
@@ -243,6 +246,7 @@ hub_client_destroy (hub_client_t **self_p)
     zsock_destroy (&self->sock);
     free (self->api_endpoint);
     free (self->run);
+    free (self->acks);
     free (self->scratch);
     hub_secure_fini (&self->secure);
     free (self);
@@ -272,6 +276,35 @@ size_t
 hub_client_in_flight (hub_client_t *self)
 {
     return self->publishes;
+}
+
+//  snprintf (dst, size, "%s", src) without printf's cost: two per publish
+static void
+s_copy (char *dst, size_t size, const char *src)
+{
+    size_t len = strnlen (src, size - 1);
+    memcpy (dst, src, len);
+    dst [len] = 0;
+}
+
+//  A generated msg_id, "%016" PRIx64 "-%" PRIu64 of the client's random
+//  prefix and its counter, without printf (a fifth of a publish's
+//  instructions in the client). out holds at least 38 bytes.
+static void
+s_msg_id (char *out, uint64_t prefix, uint64_t counter)
+{
+    static const char hex [] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, prefix >>= 4)
+        out [i] = hex [prefix & 15];
+    out [16] = '-';
+    char digits [20];
+    size_t n = 0;
+    do
+        digits [n++] = (char) ('0' + counter % 10);
+    while ((counter /= 10));
+    for (size_t i = 0; i < n; i++)
+        out [17 + i] = digits [n - 1 - i];
+    out [17 + n] = 0;
 }
 
 //  Fills result from an ack or a rejection (neither: HUB_EPROTO).
@@ -310,7 +343,7 @@ s_result_init (hub_result_t *result, const s_pending_t *p)
     memset (result, 0, sizeof *result);
     if (p) {
         result->token = p->token;
-        snprintf (result->msg_id, sizeof result->msg_id, "%s", p->msg_id);
+        s_copy (result->msg_id, sizeof result->msg_id, p->msg_id);
     }
 }
 
@@ -351,9 +384,11 @@ s_space_refusal (const Cyclehub__V1__Reply *reply)
 //  Completes the async publishes sent together under one request_id, from
 //  p (the first, at the list's cursor) on: with the AckBatch's result of
 //  each in order, or with the one ack or rejection the reply holds (a
-//  single publish, or a batch refused as a whole).
+//  single publish, or a batch refused as a whole). A reply read in place
+//  (reply NULL) is an AckBatch of nacks acks.
 static void
-s_complete_run (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *reply)
+s_complete_run (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *reply,
+                const hub_ack_t *acks, size_t nacks)
 {
     //  Take them off the list first: a handler may call into the client
     size_t n = 0;
@@ -367,12 +402,17 @@ s_complete_run (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *r
         p = zlistx_next (self->pending);
     }
     const Cyclehub__V1__AckBatch *batch =
-        reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK_BATCH? reply->ack_batch: NULL;
+        reply && reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK_BATCH? reply->ack_batch: NULL;
     for (size_t i = 0; i < n; i++) {
-        const Cyclehub__V1__Ack *ack = reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK
-                                     ? reply->ack: NULL;
-        const Cyclehub__V1__Reject *reject = reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT
-                                           ? reply->reject: NULL;
+        Cyclehub__V1__Ack read = CYCLEHUB__V1__ACK__INIT;
+        const Cyclehub__V1__Ack *ack = NULL;
+        const Cyclehub__V1__Reject *reject = NULL;
+        if (!reply) {
+            read.seq = i < nacks? acks [i].seq: 0;
+            read.duplicate = i < nacks && acks [i].duplicate;
+            ack = i < nacks? &read: NULL;           //  neither: HUB_EPROTO
+        }
+        else
         if (batch) {
             const Cyclehub__V1__PublishResult *result = i < batch->n_results
                                                       ? batch->results [i]: NULL;
@@ -382,6 +422,10 @@ s_complete_run (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *r
             reject = result && result->result_case == CYCLEHUB__V1__PUBLISH_RESULT__RESULT_REJECT
                    ? result->reject: NULL;
         }
+        else {
+            ack = reply->body_case == CYCLEHUB__V1__REPLY__BODY_ACK? reply->ack: NULL;
+            reject = reply->body_case == CYCLEHUB__V1__REPLY__BODY_REJECT? reply->reject: NULL;
+        }
         if (s_space_code (reject))
             self->stopped = true;
         s_complete (self, self->run [i], ack, reject);
@@ -389,25 +433,38 @@ s_complete_run (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *r
     }
 }
 
-//  Matches one reply frame to its request.
+//  Matches one reply frame to its request. An AckBatch of acks (nearly
+//  every reply a publisher gets) is read in place; any other reply, and
+//  any reply a caller waits for, is unpacked.
 static void
 s_dispatch (hub_client_t *self, const uint8_t *data, size_t size)
 {
-    Cyclehub__V1__Reply *reply = cyclehub__v1__reply__unpack (NULL, size, data);
-    if (!reply) {
-        zsys_warning ("client: unreadable reply size=%zu", size);
-        return;
+    uint64_t request_id = 0;
+    Cyclehub__V1__Reply *reply = NULL;
+    int nacks = hub_ack_reader_read (data, size, &request_id, self->acks,
+                                     (size_t) self->batch_max);
+    if (nacks < 0) {
+        reply = cyclehub__v1__reply__unpack (NULL, size, data);
+        if (!reply) {
+            zsys_warning ("client: unreadable reply size=%zu", size);
+            return;
+        }
+        request_id = reply->request_id;
     }
     void *handle = NULL;
     s_pending_t *p = NULL;
     //  Replies come in request order, so the match is nearly always first
     //  (an async publish has its request_id once sent)
     for (p = zlistx_first (self->pending); p; p = zlistx_next (self->pending))
-        if (p->request_id == reply->request_id && (p->sent || !p->envelope)) {
+        if (p->request_id == request_id && (p->sent || !p->envelope)) {
             handle = zlistx_cursor (self->pending);
             break;
         }
-    if (!p) {                       //  a late reply to an abandoned request
+    if (p && p->sync && !reply)
+        reply = cyclehub__v1__reply__unpack (NULL, size, data);
+    if (!p || (p->sync && !reply)) {
+        //  A late reply to an abandoned request (or no memory to unpack
+        //  one a caller waits for: it times out)
         cyclehub__v1__reply__free_unpacked (reply, NULL);
         return;
     }
@@ -420,7 +477,7 @@ s_dispatch (hub_client_t *self, const uint8_t *data, size_t size)
         zlistx_detach (self->pending, handle);
         return;                     //  the waiting caller owns p now
     }
-    s_complete_run (self, p, reply);
+    s_complete_run (self, p, reply, self->acks, nacks > 0? (size_t) nacks: 0);
     cyclehub__v1__reply__free_unpacked (reply, NULL);
 }
 
@@ -693,10 +750,9 @@ s_publish_new (hub_client_t *self, const Cyclehub__V1__Envelope *env, bool sync,
     Cyclehub__V1__Envelope copy = *env;     //  shallow: only msg_id may change
     char msg_id [129];
     if (env->msg_id && *env->msg_id)
-        snprintf (msg_id, sizeof msg_id, "%s", env->msg_id);
+        s_copy (msg_id, sizeof msg_id, env->msg_id);
     else {
-        snprintf (msg_id, sizeof msg_id, "%016" PRIx64 "-%" PRIu64,
-                  self->id_prefix, ++self->id_counter);
+        s_msg_id (msg_id, self->id_prefix, ++self->id_counter);
         copy.msg_id = msg_id;
     }
     s_pending_t *p = NULL;
@@ -710,7 +766,7 @@ s_publish_new (hub_client_t *self, const Cyclehub__V1__Envelope *env, bool sync,
         p = s_envelope_new (&copy);
     if (!p)
         return HUB_ENOMEM;
-    snprintf (p->msg_id, sizeof p->msg_id, "%s", msg_id);
+    s_copy (p->msg_id, sizeof p->msg_id, msg_id);
     *p_p = p;
     return HUB_OK;
 }
@@ -791,7 +847,7 @@ hub_client_publish (hub_client_t *self, const Cyclehub__V1__Envelope *env,
         result->rc = rc;
         return rc;
     }
-    snprintf (result->msg_id, sizeof result->msg_id, "%s", p->msg_id);
+    s_copy (result->msg_id, sizeof result->msg_id, p->msg_id);
     s_enqueue (self, p);
     Cyclehub__V1__Reply *reply = NULL;
     rc = s_wait (self, p, zclock_mono () + self->timeout_ms, &reply);
