@@ -247,6 +247,8 @@ hub_store_read_end (hub_store_txn_t **txn_p)
     hub_store_txn_t *txn = *txn_p;
     if (!txn)
         return;
+    if (txn->dedupe)
+        mdb_cursor_close (txn->dedupe);
     s_read_end (txn->store, txn->txn);
     free (txn);
     *txn_p = NULL;

@@ -87,6 +87,7 @@ struct _hub_store_t {
 struct _hub_store_txn_t {
     hub_store_t *store;         //  the store it reads
     MDB_txn *txn;               //  the LMDB read transaction
+    MDB_cursor *dedupe;         //  its dedupe lookups' cursor, once one is made
 };
 
 struct _hub_store_batch_t {

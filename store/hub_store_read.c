@@ -183,7 +183,21 @@ hub_store_dedupe_get (hub_store_t *self, hub_store_txn_t *txn,
         return rc;
     MDB_val k = { len, buf }, v;
     int result = 0;
-    rc = mdb_get (mtxn, self->dbi [S_DB_DEDUPE], &k, &v);
+    if (own)
+        rc = mdb_get (mtxn, self->dbi [S_DB_DEDUPE], &k, &v);
+    else {
+        //  A snapshot's lookups (a drain's publishes) mostly follow one
+        //  another in key order (a publisher's msg_ids ascend): through one
+        //  cursor, LMDB looks on the last lookup's page before it descends
+        //  the tree. A miss still positions the cursor (MDB_SET_RANGE).
+        if (!txn->dedupe)
+            rc = mdb_cursor_open (mtxn, self->dbi [S_DB_DEDUPE], &txn->dedupe);
+        MDB_val found = k;
+        if (rc == 0)
+            rc = mdb_cursor_get (txn->dedupe, &found, &v, MDB_SET_RANGE);
+        if (rc == 0 && (found.mv_size != len || memcmp (found.mv_data, buf, len) != 0))
+            rc = MDB_NOTFOUND;
+    }
     if (rc == MDB_NOTFOUND)
         result = HUB_STORE_NOTFOUND;
     else

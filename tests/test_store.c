@@ -537,6 +537,28 @@ test_log (const char *root)
            == HUB_STORE_NOTFOUND);
     CHECK (hub_store_dedupe_get (store, NULL, s_agencies [0], "", &dseq, digest)
            == HUB_STORE_INVALID);
+    //  Through one snapshot (as the broker checks a drain's publishes, with
+    //  one cursor that starts from its last page): hits and misses in
+    //  ascending, descending and scattered order all answer as alone
+    hub_store_txn_t *snapshot;
+    REQUIRE (hub_store_read_begin (store, &snapshot) == 0);
+    int wrong = 0;
+    for (int pass = 0; pass < 3; pass++)
+        for (uint64_t i = 1; i <= 3000; i++) {
+            uint64_t seq = pass == 0? i: pass == 1? 3001 - i: (i * 7919) % 3000 + 1;
+            char msg_id [32];
+            snprintf (msg_id, sizeof msg_id, "m-%" PRIu64 "%s", seq, i % 3? "": "x");
+            bool stored = i % 3 != 0;
+            const char *agency = s_agencies [s_meta (seq).agency];
+            dseq = 0;
+            int rc = hub_store_dedupe_get (store, snapshot, agency, msg_id, &dseq, digest);
+            s_digest (seq, expect);
+            if (stored? rc != 0 || dseq != seq || memcmp (digest, expect, sizeof digest)
+                      : rc != HUB_STORE_NOTFOUND)
+                wrong++;
+        }
+    hub_store_read_end (&snapshot);
+    CHECK_MSG (wrong == 0, "%d dedupe lookups through a snapshot answered wrong", wrong);
     //  A msg_id stored before fails the whole batch, which leaves nothing
     REQUIRE (hub_store_batch_begin (store, &batch) == 0);
     meta_t m = s_meta (4242);
