@@ -52,6 +52,7 @@ struct _hub_batch_t {
     size_t nslots;                      //  in use
     size_t accepted;                    //  HUB_SLOT_PUBLISH slots: events to store
     zhashx_t *touched;                  //  commission ids changed (values unused)
+    const char *last_touched;           //  the id last put in touched, or NULL
     s_key_t *keys;                      //  dedupe key -> accepted slot (s_key_find)
     size_t keys_mask;                   //  entries in keys, less one (a power of two)
     uint32_t generation;                //  of the keys in use (others are empty)
@@ -418,7 +419,11 @@ hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const char *key,
     slot->seq = seq;
     slot->recorded_ms = now;
     slot->stage = outcome->to;
-    zhashx_insert (self->touched, slot->commission_id, (void *) 1);
+    //  A batch's publishes mostly come in runs for one commission
+    if (!self->last_touched || strcmp (self->last_touched, slot->commission_id) != 0) {
+        zhashx_insert (self->touched, slot->commission_id, (void *) 1);
+        self->last_touched = slot->commission_id;
+    }
     if (slot->target_seq) {
         char target [32];
         snprintf (target, sizeof target, "%" PRIu64, slot->target_seq);
@@ -549,6 +554,7 @@ hub_batch_fail (hub_batch_t *self, const hub_verdict_t *verdict, zhashx_t *state
         zhashx_delete (states, zhashx_cursor (self->touched));
     self->accepted = 0;
     zhashx_purge (self->touched);
+    self->last_touched = NULL;
     s_keys_empty (self);
     zhashx_purge (self->erasures);
 }
@@ -567,6 +573,7 @@ hub_batch_empty (hub_batch_t *self)
     self->nslots = 0;
     self->accepted = 0;
     zhashx_purge (self->touched);
+    self->last_touched = NULL;
     s_keys_empty (self);
     zhashx_purge (self->erasures);
     zlistx_purge (self->states);
