@@ -34,6 +34,7 @@ typedef struct {
     uint64_t acks, rejects, dup_acks, retries;
     char first_reject [1024];
     int flush_rc;                   //  final flush
+    int stop_rc;                    //  a publish's rc that stopped it early, or HUB_OK
 } s_pub_t;
 
 static void
@@ -173,13 +174,23 @@ s_publisher (void *arg)
         if (rc == HUB_TIMEOUT || rc == HUB_UNREACHABLE)
             self->retries++;
         else
+        if (rc == HUB_EAUTH) {
+            //  A broker killed during this client's first handshake looks,
+            //  from the client, like one that refused it: the client says
+            //  so until resend_ms have passed, then connects again
+            self->retries++;
+            hub_proc_sleep_ms (50);
+        }
+        else
         if (rc == HUB_REJECTED) {
             if (self->rejects++ == 0)
                 snprintf (self->first_reject, sizeof self->first_reject, "open msg %u refused", n);
             n++;
         }
-        else
+        else {
+            self->stop_rc = rc;     //  none of these is expected: the checks say which
             break;
+        }
         self->sent = n;
     }
     //  Every message sent must get its answer: flush through any restart
@@ -346,6 +357,8 @@ main (int argc, char *argv [])
         retries += pub->retries;
         CHECK_MSG (pub->flush_rc == HUB_OK, "publisher %d could not flush: %s", p,
                    hub_strerror (pub->flush_rc));
+        CHECK_MSG (pub->stop_rc == HUB_OK, "publisher %d stopped after %u messages: %s (%d)",
+                   p, pub->sent, hub_strerror (pub->stop_rc), pub->stop_rc);
         //  Every message is legal in the order sent: a rejection means the
         //  broker saw them in another order
         CHECK_MSG (pub->rejects == 0, "publisher %d: %" PRIu64 " rejected, first: %s", p,
