@@ -179,7 +179,8 @@ int
 int
     hub_store_build_responses (hub_store_t *self, MDB_txn *txn, uint64_t *count);
 //  Format 1 or 2 -> 3: fills the index from the stored events; *count
-//  receives the runs written. An LMDB code.
+//  receives the entries indexed (each event once per kind of key it has).
+//  An LMDB code.
 int
     hub_store_build_index (hub_store_t *self, MDB_txn *txn, uint64_t *count);
 
