@@ -9,6 +9,12 @@
     development broker refuses.
 */
 #include <czmq.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "hub_test.h"
 #include "hub_proc.h"
 
@@ -234,6 +240,75 @@ test_plain_broker (void)
     hub_broker_cleanup (&proc);
 }
 
+//  A listener that is not a broker: it takes `closes` connections and
+//  closes each at once, without a word, then stops listening
+typedef struct {
+    int fd;
+    int closes;
+    int accepted;
+} s_closer_t;
+
+static void *
+s_closer_run (void *arg)
+{
+    s_closer_t *self = arg;
+    while (self->accepted < self->closes) {
+        struct pollfd pfd = { self->fd, POLLIN, 0 };
+        if (poll (&pfd, 1, 5000) <= 0)
+            break;
+        int conn = accept (self->fd, NULL, NULL);
+        if (conn >= 0) {
+            close (conn);
+            self->accepted++;
+        }
+    }
+    close (self->fd);
+    return NULL;
+}
+
+//  Runs `cyclehub status` against a listener that closes `closes`
+//  connections without a word (then is gone); the run and how many
+//  connections the client made
+static int
+s_against_closer (int closes, hub_run_t *run)
+{
+    s_closer_t closer = { socket (AF_INET, SOCK_STREAM, 0), closes, 0 };
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    socklen_t len = sizeof addr;
+    REQUIRE (closer.fd >= 0 && bind (closer.fd, (struct sockaddr *) &addr, len) == 0
+             && listen (closer.fd, 8) == 0
+             && getsockname (closer.fd, (struct sockaddr *) &addr, &len) == 0);
+    hub_broker_proc_t proc = { .events = "tcp://127.0.0.1:1" };
+    snprintf (proc.api, sizeof proc.api, "tcp://127.0.0.1:%d", ntohs (addr.sin_port));
+    pthread_t thread;
+    REQUIRE (pthread_create (&thread, NULL, s_closer_run, &closer) == 0);
+    const char *quick [] = { "--agency", BUYER, "--timeout", "1500", NULL };
+    const char *status [] = { "status", NULL };
+    s_run (run, &proc, quick, status);
+    pthread_join (thread, NULL);
+    return closer.accepted;
+}
+
+//  A connection closed without a word before any handshake is a CURVE
+//  broker refusing a PLAIN client, or a broker killed during the
+//  handshake. The client connects once more at once to tell them apart:
+//  a refusal closes the second connection too, a dead broker takes none.
+static void
+test_silent_close (void)
+{
+    hub_run_t run;
+    int connections = s_against_closer (5, &run);
+    CHECK_MSG (run.status == 5 && strstr (run.err, "wants CURVE") && connections == 2,
+               "closed each time: status %d after %d connections, err '%s'", run.status,
+               connections, run.err);
+    hub_run_free (&run);
+    connections = s_against_closer (1, &run);
+    CHECK_MSG (run.status == 3 && strstr (run.err, "cannot be reached") && connections == 1,
+               "closed once, then gone: status %d after %d connections, err '%s'",
+               run.status, connections, run.err);
+    hub_run_free (&run);
+}
+
 int
 main (void)
 {
@@ -241,5 +316,6 @@ main (void)
     zsys_set_logstream (NULL);
     test_curve_broker ();
     test_plain_broker ();
+    test_silent_close ();
     HUB_TEST_DONE ();
 }

@@ -41,6 +41,7 @@ struct _hub_client_t {
     hub_handshake_t *handshake;     //  watches sock's handshake, or NULL
     bool accepted;                  //  the broker accepted this client's identity once
     int64_t refused_at;             //  mono ms the broker refused us, 0: not refused
+    bool silent_again;              //  a connection closed without a word: trying once more
     zlistx_t *pending;              //  s_pending_t *, in send order
     size_t unsent;                  //  pending entries not yet on the socket
     size_t publishes;               //  async publishes in pending
@@ -675,6 +676,15 @@ s_pump (hub_client_t *self, int64_t until)
     if (items [0].revents & ZMQ_POLLIN)
         s_recv_all (self);
     if ((items [1].revents & ZMQ_POLLIN) && hub_handshake_read (self->handshake)) {
+        //  Closed without a word before any handshake: a broker that wants
+        //  CURVE, or one killed during the handshake. A second connection
+        //  at once tells them apart (a dead broker takes none), so a crash
+        //  is not reported as a refusal of this client's identity.
+        if (hub_handshake_silent (self->handshake) && !self->silent_again) {
+            self->silent_again = true;
+            return s_connect (self)? HUB_ENOMEM: HUB_OK;
+        }
+        self->silent_again = false;
         self->refused_at = zclock_mono ();
         return HUB_EAUTH;
     }

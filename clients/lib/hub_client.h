@@ -201,8 +201,12 @@ const char *
    broker's key is not this broker's, the broker wants CURVE or PLAIN) and
    what to check; "" if nothing was refused. The handshake is watched with
    ZeroMQ's socket monitor, so a refusal is known at once, not after the
-   timeout. Calls within resend_ms of a refusal return HUB_EAUTH at once;
-   the next one tries a fresh connection. Borrowed. */
+   timeout. A connection closed without a word before any handshake (a
+   broker that wants CURVE, a key that is not the broker's) is a refusal
+   only if a second connection, made at once, is closed too: a broker
+   killed during the handshake takes none, and stays "cannot be reached".
+   Calls within resend_ms of a refusal return HUB_EAUTH at once; the next
+   one tries a fresh connection. Borrowed. */
 const char *
     hub_client_why (hub_client_t *self);
 

@@ -15,6 +15,7 @@ struct _hub_handshake_t {
     char endpoint [256];
     bool handshaken;                //  a handshake succeeded on the current connection
     bool ever_handshaken;           //  one succeeded, here or on the client's earlier sockets
+    bool silent;                    //  the refusal was a close without a word
     char why [640];                 //  the refusal, or ""
 };
 
@@ -111,6 +112,12 @@ s_refused (hub_handshake_t *self, uint16_t event, uint32_t value)
 }
 
 bool
+hub_handshake_silent (hub_handshake_t *self)
+{
+    return self && *self->why && self->silent;
+}
+
+bool
 hub_handshake_accepted (hub_handshake_t *self)
 {
     return self && self->ever_handshaken;
@@ -149,8 +156,10 @@ hub_handshake_read (hub_handshake_t *self)
             if (!self->ever_handshaken
             &&  (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
               || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-              || (event == ZMQ_EVENT_DISCONNECTED && !self->handshaken)))
+              || (event == ZMQ_EVENT_DISCONNECTED && !self->handshaken))) {
+                self->silent = true;
                 s_refused (self, event, value);
+            }
         }
         while (more && zmq_msg_recv (&msg, pair, ZMQ_DONTWAIT) >= 0)
             more = zmq_msg_more (&msg);

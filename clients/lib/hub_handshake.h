@@ -46,6 +46,13 @@ void *
 bool
     hub_handshake_read (hub_handshake_t *self);
 
+/* True if the refusal read was a connection closed without a word before
+   any handshake succeeded: a CURVE broker dropping a PLAIN greeting (or a
+   broker key that is not its own), but also a broker killed during the
+   handshake. Only the first closes a second connection the same way. */
+bool
+    hub_handshake_silent (hub_handshake_t *self);
+
 /* The refusal as a sentence, or "" if none. */
 const char *
     hub_handshake_why (hub_handshake_t *self);
