@@ -371,14 +371,22 @@ s_keys_empty (hub_batch_t *self)
     }
 }
 
+hub_batch_key_t
+hub_batch_key (const char *key)
+{
+    size_t size = hub_store_dedupe_key_size (key);
+    return (hub_batch_key_t) { key, size, hub_store_dedupe_key_hash (key, size) };
+}
+
 //  The entry holding key, or the empty one where it would go
 static s_key_t *
-s_key_find (hub_batch_t *self, const char *key, size_t size, uint64_t hash)
+s_key_find (hub_batch_t *self, const hub_batch_key_t *key)
 {
-    for (size_t i = (size_t) hash & self->keys_mask; ; i = (i + 1) & self->keys_mask) {
+    for (size_t i = (size_t) key->hash & self->keys_mask; ; i = (i + 1) & self->keys_mask) {
         s_key_t *entry = &self->keys [i];
         if (entry->generation != self->generation
-        || (entry->hash == hash && entry->size == size && memcmp (entry->key, key, size) == 0))
+        || (entry->hash == key->hash && entry->size == key->size
+            && memcmp (entry->key, key->key, key->size) == 0))
             return entry;
     }
 }
@@ -386,23 +394,21 @@ s_key_find (hub_batch_t *self, const char *key, size_t size, uint64_t hash)
 //  Adds key (copied) for slot, unless the batch holds it already. 0, or
 //  -1 if out of memory.
 static int
-s_key_add (hub_batch_t *self, const char *key, hub_slot_t *slot)
+s_key_add (hub_batch_t *self, const hub_batch_key_t *key, hub_slot_t *slot)
 {
-    size_t size = hub_store_dedupe_key_size (key);
-    uint64_t hash = hub_store_dedupe_key_hash (key, size);
-    s_key_t *entry = s_key_find (self, key, size, hash);
+    s_key_t *entry = s_key_find (self, key);
     if (entry->generation == self->generation)
         return 0;
-    char *copy = s_arena_alloc (self, size);
+    char *copy = s_arena_alloc (self, key->size);
     if (!copy)
         return -1;
-    memcpy (copy, key, size);
-    *entry = (s_key_t) { hash, copy, size, slot, self->generation };
+    memcpy (copy, key->key, key->size);
+    *entry = (s_key_t) { key->hash, copy, key->size, slot, self->generation };
     return 0;
 }
 
 int
-hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const char *key,
+hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const hub_batch_key_t *key,
                   uint64_t seq, int64_t now, const hub_cycle_outcome_t *outcome)
 {
     if (s_pack_event (slot, seq, now, outcome)) {
@@ -434,10 +440,9 @@ hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const char *key,
 }
 
 hub_slot_t *
-hub_batch_find_key (hub_batch_t *self, const char *key)
+hub_batch_find_key (hub_batch_t *self, const hub_batch_key_t *key)
 {
-    size_t size = hub_store_dedupe_key_size (key);
-    s_key_t *entry = s_key_find (self, key, size, hub_store_dedupe_key_hash (key, size));
+    s_key_t *entry = s_key_find (self, key);
     return entry->generation == self->generation? entry->slot: NULL;
 }
 

@@ -62,6 +62,12 @@ typedef struct {
 
 typedef struct _hub_batch_t hub_batch_t;
 
+typedef struct {
+    const char *key;                   //  hub_store_dedupe_key's bytes (borrowed)
+    size_t size;                       //  hub_store_dedupe_key_size
+    uint64_t hash;                     //  hub_store_dedupe_key_hash
+} hub_batch_key_t;
+
 /* A batch of `capacity` slots for requests, plus `spare` slots for the
    envelopes of a PublishBatch received while the batch still had room.
    Returns NULL when out of memory. */
@@ -117,12 +123,18 @@ bool
    and its erasure target (when slot->target_seq is set). Returns 0, or -1
    with the slot rejected (INTERNAL: out of memory). */
 int
-    hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const char *key,
+    hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const hub_batch_key_t *key,
                       uint64_t seq, int64_t now, const hub_cycle_outcome_t *outcome);
+
+/* A publish's dedupe key (hub_store_dedupe_key, borrowed) with its size
+   and hash, worked out once for its lookups in the open and committing
+   batches and its accept. */
+hub_batch_key_t
+    hub_batch_key (const char *key);
 
 /* The accepted slot holding dedupe key `key`, or NULL if none. */
 hub_slot_t *
-    hub_batch_find_key (hub_batch_t *self, const char *key);
+    hub_batch_find_key (hub_batch_t *self, const hub_batch_key_t *key);
 
 /* The accepted slot erasing the event `target_seq`, or NULL if none. */
 hub_slot_t *

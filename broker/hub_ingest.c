@@ -433,8 +433,8 @@ s_now (hub_ingest_t *self)
 //  Event and moves the clock and the commission's last seq on. `key` is its
 //  dedupe key (NULL for an erasure). Returns 0, or -1 with the slot rejected.
 static int
-s_accept (hub_ingest_t *self, hub_slot_t *slot, hub_commission_t *state, const char *key,
-          const hub_cycle_outcome_t *outcome, int64_t now)
+s_accept (hub_ingest_t *self, hub_slot_t *slot, hub_commission_t *state,
+          const hub_batch_key_t *key, const hub_cycle_outcome_t *outcome, int64_t now)
 {
     if (hub_batch_accept (self->open, slot, key, self->next_seq, now, outcome))
         return -1;
@@ -449,7 +449,7 @@ s_accept (hub_ingest_t *self, hub_slot_t *slot, hub_commission_t *state, const c
 //  (acked with the first seq) or a conflict (same msg_id, other content).
 static bool
 s_check_duplicate (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot,
-                   const char *key)
+                   const hub_batch_key_t *key)
 {
     hub_slot_t *first = hub_batch_find_key (self->open, key);
     if (!first && self->committing)
@@ -531,9 +531,10 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot
     slot->msg_id = env->msg_id;
     slot->type = hub_proto_type_name (env->body_case);
     hub_batch_digest (slot);
-    char key [HUB_STORE_DEDUPE_KEY_MAX + 1];
-    hub_store_dedupe_key (key, slot->sender, env->msg_id);
-    if (s_check_duplicate (self, snapshot, slot, key))
+    char key_bytes [HUB_STORE_DEDUPE_KEY_MAX + 1];
+    hub_store_dedupe_key (key_bytes, slot->sender, env->msg_id);
+    hub_batch_key_t key = hub_batch_key (key_bytes);
+    if (s_check_duplicate (self, snapshot, slot, &key))
         return;
 
     //  Access, then the state machine, against the state as changed
@@ -558,7 +559,7 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot
     slot->personal = (size_t) env->body_case < sizeof self->may_be_personal
                   && self->may_be_personal [env->body_case]
                   && hub_proto_has_personal (&env->base);
-    s_accept (self, slot, state, key, &outcome, now);
+    s_accept (self, slot, state, &key, &outcome, now);
 }
 
 //  Accepts an erasure prepared by hub_erase.c: the commission's stage stays.
@@ -949,14 +950,18 @@ s_check (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot, int *o
 {
     if (slot->member)
         s_check_member (self->open, slot);  //  a request's own form was checked on receipt
-    if (*slot->verdict.reason == 0 && slot->kind != HUB_SLOT_BATCH && *over < 0)
-        *over = hub_outflow_over (self->outflow, zmq_msg_data (&slot->routing),
-                                  zmq_msg_size (&slot->routing), hub_outflow_fd (&slot->body), 0);
-    if (*slot->verdict.reason == 0 && slot->kind != HUB_SLOT_BATCH && *over == 1) {
-        slot->kind = HUB_SLOT_REJECT;
-        hub_verdict_set (&slot->verdict, S_CODE (OVERLOADED), "",
-                         "this connection has over %zu bytes of replies it has not read; "
-                         "read them, then send this request again", self->config->reply_budget);
+    if (*slot->verdict.reason == 0 && slot->kind != HUB_SLOT_BATCH) {
+        if (*over < 0)
+            *over = hub_outflow_over (self->outflow, zmq_msg_data (&slot->routing),
+                                      zmq_msg_size (&slot->routing),
+                                      hub_outflow_fd (&slot->body), 0);
+        if (*over) {
+            slot->kind = HUB_SLOT_REJECT;
+            hub_verdict_set (&slot->verdict, S_CODE (OVERLOADED), "",
+                             "this connection has over %zu bytes of replies it has not "
+                             "read; read them, then send this request again",
+                             self->config->reply_budget);
+        }
     }
     if (s_stopped (self, slot) || slot->kind != HUB_SLOT_PUBLISH)
         return;
