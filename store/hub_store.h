@@ -84,8 +84,9 @@ void
    store of another format (HUB_STORE_VERSION). Versions 1 and 2 also
    leave the indexes as those formats had them: the index of runs emptied,
    the trees of dup lists there (with a placeholder entry each), and for 1
-   no responses index (a later read-write open upgrades the store). Destroy the store right after. Returns 0,
-   HUB_STORE_INVALID (read-only store or a batch open) or HUB_STORE_ERROR. */
+   no responses index (a later read-write open upgrades the store).
+   Destroy the store right after. Returns 0, HUB_STORE_INVALID (read-only
+   store or a batch open) or HUB_STORE_ERROR. */
 int
     hub_store_test_set_format_version (hub_store_t *self, int version);
 

@@ -353,6 +353,21 @@ s_write_indexes (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int 
     return rc;
 }
 
+//  The upgrade's runs of one block: the entries gathered for each kind
+//  (block_size apart in self->entries), then none
+static int
+s_write_block (hub_store_t *self, MDB_cursor *index, size_t n [], size_t block_size,
+               uint64_t *count)
+{
+    int rc = 0;
+    for (size_t i = 0; i < sizeof s_kinds && rc == 0; i++) {
+        rc = s_write_runs (self, index, s_kinds [i], self->entries + i * block_size, n [i]);
+        *count += n [i];
+        n [i] = 0;
+    }
+    return rc;
+}
+
 //  Format 1 or 2 -> 3: the log's events read back block by block (the keys
 //  point into the events' pages, which the transaction does not write)
 int
@@ -369,41 +384,34 @@ hub_store_build_index (hub_store_t *self, MDB_txn *txn, uint64_t *count)
     size_t n [sizeof s_kinds] = { 0 };
     uint64_t block = 0;
     MDB_val k, v;
-    int get = rc? rc: mdb_cursor_get (events, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        uint64_t seq = 0;
-        if (get == 0)
-            memcpy (&seq, k.mv_data, sizeof seq);
-        if (get || (seq >> S_BLOCK_SHIFT) != block) {
-            //  The block before is complete: its runs
-            for (size_t i = 0; i < sizeof s_kinds && rc == 0; i++) {
-                rc = s_write_runs (self, index, s_kinds [i], self->entries + i * block_size, n [i]);
-                *count += n [i];
-                n [i] = 0;
-            }
+    for (rc = rc? rc: mdb_cursor_get (events, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (events, &k, &v, MDB_NEXT)) {
+        uint64_t seq;
+        memcpy (&seq, k.mv_data, sizeof seq);
+        if ((seq >> S_BLOCK_SHIFT) != block) {
+            rc = s_write_block (self, index, n, block_size, count);
+            if (rc)
+                break;
             block = seq >> S_BLOCK_SHIFT;
         }
-        if (get || rc)
-            break;
         hub_event_fields_t f;
         const char *id = "";
         size_t id_len = 0;
-        if (hub_event_read (v.mv_data, v.mv_size, &f) && hub_event_commission (&f, &id, &id_len)) {
-            //  In s_kinds' order: agency, commission, type
-            const char *keys [sizeof s_kinds] = { f.sender, id, f.type };
-            size_t lens [sizeof s_kinds] = { f.sender_len, id_len, f.type_len };
-            for (size_t i = 0; i < sizeof s_kinds; i++)
-                if (lens [i] && lens [i] <= S_MAX_INDEX_KEY)
-                    self->entries [i * block_size + n [i]++] = (s_entry_t) { keys [i], lens [i], seq };
-        }
-        get = mdb_cursor_get (events, &k, &v, MDB_NEXT);
+        if (!hub_event_read (v.mv_data, v.mv_size, &f) || !hub_event_commission (&f, &id, &id_len))
+            continue;
+        //  In s_kinds' order: agency, commission, type
+        const char *keys [sizeof s_kinds] = { f.sender, id, f.type };
+        size_t lens [sizeof s_kinds] = { f.sender_len, id_len, f.type_len };
+        for (size_t i = 0; i < sizeof s_kinds; i++)
+            if (lens [i] && lens [i] <= S_MAX_INDEX_KEY)
+                self->entries [i * block_size + n [i]++] = (s_entry_t) { keys [i], lens [i], seq };
     }
+    if (rc == MDB_NOTFOUND)         //  the log's end: its last block
+        rc = s_write_block (self, index, n, block_size, count);
     if (index)
         mdb_cursor_close (index);
     if (events)
         mdb_cursor_close (events);
-    if (rc == 0 && get != MDB_NOTFOUND)
-        rc = get;
     return rc;
 }
 
