@@ -41,7 +41,7 @@ struct _hub_client_t {
     hub_handshake_t *handshake;     //  watches sock's handshake, or NULL
     bool accepted;                  //  the broker accepted this client's identity once
     int64_t refused_at;             //  mono ms the broker refused us, 0: not refused
-    bool silent_again;              //  a connection closed without a word: trying once more
+    bool silent_again;              //  this connection is the second try after a silent close
     zlistx_t *pending;              //  s_pending_t *, in send order
     size_t unsent;                  //  pending entries not yet on the socket
     size_t publishes;               //  async publishes in pending
@@ -154,6 +154,7 @@ s_connect (hub_client_t *self)
     hub_handshake_destroy (&self->handshake);
     zsock_destroy (&self->sock);
     self->refused_at = 0;
+    self->silent_again = false;
     zsock_t *sock = zsock_new (ZMQ_DEALER);
     if (!sock)
         return -1;
@@ -409,9 +410,11 @@ s_complete_run (hub_client_t *self, s_pending_t *p, const Cyclehub__V1__Reply *r
         const Cyclehub__V1__Ack *ack = NULL;
         const Cyclehub__V1__Reject *reject = NULL;
         if (!reply) {
-            read.seq = i < nacks? acks [i].seq: 0;
-            read.duplicate = i < nacks && acks [i].duplicate;
-            ack = i < nacks? &read: NULL;           //  neither: HUB_EPROTO
+            if (i < nacks) {                        //  else neither: HUB_EPROTO
+                read.seq = acks [i].seq;
+                read.duplicate = acks [i].duplicate;
+                ack = &read;
+            }
         }
         else
         if (batch) {
@@ -681,10 +684,11 @@ s_pump (hub_client_t *self, int64_t until)
         //  at once tells them apart (a dead broker takes none), so a crash
         //  is not reported as a refusal of this client's identity.
         if (hub_handshake_silent (self->handshake) && !self->silent_again) {
-            self->silent_again = true;
-            return s_connect (self)? HUB_ENOMEM: HUB_OK;
+            if (s_connect (self))
+                return HUB_ENOMEM;
+            self->silent_again = true;      //  (any other connection clears it)
+            return HUB_OK;
         }
-        self->silent_again = false;
         self->refused_at = zclock_mono ();
         return HUB_EAUTH;
     }
