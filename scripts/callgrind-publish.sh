@@ -11,7 +11,8 @@
 # (hub_ingest_committed). Replay (the reader thread) is printed apart.
 # Usage: scripts/callgrind-publish.sh [BUILD_DIR] [CYCLEHUBD]
 #   CYCLEHUBD defaults to BUILD_DIR/broker/cyclehubd: give another binary
-#   (a copy of an older build) to compare the two.
+#   (a copy of an older build) to compare the two. KEEP=1 keeps the work
+#   directory (callgrind.out, annotate.out) to read the breakdown.
 set -e
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -20,7 +21,7 @@ cmake -S . -B "$BUILD" >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target cyclehubd bench_hub >/dev/null
 BROKER=$(cd "$(dirname "${2:-$BUILD/broker/cyclehubd}")" && pwd)/$(basename "${2:-cyclehubd}")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cyclehub-callgrind-XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+[ -n "$KEEP" ] || trap 'rm -rf "$WORK"' EXIT
 cat > "$WORK/broker" <<EOF
 #!/bin/sh
 exec "$VALGRIND" --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" "$BROKER" "\$@"

@@ -33,8 +33,9 @@
 //  Under this many bytes free, an EIO from a write is taken for a full disk
 #define S_DISK_LOW             (UINT64_C (16) << 20)
 
-//  The oldest format this build upgrades: 1 (no responses index) and 2 (the
+//  The oldest format this build upgrades: 1 (no responses index), 2 (the
 //  indexes as three trees of dup lists, by_commission, by_agency, by_type)
+//  and 3 (the index tree holding a run per key, block and batch)
 #define S_FORMAT_MIGRATABLE    1
 static const char *s_old_dbs [] = { "by_commission", "by_agency", "by_type" };
 
@@ -43,10 +44,10 @@ static const struct {
     unsigned flags;
 } s_dbs [S_DB_COUNT] = {
     { "events",        MDB_INTEGERKEY },
-    //  Index keys begin with their kind and block (hub_store_priv.h), so a
-    //  batch's runs land in the current block's small region of the tree
-    //  (a few pages) rather than one page per commission; a lookup walks
-    //  the blocks from its start seq
+    //  Index keys begin with their block and first offset (hub_store_priv.h),
+    //  so a commit appends its blobs at the tree's end rather than writing
+    //  into the region of every key it has; a lookup walks the blocks from
+    //  its start seq
     { "index",         0 },
     { "commissions",   0 },
     { "dedupe",        0 },
@@ -449,8 +450,8 @@ s_drop_old_indexes (MDB_txn *txn)
 
 //  Upgrades a store of format `from` in the open's transaction, so a
 //  failure leaves it as it was: format 1 -> 2 added the responses index,
-//  2 -> 3 the index of runs in place of the trees of dup lists; both are
-//  built from the stored events
+//  2 -> 3 the index of runs in place of the trees of dup lists, 3 -> 4 the
+//  index of blobs in place of the runs; all built from the stored events
 static int
 s_migrate (hub_store_t *self, MDB_txn *txn, int from, char *err, size_t errsize)
 {
@@ -665,7 +666,7 @@ s_free (hub_store_t *self)
     pthread_cond_destroy (&self->cond);
     pthread_mutex_destroy (&self->mutex);
     free (self->entries);
-    free (self->offsets);
+    free (self->blob);
     free (self->dir);
     free (self);
 }
@@ -698,6 +699,7 @@ hub_store_open (hub_store_t **store_p, const char *dir,
     pthread_mutex_init (&self->mutex, NULL);
     pthread_cond_init (&self->cond, NULL);
     self->read_only = o.read_only;
+    self->index_block = UINT64_MAX;
     self->map_size_max = o.map_size_max;
     self->dir = strdup (dir);
     int result = HUB_STORE_ERROR;
@@ -756,10 +758,18 @@ hub_store_test_set_format_version (hub_store_t *self, int version)
     //  Format 1 had no responses index: drop it, as format 1 left the store
     if (rc == 0 && version == 1)
         rc = mdb_drop (txn, self->dbi [S_DB_RESPONSES], 1);
-    //  Formats 1 and 2 had no index of runs, but trees of dup lists: empty
-    //  the one, and make the others with an entry each for the upgrade to drop
-    if (rc == 0 && version < 3)
+    //  Formats 1 and 2 had no index tree, but trees of dup lists: empty the
+    //  one, and make the others with an entry each for the upgrade to drop.
+    //  Format 3's index held runs: an entry of another layout stands for
+    //  them, which a scan would trip over were it left.
+    if (rc == 0 && version < 4)
         rc = mdb_drop (txn, self->dbi [S_DB_INDEX], 0);
+    if (rc == 0 && version == 3) {
+        uint8_t key [S_INDEX_KEY];
+        hub_store_index_key (key, 1, S_INDEX_COMMISSION);
+        MDB_val k = { sizeof key, key }, v = { 3, "run" };
+        rc = mdb_put (txn, self->dbi [S_DB_INDEX], &k, &v, 0);
+    }
     for (size_t i = 0; i < sizeof s_old_dbs / sizeof s_old_dbs [0] && rc == 0 && version < 3; i++) {
         MDB_dbi dbi;
         uint64_t seq = 1;

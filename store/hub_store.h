@@ -33,13 +33,15 @@ typedef enum {
                                     short write) while under 16 MiB are free */
 } hub_store_rc_t;
 
-/* Format 2 added the responses index; format 3 keeps the commission,
+/* Format 2 added the responses index; format 3 kept the commission,
    agency and type indexes as runs in one tree, where format 2 had three
-   trees of dup lists (one insert per event and index). A store of format 1
-   or 2 is upgraded when opened read-write (the indexes are built from its
-   events, in the open's transaction, and logged); opened read-only it
-   gives HUB_STORE_VERSION. */
-#define HUB_STORE_FORMAT_VERSION 3
+   trees of dup lists (one insert per event and index); format 4 keeps them
+   as blobs a commit appends, one per kind, where format 3 wrote a run per
+   key in the middle of the tree. A store of format 1, 2 or 3 is upgraded
+   when opened read-write (the indexes are built from its events, in the
+   open's transaction, and logged); opened read-only it gives
+   HUB_STORE_VERSION. */
+#define HUB_STORE_FORMAT_VERSION 4
 #define HUB_STORE_DIGEST_SIZE    16
 #define HUB_STORE_DEDUPE_KEY_MAX 511   /* bytes in a dedupe key (LMDB's key limit) */
 
@@ -81,10 +83,11 @@ void
 
 /* FOR TESTS AND MIGRATION TOOLS ONLY: rewrites the format version recorded
    in the store's meta database, so that a later hub_store_open meets a
-   store of another format (HUB_STORE_VERSION). Versions 1 and 2 also
-   leave the indexes as those formats had them: the index of runs emptied,
-   the trees of dup lists there (with a placeholder entry each), and for 1
-   no responses index (a later read-write open upgrades the store).
+   store of another format (HUB_STORE_VERSION). Versions 1 to 3 also
+   leave the indexes as those formats had them: the index tree emptied,
+   for 3 with an entry of another layout in it, for 1 and 2 the trees of
+   dup lists there (with a placeholder entry each), and for 1 no responses
+   index (a later read-write open upgrades the store).
    Destroy the store right after. Returns 0, HUB_STORE_INVALID (read-only
    store or a batch open) or HUB_STORE_ERROR. */
 int
@@ -225,6 +228,9 @@ int
 typedef struct {
     uint64_t last_seq;
     uint64_t commissions;        /* number of commission states */
+    uint64_t index_entries;      /* entries of the commission, agency and type
+                                    index: at most three per block of 8,192 seqs
+                                    once complete, 3 x 32 in the last block */
     size_t map_size;             /* current map size, bytes */
     size_t used_bytes;           /* pages in use * page size */
     size_t map_size_max;         /* the most the map may grow to, bytes */

@@ -274,52 +274,275 @@ s_order_entries (s_entry_t *entries, size_t n)
     return 0;
 }
 
-//  Writes one index's n entries (made in seq order), its kind of key:
-//  one put per run, the entries of one key in one block (hub_store_priv.h)
-static int
-s_write_runs (hub_store_t *self, MDB_cursor *cursor, char kind, s_entry_t *entries, size_t n)
-{
-    if (n == 0)
-        return 0;
-    if (s_order_entries (entries, n))
-        return ENOMEM;
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; ) {
-        const s_entry_t *first = &entries [i];
-        uint64_t block = first->seq >> S_BLOCK_SHIFT;
-        size_t j = i;
-        while (j < n && entries [j].len == first->len
-           && (entries [j].seq >> S_BLOCK_SHIFT) == block
-           && memcmp (entries [j].key, first->key, first->len) == 0) {
-            self->offsets [j - i] = (uint16_t) (entries [j].seq & S_BLOCK_MASK);
-            j++;
-        }
-        uint8_t buf [S_MAX_KEY];
-        MDB_val k = { hub_store_index_key (buf, kind, first->seq, first->key, first->len), buf };
-        MDB_val v = { (j - i) * sizeof (uint16_t), self->offsets };
-        rc = mdb_cursor_put (cursor, &k, &v, MDB_NOOVERWRITE);
-        i = j;
-    }
-    return rc;
-}
-
-//  Room for n index entries and a run of up to n offsets; false if out of
+//  Room for n index entries (and a blob of size bytes); false if out of
 //  memory (the message set)
 static bool
-s_index_scratch (hub_store_t *self, size_t n)
+s_index_scratch (hub_store_t *self, size_t n, size_t size)
 {
     if (s_grow ((void **) &self->entries, &self->entries_max, n, sizeof *self->entries)
-    ||  s_grow ((void **) &self->offsets, &self->offsets_max, n, sizeof *self->offsets)) {
+    ||  s_grow ((void **) &self->blob, &self->blob_max, size, 1)) {
         hub_store_set_error (self, "out of memory");
         return false;
     }
     return true;
 }
 
-//  The kinds of index key, in key order, so one cursor moves forward
+//  Puts the blob of one kind's n entries of one block, ordered by key then
+//  seq (s_order_entries), under the key of the blob's first seq (the
+//  layout: hub_store_priv.h)
+static int
+s_put_blob (hub_store_t *self, MDB_cursor *index, char kind, uint64_t first,
+            const s_entry_t *entries, size_t n, unsigned flags)
+{
+    if (n == 0)
+        return 0;
+    //  Written in one pass after room for a place per entry, then moved
+    //  down behind the places of the keys there are
+    size_t room = sizeof (uint32_t) + n * sizeof (uint32_t), size = room;
+    for (size_t i = 0; i < n; i++)
+        size += 6 + entries [i].len;
+    if (!s_index_scratch (self, 0, size))
+        return ENOMEM;
+    uint8_t *blob = self->blob;
+    uint32_t nkeys = 0;
+    size_t at = room;
+    for (size_t i = 0; i < n; ) {
+        size_t j = i + 1;
+        while (j < n && entries [j].len == entries [i].len
+           && memcmp (entries [j].key, entries [i].key, entries [i].len) == 0)
+            j++;
+        uint32_t place = (uint32_t) at;
+        memcpy (blob + sizeof nkeys + (size_t) nkeys++ * sizeof place, &place, sizeof place);
+        uint16_t n16 = (uint16_t) entries [i].len;
+        memcpy (blob + at, &n16, 2);
+        memcpy (blob + at + 2, entries [i].key, entries [i].len);
+        at += 2 + entries [i].len;
+        n16 = (uint16_t) (j - i);
+        memcpy (blob + at, &n16, 2);
+        at += 2;
+        for (; i < j; i++, at += 2) {
+            n16 = (uint16_t) (entries [i].seq & S_BLOCK_MASK);
+            memcpy (blob + at, &n16, 2);
+        }
+    }
+    size_t unused = (n - nkeys) * sizeof (uint32_t);
+    for (uint32_t i = 0; i < nkeys; i++) {
+        uint32_t place;
+        memcpy (&place, blob + sizeof nkeys + (size_t) i * sizeof place, sizeof place);
+        place -= (uint32_t) unused;
+        memcpy (blob + sizeof nkeys + (size_t) i * sizeof place, &place, sizeof place);
+    }
+    memmove (blob + room - unused, blob + room, at - room);
+    memcpy (blob, &nkeys, sizeof nkeys);
+    uint8_t key [S_INDEX_KEY];
+    hub_store_index_key (key, first, kind);
+    MDB_val k = { sizeof key, key }, v = { at - unused, blob };
+    return mdb_cursor_put (index, &k, &v, flags);
+}
+
+//  The kinds of index key, in key order, so a block's blobs append
 static const char s_kinds [3] = { S_INDEX_AGENCY, S_INDEX_COMMISSION, S_INDEX_TYPE };
 
-//  The key of kind among an event's fields
+//  A blob being merged: its next entry
+typedef struct {
+    const uint8_t *blob;
+    size_t size;
+    uint32_t n, i;              //  its entries, and the next one's number
+    const char *key;            //  the next entry's key, run and count
+    size_t len;
+    const uint8_t *run;
+    size_t count;
+} s_head_t;
+
+static int
+s_head_read (s_head_t *head)
+{
+    return head->i < head->n? hub_store_blob_entry (head->blob, head->size, head->i, &head->key,
+                                                    &head->len, &head->run, &head->count): 0;
+}
+
+//  Merges the n blobs of heads (one kind's, in seq order) into self->blob
+//  (*size bytes): the keys in order, each key's runs one after the other,
+//  so its offsets still ascend. Two passes: the keys counted and sized,
+//  then written. 0, ENOMEM or MDB_CORRUPTED.
+static int
+s_merge_blobs (hub_store_t *self, s_head_t *heads, size_t n, size_t *size)
+{
+    uint32_t nkeys = 0;
+    size_t total = sizeof nkeys;
+    int rc = 0;
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        if (pass == 1 && !s_index_scratch (self, 0, total))
+            return ENOMEM;
+        size_t at = sizeof nkeys + (size_t) nkeys * sizeof (uint32_t);
+        uint32_t key_i = 0;
+        for (size_t h = 0; h < n && rc == 0; h++) {
+            heads [h].i = 0;
+            rc = hub_store_blob_count (heads [h].blob, heads [h].size, &heads [h].n);
+            if (rc == 0)
+                rc = s_head_read (&heads [h]);
+        }
+        while (rc == 0) {
+            s_head_t *least = NULL;
+            for (size_t h = 0; h < n; h++)
+                if (heads [h].i < heads [h].n && (!least
+                ||  hub_store_key_cmp (heads [h].key, heads [h].len, least->key, least->len) < 0))
+                    least = &heads [h];
+            if (!least)
+                break;
+            const char *key = least->key;
+            size_t len = least->len, count = 0;
+            size_t count_at = at + 2 + len;
+            if (pass == 1) {
+                uint32_t place = (uint32_t) at;
+                memcpy (self->blob + sizeof nkeys + (size_t) key_i++ * sizeof place, &place,
+                        sizeof place);
+                uint16_t n16 = (uint16_t) len;
+                memcpy (self->blob + at, &n16, 2);
+                memcpy (self->blob + at + 2, key, len);
+            }
+            at = count_at + 2;
+            for (size_t h = 0; h < n && rc == 0; h++) {
+                s_head_t *head = &heads [h];
+                if (head->i >= head->n || hub_store_key_cmp (head->key, head->len, key, len))
+                    continue;
+                if (pass == 1)
+                    memcpy (self->blob + at, head->run, head->count * 2);
+                at += head->count * 2;
+                count += head->count;
+                head->i++;
+                rc = s_head_read (head);
+            }
+            if (count > S_BLOCK_MASK + 1)
+                rc = MDB_CORRUPTED;         //  more seqs than a block has
+            if (pass == 1) {
+                uint16_t n16 = (uint16_t) count;
+                memcpy (self->blob + count_at, &n16, 2);
+            }
+            else
+                nkeys++;
+        }
+        total = pass == 0? at + (size_t) nkeys * sizeof (uint32_t): at;
+    }
+    if (rc == 0)
+        memcpy (self->blob, &nkeys, sizeof nkeys);
+    *size = total;
+    return rc;
+}
+
+//  Merges the blobs of block into one per kind, under the key of the
+//  first: the blobs copied (a put may move the pages they are in) and
+//  deleted, then the merged ones put in their place
+static int
+s_merge_block (hub_store_t *self, MDB_cursor *index, uint64_t block)
+{
+    uint8_t key [S_INDEX_KEY];
+    hub_store_index_key (key, block << S_BLOCK_SHIFT, 0);
+    MDB_val k = { sizeof key, key }, v;
+    size_t total = 0, nblobs = 0;
+    uint64_t first = UINT64_MAX;
+    int rc;
+    for (rc = mdb_cursor_get (index, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get (index, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != S_INDEX_KEY || hub_store_key_block (&k) != block)
+            break;
+        if (first == UINT64_MAX)
+            first = block << S_BLOCK_SHIFT | hub_store_key_offset (&k);
+        total += v.mv_size;
+        nblobs++;
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    uint8_t *copy = malloc (total + 1);
+    s_head_t *heads = calloc (2 * nblobs + 1, sizeof *heads);  //  and a kind's
+    char *kinds = malloc (nblobs + 1);
+    if (!copy || !heads || !kinds) {
+        free (copy);
+        free (heads);
+        free (kinds);
+        return ENOMEM;
+    }
+    size_t at = 0, n = 0;
+    k = (MDB_val) { sizeof key, key };
+    for (rc = mdb_cursor_get (index, &k, &v, MDB_SET_RANGE); rc == 0 && n < nblobs;
+         rc = mdb_cursor_get (index, &k, &v, MDB_SET_RANGE)) {
+        if (k.mv_size != S_INDEX_KEY || hub_store_key_block (&k) != block)
+            break;
+        kinds [n] = (char) ((const uint8_t *) k.mv_data) [6];
+        memcpy (copy + at, v.mv_data, v.mv_size);
+        heads [n++] = (s_head_t) { .blob = copy + at, .size = v.mv_size };
+        at += v.mv_size;
+        rc = mdb_cursor_del (index, 0);
+        if (rc)
+            break;
+        k = (MDB_val) { sizeof key, key };
+    }
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    //  Each kind's blobs, in seq order, merged into one
+    s_head_t *same = heads + n;
+    for (size_t kind = 0; kind < sizeof s_kinds && rc == 0; kind++) {
+        size_t m = 0, size = 0;
+        for (size_t i = 0; i < n; i++)
+            if (kinds [i] == s_kinds [kind])
+                same [m++] = heads [i];
+        if (m == 0)
+            continue;
+        rc = s_merge_blobs (self, same, m, &size);
+        if (rc == 0) {
+            hub_store_index_key (key, first, s_kinds [kind]);
+            k = (MDB_val) { sizeof key, key };
+            v = (MDB_val) { size, self->blob };
+            rc = mdb_cursor_put (index, &k, &v, MDB_NOOVERWRITE);
+        }
+    }
+    free (copy);
+    free (heads);
+    free (kinds);
+    return rc;
+}
+
+//  After a commit's blobs in block: its blobs of each kind merged into one
+//  when the block is complete, or when a kind has S_INDEX_MERGE_AT. How
+//  many there are is counted in the tree the first time, then followed
+//  (each commit adds at most one per kind), so a commit does not walk the
+//  block's blobs.
+static int
+s_merge_check (hub_store_t *self, hub_store_batch_t *batch, MDB_cursor *index,
+               uint64_t block, bool complete)
+{
+    size_t most = 0;
+    if (self->index_block == block)
+        most = self->index_blobs + 1;
+    else {
+        uint8_t key [S_INDEX_KEY];
+        hub_store_index_key (key, block << S_BLOCK_SHIFT, 0);
+        MDB_val k = { sizeof key, key }, v;
+        size_t blobs [3] = { 0 };
+        int rc;
+        for (rc = mdb_cursor_get (index, &k, &v, MDB_SET_RANGE); rc == 0;
+             rc = mdb_cursor_get (index, &k, &v, MDB_NEXT)) {
+            if (k.mv_size != S_INDEX_KEY || hub_store_key_block (&k) != block)
+                break;
+            const char *kind = memchr (s_kinds, ((const uint8_t *) k.mv_data) [6], sizeof s_kinds);
+            if (kind && ++blobs [kind - s_kinds] > most)
+                most = blobs [kind - s_kinds];
+        }
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    if (most >= S_INDEX_MERGE_AT || (complete && most > 1)) {
+        int rc = s_merge_block (self, index, block);
+        if (rc)
+            return rc;
+        most = 1;
+    }
+    batch->index_block = block;
+    batch->index_blobs = most;
+    return 0;
+}
+
+//  The kind's key among an event's fields
 static const char *
 s_kind_key (const hub_store_event_t *e, char kind)
 {
@@ -327,72 +550,108 @@ s_kind_key (const hub_store_event_t *e, char kind)
          : kind == S_INDEX_AGENCY? e->agency: e->type;
 }
 
-//  The three indexes' runs of the batch
+//  The three indexes' blobs of the batch: for each block it reaches, one
+//  blob per kind, appended; then the block's blobs merged if it is time
 static int
 s_write_indexes (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int *fault)
 {
-    if (!s_index_scratch (self, batch->nevents)) {
+    size_t nevents = batch->nevents;
+    if (!s_index_scratch (self, sizeof s_kinds * nevents, 0)) {
         *fault = HUB_STORE_ERROR;
         return S_FAULT;
     }
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, self->dbi [S_DB_INDEX], &cursor);
-    if (rc)
-        return rc;
-    for (size_t kind = 0; kind < sizeof s_kinds && rc == 0; kind++) {
-        size_t n = 0;
-        for (size_t i = 0; i < batch->nevents; i++) {
+    //  Each kind's entries in (block, key, seq) order, nevents apart
+    s_entry_t *entries [sizeof s_kinds];
+    size_t n [sizeof s_kinds], at [sizeof s_kinds] = { 0 };
+    for (size_t kind = 0; kind < sizeof s_kinds; kind++) {
+        entries [kind] = self->entries + kind * nevents;
+        n [kind] = 0;
+        for (size_t i = 0; i < nevents; i++) {
             const hub_store_event_t *e = &batch->events [i];
             const char *key = s_kind_key (e, s_kinds [kind]);
             if (key && *key)
-                self->entries [n++] = (s_entry_t) { key, strlen (key), e->seq };
+                entries [kind][n [kind]++] = (s_entry_t) { key, strlen (key), e->seq };
         }
-        rc = s_write_runs (self, cursor, s_kinds [kind], self->entries, n);
+        if (s_order_entries (entries [kind], n [kind])) {
+            hub_store_set_error (self, "out of memory");
+            *fault = HUB_STORE_ERROR;
+            return S_FAULT;
+        }
     }
-    mdb_cursor_close (cursor);
+    MDB_cursor *index;
+    int rc = mdb_cursor_open (txn, self->dbi [S_DB_INDEX], &index);
+    if (rc)
+        return rc;
+    uint64_t first = batch->events [0].seq, last = batch->events [nevents - 1].seq;
+    for (uint64_t block = first >> S_BLOCK_SHIFT; block <= last >> S_BLOCK_SHIFT && rc == 0;
+         block++) {
+        uint64_t block_first = block << S_BLOCK_SHIFT;
+        for (size_t kind = 0; kind < sizeof s_kinds && rc == 0; kind++) {
+            size_t from = at [kind];
+            while (at [kind] < n [kind] && entries [kind][at [kind]].seq >> S_BLOCK_SHIFT == block)
+                at [kind]++;
+            rc = s_put_blob (self, index, s_kinds [kind], first > block_first? first: block_first,
+                             entries [kind] + from, at [kind] - from, MDB_APPEND);
+        }
+        if (rc == 0)
+            rc = s_merge_check (self, batch, index, block,
+                                (last >> S_BLOCK_SHIFT) > block || (last & S_BLOCK_MASK) == S_BLOCK_MASK);
+    }
+    mdb_cursor_close (index);
+    if (rc == ENOMEM) {
+        hub_store_set_error (self, "out of memory");
+        *fault = HUB_STORE_ERROR;
+        return S_FAULT;
+    }
     return rc;
 }
 
-//  The upgrade's runs of one block: the entries gathered for each kind
-//  (block_size apart in self->entries), then none
+//  The upgrade's blobs of one block whose first seq is first: the entries
+//  gathered for each kind (block_size apart in self->entries), then none
 static int
-s_write_block (hub_store_t *self, MDB_cursor *index, size_t n [], size_t block_size,
-               uint64_t *count)
+s_write_block (hub_store_t *self, MDB_cursor *index, uint64_t first, size_t n [],
+               size_t block_size, uint64_t *count)
 {
     int rc = 0;
     for (size_t i = 0; i < sizeof s_kinds && rc == 0; i++) {
-        rc = s_write_runs (self, index, s_kinds [i], self->entries + i * block_size, n [i]);
+        s_entry_t *entries = self->entries + i * block_size;
+        rc = s_order_entries (entries, n [i])? ENOMEM
+           : s_put_blob (self, index, s_kinds [i], first, entries, n [i], MDB_APPEND);
         *count += n [i];
         n [i] = 0;
     }
     return rc;
 }
 
-//  Format 1 or 2 -> 3: the log's events read back block by block (the keys
-//  point into the events' pages, which the transaction does not write)
+//  Format 1, 2 or 3 -> 4: the index emptied, then filled from the log's
+//  events read back block by block (the keys point into the events' pages,
+//  which the transaction does not write)
 int
 hub_store_build_index (hub_store_t *self, MDB_txn *txn, uint64_t *count)
 {
     const size_t block_size = S_BLOCK_MASK + 1;
     *count = 0;
-    if (!s_index_scratch (self, sizeof s_kinds * block_size))
+    if (!s_index_scratch (self, sizeof s_kinds * block_size, 0))
         return ENOMEM;
     MDB_cursor *events = NULL, *index = NULL;
-    int rc = mdb_cursor_open (txn, self->dbi [S_DB_EVENTS], &events);
+    int rc = mdb_drop (txn, self->dbi [S_DB_INDEX], 0);
+    if (rc == 0)
+        rc = mdb_cursor_open (txn, self->dbi [S_DB_EVENTS], &events);
     if (rc == 0)
         rc = mdb_cursor_open (txn, self->dbi [S_DB_INDEX], &index);
     size_t n [sizeof s_kinds] = { 0 };
-    uint64_t block = 0;
+    uint64_t first = 0;             //  the block's first seq
     MDB_val k, v;
     for (rc = rc? rc: mdb_cursor_get (events, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get (events, &k, &v, MDB_NEXT)) {
         uint64_t seq;
         memcpy (&seq, k.mv_data, sizeof seq);
-        if ((seq >> S_BLOCK_SHIFT) != block) {
-            rc = s_write_block (self, index, n, block_size, count);
+        if (first == 0 || (seq >> S_BLOCK_SHIFT) != (first >> S_BLOCK_SHIFT)) {
+            if (first)
+                rc = s_write_block (self, index, first, n, block_size, count);
             if (rc)
                 break;
-            block = seq >> S_BLOCK_SHIFT;
+            first = seq;
         }
         hub_event_fields_t f;
         const char *id = "";
@@ -407,7 +666,7 @@ hub_store_build_index (hub_store_t *self, MDB_txn *txn, uint64_t *count)
                 self->entries [i * block_size + n [i]++] = (s_entry_t) { keys [i], lens [i], seq };
     }
     if (rc == MDB_NOTFOUND)         //  the log's end: its last block
-        rc = s_write_block (self, index, n, block_size, count);
+        rc = first? s_write_block (self, index, first, n, block_size, count): 0;
     if (index)
         mdb_cursor_close (index);
     if (events)
@@ -618,8 +877,11 @@ hub_store_batch_commit (hub_store_batch_t **batch_p)
         else
             mdb_txn_abort (txn);
         if (rc == 0) {
-            if (batch->nevents)
+            if (batch->nevents) {
                 self->last_seq = batch->events [batch->nevents - 1].seq;
+                self->index_block = batch->index_block;
+                self->index_blobs = batch->index_blobs;
+            }
             break;
         }
         if (rc == S_FAULT) {

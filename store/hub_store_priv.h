@@ -24,9 +24,7 @@
 #define S_MAX_DBS              16       //  the named databases, and an upgrade's old ones
 #define S_BLOCK_SHIFT          13       //  index entries group seqs in blocks of 8,192
 #define S_BLOCK_MASK           ((UINT64_C (1) << S_BLOCK_SHIFT) - 1)
-#define S_INDEX_HEAD           5        //  an index key's kind and block, before the key
-#define S_INDEX_TAIL           3        //  and after it: a NUL and the run's first offset
-#define S_MAX_INDEX_KEY        (S_MAX_KEY - S_INDEX_HEAD - S_INDEX_TAIL)
+#define S_MAX_INDEX_KEY        507      //  an indexed key's longest, as hub_store.h documents
 #define S_DEDUPE_VALUE         (8 + HUB_STORE_DIGEST_SIZE)
 #define S_RESIZE_WAIT_S        30       //  how long a map resize waits for snapshots
 #define S_COUNT_KEY_MAX        128
@@ -34,8 +32,8 @@
 //  The named databases
 enum {
     S_DB_EVENTS,            //  seq (native uint64, INTEGERKEY) -> packed Event
-    S_DB_INDEX,             //  kind, block, key, run -> seq offsets (since format 3:
-                            //  hub_store_index_key)
+    S_DB_INDEX,             //  block, first offset, kind -> the blob of its runs (since
+                            //  format 4: hub_store_index_key)
     S_DB_COMMISSIONS,       //  commission id -> state bytes
     S_DB_DEDUPE,            //  hub_store_dedupe_key: agency "\0" msg_id -> seq (uint64) + digest
     S_DB_COUNTS,            //  "stage:<name>" / "type:<name>" -> uint64
@@ -79,8 +77,11 @@ struct _hub_store_t {
     bool batch_open;            //  a batch exists (one at a time)
     s_entry_t *entries;         //  commit scratch: index entries
     size_t entries_max;         //  their capacity
-    uint16_t *offsets;          //  commit scratch: one run's offsets in its block
-    size_t offsets_max;         //  their capacity
+    uint8_t *blob;              //  commit scratch: one index blob
+    size_t blob_max;            //  its capacity
+    uint64_t index_block;       //  the last block a commit wrote blobs in (UINT64_MAX:
+                                //  none known), and how many per kind at most there
+    size_t index_blobs;
     char errbuf [256];          //  the last error, for hub_store_strerror
 };
 
@@ -102,6 +103,8 @@ struct _hub_store_batch_t {
     s_replace_t *replaces;
     size_t nreplaces;
     size_t replaces_max;
+    uint64_t index_block;       //  the store's index_block and index_blobs once this
+    size_t index_blobs;         //  batch is committed
 };
 
 //  A failure of a batch's own content while it runs (s_batch_run and the
@@ -149,23 +152,65 @@ int
 int
     hub_store_mdb_seq_at_time (hub_store_t *self, MDB_txn *txn, int64_t time_ms, uint64_t *seq);
 
-//  The index (format 3) holds the three indexes of the event log, each a
+//  The index (format 4) holds the three indexes of the event log, each a
 //  kind of key: S_INDEX_COMMISSION, S_INDEX_AGENCY (the sender's org-id)
-//  and S_INDEX_TYPE (the message type's name). An entry is a run: the seqs
-//  of one batch under one key in one block of 8,192 seqs. Its key is
-//  [kind][block, 4 bytes big-endian][key][NUL][the run's first offset in
-//  the block, 2 bytes big-endian], so a key's runs in a block are together
-//  and in seq order; its value is the run's offsets in the block (seq &
-//  S_BLOCK_MASK), uint16_t in native order, ascending. One put per run
-//  where dup lists took one insert per seq. Keys never hold a NUL.
+//  and S_INDEX_TYPE (the message type's name). Its entries are blobs: a
+//  blob holds, for one kind, the runs of every key among the seqs of one
+//  block of 8,192 from the blob's first offset on (a run: the offsets,
+//  seq & S_BLOCK_MASK, of the key's seqs, ascending). Its key is
+//  [block, 4 bytes big-endian][first offset, 2 bytes big-endian][kind], so
+//  a commit appends one blob per kind at the tree's end (MDB_APPEND: full
+//  pages, nothing rewritten in the middle of the tree), and a block's blobs
+//  are together, in seq order. A block's blobs of a kind are merged into
+//  one when they reach S_INDEX_MERGE_AT and when the block is complete, so
+//  a scan reads at most that many per block, and one in a complete block.
+//  The blob: [n, uint32_t][n places, uint32_t, each entry's from the blob's
+//  start][n entries in key order (memcmp, then length): key length
+//  (uint16_t), the key, the run's count (uint16_t), its offsets
+//  (uint16_t)], native byte order, read with memcpy (may be unaligned).
+//  Keys never hold a NUL.
 #define S_INDEX_COMMISSION     'c'
 #define S_INDEX_AGENCY         'a'
 #define S_INDEX_TYPE           't'
+#define S_INDEX_KEY            7
+#define S_INDEX_MERGE_AT       32
 
-//  Writes the index key of the run of kind and key starting at seq into
-//  buf (S_MAX_KEY bytes); its length. len <= S_MAX_INDEX_KEY.
-size_t
-    hub_store_index_key (uint8_t *buf, char kind, uint64_t seq, const char *key, size_t len);
+//  Writes the index key of the blob of kind whose first seq is seq into
+//  buf (S_INDEX_KEY bytes)
+void
+    hub_store_index_key (uint8_t *buf, uint64_t seq, char kind);
+
+//  An index key's block and first offset
+static inline uint64_t
+hub_store_key_block (const MDB_val *k)
+{
+    const uint8_t *p = k->mv_data;
+    return (uint64_t) p [0] << 24 | (uint64_t) p [1] << 16 | (uint64_t) p [2] << 8 | p [3];
+}
+
+static inline uint64_t
+hub_store_key_offset (const MDB_val *k)
+{
+    const uint8_t *p = k->mv_data;
+    return (uint64_t) p [4] << 8 | p [5];
+}
+
+//  Keys in the blob's order: bytes, then the shorter first
+static inline int
+hub_store_key_cmp (const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp (a, b, alen < blen? alen: blen);
+    return c? c: alen < blen? -1: alen > blen;
+}
+
+//  The blob's entry i (< n, from hub_store_blob_count): its key and run
+//  (count offsets, unaligned), every length checked against the blob's
+//  size. 0, or MDB_CORRUPTED.
+int
+    hub_store_blob_count (const uint8_t *blob, size_t size, uint32_t *n);
+int
+    hub_store_blob_entry (const uint8_t *blob, size_t size, uint32_t i, const char **key,
+                          size_t *len, const uint8_t **run, size_t *count);
 
 //  Writers run inside a batch's transaction; LMDB codes or S_FAULT
 int
@@ -178,7 +223,7 @@ int
 //  receives the responses indexed. An LMDB code.
 int
     hub_store_build_responses (hub_store_t *self, MDB_txn *txn, uint64_t *count);
-//  Format 1 or 2 -> 3: fills the index from the stored events; *count
+//  Format 1, 2 or 3 -> 4: fills the index from the stored events; *count
 //  receives the entries indexed (each event once per kind of key it has).
 //  An LMDB code.
 int

@@ -285,6 +285,10 @@ hub_store_stat (hub_store_t *self, hub_store_txn_t *txn, hub_store_stat_t *stat)
         rc = mdb_stat (mtxn, self->dbi [S_DB_COMMISSIONS], &st);
     if (rc == 0) {
         stat->commissions = st.ms_entries;
+        rc = mdb_stat (mtxn, self->dbi [S_DB_INDEX], &st);
+    }
+    if (rc == 0) {
+        stat->index_entries = st.ms_entries;
         rc = mdb_env_stat (self->env, &st);
     }
     if (rc == 0)

@@ -74,21 +74,80 @@ hub_store_seq_at_time (hub_store_t *self, hub_store_txn_t *txn,
     return rc? hub_store_lmdb_error (self, "seq at time", rc): 0;
 }
 
-size_t
-hub_store_index_key (uint8_t *buf, char kind, uint64_t seq, const char *key, size_t len)
+void
+hub_store_index_key (uint8_t *buf, uint64_t seq, char kind)
 {
     uint32_t block = (uint32_t) (seq >> S_BLOCK_SHIFT);
     uint16_t first = (uint16_t) (seq & S_BLOCK_MASK);
-    buf [0] = (uint8_t) kind;
-    buf [1] = (uint8_t) (block >> 24);
-    buf [2] = (uint8_t) (block >> 16);
-    buf [3] = (uint8_t) (block >> 8);
-    buf [4] = (uint8_t) block;
-    memcpy (buf + S_INDEX_HEAD, key, len);
-    buf [S_INDEX_HEAD + len] = 0;
-    buf [S_INDEX_HEAD + len + 1] = (uint8_t) (first >> 8);
-    buf [S_INDEX_HEAD + len + 2] = (uint8_t) first;
-    return S_INDEX_HEAD + len + S_INDEX_TAIL;
+    buf [0] = (uint8_t) (block >> 24);
+    buf [1] = (uint8_t) (block >> 16);
+    buf [2] = (uint8_t) (block >> 8);
+    buf [3] = (uint8_t) block;
+    buf [4] = (uint8_t) (first >> 8);
+    buf [5] = (uint8_t) first;
+    buf [6] = (uint8_t) kind;
+}
+
+int
+hub_store_blob_count (const uint8_t *blob, size_t size, uint32_t *n)
+{
+    if (size < sizeof *n)
+        return MDB_CORRUPTED;
+    memcpy (n, blob, sizeof *n);
+    return *n <= (size - sizeof *n) / sizeof (uint32_t)? 0: MDB_CORRUPTED;
+}
+
+int
+hub_store_blob_entry (const uint8_t *blob, size_t size, uint32_t i, const char **key,
+                      size_t *len, const uint8_t **run, size_t *count)
+{
+    uint32_t place;
+    uint16_t n16;
+    memcpy (&place, blob + 4 + (size_t) i * 4, sizeof place);
+    if (place > size || size - place < 2)
+        return MDB_CORRUPTED;
+    memcpy (&n16, blob + place, 2);
+    *len = n16;
+    *key = (const char *) blob + place + 2;
+    size_t at = place + 2 + (size_t) n16;
+    if (at > size || size - at < 2)
+        return MDB_CORRUPTED;
+    memcpy (&n16, blob + at, 2);
+    *count = n16;
+    *run = blob + at + 2;
+    return size - at - 2 >= (size_t) n16 * 2? 0: MDB_CORRUPTED;
+}
+
+//  The run of key in a blob: binary search of its entries. 0 (found, or
+//  not: *count 0), or MDB_CORRUPTED.
+static int
+s_blob_find (const uint8_t *blob, size_t size, const char *key, size_t len,
+             const uint8_t **run, size_t *count)
+{
+    *count = 0;
+    uint32_t n;
+    int rc = hub_store_blob_count (blob, size, &n);
+    uint32_t lo = 0, hi = n;
+    while (rc == 0 && lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const char *k;
+        size_t k_len, k_count;
+        const uint8_t *k_run;
+        rc = hub_store_blob_entry (blob, size, mid, &k, &k_len, &k_run, &k_count);
+        if (rc)
+            break;
+        int c = hub_store_key_cmp (k, k_len, key, len);
+        if (c == 0) {
+            *run = k_run;
+            *count = k_count;
+            break;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -101,10 +160,9 @@ typedef struct {
     char kind;                  //  the index's kind of key
     const char *key;            //  the index key wanted
     size_t key_len;
-    uint8_t prefix [S_MAX_KEY]; //  the key's entries in the block: kind, block, key, NUL
     uint64_t block;             //  the block being read
     uint64_t last_block;        //  the block of the last seq in range
-    bool in_block;              //  positioned on a run of the block
+    bool in_block;              //  positioned on a blob of the block
     const uint8_t *run;         //  the current run's offsets (may be unaligned)
     size_t run_n;
     size_t run_i;
@@ -131,19 +189,17 @@ s_iter_log (s_iter_t *it, uint64_t *seq, MDB_val *data)
     return rc;
 }
 
-//  Next run of the key into v: the block's next run, or the first run of
-//  the next block; an empty run when a block is done or holds none.
+//  Next run of the key: from the block's next blob of the kind, or the
+//  first of the next block; an empty run when a blob or block has none.
 //  MDB_NOTFOUND past the last block.
 static int
-s_iter_run (s_iter_t *it, MDB_val *v)
+s_iter_run (s_iter_t *it, const uint8_t **run, size_t *count)
 {
-    MDB_val k;
-    v->mv_size = 0;
-    v->mv_data = NULL;
-    size_t prefix_len = S_INDEX_HEAD + it->key_len + 1;
+    MDB_val k, v;
+    *count = 0;
     int rc;
     if (it->in_block)
-        rc = mdb_cursor_get (it->index, &k, v, MDB_NEXT);
+        rc = mdb_cursor_get (it->index, &k, &v, MDB_NEXT);
     else {
         if (!it->started) {
             it->started = true;
@@ -153,23 +209,22 @@ s_iter_run (s_iter_t *it, MDB_val *v)
             it->block++;
         if (it->block > it->last_block)
             return MDB_NOTFOUND;
-        k.mv_size = hub_store_index_key (it->prefix, it->kind, it->block << S_BLOCK_SHIFT,
-                                         it->key, it->key_len);
-        k.mv_data = it->prefix;
-        rc = mdb_cursor_get (it->index, &k, v, MDB_SET_RANGE);
+        //  From the block's first offset, at this kind: a complete block's
+        //  one blob of the kind is the first entry found
+        uint8_t key [S_INDEX_KEY];
+        hub_store_index_key (key, it->block << S_BLOCK_SHIFT, it->kind);
+        k.mv_size = sizeof key;
+        k.mv_data = key;
+        rc = mdb_cursor_get (it->index, &k, &v, MDB_SET_RANGE);
     }
-    //  A run of this key and block: the prefix, then the first offset
-    if (rc == 0 && (k.mv_size != prefix_len + 2 || memcmp (k.mv_data, it->prefix, prefix_len)))
-        rc = MDB_NOTFOUND;
-    if (rc == 0 && (v->mv_size == 0 || v->mv_size % sizeof (uint16_t)))
+    if (rc == 0 && k.mv_size != S_INDEX_KEY)
         return MDB_CORRUPTED;
-    it->in_block = rc == 0;
-    if (rc == MDB_NOTFOUND) {
-        v->mv_size = 0;                 //  this block is done, or has no run
-        v->mv_data = NULL;
-        return 0;
-    }
-    return rc;
+    it->in_block = rc == 0 && hub_store_key_block (&k) == it->block;
+    if (rc == MDB_NOTFOUND || (rc == 0 && !it->in_block))
+        return 0;                       //  the block is done
+    if (rc || ((const uint8_t *) k.mv_data) [6] != (uint8_t) it->kind)
+        return rc;                      //  another kind's blob: an empty run
+    return s_blob_find (v.mv_data, v.mv_size, it->key, it->key_len, run, count);
 }
 
 //  Next candidate: its seq and event bytes. MDB_NOTFOUND at the end.
@@ -195,12 +250,9 @@ s_iter_next (s_iter_t *it, uint64_t *seq, MDB_val *data)
             *seq = s;
             return 0;
         }
-        MDB_val v;
-        int rc = s_iter_run (it, &v);
+        int rc = s_iter_run (it, &it->run, &it->run_n);
         if (rc)
             return rc;
-        it->run = v.mv_data;
-        it->run_n = v.mv_size / sizeof (uint16_t);
         it->run_i = 0;
     }
 }

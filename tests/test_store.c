@@ -147,8 +147,8 @@ s_digest (uint64_t seq, uint8_t digest [HUB_STORE_DIGEST_SIZE])
 
 //  Appends events [first, last] to an open batch; buffers go in bufs
 typedef struct {
-    char msg_ids [BATCH * 4][24];
-    void *bufs [BATCH * 4];
+    char msg_ids [BATCH * 20][24];
+    void *bufs [BATCH * 20];
     size_t n;
 } batchbuf_t;
 
@@ -158,7 +158,7 @@ s_append_range (hub_store_batch_t *batch, batchbuf_t *bb, uint64_t first, uint64
 {
     bb->n = 0;
     for (uint64_t seq = first; seq <= last; seq++) {
-        if (bb->n == BATCH * 4)
+        if (bb->n == BATCH * 20)
             return HUB_STORE_INVALID;       //  a test asked for too big a batch
         meta_t m = s_meta (seq);
         hub_store_event_t e;
@@ -1245,6 +1245,58 @@ s_check_indexes (hub_store_t *store, uint64_t last, const char *what)
     }
 }
 
+//  The index as a commit writes it at any batch size: a blob per batch
+//  and kind, a block's blobs merged into one at 32 and when the block is
+//  complete, a batch reaching over three blocks. Scans match the model
+//  before and after each merge, from the block's start and from its middle.
+static void
+test_index_batches (const char *root)
+{
+    char dir [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/index-batches", root);
+    char err [256];
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    //  Batches of 1 to 40 events up to 20,000: block 0 completes inside a
+    //  batch, and blocks of 200-odd batches merge every 32 of them
+    uint64_t next = 1;
+    int batches = 0;
+    while (next <= 20000) {
+        uint64_t size = 1 + (next * 7919) % 40;
+        CHECK (s_write_range (store, next, next + size - 1, 0) == 0);
+        next += size;
+        batches++;
+        if (batches == 31 || batches == 32 || batches == 33 || batches == 65
+        ||  (next > 8192 && next - size <= 8192) || next > 20000) {
+            char label [64];
+            snprintf (label, sizeof label, "after %d batches, seq %" PRIu64, batches, next - 1);
+            s_check_indexes (store, next - 1, label);
+        }
+    }
+    //  Blocks 0 and 1 complete: a blob per kind each; block 2 at most 32
+    //  per kind (unmerged, there would be one per batch and kind)
+    hub_store_stat_t st;
+    CHECK (hub_store_stat (store, NULL, &st) == 0);
+    CHECK_MSG (st.index_entries > 6 && st.index_entries <= 6 + 3 * 32,
+               "index entries %" PRIu64 " after %d batches", st.index_entries, batches);
+    //  One batch over three blocks (its first and last partly)
+    int rc = s_write_range (store, next, next + 17999, 0);
+    CHECK_MSG (rc == 0, "batch over three blocks: %d %s", rc, hub_store_strerror (store));
+    next += 18000;
+    s_check_indexes (store, next - 1, "after a batch over three blocks");
+    //  Blocks 2 to 3 now complete too, and block 4 has the batch's last blob
+    CHECK (hub_store_stat (store, NULL, &st) == 0);
+    CHECK_MSG (st.index_entries == 5 * 3, "index entries %" PRIu64, st.index_entries);
+    hub_store_destroy (&store);
+    //  Read back by another open, read-only
+    hub_store_options_t opts;
+    hub_store_options_default (&opts);
+    opts.read_only = true;
+    REQUIRE (hub_store_open (&store, dir, &opts, err, sizeof err) == 0);
+    s_check_indexes (store, next - 1, "read-only");
+    hub_store_destroy (&store);
+}
+
 //  A store of an older format opened by this build: refused read-only
 //  with a sentence, upgraded read-write with the indexes that format
 //  lacked built from its events. Format 1 had no responses index, and
@@ -1296,6 +1348,10 @@ test_upgrade (const char *root, int from)
                                  &seq, NULL) == 0 && seq == 4321);
     s_check_responses (store, 10000, "upgraded");
     s_check_indexes (store, 10000, "upgraded");
+    //  A blob per kind and block, and nothing of the older index left
+    hub_store_stat_t st;
+    CHECK (hub_store_stat (store, NULL, &st) == 0);
+    CHECK_MSG (st.index_entries == 2 * 3, "index entries %" PRIu64, st.index_entries);
     //  And it goes on indexing, in the block the upgrade's runs end in
     CHECK (s_write_range (store, 10001, 11000, 0) == 0);
     s_check_responses (store, 11000, "after upgrade");
@@ -1383,8 +1439,10 @@ main (void)
     test_log (root);
     test_dedupe_key ();
     test_responses (root);
+    test_index_batches (root);
     test_upgrade (root, 1);
     test_upgrade (root, 2);
+    test_upgrade (root, 3);
     test_modes (root);
     printf ("store tests took %" PRId64 " ms\n", zclock_mono () - t0);
     hub_test_rmtree (root);
