@@ -230,7 +230,7 @@ typedef struct {
     uint64_t commissions;        /* number of commission states */
     uint64_t index_entries;      /* entries of the commission, agency and type
                                     index: at most three per block of 8,192 seqs
-                                    once complete, 3 x 32 in the last block */
+                                    once complete, 3 x 31 in the last block */
     size_t map_size;             /* current map size, bytes */
     size_t used_bytes;           /* pages in use * page size */
     size_t map_size_max;         /* the most the map may grow to, bytes */

@@ -469,6 +469,10 @@ s_merge_block (hub_store_t *self, MDB_cursor *index, uint64_t block)
         if (k.mv_size != S_INDEX_KEY || hub_store_key_block (&k) != block)
             break;
         kinds [n] = (char) ((const uint8_t *) k.mv_data) [6];
+        if (!memchr (s_kinds, kinds [n], sizeof s_kinds)) {
+            rc = MDB_CORRUPTED;         //  a kind no merge would write back
+            break;
+        }
         memcpy (copy + at, v.mv_data, v.mv_size);
         heads [n++] = (s_head_t) { .blob = copy + at, .size = v.mv_size };
         at += v.mv_size;
@@ -600,6 +604,17 @@ s_write_indexes (hub_store_t *self, hub_store_batch_t *batch, MDB_txn *txn, int 
     mdb_cursor_close (index);
     if (rc == ENOMEM) {
         hub_store_set_error (self, "out of memory");
+        *fault = HUB_STORE_ERROR;
+        return S_FAULT;
+    }
+    if (rc == MDB_CORRUPTED) {
+        //  A blob a merge could not read: every later commit in the block
+        //  would fail the same way, so say what is wrong
+        hub_store_set_error (self, "commit: the index of seqs %" PRIu64 " to %" PRIu64 " is "
+                             "damaged (a blob does not parse), so no batch can be stored "
+                             "there; restore the store from a backup",
+                             (first >> S_BLOCK_SHIFT) << S_BLOCK_SHIFT,
+                             ((last >> S_BLOCK_SHIFT) << S_BLOCK_SHIFT) + S_BLOCK_MASK);
         *fault = HUB_STORE_ERROR;
         return S_FAULT;
     }

@@ -163,7 +163,9 @@ int
 //  pages, nothing rewritten in the middle of the tree), and a block's blobs
 //  are together, in seq order. A block's blobs of a kind are merged into
 //  one when they reach S_INDEX_MERGE_AT and when the block is complete, so
-//  a scan reads at most that many per block, and one in a complete block.
+//  a scan reads fewer than that many of its kind per block (and steps over
+//  as many of each other kind), and one in a complete block. The block is
+//  32 bits of the key: seqs up to 2^45.
 //  The blob: [n, uint32_t][n places, uint32_t, each entry's from the blob's
 //  start][n entries in key order (memcmp, then length): key length
 //  (uint16_t), the key, the run's count (uint16_t), its offsets

@@ -237,6 +237,8 @@ s_iter_next (s_iter_t *it, uint64_t *seq, MDB_val *data)
         while (it->run_i < it->run_n) {
             uint16_t offset;
             memcpy (&offset, it->run + it->run_i++ * sizeof offset, sizeof offset);
+            if (offset > S_BLOCK_MASK)
+                return MDB_CORRUPTED;   //  a damaged blob: not another block's seq
             uint64_t s = (it->block << S_BLOCK_SHIFT) | offset;
             if (s < it->from)
                 continue;
