@@ -104,6 +104,63 @@ hub_proto_varint (uint8_t *out, uint64_t v)
     return n;
 }
 
+size_t
+hub_proto_event_head_max (const hub_proto_event_head_t *head)
+{
+    //  Six tags, five varints of up to 10 bytes, two lengths, the change's
+    //  own length and two varints, and the strings
+    return 6 + 5 * 10 + 2 * 10 + 1 + 2 * 11 + (head->sender? strlen (head->sender): 0)
+         + (head->type? strlen (head->type): 0);
+}
+
+static size_t
+s_put_varint_field (uint8_t *out, uint8_t tag, uint64_t v)
+{
+    if (v == 0)
+        return 0;
+    out [0] = tag;
+    return 1 + hub_proto_varint (out + 1, v);
+}
+
+static size_t
+s_put_string_field (uint8_t *out, uint8_t tag, const char *text)
+{
+    size_t len = text? strlen (text): 0;
+    if (len == 0)
+        return 0;
+    out [0] = tag;
+    size_t at = 1 + hub_proto_varint (out + 1, len);
+    memcpy (out + at, text, len);
+    return at + len;
+}
+
+//  Enums are int32 on the wire: a negative one is ten bytes, sign-extended
+static inline uint64_t
+s_enum_wire (int value)
+{
+    return (uint64_t) (int64_t) value;
+}
+
+size_t
+hub_proto_event_head (uint8_t *out, const hub_proto_event_head_t *head)
+{
+    size_t at = s_put_varint_field (out, 1 << 3, head->seq);
+    at += s_put_varint_field (out + at, 2 << 3, (uint64_t) head->recorded_at_ms);
+    at += s_put_string_field (out + at, 3 << 3 | 2, head->sender);
+    at += s_put_varint_field (out + at, 4 << 3, s_enum_wire (head->stage));
+    if (head->changed) {
+        uint8_t change [22];
+        size_t len = s_put_varint_field (change, 1 << 3, s_enum_wire (head->from));
+        len += s_put_varint_field (change + len, 2 << 3, s_enum_wire (head->to));
+        out [at++] = 5 << 3 | 2;
+        out [at++] = (uint8_t) len;         //  at most 22: one byte
+        memcpy (out + at, change, len);
+        at += len;
+    }
+    at += s_put_string_field (out + at, 6 << 3 | 2, head->type);
+    return at;
+}
+
 static int
 s_read_varint (const uint8_t *buf, size_t size, size_t *at, uint64_t *v)
 {

@@ -142,6 +142,30 @@ int
 size_t
     hub_proto_varint (uint8_t *out, uint64_t v);
 
+/* The head of a stored Event: fields 1 to 6 written as protobuf-c packs
+   them (proto3: zero numbers and empty or NULL strings left out; the
+   change written whenever changed is set, its zero stages left out), so
+   the envelope's bytes can follow as field 7 as they came
+   (hub_batch.c). */
+typedef struct {
+    uint64_t seq;
+    int64_t recorded_at_ms;
+    const char *sender;
+    int stage;
+    bool changed;               //  the StageChange from -> to is written
+    int from, to;
+    const char *type;
+} hub_proto_event_head_t;
+
+/* The most bytes hub_proto_event_head writes for head */
+size_t
+    hub_proto_event_head_max (const hub_proto_event_head_t *head);
+
+/* Writes the head at out (hub_proto_event_head_max bytes); returns the
+   number of bytes written. */
+size_t
+    hub_proto_event_head (uint8_t *out, const hub_proto_event_head_t *head);
+
 /* Returns true if the bytes are valid UTF-8 (no overlongs, no surrogates);
    a NUL counts as a character here (hub_wire_text_ok refuses it). */
 bool
