@@ -364,10 +364,9 @@ s_keys_empty (hub_batch_t *self)
 }
 
 hub_batch_key_t
-hub_batch_key (const char *key)
+hub_batch_key (const char *key, size_t len)
 {
-    size_t size = hub_store_dedupe_key_size (key);
-    return (hub_batch_key_t) { key, size, hub_store_dedupe_key_hash (key, size) };
+    return (hub_batch_key_t) { key, len + 1, hub_store_dedupe_key_hash (key, len + 1) };
 }
 
 //  The entry holding key, or the empty one where it would go

@@ -64,7 +64,7 @@ typedef struct _hub_batch_t hub_batch_t;
 
 typedef struct {
     const char *key;                   //  hub_store_dedupe_key's bytes (borrowed)
-    size_t size;                       //  hub_store_dedupe_key_size
+    size_t size;                       //  hub_store_dedupe_key_size (with the closing NUL)
     uint64_t hash;                     //  hub_store_dedupe_key_hash
 } hub_batch_key_t;
 
@@ -126,11 +126,12 @@ int
     hub_batch_accept (hub_batch_t *self, hub_slot_t *slot, const hub_batch_key_t *key,
                       uint64_t seq, int64_t now, const hub_cycle_outcome_t *outcome);
 
-/* A publish's dedupe key (hub_store_dedupe_key, borrowed) with its size
-   and hash, worked out once for its lookups in the open and committing
-   batches and its accept. */
+/* A publish's dedupe key (built by hub_store_dedupe_key, borrowed; len is
+   what it returned) with its size and hash, worked out once for its
+   lookups in the open and committing batches, in the store, and its
+   accept. */
 hub_batch_key_t
-    hub_batch_key (const char *key);
+    hub_batch_key (const char *key, size_t len);
 
 /* The accepted slot holding dedupe key `key`, or NULL if none. */
 hub_slot_t *

@@ -462,8 +462,8 @@ s_check_duplicate (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *sl
         slot->inflight = true;
     }
     else
-    if (hub_store_dedupe_get (self->store, snapshot, slot->sender, slot->msg_id,
-                              &stored_seq, stored_digest) != 0)
+    if (hub_store_dedupe_find (self->store, snapshot, key->key, key->size - 1,
+                               &stored_seq, stored_digest) != 0)
         stored_seq = 0;
     if (!stored_seq)
         return false;
@@ -531,9 +531,12 @@ s_check_publish (hub_ingest_t *self, hub_store_txn_t *snapshot, hub_slot_t *slot
     slot->msg_id = env->msg_id;
     slot->type = hub_proto_type_name (env->body_case);
     hub_batch_digest (slot);
+    //  Validated: the sender and msg_id are set and within their limits, so
+    //  the key is never refused
     char key_bytes [HUB_STORE_DEDUPE_KEY_MAX + 1];
-    hub_store_dedupe_key (key_bytes, slot->sender, env->msg_id);
-    hub_batch_key_t key = hub_batch_key (key_bytes);
+    size_t key_len = hub_store_dedupe_key (key_bytes, slot->sender, env->msg_id);
+    assert (key_len);
+    hub_batch_key_t key = hub_batch_key (key_bytes, key_len);
     if (s_check_duplicate (self, snapshot, slot, &key))
         return;
 

@@ -169,6 +169,13 @@ int
                           const char *agency, const char *msg_id,
                           uint64_t *seq, uint8_t digest [HUB_STORE_DIGEST_SIZE]);
 
+/* The same lookup by a key hub_store_dedupe_key built (len: what it
+   returned, not 0), for a caller that holds the key already (the broker's
+   check of a publish). */
+int
+    hub_store_dedupe_find (hub_store_t *self, hub_store_txn_t *txn, const char *key,
+                           size_t len, uint64_t *seq, uint8_t digest [HUB_STORE_DIGEST_SIZE]);
+
 /* First seq whose recorded_at_ms >= time_ms, by binary search (the broker
    keeps recorded_at non-decreasing). last_seq + 1 if none. */
 int

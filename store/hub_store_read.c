@@ -176,12 +176,21 @@ hub_store_dedupe_get (hub_store_t *self, hub_store_txn_t *txn,
                              "under %d bytes", HUB_STORE_DEDUPE_KEY_MAX);
         return HUB_STORE_INVALID;
     }
+    return hub_store_dedupe_find (self, txn, buf, len, seq, digest);
+}
+
+int
+hub_store_dedupe_find (hub_store_t *self, hub_store_txn_t *txn, const char *key,
+                       size_t len, uint64_t *seq, uint8_t digest [HUB_STORE_DIGEST_SIZE])
+{
+    assert (self);
+    assert (key && len);
     MDB_txn *mtxn;
     bool own;
     int rc = hub_store_snapshot (self, txn, &mtxn, &own);
     if (rc)
         return rc;
-    MDB_val k = { len, buf }, v;
+    MDB_val k = { len, (void *) key }, v;
     int result = 0;
     if (own)
         rc = mdb_get (mtxn, self->dbi [S_DB_DEDUPE], &k, &v);
@@ -195,7 +204,7 @@ hub_store_dedupe_get (hub_store_t *self, hub_store_txn_t *txn,
         MDB_val found = k;
         if (rc == 0)
             rc = mdb_cursor_get (txn->dedupe, &found, &v, MDB_SET_RANGE);
-        if (rc == 0 && (found.mv_size != len || memcmp (found.mv_data, buf, len) != 0))
+        if (rc == 0 && (found.mv_size != len || memcmp (found.mv_data, key, len) != 0))
             rc = MDB_NOTFOUND;
     }
     if (rc == MDB_NOTFOUND)
