@@ -160,13 +160,8 @@ static int
 s_entry_cmp (const void *a, const void *b)
 {
     const s_entry_t *x = a, *y = b;
-    size_t n = x->len < y->len? x->len: y->len;
-    int c = memcmp (x->key, y->key, n);
-    if (c)
-        return c;
-    if (x->len != y->len)
-        return x->len < y->len? -1: 1;
-    return x->seq < y->seq? -1: x->seq > y->seq;
+    int c = hub_store_key_cmp (x->key, x->len, y->key, y->len);
+    return c? c: x->seq < y->seq? -1: x->seq > y->seq;
 }
 
 //  Events: appended in seq order, so MDB_APPEND skips the tree search
@@ -208,11 +203,7 @@ s_group_cmp (const void *a, const void *b)
     const s_group_t *x = a, *y = b;
     if (x->block != y->block)
         return x->block < y->block? -1: 1;
-    size_t n = x->len < y->len? x->len: y->len;
-    int c = memcmp (x->key, y->key, n);
-    if (c)
-        return c;
-    return x->len < y->len? -1: x->len > y->len;
+    return hub_store_key_cmp (x->key, x->len, y->key, y->len);
 }
 
 //  Puts a batch's n index entries, made in seq order, in tree order (block,
@@ -287,6 +278,19 @@ s_index_scratch (hub_store_t *self, size_t n, size_t size)
     return true;
 }
 
+//  Writes a blob's entry i at `at`: its place in the table, the key's
+//  length and the key. Returns where the entry's count goes.
+static size_t
+s_blob_key (uint8_t *blob, uint32_t i, size_t at, const char *key, size_t len)
+{
+    uint32_t place = (uint32_t) at;
+    memcpy (blob + sizeof (uint32_t) + (size_t) i * sizeof place, &place, sizeof place);
+    uint16_t n16 = (uint16_t) len;
+    memcpy (blob + at, &n16, 2);
+    memcpy (blob + at + 2, key, len);
+    return at + 2 + len;
+}
+
 //  Puts the blob of one kind's n entries of one block, ordered by key then
 //  seq (s_order_entries), under the key of the blob's first seq (the
 //  layout: hub_store_priv.h)
@@ -311,13 +315,8 @@ s_put_blob (hub_store_t *self, MDB_cursor *index, char kind, uint64_t first,
         while (j < n && entries [j].len == entries [i].len
            && memcmp (entries [j].key, entries [i].key, entries [i].len) == 0)
             j++;
-        uint32_t place = (uint32_t) at;
-        memcpy (blob + sizeof nkeys + (size_t) nkeys++ * sizeof place, &place, sizeof place);
-        uint16_t n16 = (uint16_t) entries [i].len;
-        memcpy (blob + at, &n16, 2);
-        memcpy (blob + at + 2, entries [i].key, entries [i].len);
-        at += 2 + entries [i].len;
-        n16 = (uint16_t) (j - i);
+        at = s_blob_key (blob, nkeys++, at, entries [i].key, entries [i].len);
+        uint16_t n16 = (uint16_t) (j - i);
         memcpy (blob + at, &n16, 2);
         at += 2;
         for (; i < j; i++, at += 2) {
@@ -392,15 +391,8 @@ s_merge_blobs (hub_store_t *self, s_head_t *heads, size_t n, size_t *size)
                 break;
             const char *key = least->key;
             size_t len = least->len, count = 0;
-            size_t count_at = at + 2 + len;
-            if (pass == 1) {
-                uint32_t place = (uint32_t) at;
-                memcpy (self->blob + sizeof nkeys + (size_t) key_i++ * sizeof place, &place,
-                        sizeof place);
-                uint16_t n16 = (uint16_t) len;
-                memcpy (self->blob + at, &n16, 2);
-                memcpy (self->blob + at + 2, key, len);
-            }
+            size_t count_at = pass == 1? s_blob_key (self->blob, key_i++, at, key, len)
+                                       : at + 2 + len;
             at = count_at + 2;
             for (size_t h = 0; h < n && rc == 0; h++) {
                 s_head_t *head = &heads [h];

@@ -207,6 +207,17 @@ s_write_range (hub_store_t *store, uint64_t first, uint64_t last, size_t pad)
     return rc;
 }
 
+//  A new store in root/name; its path goes in dir (PATH_MAX bytes)
+static hub_store_t *
+s_open_in (const char *root, const char *name, char *dir)
+{
+    snprintf (dir, PATH_MAX, "%s/%s", root, name);
+    char err [256];
+    hub_store_t *store = NULL;
+    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    return store;
+}
+
 //  Reads the seq field of stored bytes with the real unpacker
 static uint64_t
 s_unpacked_seq (const void *data, size_t size)
@@ -689,10 +700,8 @@ static void
 test_version (const char *root)
 {
     char dir [PATH_MAX];
-    snprintf (dir, sizeof dir, "%s/version", root);
+    hub_store_t *store = s_open_in (root, "version", dir);
     char err [256];
-    hub_store_t *store = NULL;
-    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
     CHECK (s_write_range (store, 1, 5, 0) == 0);
     CHECK (hub_store_test_set_format_version (store, 99) == 0);
     hub_store_destroy (&store);
@@ -884,10 +893,8 @@ static void
 test_crash (const char *root)
 {
     char dir [PATH_MAX];
-    snprintf (dir, sizeof dir, "%s/crash", root);
+    hub_store_t *store = s_open_in (root, "crash", dir);
     char err [256];
-    hub_store_t *store = NULL;
-    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
     CHECK (s_write_range (store, 1, 1000, 100) == 0);
     hub_store_destroy (&store);
 
@@ -1112,10 +1119,7 @@ static void
 test_responses (const char *root)
 {
     char dir [PATH_MAX];
-    snprintf (dir, sizeof dir, "%s/responses", root);
-    char err [256];
-    hub_store_t *store = NULL;
-    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    hub_store_t *store = s_open_in (root, "responses", dir);
     for (uint64_t first = 1; first <= 3000; first += BATCH)
         CHECK (s_write_range (store, first, first + BATCH - 1, 0) == 0);
     s_check_responses (store, 3000, "responses");
@@ -1258,10 +1262,8 @@ static void
 test_index_batches (const char *root)
 {
     char dir [PATH_MAX];
-    snprintf (dir, sizeof dir, "%s/index-batches", root);
+    hub_store_t *store = s_open_in (root, "index-batches", dir);
     char err [256];
-    hub_store_t *store = NULL;
-    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
     //  Batches of 1 to 40 events up to 20,000: block 0 completes inside a
     //  batch, and blocks of 200-odd batches merge every 32 of them
     uint64_t next = 1;
@@ -1310,10 +1312,7 @@ static void
 test_damaged_index (const char *root)
 {
     char dir [PATH_MAX];
-    snprintf (dir, sizeof dir, "%s/damaged-index", root);
-    char err [256];
-    hub_store_t *store = NULL;
-    REQUIRE (hub_store_open (&store, dir, NULL, err, sizeof err) == 0);
+    hub_store_t *store = s_open_in (root, "damaged-index", dir);
     CHECK (s_write_range (store, 1, 100, 0) == 0);
     CHECK (hub_store_test_set_format_version (store, 3) == 0);
     hub_store_filter_t by_commission = { .commission_id = s_commissions [1] };
