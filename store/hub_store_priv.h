@@ -43,10 +43,11 @@ enum {
     S_DB_COUNT
 };
 
-//  One index entry of a batch, sorted by (key, seq) at commit
+//  One index entry of a batch, ordered by (key, seq) at commit; or one
+//  dedupe key, ordered by agency (s_write_dedupe in hub_store_commit.c)
 typedef struct {
     const char *key;            //  the index key (borrowed from the event)
-    size_t len;                 //  its length
+    size_t len;                 //  its length (a dedupe key: its agency's)
     uint64_t seq;               //  the event's seq
 } s_entry_t;
 

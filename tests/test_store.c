@@ -362,8 +362,8 @@ s_reader (void *arg)
 }
 
 typedef struct {
-    char keys [32][64];
-    uint64_t counts [32];
+    char keys [256][64];
+    uint64_t counts [256];
     int n;
 } counts_t;
 
@@ -371,7 +371,7 @@ static void
 s_count_cb (const char *key, uint64_t count, void *arg)
 {
     counts_t *c = arg;
-    if (c->n < 32) {
+    if (c->n < 256) {
         snprintf (c->keys [c->n], sizeof c->keys [0], "%s", key);
         c->counts [c->n++] = count;
     }
@@ -693,6 +693,83 @@ test_full (const char *root)
     CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == next + 49);
     hub_store_filter_t f = { 0 };
     s_check_filter (store, &f, 0, 100, 0, last, "after full");
+    hub_store_destroy (&store);
+}
+
+//  One batch of many keys: 40 agencies whose msg_ids come in no order, and
+//  more count keys than a commit aggregates at once (150 types, each named
+//  from three buffers: the same name at three addresses), so the commit
+//  writes its counts in several rounds; a msg_id twice in one batch
+static void
+test_batch_keys (const char *root)
+{
+    char dir [PATH_MAX];
+    hub_store_t *store = s_open_in (root, "batch-keys", dir);
+    enum { N = 600, AGENCIES = 40, TYPES = 150 };
+    static char agencies [AGENCIES][16], types [3][TYPES][16], msg_ids [N][16];
+    for (int a = 0; a < AGENCIES; a++)      //  GB-X-1 is a prefix of GB-X-10..19
+        snprintf (agencies [a], sizeof agencies [a], "GB-X-%d", a);
+    for (int copy = 0; copy < 3; copy++)
+        for (int t = 0; t < TYPES; t++)
+            snprintf (types [copy][t], sizeof types [copy][t], "t.%03d", t);
+    uint64_t stage_model [6] = { 0 };
+    hub_store_batch_t *batch;
+    REQUIRE (hub_store_batch_begin (store, &batch) == 0);
+    for (int i = 0; i < N; i++) {
+        uint64_t seq = (uint64_t) i + 1;
+        snprintf (msg_ids [i], sizeof msg_ids [i], "k-%d", (i * 7919) % N);
+        int stage = i % 5 + 1;
+        stage_model [stage]++;
+        hub_store_event_t e = { .seq = seq, .recorded_at_ms = BASE_MS + i,
+            .commission_id = "ocds-keys", .agency = agencies [(i * 13) % AGENCIES],
+            .type = types [i % 3][i % TYPES], .stage = stage, .msg_id = msg_ids [i],
+            .data = "keys", .size = 4 };
+        CHECK (hub_store_batch_append (batch, &e) == 0);
+    }
+    CHECK (hub_store_batch_commit (&batch) == 0);
+
+    counts_t counts = { .n = 0 };
+    CHECK (hub_store_counts (store, NULL, s_count_cb, &counts) == 0);
+    CHECK_MSG (counts.n == 5 + TYPES, "%d count keys", counts.n);
+    int wrong = 0;
+    for (int t = 0; t < TYPES; t++) {
+        char key [64];
+        snprintf (key, sizeof key, "type:t.%03d", t);
+        wrong += s_count_of (&counts, key) != N / TYPES;
+    }
+    for (int st = 1; st <= 5; st++) {
+        char key [64];
+        snprintf (key, sizeof key, "stage:%s", hub_proto_stage_name ((Cyclehub__V1__Stage) st));
+        wrong += s_count_of (&counts, key) != stage_model [st];
+    }
+    CHECK_MSG (wrong == 0, "%d counts wrong", wrong);
+
+    wrong = 0;
+    for (int i = 0; i < N; i++) {
+        uint64_t seq = 0;
+        uint8_t digest [HUB_STORE_DIGEST_SIZE];
+        if (hub_store_dedupe_get (store, NULL, agencies [(i * 13) % AGENCIES], msg_ids [i],
+                                  &seq, digest) != 0 || seq != (uint64_t) i + 1)
+            wrong++;
+    }
+    CHECK_MSG (wrong == 0, "%d of %d dedupe keys not found as stored", wrong, N);
+
+    //  A msg_id twice in one batch, between other agencies' keys: the batch
+    //  is refused whole, saying which msg_id
+    REQUIRE (hub_store_batch_begin (store, &batch) == 0);
+    const char *agency [4] = { "GB-X-10", "GB-X-1", "GB-X-2", "GB-X-1" };
+    const char *ids [4] = { "again", "again", "again", "again" };
+    for (int i = 0; i < 4; i++) {
+        hub_store_event_t e = { .seq = N + 1 + (uint64_t) i, .recorded_at_ms = BASE_MS + N,
+            .commission_id = "ocds-keys", .agency = agency [i], .type = "t.000",
+            .stage = 1, .msg_id = ids [i], .data = "twice", .size = 5 };
+        CHECK (hub_store_batch_append (batch, &e) == 0);
+    }
+    CHECK (hub_store_batch_commit (&batch) == HUB_STORE_INVALID);
+    CHECK_MSG (strstr (hub_store_strerror (store), "msg_id again of GB-X-1 "),
+               "%s", hub_store_strerror (store));
+    uint64_t last = 0;
+    CHECK (hub_store_last_seq (store, NULL, &last) == 0 && last == N);
     hub_store_destroy (&store);
 }
 
@@ -1473,6 +1550,7 @@ main (void)
     test_backup (root);
     test_log (root);
     test_dedupe_key ();
+    test_batch_keys (root);
     test_responses (root);
     test_index_batches (root);
     test_damaged_index (root);
