@@ -161,6 +161,80 @@ hub_proto_event_head (uint8_t *out, const hub_proto_event_head_t *head)
     return at;
 }
 
+static size_t
+s_varint_size (uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+//  A PublishResult's size; an ack's Ack size in *ack_size
+static size_t
+s_result_size (const Cyclehub__V1__PublishResult *result, size_t *ack_size)
+{
+    if (result->result_case != CYCLEHUB__V1__PUBLISH_RESULT__RESULT_ACK || !result->ack)
+        return cyclehub__v1__publish_result__get_packed_size (result);
+    const Cyclehub__V1__Ack *ack = result->ack;
+    *ack_size = (ack->seq? 1 + s_varint_size (ack->seq): 0) + (ack->duplicate? 2: 0);
+    size_t msg_len = result->msg_id? strlen (result->msg_id): 0;
+    return (msg_len? 1 + s_varint_size (msg_len) + msg_len: 0) + 2 + *ack_size;
+}
+
+//  Reply fields: request_id = 1 (varint), ack_batch = 16 (two-byte tag);
+//  AckBatch: results = 1; PublishResult: msg_id = 1, ack = 2; Ack: seq = 1,
+//  duplicate = 2. A oneof's message is written even when empty.
+#define S_REPLY_ACK_BATCH_TAG_SIZE 2
+
+size_t
+hub_proto_ack_batch_size (uint64_t request_id,
+                          Cyclehub__V1__PublishResult *const *results, size_t count)
+{
+    size_t batch = 0, ack_size;
+    for (size_t i = 0; i < count; i++) {
+        size_t size = s_result_size (results [i], &ack_size);
+        batch += 1 + s_varint_size (size) + size;
+    }
+    return (request_id? 1 + s_varint_size (request_id): 0)
+         + S_REPLY_ACK_BATCH_TAG_SIZE + s_varint_size (batch) + batch;
+}
+
+void
+hub_proto_ack_batch (uint8_t *out, uint64_t request_id,
+                     Cyclehub__V1__PublishResult *const *results, size_t count)
+{
+    size_t batch = 0, ack_size;
+    for (size_t i = 0; i < count; i++) {
+        size_t size = s_result_size (results [i], &ack_size);
+        batch += 1 + s_varint_size (size) + size;
+    }
+    size_t at = s_put_varint_field (out, 1 << 3, request_id);
+    out [at++] = (uint8_t) (16 << 3 | 2 | 0x80);
+    out [at++] = (uint8_t) ((16 << 3) >> 7);
+    at += hub_proto_varint (out + at, batch);
+    for (size_t i = 0; i < count; i++) {
+        const Cyclehub__V1__PublishResult *result = results [i];
+        size_t size = s_result_size (result, &ack_size);
+        out [at++] = 1 << 3 | 2;
+        at += hub_proto_varint (out + at, size);
+        if (result->result_case != CYCLEHUB__V1__PUBLISH_RESULT__RESULT_ACK || !result->ack) {
+            at += cyclehub__v1__publish_result__pack (result, out + at);
+            continue;
+        }
+        at += s_put_string_field (out + at, 1 << 3 | 2, result->msg_id);
+        out [at++] = 2 << 3 | 2;
+        out [at++] = (uint8_t) ack_size;        //  at most 13: one byte
+        at += s_put_varint_field (out + at, 1 << 3, result->ack->seq);
+        if (result->ack->duplicate) {
+            out [at++] = 2 << 3;
+            out [at++] = 1;
+        }
+    }
+}
+
 static int
 s_read_varint (const uint8_t *buf, size_t size, size_t *at, uint64_t *v)
 {

@@ -166,6 +166,17 @@ size_t
 size_t
     hub_proto_event_head (uint8_t *out, const hub_proto_event_head_t *head);
 
+/* The Reply of request_id carrying an AckBatch of count results, as
+   protobuf-c packs it: its size, then the bytes at out (that many). An
+   ack is written directly, a reject (rare) through protobuf-c; the
+   broker's reply to a PublishBatch (hub_query_ack_batch). */
+size_t
+    hub_proto_ack_batch_size (uint64_t request_id,
+                              Cyclehub__V1__PublishResult *const *results, size_t count);
+void
+    hub_proto_ack_batch (uint8_t *out, uint64_t request_id,
+                         Cyclehub__V1__PublishResult *const *results, size_t count);
+
 /* Returns true if the bytes are valid UTF-8 (no overlongs, no surrogates);
    a NUL counts as a character here (hub_wire_text_ok refuses it). */
 bool

@@ -452,6 +452,78 @@ test_event_head (void)
     CHECK (compared == 6 * 6 * 4 * 6 * 4 * 4);
 }
 
+//  The broker's AckBatch reply written by hand is what protobuf-c packs:
+//  acks at each seq's varint boundaries, duplicates, rejects, an ack case
+//  without its Ack, no result at all; msg_ids absent, empty and long;
+//  batches empty, of one and of 500 (a length of three bytes)
+static void
+test_ack_batch (void)
+{
+    static char long_id [300];
+    memset (long_id, 'm', sizeof long_id - 1);
+    const char *ids [] = { NULL, "", "m-1", long_id };
+    const uint64_t seqs [] = { 0, 1, 127, 128, UINT64_MAX };
+    const uint64_t request_ids [] = { 0, 1, 300, UINT64_MAX };
+    enum { KINDS = 5 * 2 + 3, NIDS = 4, ELEMENTS = KINDS * NIDS, BIG = 500 };
+    static Cyclehub__V1__PublishResult results [ELEMENTS];
+    static Cyclehub__V1__Ack acks [ELEMENTS];
+    static Cyclehub__V1__Reject rejects [ELEMENTS];
+    for (size_t i = 0; i < ELEMENTS; i++) {
+        size_t kind = i % KINDS;
+        Cyclehub__V1__PublishResult *r = &results [i];
+        cyclehub__v1__publish_result__init (r);
+        r->msg_id = (char *) ids [i / KINDS];
+        if (kind < 10) {
+            cyclehub__v1__ack__init (&acks [i]);
+            acks [i].seq = seqs [kind / 2];
+            acks [i].duplicate = kind % 2;
+            r->result_case = CYCLEHUB__V1__PUBLISH_RESULT__RESULT_ACK;
+            r->ack = &acks [i];
+        }
+        else if (kind == 10) {
+            cyclehub__v1__reject__init (&rejects [i]);
+            rejects [i].code = CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_ILLEGAL_TRANSITION;
+            rejects [i].field = "stage";
+            rejects [i].reason = "a commission in plan cannot move to review";
+            r->result_case = CYCLEHUB__V1__PUBLISH_RESULT__RESULT_REJECT;
+            r->reject = &rejects [i];
+        }
+        else if (kind == 11)
+            r->result_case = CYCLEHUB__V1__PUBLISH_RESULT__RESULT_ACK;     //  no Ack
+    }
+    static Cyclehub__V1__PublishResult *big [BIG];
+    for (size_t i = 0; i < BIG; i++)
+        big [i] = &results [(i * 7) % ELEMENTS];
+    static uint8_t want [BIG * 400], got [BIG * 400];
+    size_t compared = 0, wrong = 0;
+    for (size_t q = 0; q < sizeof request_ids / sizeof request_ids [0]; q++)
+        for (size_t first = 0; first <= ELEMENTS + 1; first++) {
+            //  first < ELEMENTS: that result alone; ELEMENTS: none; then all 500
+            size_t count = first < ELEMENTS? 1: first == ELEMENTS? 0: BIG;
+            Cyclehub__V1__PublishResult *one [1] = { &results [first % ELEMENTS] };
+            Cyclehub__V1__PublishResult **list = count == BIG? big: one;
+            Cyclehub__V1__AckBatch batch = CYCLEHUB__V1__ACK_BATCH__INIT;
+            batch.results = list;
+            batch.n_results = count;
+            Cyclehub__V1__Reply reply = CYCLEHUB__V1__REPLY__INIT;
+            reply.request_id = request_ids [q];
+            reply.body_case = CYCLEHUB__V1__REPLY__BODY_ACK_BATCH;
+            reply.ack_batch = &batch;
+            size_t want_size = cyclehub__v1__reply__pack (&reply, want);
+            size_t got_size = hub_proto_ack_batch_size (request_ids [q], list, count);
+            memset (got, 0xee, got_size + 1);
+            hub_proto_ack_batch (got, request_ids [q], list, count);
+            if (got_size != want_size || memcmp (got, want, got_size) || got [got_size] != 0xee) {
+                wrong++;
+                CHECK_MSG (false, "ack batch differs from protobuf-c's: request %zu, "
+                           "result %zu, %zu results, %zu bytes against %zu",
+                           q, first, count, got_size, want_size);
+            }
+            compared++;
+        }
+    CHECK_MSG (wrong == 0, "%zu of %zu ack batches differ", wrong, compared);
+}
+
 int
 main (void)
 {
@@ -462,5 +534,6 @@ main (void)
     test_redact ();
     test_outward ();
     test_event_head ();
+    test_ack_batch ();
     HUB_TEST_DONE ();
 }
