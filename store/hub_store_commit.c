@@ -810,7 +810,8 @@ s_count_add (hub_store_t *self, MDB_txn *txn, s_counts_t *counts,
              const char *prefix, const char *name)
 {
     const size_t mask = S_COUNTS * 2 - 1;
-    size_t slot = (size_t) ((((uintptr_t) name ^ (uintptr_t) prefix) * 0x9E3779B97F4A7C15ull) >> 40) & mask;
+    uint64_t address = (uint64_t) ((uintptr_t) name ^ (uintptr_t) prefix);
+    size_t slot = (size_t) ((address * 0x9E3779B97F4A7C15ull) >> 40) & mask;
     while (counts->slots [slot].entry) {
         s_count_slot_t *s = &counts->slots [slot];
         if (s->name == name && s->prefix == prefix) {
