@@ -186,11 +186,8 @@ s_base64_decode (const char *s, size_t len, uint8_t **data, size_t *data_len)
 //  --------------------------------------------------------------------------
 //  Encoding
 
-typedef struct {
-    int precision;              //  digits that print every double so far exactly
-} s_encoder_t;
-
-//  Returns the fewest significant digits that print d so it reads back the same
+//  Returns the fewest significant digits that print d so it reads back the
+//  same (as a float, if is_float)
 static int
 s_shortest_precision (double d, bool is_float)
 {
@@ -204,26 +201,29 @@ s_shortest_precision (double d, bool is_float)
     return 17;
 }
 
-
+//  A float is held as the double of its shortest text (0.1f as 0.1), so
+//  that hub_json_dumps prints it as short as a float needs
 static json_t *
-s_encode_double (s_encoder_t *self, double d, bool is_float)
+s_encode_double (double d, bool is_float)
 {
     if (isnan (d))
         return json_string ("NaN");
     if (isinf (d))
         return json_string (d > 0? "Infinity": "-Infinity");
-    int precision = s_shortest_precision (d, is_float);
-    if (precision > self->precision)
-        self->precision = precision;
+    if (is_float) {
+        char buf [40];
+        snprintf (buf, sizeof buf, "%.*g", s_shortest_precision (d, true), d);
+        d = strtod (buf, NULL);
+    }
     return json_real (d);
 }
 
 static json_t *
-    s_encode_message (s_encoder_t *self, const ProtobufCMessage *msg, int depth);
+    s_encode_message (const ProtobufCMessage *msg, int depth);
 
 //  Encodes one value of a field; slot points at its storage
 static json_t *
-s_encode_value (s_encoder_t *self, const ProtobufCFieldDescriptor *field,
+s_encode_value (const ProtobufCFieldDescriptor *field,
                 const void *slot, int depth)
 {
     char buf [64];
@@ -250,9 +250,9 @@ s_encode_value (s_encoder_t *self, const ProtobufCFieldDescriptor *field,
             snprintf (buf, sizeof buf, "%" PRIu64, *(const uint64_t *) slot);
             return json_string (buf);
         case PROTOBUF_C_TYPE_FLOAT:
-            return s_encode_double (self, *(const float *) slot, true);
+            return s_encode_double (*(const float *) slot, true);
         case PROTOBUF_C_TYPE_DOUBLE:
-            return s_encode_double (self, *(const double *) slot, false);
+            return s_encode_double (*(const double *) slot, false);
         case PROTOBUF_C_TYPE_BOOL:
             return json_boolean (*(const protobuf_c_boolean *) slot != 0);
         case PROTOBUF_C_TYPE_ENUM: {
@@ -284,7 +284,7 @@ s_encode_value (s_encoder_t *self, const ProtobufCFieldDescriptor *field,
             const ProtobufCMessage *sub = *(ProtobufCMessage * const *) slot;
             if (!sub)
                 return json_object ();
-            return s_encode_message (self, sub, depth + 1);
+            return s_encode_message (sub, depth + 1);
         }
     }
     return NULL;
@@ -351,7 +351,7 @@ s_encode_money (const Cyclehub__V1__Money *money)
 }
 
 static json_t *
-s_encode_message (s_encoder_t *self, const ProtobufCMessage *msg, int depth)
+s_encode_message (const ProtobufCMessage *msg, int depth)
 {
     if (depth > HUB_JSON_MAX_DEPTH)
         return NULL;
@@ -377,7 +377,7 @@ s_encode_message (s_encoder_t *self, const ProtobufCMessage *msg, int depth)
                 goto failed;
             size_t size = s_type_size (field->type);
             for (size_t i = 0; i < count; i++) {
-                json_t *item = s_encode_value (self, field, array + i * size, depth);
+                json_t *item = s_encode_value (field, array + i * size, depth);
                 if (json_array_append_new (value, item)) {
                     json_decref (value);
                     goto failed;
@@ -387,7 +387,7 @@ s_encode_message (s_encoder_t *self, const ProtobufCMessage *msg, int depth)
         else {
             if (!s_encode_present (field, base))
                 continue;
-            value = s_encode_value (self, field, slot, depth);
+            value = s_encode_value (field, slot, depth);
             if (!value)
                 goto failed;
         }
@@ -408,8 +408,42 @@ hub_json_from_message (const ProtobufCMessage *msg)
 {
     if (!msg)
         return NULL;
-    s_encoder_t encoder = { .precision = 1 };
-    return s_encode_message (&encoder, msg, 1);
+    return s_encode_message (msg, 1);
+}
+
+//  The fewest digits (at least p) that print every number of json exactly
+static int
+s_tree_precision (const json_t *json, int p)
+{
+    const char *key;
+    json_t *value;
+    size_t i;
+    switch (json_typeof (json)) {
+        case JSON_REAL: {
+            int q = s_shortest_precision (json_real_value (json), false);
+            return q > p? q: p;
+        }
+        case JSON_OBJECT:
+            json_object_foreach ((json_t *) json, key, value)
+                p = s_tree_precision (value, p);
+            return p;
+        case JSON_ARRAY:
+            json_array_foreach (json, i, value)
+                p = s_tree_precision (value, p);
+            return p;
+        default:
+            return p;
+    }
+}
+
+char *
+hub_json_dumps (const json_t *json, int flags)
+{
+    if (!json)
+        return NULL;
+    size_t dump_flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (s_tree_precision (json, 1));
+    dump_flags |= (flags & HUB_JSON_PRETTY)? JSON_INDENT (2): JSON_COMPACT;
+    return json_dumps (json, dump_flags);
 }
 
 char *
@@ -417,13 +451,8 @@ hub_json_encode (const ProtobufCMessage *msg, int flags)
 {
     if (!msg)
         return NULL;
-    s_encoder_t encoder = { .precision = 1 };
-    json_t *json = s_encode_message (&encoder, msg, 1);
-    if (!json)
-        return NULL;
-    size_t dump_flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (encoder.precision);
-    dump_flags |= (flags & HUB_JSON_PRETTY)? JSON_INDENT (2): JSON_COMPACT;
-    char *text = json_dumps (json, dump_flags);
+    json_t *json = s_encode_message (msg, 1);
+    char *text = hub_json_dumps (json, flags);
     json_decref (json);
     return text;
 }

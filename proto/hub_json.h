@@ -53,10 +53,20 @@ extern "C" {
    in descriptor order. Returns a new reference the caller releases with
    json_decref, or NULL if msg is NULL, out of memory, a string field is not
    valid UTF-8, a time is outside years 0000..9999, or the message nests
-   deeper than HUB_JSON_MAX_DEPTH. A double is held exactly; dump it with
-   JSON_REAL_PRECISION (17) (jansson's default) to keep it exact. */
+   deeper than HUB_JSON_MAX_DEPTH. A double is held exactly; write it with
+   hub_json_dumps, which prints it as short as reads back exactly (jansson's
+   own json_dumps prints 17 digits: 0.1 as 0.10000000000000001). */
 json_t *
     hub_json_from_message (const ProtobufCMessage *msg);
+
+/* Writes json as text, compact on one line or with HUB_JSON_PRETTY
+   indented by two spaces, members in their order, every number with the
+   fewest significant digits that read back exactly to every number of
+   json (one precision for the whole text: jansson has no other). The way
+   every JSON the hub sends out is written. Returns a string the caller
+   frees with free(), or NULL if json is NULL or out of memory. */
+char *
+    hub_json_dumps (const json_t *json, int flags);
 
 /* Encodes msg to canonical JSON text: compact on one line, or indented by
    two spaces with HUB_JSON_PRETTY. The same message always gives the same

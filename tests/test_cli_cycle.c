@@ -147,6 +147,59 @@ s_check_state (const hub_broker_proc_t *b, int count)
     hub_run_free (&r);
 }
 
+//  The value after `label` at the start of a line of text, or NULL
+static const char *
+s_line (const char *text, const char *label)
+{
+    size_t len = strlen (label);
+    for (const char *line = text; line && *line; line = strchr (line, '\n'), line += !!line)
+        if (strncmp (line, label, len) == 0 && line [len] == ' ')
+            return line + len + strspn (line + len, " ");
+    return NULL;
+}
+
+//  `status --format table` says what the JSON status (json) says, with
+//  the zeros the JSON leaves out; a format it has not is a usage error
+static void
+s_check_status_table (const hub_broker_proc_t *b, json_t *json, int count)
+{
+    hub_run_t r;
+    hub_cli (&r, b, BUYER, NULL, "status", "--format", "table", NULL);
+    CHECK_MSG (r.status == 0, "status %d err %s", r.status, r.err);
+    const char *hub = s_line (r.out, "hub"), *last = s_line (r.out, "last seq");
+    CHECK (hub && strncmp (hub, s_str (json, "hubId"), 16) == 0);
+    CHECK_MSG (last && atoi (last) == count, "%s", r.out);
+    const char *subscribers = s_line (r.out, "subscribers");
+    CHECK (subscribers && strncmp (subscribers, "0\n", 2) == 0);
+    const char *commits = s_line (r.out, "commits");
+    CHECK (commits && atoll (commits) == atoll (s_str (json, "batches")) && atoll (commits) > 0);
+    //  Each stage of the budget: its count, and p50 <= p99 <= max
+    json_t *stage;
+    size_t i, stages = 0;
+    json_array_foreach (json_object_get (json, "latency"), i, stage) {
+        const char *name = s_str (stage, "stage");
+        const char *line = s_line (r.out, name);
+        unsigned long long n = 0, mean = 0, p50 = 0, p99 = 0, max = 0;
+        CHECK_MSG (line && sscanf (line, "%llu %llu %llu %llu %llu", &n, &mean, &p50, &p99,
+                                   &max) == 5, "stage %s in %s", name, r.out);
+        if (streq (name, "commit"))
+            CHECK (n == strtoull (s_str (stage, "count"), NULL, 10) && n > 0 && max > 0);
+        CHECK_MSG (p50 <= p99 && p99 <= max && mean <= max, "%s: %s", name, line);
+        stages++;
+    }
+    CHECK (stages >= 5);
+    const char *types = s_line (r.out, "by type");
+    CHECK (types && strstr (types, "commission.opened 1"));
+    hub_run_free (&r);
+
+    hub_cli (&r, b, BUYER, NULL, "status", "--format", "raw", NULL);
+    CHECK (r.status == 2 && strstr (r.err, "json, pretty or table") && !*r.out);
+    hub_run_free (&r);
+    hub_cli (&r, b, BUYER, NULL, "commission", COMMISSION, "--format", "table", NULL);
+    CHECK (r.status == 2 && strstr (r.err, "--pretty"));
+    hub_run_free (&r);
+}
+
 static void
 s_check_history (const hub_broker_proc_t *b, int count)
 {
@@ -200,8 +253,9 @@ s_check_history (const hub_broker_proc_t *b, int count)
     char last [32];
     snprintf (last, sizeof last, "%d", count);
     CHECK (status && streq (s_str (status, "lastSeq"), last));
-    json_decref (status);
     hub_run_free (&r);
+    s_check_status_table (b, status, count);
+    json_decref (status);
 }
 
 //  A second commission, every message from flags.

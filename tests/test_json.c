@@ -938,6 +938,44 @@ s_test_errors (void)
 }
 
 //  ----------------------------------------------------------------------
+//  hub_json_dumps: what the HTTP API, its live events and the relay write
+
+//  Dumps json (taken) with flags and compares with the expected text
+static void
+s_expect_dumps (json_t *json, int flags, const char *want, int line)
+{
+    char *text = hub_json_dumps (json, flags);
+    CHECK_MSG (text && strcmp (text, want) == 0, "line %d:\n got  %s\n want %s",
+               line, text? text: "(null)", want);
+    free (text);
+    json_decref (json);
+}
+#define EXPECT_DUMPS(json, flags, want) s_expect_dumps (json, flags, want, __LINE__)
+
+static void
+s_test_dumps (void)
+{
+    //  Every number as short as reads back exactly, however deep: jansson's
+    //  own json_dumps writes 0.1 as 0.10000000000000001
+    EXPECT_DUMPS (json_pack ("{s:[f,{s:f,s:i}],s:f}", "a", 0.1, "b", 92.4, "n", 3, "c", 2.0),
+                  0, "{\"a\":[0.1,{\"b\":92.4,\"n\":3}],\"c\":2.0}");
+    //  One precision for the text: the most any number needs
+    EXPECT_DUMPS (json_pack ("[f,f]", 0.1, 1.0 / 3), 0, "[0.1,0.3333333333333333]");
+    EXPECT_DUMPS (json_pack ("[f,f]", 0.1, 0.1 + 0.2), 0,
+                  "[0.10000000000000001,0.30000000000000004]");
+    EXPECT_DUMPS (json_pack ("{s:f}", "x", 0.3), HUB_JSON_PRETTY, "{\n  \"x\": 0.3\n}");
+    CHECK (hub_json_dumps (NULL, 0) == NULL);
+    //  A message's tree, dumped, is what hub_json_encode writes
+    Cyclehub__V1__Status status = CYCLEHUB__V1__STATUS__INIT;
+    status.publish_rate = 0.7;
+    status.hub_id = "hub-1";
+    char *encoded = hub_json_encode (&status.base, 0);
+    CHECK (encoded && !strcmp (encoded, "{\"publishRate\":0.7,\"hubId\":\"hub-1\"}"));
+    EXPECT_DUMPS (hub_json_from_message (&status.base), 0, encoded? encoded: "");
+    free (encoded);
+}
+
+//  ----------------------------------------------------------------------
 
 int
 main (void)
@@ -966,5 +1004,6 @@ main (void)
     s_test_times ();
     s_test_accepts ();
     s_test_errors ();
+    s_test_dumps ();
     HUB_TEST_DONE ();
 }

@@ -10,6 +10,7 @@
 #include "hub_http_routes.h"
 #include "hub_token.h"
 #include "hub_validate.h"
+#include "hub_json.h"
 #include "hub_proto.h"
 #include "hub_access.h"
 #include <netdb.h>
@@ -143,7 +144,7 @@ void
 hub_http_send_json (hub_http_req_t *req, unsigned status, json_t *json)
 {
     //  One line, ended: what a terminal or a line-reading client expects
-    char *text = json? json_dumps (json, JSON_COMPACT): NULL;
+    char *text = hub_json_dumps (json, 0);
     json_decref (json);
     char *line = text? zsys_sprintf ("%s\n", text): NULL;
     free (text);

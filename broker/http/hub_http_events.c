@@ -99,7 +99,7 @@ s_event (s_stream_t *self, const void *data, size_t size)
     char *json = NULL;
     if (strncmp (topic, self->topic, strlen (self->topic)) == 0) {
         json_t *item = hub_json_from_message (&event->base);
-        json = item? json_dumps (item, JSON_COMPACT): NULL;
+        json = hub_json_dumps (item, 0);
         json_decref (item);
     }
     if (json) {

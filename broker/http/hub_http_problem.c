@@ -2,6 +2,7 @@
     the broker's reject codes to HTTP statuses. See hub_http_problem.h.
 */
 #include "hub_http_problem.h"
+#include "hub_json.h"
 
 #define S_CODE(name) CYCLEHUB__V1__REJECT_CODE__REJECT_CODE_##name
 
@@ -80,7 +81,7 @@ hub_http_problem (hub_http_req_t *req, unsigned status, const char *code,
                                  "instance", req->path? req->path: "");
     if (problem && field && *field)
         json_object_set_new (problem, "field", json_string (field));
-    char *text = problem? json_dumps (problem, JSON_COMPACT): NULL;
+    char *text = hub_json_dumps (problem, 0);
     json_decref (problem);
     if (!text) {
         //  json_pack refuses a detail that is not UTF-8: never expected, since

@@ -70,15 +70,81 @@ cli_start_seq (cli_t *cli, const char *from, int64_t since_ms, uint64_t *seq)
 //  --------------------------------------------------------------------------
 //  commission ID, status
 
-static const struct option s_pretty_options [] = {
-    { "pretty", no_argument, NULL, 'p' },
+static const struct option s_show_options [] = {
+    { "pretty", no_argument,       NULL, 'p' },
+    { "format", required_argument, NULL, 'F' },        //  status only
     { NULL, 0, NULL, 0 }
 };
 
+//  A byte count as a person reads it: "72.0 KiB", "16.0 GiB"
+static void
+s_bytes (char *buf, size_t size, uint64_t bytes)
+{
+    const char *units [] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+    double value = (double) bytes;
+    size_t unit = 0;
+    while (value >= 1024 && unit + 1 < sizeof units / sizeof *units) {
+        value /= 1024;
+        unit++;
+    }
+    if (unit == 0 || value >= 100)
+        snprintf (buf, size, "%.0f %s", value, units [unit]);
+    else
+        snprintf (buf, size, "%.1f %s", value, units [unit]);
+}
+
+//  "name count, name count" of a status's counts, or "-"
+static void
+s_counts (const char *label, Cyclehub__V1__Count **counts, size_t n)
+{
+    printf ("%-13s", label);
+    for (size_t i = 0; i < n; i++)
+        printf ("%s%s %" PRIu64, i? ", ": "", counts [i]->key, counts [i]->count);
+    printf ("%s\n", n? "": "-");
+}
+
+//  The broker's status for a person: the hub, its store and subscribers,
+//  the counts, then the publish path's latency budget, one stage a line
+//  (docs/performance.md, "Latency budget"). Every figure is in the JSON
+//  form too; zeros, which the JSON leaves out, are printed.
+static void
+s_status_table (const Cyclehub__V1__Status *s)
+{
+    char used [32], most [32], commit [HUB_TIME_TEXT_MAX] = "none yet";
+    s_bytes (used, sizeof used, s->store_bytes);
+    s_bytes (most, sizeof most, s->store_max_bytes);
+    if (s->last_commit_ms)
+        hub_time_format (s->last_commit_ms, commit, sizeof commit);
+    printf ("%-13s%s, up %" PRIu64 " s\n", "hub", s->hub_id, s->uptime_ms / 1000);
+    printf ("%-13s%" PRIu64 "\n", "last seq", s->last_seq);
+    printf ("%-13s%s\n", "last commit", commit);
+    printf ("%-13s%.1f a second (the last 10 s)\n", "publishes", s->publish_rate);
+    printf ("%-13s%s of %s\n", "store", used, most);
+    printf ("%-13s%" PRIu64 "\n", "commissions", s->commissions);
+    printf ("%-13s%" PRIu64 "\n", "subscribers", s->subscribers);
+    printf ("%-13s%" PRIu64 " (%" PRIu64 " requests)\n", "commits", s->batches,
+            s->batch_requests);
+    s_counts ("by stage", s->per_stage, s->n_per_stage);
+    s_counts ("by type", s->per_type, s->n_per_type);
+    if (s->n_latency == 0)
+        return;
+    //  p50 and p99 are the upper bounds of the powers of two they fall in
+    //  (or the max, if less)
+    printf ("\n%-16s %10s %10s %10s %10s %10s\n", "publish path (us)", "count", "mean",
+            "p50 <=", "p99 <=", "max");
+    for (size_t i = 0; i < s->n_latency; i++) {
+        const Cyclehub__V1__LatencyStage *l = s->latency [i];
+        printf ("%-16s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+                l->stage, l->count, l->count? l->total_us / l->count: 0,
+                l->p50_us < l->max_us? l->p50_us: l->max_us,
+                l->p99_us < l->max_us? l->p99_us: l->max_us, l->max_us);
+    }
+}
+
 //  Asks for a commission's state (id) or the broker's status (id NULL)
-//  and prints it as JSON.
+//  and prints it in format (JSON, pretty JSON, or for status a table).
 static int
-s_print_reply (cli_t *cli, const char *what, const char *id, bool pretty)
+s_print_reply (cli_t *cli, const char *what, const char *id, int format)
 {
     hub_client_t *client = cli_client (cli);
     if (!client)
@@ -90,8 +156,13 @@ s_print_reply (cli_t *cli, const char *what, const char *id, bool pretty)
     hub_client_destroy (&client);
     if (lib_rc != HUB_OK)
         return cli_fail (lib_rc, &result, what);
+    if (format == CLI_FORMAT_TABLE) {
+        s_status_table (reply->status);
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+        return CLI_OK;
+    }
     const ProtobufCMessage *message = id? &reply->commission->base: &reply->status->base;
-    char *text = hub_json_encode (message, pretty? HUB_JSON_PRETTY: 0);
+    char *text = hub_json_encode (message, format == CLI_FORMAT_PRETTY? HUB_JSON_PRETTY: 0);
     cyclehub__v1__reply__free_unpacked (reply, NULL);
     if (!text)
         return CLI_FAILED;
@@ -100,32 +171,45 @@ s_print_reply (cli_t *cli, const char *what, const char *id, bool pretty)
     return CLI_OK;
 }
 
-//  `status` and `commission ID`: --pretty, and the id as the one operand
+//  `status` and `commission ID`: --pretty (status also --format), and the
+//  id as the one operand
 static int
 s_show (cli_t *cli, const char *what, int argc, char **argv, int operands, const char *usage)
 {
     cli_args_t args;
-    if (cli_args_begin (&args, cli, what, argc, argv, s_pretty_options, 0) == CLI_ARGS_HELP) {
+    if (cli_args_begin (&args, cli, what, argc, argv, s_show_options, 0) == CLI_ARGS_HELP) {
         fputs (usage, stdout);
         return CLI_OK;
     }
-    bool pretty = false;
-    while (cli_args_next (&args) == 'p')
-        pretty = true;
+    int format = CLI_FORMAT_JSON, key;
+    while ((key = cli_args_next (&args))) {
+        if (key == 'p')
+            format = CLI_FORMAT_PRETTY;
+        if (key == 'F' && operands)
+            cli_args_fail (&args, "--format is status's; give --pretty for indented JSON");
+        else
+        if (key == 'F' && (format = cli_format_parse (args.value)) != CLI_FORMAT_JSON
+            && format != CLI_FORMAT_PRETTY && format != CLI_FORMAT_TABLE)
+            cli_args_bad (&args, "json, pretty or table");
+    }
     if (args.rc == CLI_OK && args.n_operands < operands)
         cli_args_fail (&args, "give the commission's id (its ocid)");
     if (cli_args_end (&args, operands))
         return args.rc;
-    return s_print_reply (cli, what, operands? args.operands [0]: NULL, pretty);
+    return s_print_reply (cli, what, operands? args.operands [0]: NULL, format);
 }
 
 int
 cli_status (cli_t *cli, int argc, char **argv)
 {
     return s_show (cli, "status", argc, argv, 0,
-        "Usage: cyclehub [GLOBAL FLAGS] status [--pretty]\n"
-        "Prints the broker's status (last seq, uptime, counts) as JSON.\n"
-        "Exit status: 0 done, 3 broker unreachable.\n");
+        "Usage: cyclehub [GLOBAL FLAGS] status [--format json|pretty|table] [--pretty]\n"
+        "Prints the broker's status: its hub id, last seq, store size and headroom,\n"
+        "subscribers, counts by stage and type, and the publish path's latency budget\n"
+        "(microseconds a stage took since the broker started).\n"
+        "  --format FORMAT   json (default: one line; zeros left out), pretty (indented\n"
+        "                    JSON; --pretty is the same) or table (for a person)\n"
+        "Exit status: 0 done, 2 usage, 3 broker unreachable.\n");
 }
 
 int

@@ -38,7 +38,7 @@ static const s_command_t s_commands [] = {
     { "subscribe",  "[FLAGS]",         "follow events as JSON lines, catching up from history",
       cli_subscribe, false, NULL },
     { "history",    "[FLAGS]",         "print stored events as JSON lines", cli_history, false, NULL },
-    { "status",     "",                "the broker's status as JSON", cli_status, false, NULL },
+    { "status",     "",                "the broker's status (JSON or a table)", cli_status, false, NULL },
     { "bridge",     "nats --url URL",  "copy the events into a NATS JetStream stream",
       cli_bridge, false, NULL },
     { "relay",      "webhook [FLAGS]", "POST each event, signed, to a webhook (JSON or FHIR)",

@@ -282,7 +282,7 @@ s_dead_letter (s_relay_t *self, const Cyclehub__V1__Event *event, const char *ev
     &&  json_object_set_new (line, "time", json_string (now)) == 0
     &&  json_object_set_new (line, "url", json_string (self->url)) == 0
     &&  (!payload || json_object_set (line, "event", payload) == 0)) {
-        char *text = json_dumps (line, JSON_COMPACT);
+        char *text = hub_json_dumps (line, 0);
         int fd = text? s_dead_open (self->dead_letter): -1;
         if (fd >= 0) {
             size_t len = strlen (text);
@@ -879,7 +879,7 @@ s_replay (s_relay_t *self, s_letters_t *letters)
         }
         letters->next++;
         if (outcome != S_SENT)
-            zlistx_add_end (letters->kept, json_dumps (letter, JSON_COMPACT));
+            zlistx_add_end (letters->kept, hub_json_dumps (letter, 0));
         else
             delivered++;
         json_decref (letter);

@@ -4,6 +4,7 @@
     R4), then the event as a Binary.
 */
 #include "hub_relay_fhir.h"
+#include "hub_json.h"
 #include <czmq.h>
 #include <sodium.h>
 #include <jansson.h>
@@ -154,7 +155,7 @@ hub_relay_fhir_bundle (const hub_relay_fhir_t *fhir, const Cyclehub__V1__Event *
             rc = s_entry (entries, binary_url, binary, "POST", "Binary", "201");
             binary = NULL;
         }
-        text = rc == 0? json_dumps (bundle, JSON_COMPACT): NULL;
+        text = rc == 0? hub_json_dumps (bundle, 0): NULL;
     }
     json_decref (status);
     json_decref (binary);
