@@ -663,6 +663,8 @@ s_free (hub_store_t *self)
 {
     if (self->env)
         mdb_env_close (self->env);
+    if (self->lock_fd >= 0)
+        close (self->lock_fd);          //  the writer lock goes with it
     pthread_cond_destroy (&self->cond);
     pthread_mutex_destroy (&self->mutex);
     free (self->entries);
@@ -699,6 +701,7 @@ hub_store_open (hub_store_t **store_p, const char *dir,
     pthread_mutex_init (&self->mutex, NULL);
     pthread_cond_init (&self->cond, NULL);
     self->read_only = o.read_only;
+    self->lock_fd = -1;
     self->index_block = UINT64_MAX;
     self->map_size_max = o.map_size_max;
     self->dir = strdup (dir);
@@ -706,6 +709,7 @@ hub_store_open (hub_store_t **store_p, const char *dir,
     if (!self->dir)
         hub_store_errf (err, errsize, "out of memory");
     else
+    if (o.read_only || (self->lock_fd = hub_store_lock_writer (dir, err, errsize)) >= 0)
         result = s_env_open (self, &o, err, errsize);
     if (result == 0)
         result = s_open_txn (self, err, errsize);

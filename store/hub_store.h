@@ -64,6 +64,10 @@ void
 
 /* Opens (creating if needed) the store in directory dir, which is created
    if missing. opts may be NULL for the defaults. Clears stale reader slots.
+   Read-write, it takes the store's writer lock (DIR/writer.lock, an flock
+   held until hub_store_destroy or the process's end): a store open
+   read-write in another process (or through another handle) is refused,
+   with its pid in the sentence. Read-only opens and backups take no lock.
    On error returns HUB_STORE_ERROR or HUB_STORE_VERSION and, if err is not
    NULL, a sentence for a person in err. */
 int

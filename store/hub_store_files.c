@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,42 @@ hub_store_check_private (const char *dir, char *err, size_t errsize)
         rc = s_check (path, dir, false, err, errsize);
     }
     return rc;
+}
+
+int
+hub_store_lock_writer (const char *dir, char *err, size_t errsize)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/writer.lock", dir);
+    int fd = open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        hub_store_errf (err, errsize, "cannot open %s: %s", path, strerror (errno));
+        return -1;
+    }
+    if (flock (fd, LOCK_EX | LOCK_NB) == 0) {
+        char pid [24];
+        int len = snprintf (pid, sizeof pid, "%ld\n", (long) getpid ());
+        if (ftruncate (fd, 0) || pwrite (fd, pid, (size_t) len, 0) != len) {
+            hub_store_errf (err, errsize, "cannot write %s: %s", path, strerror (errno));
+            close (fd);
+            return -1;
+        }
+        return fd;
+    }
+    int saved = errno;
+    char holder [24] = "";
+    ssize_t got = pread (fd, holder, sizeof holder - 1, 0);
+    holder [got > 0? got: 0] = '\0';
+    holder [strcspn (holder, "\n")] = '\0';
+    close (fd);
+    if (saved == EWOULDBLOCK)
+        hub_store_errf (err, errsize, "the store %s is already open for writing by another "
+                        "process (pid %s, another cyclehubd?): a store has one writer; stop "
+                        "that one first, or give this one its own --store", dir,
+                        *holder? holder: "unknown");
+    else
+        hub_store_errf (err, errsize, "cannot lock %s: %s", path, strerror (saved));
+    return -1;
 }
 
 int

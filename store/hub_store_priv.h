@@ -69,6 +69,7 @@ struct _hub_store_t {
     char *dir;                  //  the store's directory
     size_t map_size_max;        //  the map grows up to this
     bool read_only;             //  opened with read_only
+    int lock_fd;                //  holds writer.lock (read-write), or -1
     uint64_t last_seq;          //  last committed seq (writer's view)
     char hub_id [17];           //  16 hex characters and NUL
     pthread_mutex_t mutex;      //  guards the fields below and errbuf
@@ -130,6 +131,14 @@ int
 //  mode 0600 whatever the umask; its descriptor, or -1 with errno.
 int
     hub_store_create_private (const char *path);
+
+//  One writer per store: takes an exclusive flock on DIR/writer.lock
+//  (created 0600), held until the descriptor is closed (by the kernel when
+//  the process dies, however it dies) and records this pid in it. Another
+//  process holding it is refused with a sentence naming its pid (no wait).
+//  Returns the descriptor, or -1 with the sentence in err.
+int
+    hub_store_lock_writer (const char *dir, char *err, size_t errsize);
 
 //  Transactions and snapshots (hub_store.c). hub_store_snapshot uses the
 //  caller's snapshot, or begins a private one (*own set) that

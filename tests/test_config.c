@@ -244,6 +244,19 @@ test_check_config (void)
     CHECK_MSG (run.status == 0, "%d %s", run.status, run.err);
     hub_run_free (&run);
     CHECK (s_status (api, events) == 0);
+
+    //  A second broker on the same store (its own ports) is refused at
+    //  start, exit 1, naming the store and the running one's pid; the
+    //  running one goes on answering
+    char holder [32];
+    snprintf (holder, sizeof holder, "pid %ld", (long) pid);
+    s_run (&run, (const char *[]) { "--plain", "--store", store, "--api", "tcp://127.0.0.1:*",
+                                    "--events", "tcp://127.0.0.1:*", NULL });
+    CHECK_MSG (run.status == 1 && strstr (run.err, "already open for writing")
+               && strstr (run.err, holder) && strstr (run.err, store),
+               "%d %s", run.status, run.err);
+    hub_run_free (&run);
+    CHECK (s_status (api, events) == 0);
     CHECK (hub_proc_stop (pid, SIGTERM, 15000) == 0);
 }
 

@@ -1536,6 +1536,47 @@ test_modes (const char *root)
     hub_store_destroy (&store);
 }
 
+//  One writer per store: a second read-write open, here or in another
+//  process, is refused naming the holder's pid; readers and backups are
+//  not; the lock goes with the handle, and with the process however it
+//  ends (test_crash's SIGKILLs of a real broker restart on its store)
+static void
+test_writer_lock (const char *root)
+{
+    char dir [PATH_MAX], err [512], pid [32], backup [PATH_MAX + 16];
+    hub_store_t *store = s_open_in (root, "writer-lock", dir), *second = NULL;
+    snprintf (pid, sizeof pid, "pid %ld", (long) getpid ());
+    CHECK (hub_store_open (&second, dir, NULL, err, sizeof err) == HUB_STORE_ERROR && !second);
+    CHECK_MSG (strstr (err, "already open for writing") && strstr (err, pid) && strstr (err, dir),
+               "sentence: %s", err);
+    CHECK_MSG (s_mode (dir, "writer.lock") == 0600, "writer.lock mode %o",
+               s_mode (dir, "writer.lock"));
+    //  From another process too (flock is per open file, so this is the
+    //  same check; a child makes it the case a person meets)
+    pid_t child = fork ();
+    if (child == 0) {
+        hub_store_t *other = NULL;
+        char why [512];
+        int rc = hub_store_open (&other, dir, NULL, why, sizeof why);
+        _exit (rc == HUB_STORE_ERROR && strstr (why, pid)? 0: 1);
+    }
+    int status = -1;
+    REQUIRE (child > 0 && waitpid (child, &status, 0) == child);
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    //  Readers and backups beside the writer
+    hub_store_options_t opts;
+    hub_store_options_default (&opts);
+    opts.read_only = true;
+    CHECK (hub_store_open (&second, dir, &opts, err, sizeof err) == 0);
+    hub_store_destroy (&second);
+    snprintf (backup, sizeof backup, "%s-backup", dir);
+    CHECK_MSG (hub_store_backup (dir, backup, err, sizeof err) == 0, "%s", err);
+    //  Closed, the store opens read-write again
+    hub_store_destroy (&store);
+    CHECK_MSG (hub_store_open (&second, dir, NULL, err, sizeof err) == 0, "%s", err);
+    hub_store_destroy (&second);
+}
+
 int
 main (void)
 {
@@ -1558,6 +1599,7 @@ main (void)
     test_upgrade (root, 2);
     test_upgrade (root, 3);
     test_modes (root);
+    test_writer_lock (root);
     printf ("store tests took %" PRId64 " ms\n", zclock_mono () - t0);
     hub_test_rmtree (root);
     free (root);
