@@ -14,10 +14,10 @@ cli_fail (int rc, const hub_result_t *result, const char *what)
                  *result->field? " (field ": "", result->field, *result->field? ")": "");
         return CLI_REJECTED;
     }
-    if (rc == HUB_EAUTH) {
+    if (rc == HUB_EAUTH || rc == HUB_EBEHIND) {
         fprintf (stderr, "cyclehub: %s: %s\n", what, result && *result->reason?
                  result->reason: hub_strerror (rc));
-        return CLI_REFUSED;
+        return rc == HUB_EAUTH? CLI_REFUSED: CLI_FAILED;
     }
     fprintf (stderr, "cyclehub: %s failed: %s\n", what, hub_strerror (rc));
     switch (rc) {

@@ -41,6 +41,8 @@ s_usage (FILE *out)
         "Stops on SIGINT or SIGTERM, also while catching up, between two events: the\n"
         "cursor is then the last event printed.\n"
         "Exit status: 0 done (or stopped by a signal), 2 usage, 3 broker unreachable,\n"
+        "4 failed (e.g. a --cursor file past the end of the hub's log: the hub was\n"
+        "restored from an older backup; the message says how to set it back),\n"
         "5 identity refused.\n");
 }
 
@@ -161,9 +163,14 @@ s_follow (hub_subscriber_t *sub, const s_flags_t *flags)
     uint64_t received = 0;
     int64_t last_event = zclock_mono ();
     bool unprinted = false;         //  stopped with an event in hand, not printed
-    while (lib_rc == HUB_OK && !zsys_interrupted && !s_at_end (sub, flags)
+    //  The hub is asked at least once, even when --exit-at-end finds the
+    //  cursor at the end already: a cursor file past the hub's log is
+    //  refused (HUB_EBEHIND) rather than taken for caught up
+    bool asked = false;
+    while (lib_rc == HUB_OK && !zsys_interrupted && (!asked || !s_at_end (sub, flags))
        && (flags->count == 0 || received < flags->count)) {
-        int wait = flags->exit_at_end? 200: 1000;
+        int wait = !asked? 0: flags->exit_at_end? 200: 1000;
+        asked = true;
         if (flags->idle) {
             int64_t left = last_event + (int64_t) flags->idle - zclock_mono ();
             if (left <= 0)

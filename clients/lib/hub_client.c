@@ -78,7 +78,9 @@ static const char *s_errors [] = {
     "interrupted",
     "not sent: earlier publishes were refused for lack of space (STORE_FULL or DISK_FULL); "
     "re-send or drop them, then publish again",
-    "the broker refused this client's identity"
+    "the broker refused this client's identity",
+    "the hub's log ends before this subscriber's saved cursor (restored from an older "
+    "backup, or another hub's cursor file)"
 };
 
 const char *

@@ -46,8 +46,11 @@ typedef enum {
                                space (STORE_FULL, DISK_FULL); every one has been reported;
                                re-send the refused ones (first, to keep the order) or drop
                                them, then publish this one again */
-    HUB_EAUTH = 10          /* the broker refused this client's identity in the
+    HUB_EAUTH = 10,         /* the broker refused this client's identity in the
                                handshake: hub_client_why says what and what to check */
+    HUB_EBEHIND = 11        /* the hub's log ends before the subscriber's saved cursor
+                               (the hub was restored from an older backup, or the cursor
+                               file is another hub's): hub_subscriber_why says what to do */
 } hub_rc_t;
 
 /* Returns a static sentence describing rc. */

@@ -118,6 +118,7 @@ struct _hub_subscriber_t {
     char *cursor_path;              //  cursor file, or NULL
     uint64_t from;                  //  first seq wanted
     bool from_file;                 //  from came from the cursor file
+    uint64_t file_cursor;           //  the cursor the file held then
     bool started;
     int live_max;                   //  live events held before dropping
     uint64_t scanned;               //  every seq <= scanned is processed
@@ -132,6 +133,7 @@ struct _hub_subscriber_t {
     s_queue_t live;                 //  live events, seq > scanned, in seq order
     uint8_t *lent;                  //  bytes hub_subscriber_recv_packed handed out
     hub_subscriber_stats_t stats;
+    char why [400];                 //  HUB_EBEHIND's sentence, or ""
 };
 
 static int
@@ -296,6 +298,9 @@ hub_subscriber_set_cursor_file (hub_subscriber_t *self, const char *path)
     self->from = (uint64_t) cursor + 1;
     self->from_file = true;
     self->saved = cursor;
+    //  Seqs up to the cursor were stored once: a log that ends before it
+    //  is not the one the cursor was saved from (s_fetch)
+    self->file_cursor = cursor;
     return HUB_OK;
 }
 
@@ -316,7 +321,7 @@ hub_subscriber_cursor (hub_subscriber_t *self)
 const char *
 hub_subscriber_why (hub_subscriber_t *self)
 {
-    return self->client? hub_client_why (self->client): "";
+    return *self->why? self->why: self->client? hub_client_why (self->client): "";
 }
 
 //  Writes cursor to the cursor file atomically (a temporary file, fsync,
@@ -758,6 +763,20 @@ s_fetch (hub_subscriber_t *self, bool *progress)
     if (rc != HUB_OK)
         return rc;
     Cyclehub__V1__HistoryPage *page = reply->page;
+    //  (Against the file's cursor, not known_last: a page read before a
+    //  commit can arrive after that commit's live event)
+    if (self->from_file && page->last_seq < self->file_cursor) {
+        //  Delivering from here would skip the seqs the hub hands out again
+        //  up to the cursor: refused, every call, until the cursor is fixed
+        snprintf (self->why, sizeof self->why, "the hub's log ends at seq %" PRIu64 ", before "
+                  "this subscriber's cursor %" PRIu64 " (saved in %s): the hub was restored "
+                  "from an older backup, or the file is another hub's cursor; set the cursor "
+                  "back to %" PRIu64 " (or remove the file) to receive the events stored "
+                  "from now on", page->last_seq, self->file_cursor, self->cursor_path,
+                  page->last_seq);
+        cyclehub__v1__reply__free_unpacked (reply, NULL);
+        return HUB_EBEHIND;
+    }
     uint64_t before = self->scanned;
     uint64_t last_event;
     rc = s_take_page (self, page, &last_event);

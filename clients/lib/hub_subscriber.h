@@ -95,7 +95,11 @@ void
     hub_subscriber_set_from (hub_subscriber_t *self, uint64_t seq);
 
 /* Keeps the cursor in path. If the file exists it must hold a cursor
-   (decimal seq and a newline): the subscriber resumes after it. Before
+   (decimal seq and a newline): the subscriber resumes after it. A hub
+   whose log ends before that cursor (restored from an older backup, or
+   another hub) would hand those seqs out again to events this subscriber
+   would skip: recv refuses it with HUB_EBEHIND instead, on every call,
+   and hub_subscriber_why says where to set the cursor back to. Before
    start. Returns 0, HUB_EIO if the file exists but cannot be read or does
    not hold a cursor, HUB_ENOMEM. */
 int
@@ -112,7 +116,9 @@ int
    cyclehub__v1__event__free_unpacked (event, NULL). Returns HUB_TIMEOUT
    when none came in time (*event_p NULL). A history fetch that fails
    returns its error (HUB_UNREACHABLE, HUB_TIMEOUT, HUB_REJECTED, ...)
-   and is retried by the next call; HUB_EIO if the cursor could not be
+   and is retried by the next call; HUB_EBEHIND if the hub's log ends
+   before the cursor file's cursor (hub_subscriber_set_cursor_file; nothing
+   is delivered until the file is fixed); HUB_EIO if the cursor could not be
    saved (the event is not lost: it is kept for the next call); HUB_EINTR
    on a signal (zsys_interrupted, checked before each event); HUB_ENOMEM
    when out of memory, in outward mode also if the event could not be
@@ -154,7 +160,8 @@ uint64_t
     hub_subscriber_cursor (hub_subscriber_t *self);
 
 /* After HUB_EAUTH: why the broker refused this subscriber (see
-   hub_client_why), or "". Borrowed. */
+   hub_client_why); after HUB_EBEHIND: the cursor, where the hub's log
+   ends and what to do; else "". Borrowed. */
 const char *
     hub_subscriber_why (hub_subscriber_t *self);
 

@@ -495,6 +495,8 @@ s_run (s_relay_t *self, hub_subscriber_t *sub, const char *cursor_path)
             continue;
         }
         if (lib_rc != HUB_OK) {
+            if (lib_rc == HUB_EBEHIND)      //  what to do about the cursor file
+                fprintf (stderr, "cyclehub: relay: %s\n", hub_subscriber_why (sub));
             rc = hub_integ_fail (lib_rc, NULL, "relay");
             break;
         }
