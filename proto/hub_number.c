@@ -3,6 +3,7 @@
 */
 #include "hub_number.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,4 +37,20 @@ hub_number_format (double d, char *buf, size_t size)
     }
     int len = snprintf (buf, size, "%s", text);
     return len < 0 || (size_t) len >= size? -1: len;
+}
+
+void
+hub_number_bytes (uint64_t n, char *buf, size_t size)
+{
+    static const char *unit [] = { "bytes", "kB", "MB", "GB", "TB" };
+    double v = (double) n;
+    int u = 0;
+    while (v >= 1000 && u < 4) {
+        v /= 1000;
+        u++;
+    }
+    if (u == 0)
+        snprintf (buf, size, "%" PRIu64 " bytes", n);
+    else
+        snprintf (buf, size, "%.1f %s", v, unit [u]);
 }

@@ -7,6 +7,7 @@
 #define HUB_NUMBER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,6 +24,12 @@ extern "C" {
    always suffices). */
 int
     hub_number_format (double d, char *buf, size_t size);
+
+/* A size in bytes for people, in decimal units as disks are sold: "512
+   bytes", "1.5 kB", "950.0 MB", "17.2 GB" (one decimal from kB up to TB).
+   The dashboard and the CLI write the store's size so. Truncated to size. */
+void
+    hub_number_bytes (uint64_t n, char *buf, size_t size);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <time.h>
 #include "hub_time.h"
+#include "hub_number.h"
 
 #define COMMISSION "ocds-h6vhtk-056931"
 #define BUYER      "GB-LAE-E09000033"
@@ -169,6 +170,13 @@ s_check_status_table (const hub_broker_proc_t *b, json_t *json, int count)
     const char *hub = s_line (r.out, "hub"), *last = s_line (r.out, "last seq");
     CHECK (hub && strncmp (hub, s_str (json, "hubId"), 16) == 0);
     CHECK_MSG (last && atoi (last) == count, "%s", r.out);
+    //  The store's size as the dashboard writes it (hub_number_bytes)
+    char used [32], most [32], want [80];
+    hub_number_bytes (strtoull (s_str (json, "storeBytes"), NULL, 10), used, sizeof used);
+    hub_number_bytes (strtoull (s_str (json, "storeMaxBytes"), NULL, 10), most, sizeof most);
+    snprintf (want, sizeof want, "%s of %s\n", used, most);
+    const char *size = s_line (r.out, "store");
+    CHECK_MSG (size && strncmp (size, want, strlen (want)) == 0, "want %s in %s", want, r.out);
     const char *subscribers = s_line (r.out, "subscribers");
     CHECK (subscribers && strncmp (subscribers, "0\n", 2) == 0);
     const char *commits = s_line (r.out, "commits");

@@ -194,6 +194,19 @@ s_test_number (void)
     char text [HUB_NUMBER_TEXT_MAX];
     CHECK (hub_number_format (-999999999999999.9, text, sizeof text) > 0);
     CHECK (hub_number_format (-1.2345678901234567e-6, text, sizeof text) > 0);
+
+    //  Sizes: decimal units, one decimal from kB on, truncated to the room
+    static const struct { uint64_t n; const char *text; } sizes [] = {
+        { 0, "0 bytes" }, { 999, "999 bytes" }, { 1000, "1.0 kB" }, { 1500, "1.5 kB" },
+        { 950000000, "950.0 MB" }, { 17179869184ull, "17.2 GB" },
+        { 2500000000000000ull, "2500.0 TB" },
+    };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes [0]; i++) {
+        hub_number_bytes (sizes [i].n, text, sizeof text);
+        CHECK_MSG (strcmp (text, sizes [i].text) == 0, "%s gave %s", sizes [i].text, text);
+    }
+    hub_number_bytes (1500, small, sizeof small);
+    CHECK (strcmp (small, "1.") == 0);
 }
 
 int

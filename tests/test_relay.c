@@ -807,6 +807,21 @@ s_test_usage (const hub_broker_proc_t *b)
     hub_cli (&run, b, BUYER, NULL, "relay", "webhook", "--help", NULL);
     CHECK (run.status == 0 && strstr (run.out, "Retry-After"));
     hub_run_free (&run);
+    //  A cursor past the end of the hub's log (a restore from an older
+    //  backup): the relay stops before sending anything, exit 4, saying
+    //  what to set the file back to, and leaves the file as it was
+    char ahead [PATH_MAX + 16];
+    snprintf (ahead, sizeof ahead, "%s/ahead.cursor", s_dir);
+    s_write_file (ahead, "99999999\n");
+    hub_cli (&run, b, BUYER, NULL, "relay", "webhook", "--url", "http://127.0.0.1:1/",
+             "--secret-file", s_secret, "--cursor", ahead, NULL);
+    CHECK_MSG (run.status == 4 && strstr (run.err, "before this subscriber's cursor 99999999")
+               && strstr (run.err, "set the cursor back to"), "status %d err %s",
+               run.status, run.err);
+    hub_run_free (&run);
+    char *kept = hub_proc_slurp (ahead);
+    CHECK (kept && streq (kept, "99999999\n"));
+    free (kept);
 }
 
 //  hub_relay_run refuses a configuration it cannot run with, before it

@@ -14,15 +14,15 @@ cli_fail (int rc, const hub_result_t *result, const char *what)
                  *result->field? " (field ": "", result->field, *result->field? ")": "");
         return CLI_REJECTED;
     }
-    if (rc == HUB_EAUTH || rc == HUB_EBEHIND) {
-        fprintf (stderr, "cyclehub: %s: %s\n", what, result && *result->reason?
-                 result->reason: hub_strerror (rc));
-        return rc == HUB_EAUTH? CLI_REFUSED: CLI_FAILED;
-    }
-    fprintf (stderr, "cyclehub: %s failed: %s\n", what, hub_strerror (rc));
+    //  The library's own sentence where it has one (HUB_EAUTH, HUB_EBEHIND)
+    if (result && *result->reason)
+        fprintf (stderr, "cyclehub: %s: %s\n", what, result->reason);
+    else
+        fprintf (stderr, "cyclehub: %s failed: %s\n", what, hub_strerror (rc));
     switch (rc) {
         case HUB_OK: return CLI_OK;
         case HUB_REJECTED: return CLI_REJECTED;
+        case HUB_EAUTH: return CLI_REFUSED;
         case HUB_TIMEOUT:
         case HUB_UNREACHABLE: return CLI_UNREACHABLE;
         case HUB_EINVAL: return CLI_USAGE;

@@ -2,6 +2,7 @@
     as JSON lines), `commission ID` (a commission's state) and `status`.
 */
 #include "cli.h"
+#include "hub_number.h"
 #include <errno.h>
 
 int
@@ -76,23 +77,6 @@ static const struct option s_show_options [] = {
     { NULL, 0, NULL, 0 }
 };
 
-//  A byte count as a person reads it: "72.0 KiB", "16.0 GiB"
-static void
-s_bytes (char *buf, size_t size, uint64_t bytes)
-{
-    const char *units [] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
-    double value = (double) bytes;
-    size_t unit = 0;
-    while (value >= 1024 && unit + 1 < sizeof units / sizeof *units) {
-        value /= 1024;
-        unit++;
-    }
-    if (unit == 0 || value >= 100)
-        snprintf (buf, size, "%.0f %s", value, units [unit]);
-    else
-        snprintf (buf, size, "%.1f %s", value, units [unit]);
-}
-
 //  "name count, name count" of a status's counts, or "-"
 static void
 s_counts (const char *label, Cyclehub__V1__Count **counts, size_t n)
@@ -111,8 +95,8 @@ static void
 s_status_table (const Cyclehub__V1__Status *s)
 {
     char used [32], most [32], commit [HUB_TIME_TEXT_MAX] = "none yet";
-    s_bytes (used, sizeof used, s->store_bytes);
-    s_bytes (most, sizeof most, s->store_max_bytes);
+    hub_number_bytes (s->store_bytes, used, sizeof used);     //  as the dashboard says it
+    hub_number_bytes (s->store_max_bytes, most, sizeof most);
     if (s->last_commit_ms)
         hub_time_format (s->last_commit_ms, commit, sizeof commit);
     printf ("%-13s%s, up %" PRIu64 " s\n", "hub", s->hub_id, s->uptime_ms / 1000);

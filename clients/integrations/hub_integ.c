@@ -12,7 +12,9 @@ hub_integ_fail (int rc, const hub_result_t *result, const char *what)
                  *result->field? " (field ": "", result->field, *result->field? ")": "");
         return HUB_INTEG_REJECTED;
     }
-    fprintf (stderr, "cyclehub: %s failed: %s\n", what, hub_strerror (rc));
+    //  The library's own sentence where it has one (HUB_EBEHIND, HUB_EAUTH)
+    fprintf (stderr, "cyclehub: %s failed: %s\n", what,
+             result && *result->reason? result->reason: hub_strerror (rc));
     switch (rc) {
         case HUB_OK: return HUB_INTEG_OK;
         case HUB_REJECTED: return HUB_INTEG_REJECTED;

@@ -35,7 +35,8 @@ hub_connect_options_t
 
 /* Maps a libcyclehub return code (HUB_OK, HUB_REJECTED, ...) to a
    hub_integ_rc_t, printing "cyclehub: <what> rejected: CODE: reason" or
-   "cyclehub: <what> failed: ..." on stderr. result may be NULL. */
+   "cyclehub: <what> failed: ..." on stderr, with result->reason when it
+   holds one (the library's why), else hub_strerror. result may be NULL. */
 int
     hub_integ_fail (int rc, const hub_result_t *result, const char *what);
 

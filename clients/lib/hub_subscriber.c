@@ -118,7 +118,7 @@ struct _hub_subscriber_t {
     char *cursor_path;              //  cursor file, or NULL
     uint64_t from;                  //  first seq wanted
     bool from_file;                 //  from came from the cursor file
-    uint64_t file_cursor;           //  the cursor the file held then
+    uint64_t file_cursor;           //  the cursor the file held then (0: none)
     bool started;
     int live_max;                   //  live events held before dropping
     uint64_t scanned;               //  every seq <= scanned is processed
@@ -765,7 +765,7 @@ s_fetch (hub_subscriber_t *self, bool *progress)
     Cyclehub__V1__HistoryPage *page = reply->page;
     //  (Against the file's cursor, not known_last: a page read before a
     //  commit can arrive after that commit's live event)
-    if (self->from_file && page->last_seq < self->file_cursor) {
+    if (page->last_seq < self->file_cursor) {
         //  Delivering from here would skip the seqs the hub hands out again
         //  up to the cursor: refused, every call, until the cursor is fixed
         snprintf (self->why, sizeof self->why, "the hub's log ends at seq %" PRIu64 ", before "

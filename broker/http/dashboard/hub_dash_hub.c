@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "hub_dash_priv.h"
+#include "hub_number.h"
 
 static void
 s_row (hub_dash_buf_t *b, const char *key, const char *value_markup)
@@ -17,39 +18,22 @@ s_row (hub_dash_buf_t *b, const char *key, const char *value_markup)
     hub_dash_raw (b, "</dd></div>");
 }
 
-//  "1.5 MB": bytes for people (decimal units, as disks are sold)
-static void
-s_bytes (uint64_t n, char *buf, size_t size)
-{
-    static const char *unit [] = { "bytes", "kB", "MB", "GB", "TB" };
-    double v = (double) n;
-    int u = 0;
-    while (v >= 1000 && u < 4) {
-        v /= 1000;
-        u++;
-    }
-    if (u == 0)
-        snprintf (buf, size, "%" PRIu64 " bytes", n);
-    else
-        snprintf (buf, size, "%.1f %s", v, unit [u]);
-}
-
 static void
 s_store (hub_dash_buf_t *b, const hub_dash_hub_t *hub)
 {
     char used [32], max [32], line [160];
-    s_bytes (hub->status->store_bytes, used, sizeof used);
+    hub_number_bytes (hub->status->store_bytes, used, sizeof used);
     if (hub->store_max_bytes == 0) {
         s_row (b, "Store size", used);
         return;
     }
-    s_bytes (hub->store_max_bytes, max, sizeof max);
+    hub_number_bytes (hub->store_max_bytes, max, sizeof max);
     uint64_t free_bytes = hub->store_max_bytes > hub->status->store_bytes
                         ? hub->store_max_bytes - hub->status->store_bytes: 0;
     int pct = (int) (100.0 * (double) free_bytes / (double) hub->store_max_bytes);
     snprintf (line, sizeof line, "%s of %s", used, max);
     s_row (b, "Store size", line);
-    s_bytes (free_bytes, used, sizeof used);
+    hub_number_bytes (free_bytes, used, sizeof used);
     hub_dash_rawf (b, "<div class=\"hub-summary__row\"><dt class=\"hub-summary__key\">Headroom</dt>"
                       "<dd class=\"hub-summary__value\" data-headroom=\"%d\">%s free (%d%%)%s"
                       "<span class=\"hub-meter\" aria-hidden=\"true\"><span class=\"hub-meter__used hub-meter__used--%d\">"

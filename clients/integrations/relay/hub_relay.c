@@ -495,9 +495,11 @@ s_run (s_relay_t *self, hub_subscriber_t *sub, const char *cursor_path)
             continue;
         }
         if (lib_rc != HUB_OK) {
-            if (lib_rc == HUB_EBEHIND)      //  what to do about the cursor file
-                fprintf (stderr, "cyclehub: relay: %s\n", hub_subscriber_why (sub));
-            rc = hub_integ_fail (lib_rc, NULL, "relay");
+            //  With the subscriber's why: a cursor file past the hub's log
+            //  (HUB_EBEHIND) says where to set it back
+            hub_result_t result = { .rc = lib_rc };
+            snprintf (result.reason, sizeof result.reason, "%s", hub_subscriber_why (sub));
+            rc = hub_integ_fail (lib_rc, &result, "relay");
             break;
         }
         s_outcome_t outcome = s_deliver (self, event);
